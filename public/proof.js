@@ -1,0 +1,365 @@
+/*
+ * proof.js: social proof cards from a self-hosted proof server. One tag:
+ *   <script src="https://proof.example.com/proof.js" async></script>
+ * Options (data-* on that tag): duration, cooldown (ms); backlog, replay
+ * (counts); max-age (s); template; locale; position="left"; close-label.
+ * Theme: --proof-bg, --proof-fg, --proof-border, --proof-radius, --proof-font,
+ * --proof-speed. Only global: window.proof.close().
+ */
+(function () {
+  'use strict';
+
+  // ms after a stream opens in which events count as history (onSignup).
+  var HISTORY_WINDOW = 1000;
+  // A live card that waited longer than this gets its age shown too.
+  var STALE_AFTER = 60000;
+  var RETRY_MIN = 1000;
+  var RETRY_MAX = 60000;
+
+  var CSS =
+    '.proof{position:fixed;z-index:2147483000;bottom:10px;right:10px;' +
+    'box-sizing:border-box;display:flex;align-items:center;justify-content:space-evenly;' +
+    'width:310px;height:100px;margin:0;padding:0 26px 0 10px;overflow:hidden;' +
+    'background:var(--proof-bg,#452462);color:var(--proof-fg,#fff);' +
+    'border:2px solid var(--proof-border,#ddd);border-radius:var(--proof-radius,20px);' +
+    'font:14px/1.35 var(--proof-font,"Roboto","Segoe UI",Tahoma,Geneva,Verdana,sans-serif);' +
+    'text-align:left;visibility:hidden;transform:translateX(calc(100% + 20px));' +
+    // Slide out, then leave the tab order.
+    'transition:transform var(--proof-speed,1s) ease,visibility 0s var(--proof-speed,1s)}' +
+    '.proof.proof-visible{visibility:visible;transform:none;transition:transform var(--proof-speed,1s) ease}' +
+    '.proof[data-position=left]{right:auto;left:10px;transform:translateX(calc(-100% - 20px))}' +
+    '.proof *{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit;text-decoration:none}' +
+    '.proof-body{display:flex;align-items:center;width:100%;height:100%}' +
+    '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:80%;margin-right:10px;border:0;object-fit:contain}' +
+    '.proof-text{flex:1;min-width:0;overflow:hidden;max-height:96px}' +
+    '.proof-msg,.proof-age{display:block;overflow-wrap:anywhere}' +
+    '.proof-age{font-size:12px;opacity:.8}' +
+    'a.proof-body .proof-msg{text-decoration:underline}' +
+    '.proof-close{position:absolute;top:6px;right:8px;width:22px;height:22px;border:0;border-radius:50%;' +
+    'background:transparent;font-size:18px;line-height:20px;text-align:center;cursor:pointer;opacity:.8}' +
+    '.proof-close:hover{opacity:1}' +
+    '@media (max-width:767px){.proof,.proof[data-position=left]{width:90%;left:5%;right:5%;bottom:2.5%;' +
+    'transform:translateY(calc(100% + 10vh))}.proof.proof-visible{transform:none}}' +
+    '@media (prefers-reduced-motion:reduce){.proof,.proof.proof-visible{transition:none}}';
+
+  /* Pure parts, unit-tested in Node. */
+
+  // "4 minutes ago" for an age in ms. A negative age (skewed clock) is now.
+  function ageLabel(ms, rtf) {
+    var s = Math.floor(ms / 1000);
+    var units = [[86400, 'day'], [3600, 'hour'], [60, 'minute']];
+    for (var i = 0; i < units.length; i++) {
+      if (s >= units[i][0]) {
+        var n = Math.floor(s / units[i][0]);
+        return rtf ? rtf.format(-n, units[i][1]) : n + ' ' + units[i][1] + (n > 1 ? 's' : '') + ' ago';
+      }
+    }
+    return rtf ? rtf.format(0, 'second') : 'just now';
+  }
+
+  function field(ev, key) {
+    var v = Object.prototype.hasOwnProperty.call(ev, key) ? ev[key] : '';
+    return typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '';
+  }
+
+  // {key} is the event's field (or ''); a [part] vanishes unless all of its
+  // {keys} are set: "{user_name}[ from {city}] just bought {offer_name}!".
+  // Values are not scanned for placeholders.
+  function fill(template, ev) {
+    return template.replace(/\[([^\]]*)\]|\{(\w+)\}/g, function (_, part, key) {
+      if (key) return field(ev, key);
+      var complete = true;
+      var text = part.replace(/\{(\w+)\}/g, function (_, k) {
+        var v = field(ev, k);
+        if (!v) complete = false;
+        return v;
+      });
+      return complete ? text : '';
+    });
+  }
+
+  // value resolved against base if that is http(s), else ''.
+  function safeUrl(value, base) {
+    if (typeof value !== 'string' || !value) return '';
+    try {
+      var url = new URL(value, base);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  // "/img/a.svg" is public/img/a.svg, also when proof is under a path prefix.
+  function imageUrl(path, serverBase) {
+    if (typeof path !== 'string') return '';
+    return safeUrl(/^\/(?!\/)/.test(path) ? path.slice(1) : path, serverBase);
+  }
+
+  // Each id at most once (ids only grow), and history only up to maxAgeMs old.
+  function createFilter(maxAgeMs) {
+    var last = 0;
+    return {
+      admit: function (ev, history, now) {
+        var id = Number(ev.id);
+        if (!(id > last)) return false;
+        last = id;
+        if (!history) return true;
+        var ts = Number(ev.ts);
+        return ts > 0 && now - ts <= maxAgeMs;
+      },
+      lastId: function () { return last; }
+    };
+  }
+
+  // One card at a time: shown o.duration ms, then o.cooldown ms of nothing.
+  // The rest wait in order, at most o.size of them (the newest are kept).
+  // Nothing shows while !o.visible(); pump() when that changes.
+  function createQueue(o) {
+    var backlog = [];
+    var busy = false;
+    var timer = null;
+    var stopped = false;
+    var size = Math.max(1, o.size);
+
+    function pump() {
+      if (busy || stopped || !backlog.length || !o.visible()) return;
+      busy = true;
+      var item = backlog.shift();
+      timer = o.set(function () {
+        o.hide();
+        timer = o.set(function () {
+          timer = null;
+          busy = false;
+          pump();
+        }, o.cooldown);
+      }, o.duration);
+      o.show(item);
+    }
+
+    return {
+      push: function (item) {
+        if (stopped) return;
+        backlog.push(item);
+        if (backlog.length > size) backlog.splice(0, backlog.length - size);
+        pump();
+      },
+      pump: pump,
+      stop: function () {
+        stopped = true;
+        backlog.length = 0;
+        if (timer !== null) o.clear(timer);
+      }
+    };
+  }
+
+  // Doubling, capped, jittered so tabs don't all return to a server at once.
+  function backoff(attempt, random) {
+    return Math.round(Math.min(RETRY_MAX, RETRY_MIN * Math.pow(2, attempt)) * (0.5 + random / 2));
+  }
+
+  function readOptions(data) {
+    function num(value, fallback) {
+      var n = parseInt(value, 10);
+      return n >= 0 ? n : fallback;
+    }
+    return {
+      duration: num(data.duration, 3500),
+      cooldown: num(data.cooldown, 2000),
+      backlog: num(data.backlog, 5),
+      replay: num(data.replay, 3),
+      maxAge: num(data.maxAge, 604800), // 7 days, in seconds
+      template: data.template || '{user_name}[ from {city}] just signed up with {offer_name}!',
+      locale: data.locale || '',
+      position: data.position === 'left' ? 'left' : 'right',
+      closeLabel: data.closeLabel || 'Close notifications'
+    };
+  }
+
+  /* The browser part. */
+
+  function guard(fn) {
+    return function () {
+      try {
+        return fn.apply(this, arguments);
+      } catch (e) {
+        // The widget fails alone; the host page goes on.
+      }
+    };
+  }
+
+  function el(tag, className) {
+    var node = document.createElement(tag);
+    node.className = className;
+    return node;
+  }
+
+  function findScript() {
+    var current = document.currentScript;
+    if (current && current.src) return current;
+    var scripts = document.getElementsByTagName('script');
+    for (var i = scripts.length - 1; i >= 0; i--) {
+      if (/\/proof\.js(?:[?#]|$)/.test(scripts[i].src)) return scripts[i];
+    }
+    return null;
+  }
+
+  function start(script) {
+    var opt = readOptions(script.dataset || {});
+    var serverBase = new URL('./', script.src).href;
+    var rtf = null;
+    if (opt.locale && typeof Intl === 'object' && Intl.RelativeTimeFormat) {
+      rtf = new Intl.RelativeTimeFormat(opt.locale, { numeric: 'auto' });
+    }
+    var filter = createFilter(opt.maxAge * 1000);
+    var es = null;
+    var openedAt = 0;
+    var attempts = 0;
+    var retryTimer = null;
+    var closed = false;
+
+    var style = document.createElement('style');
+    if (script.nonce) style.nonce = script.nonce;
+    style.textContent = CSS;
+
+    var card = el('div', 'proof');
+    card.setAttribute('role', 'status');
+    card.setAttribute('aria-live', 'polite');
+    card.setAttribute('data-position', opt.position);
+    var body = document.createElement('div');
+    var close = el('button', 'proof-close');
+    close.type = 'button';
+    close.setAttribute('aria-label', opt.closeLabel);
+    close.textContent = '\u00d7';
+    close.addEventListener('click', guard(destroy));
+    card.appendChild(body);
+    card.appendChild(close);
+
+    function setState(state) {
+      card.setAttribute('data-state', state);
+    }
+
+    function show(item) {
+      var ev = item.ev;
+      var link = safeUrl(ev.url, location.href);
+      var next = el(link ? 'a' : 'div', 'proof-body');
+      if (link) {
+        next.href = link;
+        next.rel = 'noopener';
+      }
+      var src = imageUrl(ev.img_path, serverBase);
+      if (src) {
+        var img = el('img', 'proof-img');
+        img.alt = '';
+        img.onerror = function () { img.style.display = 'none'; };
+        img.src = src;
+        next.appendChild(img);
+      }
+      var text = el('span', 'proof-text');
+      var msg = el('span', 'proof-msg');
+      msg.textContent = fill(opt.template, ev);
+      text.appendChild(msg);
+      var now = Date.now();
+      if (item.history || now - item.received > STALE_AFTER) {
+        var age = el('span', 'proof-age');
+        age.textContent = ageLabel(now - Number(ev.ts), rtf);
+        text.appendChild(age);
+      }
+      next.appendChild(text);
+      card.replaceChild(next, body);
+      body = next;
+      card.classList.add('proof-visible');
+    }
+
+    function hide() {
+      card.classList.remove('proof-visible');
+    }
+
+    var queue = createQueue({
+      duration: opt.duration,
+      cooldown: opt.cooldown,
+      size: opt.backlog,
+      show: guard(show),
+      hide: guard(hide),
+      visible: function () { return document.visibilityState !== 'hidden'; },
+      set: function (fn, ms) { return setTimeout(guard(fn), ms); },
+      clear: clearTimeout
+    });
+    var onVisibility = guard(queue.pump);
+
+    // History (replay, or catch-up after a reconnect) vs live: the server
+    // writes history right after the stream's first line, so we take what
+    // arrives within HISTORY_WINDOW of 'open' as history. Only our own clock
+    // is compared with itself, so a skewed clock cannot pass old events off
+    // as live; a live signup in that second is shown as "just now", truly.
+    var onSignup = guard(function (e) {
+      var ev = JSON.parse(e.data);
+      if (!ev || typeof ev !== 'object') return;
+      if (!ev.id) ev.id = e.lastEventId;
+      var now = Date.now();
+      var history = now - openedAt < HISTORY_WINDOW;
+      if (filter.admit(ev, history, now)) queue.push({ ev: ev, history: history, received: now });
+    });
+
+    // A dropped stream reconnects by itself with Last-Event-ID; a CLOSED one
+    // (error status) we re-create after a backoff, resuming after our last id.
+    function connect() {
+      retryTimer = null;
+      var last = filter.lastId();
+      var query = last ? '?lastEventId=' + last : opt.replay ? '?replay=' + opt.replay : '';
+      es = new EventSource(serverBase + 'events' + query);
+      setState('connecting');
+      es.addEventListener('signup', onSignup);
+      es.onopen = guard(function () {
+        openedAt = Date.now();
+        attempts = 0;
+        setState('open');
+      });
+      es.onerror = guard(function () {
+        if (closed || es.readyState !== 2) {
+          setState('connecting');
+          return;
+        }
+        es.close();
+        setState('closed');
+        retryTimer = setTimeout(guard(connect), backoff(attempts++, Math.random()));
+      });
+    }
+
+    // Stops for this page view and removes all the widget added.
+    function destroy() {
+      closed = true;
+      queue.stop();
+      if (es) es.close();
+      clearTimeout(retryTimer);
+      document.removeEventListener('visibilitychange', onVisibility);
+      if (card.parentNode) card.parentNode.removeChild(card);
+      if (style.parentNode) style.parentNode.removeChild(style);
+    }
+
+    function mount() {
+      (document.head || document.documentElement).appendChild(style);
+      document.body.appendChild(card);
+      document.addEventListener('visibilitychange', onVisibility);
+      connect();
+    }
+
+    if (document.body) mount();
+    else document.addEventListener('DOMContentLoaded', guard(mount));
+    return destroy;
+  }
+
+  if (typeof module === 'object' && module.exports) {
+    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, backoff, readOptions };
+  } else if (typeof document !== 'undefined' && typeof window !== 'undefined') {
+    guard(function () {
+      // Pasted twice: the first runs alone. Shadow an id="proof" element,
+      // not someone else's global.
+      var prior = window.proof;
+      if (prior && typeof prior.close === 'function') return;
+      var script = findScript();
+      if (!script || typeof EventSource !== 'function') return;
+      var close = start(script);
+      if (!prior || prior.nodeType) window.proof = { close: close };
+    })();
+  }
+})();

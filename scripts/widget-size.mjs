@@ -1,0 +1,15 @@
+// Prints the gzip size of public/proof.js (styles included) and fails when it
+// is over the widget's budget.
+import { readFileSync } from 'node:fs';
+import { gzipSync, constants } from 'node:zlib';
+
+const BUDGET = 5120;
+const file = new URL('../public/proof.js', import.meta.url);
+const source = readFileSync(file);
+const gzipped = gzipSync(source, { level: constants.Z_BEST_COMPRESSION }).length;
+
+console.log(`public/proof.js: ${source.length} bytes, ${gzipped} bytes gzipped (budget ${BUDGET})`);
+if (gzipped > BUDGET) {
+  console.error(`over budget by ${gzipped - BUDGET} bytes`);
+  process.exit(1);
+}

@@ -1,0 +1,144 @@
+// Runs public/proof.js as a browser would (a plain script, no module object)
+// in a bare context, to check that failures stay inside the widget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import vm from 'node:vm';
+
+const source = readFileSync(new URL('../../public/proof.js', import.meta.url), 'utf8');
+
+function run(globals) {
+  const context = vm.createContext({ ...globals });
+  context.window = context;
+  vm.runInContext(source, context, { filename: 'proof.js' });
+  return context;
+}
+
+test('without a document (Node, a worker) it does nothing and defines nothing', () => {
+  const context = run({});
+  assert.deepEqual(Object.keys(context), ['window']);
+});
+
+test('a DOM that throws everywhere does not make the script throw', () => {
+  const explode = () => {
+    throw new Error('boom');
+  };
+  const document = new Proxy({}, { get: explode });
+  const context = run({ document, EventSource: function EventSource() {}, URL });
+  assert.equal(context.proof, undefined);
+});
+
+test('a script tag with a bad src does not make the script throw', () => {
+  const script = { src: 'not a url', dataset: {} };
+  const document = { currentScript: script, getElementsByTagName: () => [script] };
+  const context = run({ document, EventSource: function EventSource() {}, URL });
+  assert.equal(context.proof, undefined);
+});
+
+// Just enough DOM for the widget to mount; records what it builds.
+function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = {}) {
+  class Node {
+    constructor(tag) {
+      this.tagName = tag.toUpperCase();
+      this.children = [];
+      this.attributes = {};
+      this.listeners = {};
+      this.parentNode = null;
+      this.style = {};
+      const classes = new Set();
+      this.classList = {
+        add: (c) => classes.add(c),
+        remove: (c) => classes.delete(c),
+        contains: (c) => classes.has(c),
+      };
+    }
+    setAttribute(k, v) { this.attributes[k] = String(v); }
+    getAttribute(k) { return this.attributes[k]; }
+    appendChild(child) { child.parentNode = this; this.children.push(child); return child; }
+    removeChild(child) { this.children.splice(this.children.indexOf(child), 1); child.parentNode = null; return child; }
+    replaceChild(next, old) { this.children[this.children.indexOf(old)] = next; next.parentNode = this; old.parentNode = null; return old; }
+    addEventListener(type, fn) { this.listeners[type] = fn; }
+    removeEventListener(type) { delete this.listeners[type]; }
+    get text() { return (this.textContent || '') + this.children.map((c) => c.text).join(''); }
+  }
+  const head = new Node('head');
+  const body = new Node('body');
+  const script = { src, dataset };
+  const document = new Node('#document');
+  Object.assign(document, {
+    currentScript: script,
+    head,
+    body,
+    documentElement: new Node('html'),
+    visibilityState: 'visible',
+    createElement: (tag) => new Node(tag),
+    getElementsByTagName: () => [script],
+  });
+  const sources = [];
+  class EventSource {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.listeners = {};
+      sources.push(this);
+    }
+    addEventListener(type, fn) { this.listeners[type] = fn; }
+    close() { this.readyState = 2; }
+  }
+  return { document, head, body, sources, EventSource, location: { href: 'https://shop.example/p' } };
+}
+
+test('it mounts its style and card, opens the stream, and fills a card with text only', () => {
+  const dom = fakeDom({ dataset: { replay: '2' } });
+  const context = run({ ...dom, URL, setTimeout, clearTimeout });
+  assert.deepEqual(Object.keys(context).sort(), Object.keys(dom).concat('URL', 'clearTimeout', 'proof', 'setTimeout', 'window').sort());
+  assert.equal(dom.head.children[0].tagName, 'STYLE');
+  const card = dom.body.children[0];
+  assert.equal(card.className, 'proof');
+  assert.equal(card.attributes.role, 'status');
+  assert.equal(card.attributes['aria-live'], 'polite');
+  assert.equal(dom.sources.length, 1);
+  assert.equal(dom.sources[0].url, 'https://proof.example.com/events?replay=2');
+
+  const es = dom.sources[0];
+  es.onopen();
+  es.listeners.signup({ data: JSON.stringify({ id: 5, user_name: '<b>Jo</b>', offer_name: 'Tea', ts: Date.now(), url: 'javascript:alert(1)' }) });
+  assert.ok(card.classList.contains('proof-visible'));
+  const cardBody = card.children[0];
+  assert.equal(cardBody.tagName, 'DIV', 'a javascript: url gives no link');
+  assert.match(cardBody.text, /^<b>Jo<\/b> just signed up with Tea!just now$/);
+
+  context.proof.close();
+  assert.equal(es.readyState, 2);
+  assert.equal(dom.body.children.length, 0);
+  assert.equal(dom.head.children.length, 0);
+});
+
+test('a bad event on the stream is dropped quietly', () => {
+  const dom = fakeDom();
+  const context = run({ ...dom, URL, setTimeout, clearTimeout });
+  const es = dom.sources[0];
+  es.onopen();
+  assert.doesNotThrow(() => es.listeners.signup({ data: '{not json' }));
+  assert.doesNotThrow(() => es.listeners.signup({ data: 'null' }));
+  assert.equal(dom.body.children[0].classList.contains('proof-visible'), false);
+  context.proof.close();
+});
+
+test('an existing window.proof of someone else is left alone', () => {
+  const theirs = { mine: true };
+  const dom = fakeDom();
+  const context = run({ ...dom, URL, setTimeout, clearTimeout, proof: theirs });
+  assert.equal(context.proof, theirs);
+  assert.equal(dom.sources.length, 1, 'the widget still runs');
+  dom.sources[0].close();
+});
+
+test('pasted twice, only the first copy runs', () => {
+  const dom = fakeDom();
+  const context = run({ ...dom, URL, setTimeout, clearTimeout });
+  vm.runInContext(source, context);
+  assert.equal(dom.sources.length, 1);
+  assert.equal(dom.body.children.length, 1);
+  context.proof.close();
+});

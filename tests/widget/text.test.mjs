@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import proof from './load.mjs';
+
+const { ageLabel, fill, readOptions } = proof;
+const template = readOptions({}).template;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+test('age labels', () => {
+  assert.equal(ageLabel(0), 'just now');
+  assert.equal(ageLabel(59 * SECOND), 'just now');
+  assert.equal(ageLabel(MINUTE), '1 minute ago');
+  assert.equal(ageLabel(4 * MINUTE + 59 * SECOND), '4 minutes ago');
+  assert.equal(ageLabel(59 * MINUTE), '59 minutes ago');
+  assert.equal(ageLabel(HOUR), '1 hour ago');
+  assert.equal(ageLabel(2 * HOUR + 30 * MINUTE), '2 hours ago');
+  assert.equal(ageLabel(DAY), '1 day ago');
+  assert.equal(ageLabel(3 * DAY + 23 * HOUR), '3 days ago');
+});
+
+test('a negative or unknown age reads as just now', () => {
+  assert.equal(ageLabel(-5 * MINUTE), 'just now');
+  assert.equal(ageLabel(NaN), 'just now');
+});
+
+test('age labels in another language through Intl.RelativeTimeFormat', () => {
+  const de = new Intl.RelativeTimeFormat('de', { numeric: 'auto' });
+  assert.equal(ageLabel(4 * MINUTE, de), 'vor 4 Minuten');
+  assert.equal(ageLabel(2 * HOUR, de), 'vor 2 Stunden');
+  assert.equal(ageLabel(10 * SECOND, de), 'jetzt');
+});
+
+test('the default sentence is the original one, with the city when given', () => {
+  const jane = { user_name: 'Jane', offer_name: 'Newsletter' };
+  assert.equal(fill(template, jane), 'Jane just signed up with Newsletter!');
+  assert.equal(fill(template, { ...jane, city: 'Leeds' }), 'Jane from Leeds just signed up with Newsletter!');
+  assert.equal(fill(template, { ...jane, city: '' }), 'Jane just signed up with Newsletter!');
+  assert.equal(fill(template, { ...jane, city: '   ' }), 'Jane just signed up with Newsletter!');
+});
+
+test('custom templates: other wordings and languages', () => {
+  const ev = { user_name: 'Jana', offer_name: 'Kaffee', city: 'Köln' };
+  assert.equal(fill('{user_name}[ aus {city}] hat {offer_name} gekauft.', ev), 'Jana aus Köln hat Kaffee gekauft.');
+  assert.equal(fill('[{city}: ]{user_name} bought {offer_name}', { ...ev, city: undefined }), 'Jana bought Kaffee');
+  assert.equal(fill('[{city}: ]{user_name} bought {offer_name}', ev), 'Köln: Jana bought Kaffee');
+});
+
+test('an optional part vanishes if any of its fields is missing', () => {
+  assert.equal(fill('A[ {city} {user_name}] B', { city: 'Leeds' }), 'A B');
+  assert.equal(fill('A[ {city} {user_name}] B', { city: 'Leeds', user_name: 'Jo' }), 'A Leeds Jo B');
+  assert.equal(fill('A[ fixed text] B', {}), 'A fixed text B');
+});
+
+test('unknown or non-text fields are empty, not "undefined" or "[object Object]"', () => {
+  assert.equal(fill('{nope}|{obj}|{n}|{constructor}', { obj: { a: 1 }, n: 3 }), '||3|');
+});
+
+test('values are not scanned for placeholders or brackets', () => {
+  const ev = { user_name: '{offer_name} [x]', offer_name: 'Secret', city: '{user_name}' };
+  assert.equal(fill(template, ev), '{offer_name} [x] from {user_name} just signed up with Secret!');
+});
+
+test('HTML in values stays text (the widget sets it with textContent)', () => {
+  const ev = { user_name: '<img src=x onerror=window.pwned=1>', offer_name: 'X' };
+  assert.equal(fill(template, ev), '<img src=x onerror=window.pwned=1> just signed up with X!');
+});
+
+test('options: defaults, numbers, and bad values fall back', () => {
+  assert.deepEqual(readOptions({}), {
+    duration: 3500,
+    cooldown: 2000,
+    backlog: 5,
+    replay: 3,
+    maxAge: 604800,
+    template: '{user_name}[ from {city}] just signed up with {offer_name}!',
+    locale: '',
+    position: 'right',
+    closeLabel: 'Close notifications',
+  });
+  const o = readOptions({ duration: '800', cooldown: '0', backlog: 'x', replay: '-1', maxAge: '60', position: 'left' });
+  assert.equal(o.duration, 800);
+  assert.equal(o.cooldown, 0);
+  assert.equal(o.backlog, 5);
+  assert.equal(o.replay, 3);
+  assert.equal(o.maxAge, 60);
+  assert.equal(o.position, 'left');
+  assert.equal(readOptions({ position: 'middle' }).position, 'right');
+});
