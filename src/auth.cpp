@@ -1,0 +1,27 @@
+#include "auth.h"
+
+#include "text.h"
+
+namespace proof {
+
+bool keys_equal(std::string_view expected, std::string_view given) {
+  if (expected.empty()) return false;
+  // volatile keeps the compiler from turning the loop into an early-exit memcmp.
+  volatile unsigned char diff = expected.size() == given.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(given[i]) ^
+                                              static_cast<unsigned char>(expected[i % expected.size()])));
+  }
+  return diff == 0;
+}
+
+std::string key_from_headers(std::string_view authorization, std::string_view x_api_key) {
+  constexpr std::string_view kBearer = "bearer ";
+  const std::string_view auth = text::trim(authorization);
+  if (auth.size() > kBearer.size() && text::ascii_lower(auth.substr(0, kBearer.size())) == kBearer) {
+    return std::string(text::trim(auth.substr(kBearer.size())));
+  }
+  return std::string(text::trim(x_api_key));
+}
+
+}  // namespace proof

@@ -1,0 +1,39 @@
+// Settings from the command line, a config file (--config) and the environment.
+// Precedence: a flag, then the file, then PROOF_API_KEY for the key; then the default.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace proof {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+struct Settings {
+  std::string bind = "127.0.0.1";
+  int port = 6009;  ///< the original's port
+  std::string api_key;
+  std::vector<std::string> allowed_origins;  ///< normalised, see OriginPolicy::normalise
+  std::string public_dir;                    ///< resolved to an existing directory
+  std::size_t history = 100;                 ///< events kept for replay
+  int heartbeat_seconds = 15;
+  std::size_t max_subscribers = 10000;
+  std::string log_level = "info";
+};
+
+/// What main() should do after parsing.
+struct Invocation {
+  Settings settings;
+  std::optional<int> exit_code;  ///< set when parsing already finished the job (--help, errors)
+};
+
+/// Parses argv. Help, version and every error are printed here (to stdout or stderr);
+/// then `exit_code` tells main() to stop.
+Invocation parse_command_line(int argc, const char* const* argv);
+
+/// One line for the startup log, with the key redacted.
+std::string describe(const Settings& settings);
+
+}  // namespace proof

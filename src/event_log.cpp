@@ -1,0 +1,51 @@
+#include "event_log.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "sse.h"
+
+namespace proof {
+
+EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup) {
+  nlohmann::json data = {
+      {"id", id},
+      {"user_name", signup.user_name},
+      {"offer_name", signup.offer_name},
+      {"img_path", signup.img_path},
+      {"ts", ts_ms},
+  };
+  if (!signup.city.empty()) data["city"] = signup.city;
+  if (!signup.url.empty()) data["url"] = signup.url;
+  auto event = std::make_shared<Event>();
+  event->id = id;
+  event->ts_ms = ts_ms;
+  event->signup = std::move(signup);
+  event->json = data.dump();
+  event->frame = sse::format_event(id, "signup", event->json);
+  return event;
+}
+
+std::uint64_t next_event_id(std::uint64_t last_id, std::uint64_t now_us) {
+  return std::max(last_id + 1, now_us);
+}
+
+void EventLog::append(EventPtr event) {
+  if (capacity_ == 0) return;
+  events_.push_back(std::move(event));
+  while (events_.size() > capacity_) events_.pop_front();
+}
+
+std::vector<EventPtr> EventLog::after(std::uint64_t last_id) const {
+  const auto first = std::upper_bound(
+      events_.begin(), events_.end(), last_id,
+      [](std::uint64_t id, const EventPtr& event) { return id < event->id; });
+  return {first, events_.end()};
+}
+
+std::vector<EventPtr> EventLog::latest(std::size_t n) const {
+  const std::size_t count = std::min(n, events_.size());
+  return {events_.end() - static_cast<std::ptrdiff_t>(count), events_.end()};
+}
+
+}  // namespace proof

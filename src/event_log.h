@@ -1,0 +1,58 @@
+// The bounded history of published events: what a reconnecting browser replays from.
+// Not thread-safe by itself; the Hub owns the locking.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signup.h"
+
+namespace proof {
+
+/// A published signup with its serialised forms, built once and shared by every stream.
+struct Event {
+  std::uint64_t id = 0;
+  std::int64_t ts_ms = 0;  ///< server time of acceptance, ms since the Unix epoch
+  Signup signup;
+  std::string json;   ///< the `data:` payload
+  std::string frame;  ///< the complete SSE block
+};
+
+using EventPtr = std::shared_ptr<const Event>;
+
+/// Builds an event with its JSON and SSE frame.
+EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup);
+
+/// The id for the next event. Ids follow the wall clock in microseconds, so a restarted
+/// server (which remembers nothing) still never reuses an id a browser has already seen;
+/// +1 keeps them strictly increasing within a microsecond or if the clock steps back.
+std::uint64_t next_event_id(std::uint64_t last_id, std::uint64_t now_us);
+
+class EventLog {
+ public:
+  explicit EventLog(std::size_t capacity) : capacity_(capacity) {}
+
+  /// Appends `event` (its id must exceed every id held) and forgets the oldest past capacity.
+  void append(EventPtr event);
+
+  /// Events with id > `last_id`, oldest first. An id older than the history yields all of it.
+  std::vector<EventPtr> after(std::uint64_t last_id) const;
+
+  /// The `n` most recent events, oldest first.
+  std::vector<EventPtr> latest(std::size_t n) const;
+
+  /// Id of the newest event, or 0 when empty.
+  std::uint64_t last_id() const { return events_.empty() ? 0 : events_.back()->id; }
+
+  std::size_t size() const { return events_.size(); }
+  std::size_t capacity() const { return capacity_; }
+
+ private:
+  std::size_t capacity_;
+  std::deque<EventPtr> events_;
+};
+
+}  // namespace proof

@@ -1,0 +1,40 @@
+// The HTTP surface: routes, CORS, static files, and the cpp-httplib settings an SSE server
+// needs (thread per stream without a fixed pool, a real listen backlog, TCP_NODELAY).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "config.h"
+
+namespace proof {
+
+class Hub;
+class Metrics;
+
+class HttpServer {
+ public:
+  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Binds the listening socket; false (with the reason logged) when it cannot.
+  bool bind();
+
+  /// The bound port (useful with --port 0).
+  int port() const;
+
+  /// Serves until stop(). Returns true when every worker finished in time.
+  bool run();
+
+  /// Ends every stream and stops accepting; safe to call from another thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace proof

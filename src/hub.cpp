@@ -1,0 +1,91 @@
+#include "hub.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+#include <mutex>
+
+namespace proof {
+
+namespace {
+
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+                  std::atomic<std::uint32_t>::is_always_lock_free,
+              "the futex word must be a plain 32-bit integer");
+
+std::uint32_t* futex_word(const std::atomic<std::uint32_t>& a) {
+  // The kernel compares and waits on the raw word; the atomic is lock-free and of the same
+  // size, so its address is the word's.
+  return const_cast<std::uint32_t*>(reinterpret_cast<const std::uint32_t*>(&a));
+}
+
+}  // namespace
+
+Hub::Hub(std::size_t history, std::size_t max_subscribers)
+    : log_(history), max_subscribers_(max_subscribers) {}
+
+EventPtr Hub::publish(Signup signup) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto now_us =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  EventPtr event;
+  {
+    std::unique_lock lock(mutex_);
+    last_id_ = next_event_id(last_id_, now_us);
+    event = make_event(last_id_, static_cast<std::int64_t>(now_us / 1000), std::move(signup));
+    log_.append(event);
+  }
+  wake_all();
+  return event;
+}
+
+std::vector<EventPtr> Hub::after(std::uint64_t last_id) const {
+  std::shared_lock lock(mutex_);
+  return log_.after(last_id);
+}
+
+Hub::Start Hub::start(std::size_t replay) const {
+  std::shared_lock lock(mutex_);
+  return {log_.latest(replay), last_id_};
+}
+
+std::uint64_t Hub::last_id() const {
+  std::shared_lock lock(mutex_);
+  return last_id_;
+}
+
+void Hub::wait(std::uint32_t seen, std::chrono::milliseconds timeout) const {
+  if (timeout.count() <= 0) return;
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(secs.count());
+  ts.tv_nsec = static_cast<long>(std::chrono::nanoseconds(timeout - secs).count());
+  // Returns at once if the word no longer holds `seen`; spurious returns are harmless
+  // because callers re-check for events.
+  syscall(SYS_futex, futex_word(generation_), FUTEX_WAIT_PRIVATE, seen, &ts, nullptr, 0);
+}
+
+void Hub::wake_all() {
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  syscall(SYS_futex, futex_word(generation_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+bool Hub::try_subscribe() {
+  std::size_t current = subscribers_.load(std::memory_order_relaxed);
+  do {
+    if (current >= max_subscribers_) return false;
+  } while (!subscribers_.compare_exchange_weak(current, current + 1, std::memory_order_acq_rel));
+  return true;
+}
+
+void Hub::unsubscribe() { subscribers_.fetch_sub(1, std::memory_order_acq_rel); }
+
+void Hub::stop() {
+  stopping_.store(true, std::memory_order_release);
+  wake_all();
+}
+
+}  // namespace proof

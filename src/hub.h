@@ -1,0 +1,69 @@
+// The broadcast point between publishers and streams. Publishing appends to the history
+// and wakes every waiting stream at once through one futex word: no per-stream queues, no
+// mutex convoy, and each stream writes the same pre-serialised frame.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <shared_mutex>
+#include <vector>
+
+#include "event_log.h"
+
+namespace proof {
+
+class Hub {
+ public:
+  /// `history`: events kept for replay; `max_subscribers`: streams allowed at once.
+  Hub(std::size_t history, std::size_t max_subscribers);
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  /// Assigns the next id and the server timestamp, records the event and wakes all streams.
+  EventPtr publish(Signup signup);
+
+  /// Events after `last_id`, oldest first (see EventLog::after).
+  std::vector<EventPtr> after(std::uint64_t last_id) const;
+
+  /// Where a new stream starts: the `n` most recent events to replay, and the id after
+  /// which it continues live, taken together so no event falls between the two.
+  struct Start {
+    std::vector<EventPtr> replay;
+    std::uint64_t cursor = 0;
+  };
+  Start start(std::size_t replay) const;
+
+  /// A counter that changes on every publish and on stop; read it before looking for
+  /// events, then wait on the value read, and no wake-up can be missed.
+  std::uint32_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+  /// Blocks until generation() differs from `seen` or `timeout` passes.
+  void wait(std::uint32_t seen, std::chrono::milliseconds timeout) const;
+
+  /// Takes a subscriber slot; false when all `max_subscribers` are taken.
+  bool try_subscribe();
+  void unsubscribe();
+  std::size_t subscribers() const { return subscribers_.load(std::memory_order_relaxed); }
+
+  /// Wakes every stream for good: they see stopping() and end.
+  void stop();
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+
+  std::uint64_t last_id() const;
+  std::size_t max_subscribers() const { return max_subscribers_; }
+
+ private:
+  void wake_all();
+
+  mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_
+  EventLog log_;
+  std::uint64_t last_id_ = 0;
+  const std::size_t max_subscribers_;
+  std::atomic<std::size_t> subscribers_{0};
+  std::atomic<bool> stopping_{false};
+  // The futex word: 32 bits, as the kernel requires.
+  alignas(64) std::atomic<std::uint32_t> generation_{0};
+};
+
+}  // namespace proof

@@ -1,0 +1,59 @@
+// Counters behind GET /metrics, rendered in the Prometheus text exposition format.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace proof {
+
+/// Why a request was refused; each is one `reason` label of proof_requests_rejected_total.
+enum class RejectReason : std::size_t {
+  kUnauthorized,
+  kMalformed,
+  kInvalidField,
+  kTooLarge,
+  kUnsupportedMediaType,
+  kOrigin,
+  kSubscriberCap,
+  kBadRequest,
+  kNotFound,
+  kMethod,
+  kCount,
+};
+
+std::string_view reason_label(RejectReason reason);
+
+/// Maps a Rejection::reason string from request parsing to its metric reason.
+RejectReason reason_from_label(std::string_view label);
+
+class Metrics {
+ public:
+  Metrics() : started_(std::chrono::steady_clock::now()) {}
+
+  void published() { events_published_.fetch_add(1, std::memory_order_relaxed); }
+  void delivered(std::uint64_t n) { deliveries_.fetch_add(n, std::memory_order_relaxed); }
+  void dropped() { subscribers_dropped_.fetch_add(1, std::memory_order_relaxed); }
+  void rejected(RejectReason reason) {
+    rejected_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  std::uint64_t rejected_count(RejectReason reason) const {
+    return rejected_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
+  }
+
+  /// The exposition text; `subscribers` is sampled by the caller from the hub.
+  std::string render(std::size_t subscribers) const;
+
+ private:
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<std::uint64_t> events_published_{0};
+  std::atomic<std::uint64_t> deliveries_{0};
+  std::atomic<std::uint64_t> subscribers_dropped_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RejectReason::kCount)> rejected_{};
+};
+
+}  // namespace proof

@@ -1,0 +1,108 @@
+#include "signup.h"
+
+#include <nlohmann/json.hpp>
+
+#include "text.h"
+
+namespace proof {
+
+namespace {
+
+Rejection malformed(std::string message) { return {"malformed", std::move(message)}; }
+Rejection invalid(std::string message) { return {"invalid_field", std::move(message)}; }
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && text::ascii_lower(s.substr(0, prefix.size())) == prefix;
+}
+
+struct FieldRule {
+  std::string_view name;
+  std::size_t max_chars;
+  bool is_url;
+  std::string_view fallback;  ///< value for an empty field; empty means "leave absent"
+  std::string Signup::*target;
+};
+
+constexpr FieldRule kRules[] = {
+    {"user_name", limits::kNameChars, false, defaults::kUserName, &Signup::user_name},
+    {"offer_name", limits::kNameChars, false, defaults::kOfferName, &Signup::offer_name},
+    {"img_path", limits::kUrlChars, true, defaults::kImgPath, &Signup::img_path},
+    {"city", limits::kNameChars, false, "", &Signup::city},
+    {"url", limits::kUrlChars, true, "", &Signup::url},
+};
+
+}  // namespace
+
+bool is_safe_url(std::string_view url) {
+  for (const char c : url) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == 0x7F || c == '\\') return false;
+  }
+  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (starts_with_ci(url, scheme)) {
+      const std::string_view rest = url.substr(scheme.size());
+      return !rest.empty() && rest.front() != '/';  // a host must follow
+    }
+  }
+  return url.size() >= 1 && url[0] == '/' && (url.size() == 1 || url[1] != '/');
+}
+
+Outcome<Fields> parse_form(std::string_view body) {
+  Fields fields;
+  while (!body.empty()) {
+    const std::size_t amp = body.find('&');
+    const std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    auto name = text::form_decode(pair.substr(0, eq));
+    auto value = text::form_decode(eq == std::string_view::npos ? std::string_view{}
+                                                                 : pair.substr(eq + 1));
+    if (!name || !value) return malformed("malformed form body: bad %-escape");
+    if (!fields.emplace(std::move(*name), std::move(*value)).second) {
+      return malformed("malformed form body: a field is given more than once");
+    }
+  }
+  return fields;
+}
+
+Outcome<Fields> parse_json(std::string_view body) {
+  // No exceptions on bad input: hostile bodies are the normal case here.
+  const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return malformed("malformed JSON body");
+  if (!doc.is_object()) return malformed("JSON body must be an object");
+  Fields fields;
+  for (const auto& [name, value] : doc.items()) {
+    if (value.is_null()) continue;
+    if (!value.is_string()) return invalid("field '" + name + "' must be a string");
+    fields.emplace(name, value.get<std::string>());
+  }
+  return fields;
+}
+
+Outcome<Signup> validate(const Fields& fields) {
+  Signup signup;
+  for (const FieldRule& rule : kRules) {
+    const std::string name(rule.name);
+    std::string& target = signup.*rule.target;
+    const auto it = fields.find(rule.name);
+    const std::string_view raw = it == fields.end() ? std::string_view{} : it->second;
+    if (!text::is_valid_utf8(raw)) return invalid(name + " is not valid UTF-8");
+    if (text::has_control_chars(raw)) return invalid(name + " contains control characters");
+    const std::string_view value = text::trim(raw);
+    if (text::code_points(value) > rule.max_chars) {
+      return invalid(name + " is longer than " + std::to_string(rule.max_chars) + " characters");
+    }
+    if (value.empty()) {
+      target = rule.fallback;
+      continue;
+    }
+    if (rule.is_url && !is_safe_url(value)) {
+      return invalid(name + " must be an http(s) URL or a path starting with /");
+    }
+    target = value;
+  }
+  return signup;
+}
+
+}  // namespace proof

@@ -1,0 +1,63 @@
+// What a publisher sends: parsing of the original's form body and of JSON, and the
+// validation every signup passes before it can reach a page. Pure: no sockets, no clock.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace proof {
+
+/// One accepted signup, fields already trimmed, checked and defaulted.
+struct Signup {
+  std::string user_name;
+  std::string offer_name;
+  std::string img_path;
+  std::string city;  ///< empty when not given
+  std::string url;   ///< empty when not given; where a click on the card leads
+};
+
+/// Documented limits (README "Publishing").
+namespace limits {
+inline constexpr std::size_t kNameChars = 120;      ///< user_name, offer_name, city
+inline constexpr std::size_t kUrlChars = 2048;      ///< img_path, url
+inline constexpr std::size_t kBodyBytes = 16 * 1024;  ///< whole POST body, else 413
+}  // namespace limits
+
+/// The original's defaults for empty fields; the image is served from public/.
+namespace defaults {
+inline constexpr std::string_view kUserName = "someone";
+inline constexpr std::string_view kOfferName = "one of our partners";
+inline constexpr std::string_view kImgPath = "/img/default.svg";
+}  // namespace defaults
+
+/// Why a request is refused: `reason` labels the metric, `message` goes to the client.
+struct Rejection {
+  std::string reason;
+  std::string message;
+};
+
+/// Raw named fields of a body, before validation.
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+template <class T>
+using Outcome = std::variant<T, Rejection>;
+
+/// Parses an application/x-www-form-urlencoded body. Unknown names are kept (and later
+/// ignored, as the original did); a malformed escape or a repeated field is refused.
+Outcome<Fields> parse_form(std::string_view body);
+
+/// Parses a JSON object body. Values must be strings (or null, meaning absent).
+Outcome<Fields> parse_json(std::string_view body);
+
+/// Checks and defaults the known fields: UTF-8, no control characters, length limits,
+/// and http(s)-or-site-relative URLs.
+Outcome<Signup> validate(const Fields& fields);
+
+/// True for "http://host...", "https://host..." or a site-relative "/path" (not "//host",
+/// which leaves the site), with no white space, control characters or backslashes.
+bool is_safe_url(std::string_view url);
+
+}  // namespace proof
