@@ -48,6 +48,9 @@ void check(Settings& s) {
     origins.push_back(std::move(*normal));
   }
   s.allowed_origins = std::move(origins);
+  if (s.tls_cert.empty() != s.tls_key.empty()) {
+    throw SettingsError("--tls-cert and --tls-key go together: give both, or neither for HTTP");
+  }
   if (s.public_dir.empty()) s.public_dir = default_public_dir();
   std::error_code ec;
   if (!std::filesystem::is_directory(s.public_dir, ec)) {
@@ -86,6 +89,10 @@ Invocation parse_command_line(int argc, const char* const* argv) {
   app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
+  app.add_option("--tls-cert", s.tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", s.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+
   try {
     app.parse(argc, argv);
     check(s);
@@ -100,7 +107,7 @@ Invocation parse_command_line(int argc, const char* const* argv) {
 
 std::string describe(const Settings& s) {
   std::ostringstream out;
-  out << "listening on " << s.bind << ':' << s.port << ", history " << s.history
+  out << "listening on " << (s.tls_cert.empty() ? "http://" : "https://") << s.bind << ':' << s.port << ", history " << s.history
       << ", heartbeat " << s.heartbeat_seconds << "s, max subscribers " << s.max_subscribers
       << ", public dir " << s.public_dir << ", allowed origins ";
   if (s.allowed_origins.empty()) out << "(same origin only)";

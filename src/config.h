@@ -21,6 +21,8 @@ struct Settings {
   int heartbeat_seconds = 15;
   std::size_t max_subscribers = 10000;
   std::string log_level = "info";
+  std::string tls_cert;  ///< PEM certificate chain; with tls_key, serve HTTPS directly
+  std::string tls_key;   ///< PEM private key
 };
 
 /// What main() should do after parsing.

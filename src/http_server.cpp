@@ -36,13 +36,33 @@ constexpr std::size_t kSpareThreads = 256;
 
 constexpr const char* kJson = "application/json";
 
-/// Gives access to the listening socket, which cpp-httplib keeps protected.
+/// Raises the listen backlog of a bound server.
+class Backlog {
+ public:
+  virtual ~Backlog() = default;
+  virtual bool widen_backlog(int backlog) = 0;
+};
+
+/// Gives access to the listening socket, which cpp-httplib keeps protected; one template
+/// serves both the plain and the TLS server.
 template <class Base>
-class Listener : public Base {
+class Listener : public Base, public Backlog {
  public:
   using Base::Base;
-  bool widen_backlog(int backlog) { return ::listen(this->svr_sock_, backlog) == 0; }
+  bool widen_backlog(int backlog) override { return ::listen(this->svr_sock_, backlog) == 0; }
 };
+
+/// An HTTPS server when a certificate and key are configured, plain HTTP otherwise.
+std::unique_ptr<httplib::Server> make_server(const Settings& s, Backlog*& backlog) {
+  if (!s.tls_cert.empty()) {
+    auto tls = std::make_unique<Listener<httplib::SSLServer>>(s.tls_cert.c_str(), s.tls_key.c_str());
+    backlog = tls.get();
+    return tls;
+  }
+  auto plain = std::make_unique<Listener<httplib::Server>>();
+  backlog = plain.get();
+  return plain;
+}
 
 /// A uniformly random whole number in [low, high], per thread to avoid a shared lock.
 int jitter(int low, int high) {
@@ -167,7 +187,13 @@ class Stream {
 
 struct HttpServer::Impl {
   Impl(const Settings& s, Hub& h, Metrics& m)
-      : settings(s), hub(h), metrics(m), origins(s.allowed_origins), files(s.public_dir) {}
+      : settings(s),
+        hub(h),
+        metrics(m),
+        origins(s.allowed_origins),
+        files(s.public_dir),
+        owned_server(make_server(s, backlog)),
+        server(*owned_server) {}
 
   void configure();
   HandlerResponse pre_route(const Request& req, Response& res);
@@ -182,7 +208,9 @@ struct HttpServer::Impl {
   Metrics& metrics;
   OriginPolicy origins;
   StaticFiles files;
-  Listener<httplib::Server> server;
+  Backlog* backlog = nullptr;
+  std::unique_ptr<httplib::Server> owned_server;
+  httplib::Server& server;
   std::shared_ptr<WorkerPool::State> pool_state;
   int port = 0;
 };
@@ -384,21 +412,21 @@ void HttpServer::Impl::handle_events(const Request& req, Response& res) {
     return;
   }
 
-  std::vector<EventPtr> backlog;
+  std::vector<EventPtr> pending;
   std::uint64_t cursor = 0;
   if (resume) {
-    backlog = hub.after(*resume);
-    cursor = backlog.empty() ? *resume : backlog.back()->id;
+    pending = hub.after(*resume);
+    cursor = pending.empty() ? *resume : pending.back()->id;
   } else {
     auto start = hub.start(replay);
-    backlog = std::move(start.replay);
+    pending = std::move(start.replay);
     cursor = start.cursor;
   }
   // The browser's reconnect delay, jittered so a restart is not met by every page at once.
   std::string opening = sse::format_retry(std::chrono::milliseconds(jitter(2000, 5000)));
-  for (const auto& event : backlog) opening += event->frame;
+  for (const auto& event : pending) opening += event->frame;
 
-  auto stream = std::make_shared<Stream>(hub, metrics, cursor, std::move(opening), backlog.size(),
+  auto stream = std::make_shared<Stream>(hub, metrics, cursor, std::move(opening), pending.size(),
                                          std::chrono::seconds(settings.heartbeat_seconds));
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
@@ -419,6 +447,10 @@ HttpServer::~HttpServer() = default;
 bool HttpServer::bind() {
   auto& server = impl_->server;
   const auto& s = impl_->settings;
+  if (!server.is_valid()) {
+    spdlog::error("cannot load the TLS certificate {} or key {}", s.tls_cert, s.tls_key);
+    return false;
+  }
   if (s.port == 0) {
     impl_->port = server.bind_to_any_port(s.bind);
   } else if (server.bind_to_port(s.bind, s.port)) {
@@ -428,7 +460,7 @@ bool HttpServer::bind() {
     spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, std::strerror(errno));
     return false;
   }
-  if (!server.widen_backlog(kListenBacklog)) {
+  if (!impl_->backlog->widen_backlog(kListenBacklog)) {
     spdlog::warn("could not raise the listen backlog: {}", std::strerror(errno));
   }
   return true;
