@@ -26,8 +26,8 @@
     'text-align:left;visibility:hidden;transform:translateX(calc(100% + 20px));' +
     // Slide out, then leave the tab order.
     'transition:transform var(--proof-speed,1s) ease,visibility 0s var(--proof-speed,1s)}' +
-    '.proof.proof-visible{visibility:visible;transform:none;transition:transform var(--proof-speed,1s) ease}' +
     '.proof[data-position=left]{right:auto;left:10px;transform:translateX(calc(-100% - 20px))}' +
+    '.proof.proof-visible{visibility:visible;transform:none;transition:transform var(--proof-speed,1s) ease}' +
     '.proof *{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit;text-decoration:none}' +
     '.proof-body{display:flex;align-items:center;width:100%;height:100%}' +
     '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:80%;margin-right:10px;border:0;object-fit:contain}' +
@@ -282,7 +282,7 @@
       hide: guard(hide),
       visible: function () { return document.visibilityState !== 'hidden'; },
       set: function (fn, ms) { return setTimeout(guard(fn), ms); },
-      clear: clearTimeout
+      clear: function (id) { clearTimeout(id); }
     });
     var onVisibility = guard(queue.pump);
 

@@ -7,6 +7,22 @@ import vm from 'node:vm';
 
 const source = readFileSync(new URL('../../public/proof.js', import.meta.url), 'utf8');
 
+// Browser timers throw "Illegal invocation" unless called on window (or on
+// nothing); Node's do not, so these stand-ins check it.
+function browserTimers() {
+  const timers = {
+    setTimeout(fn, ms) {
+      if (this !== undefined && this !== timers.window) throw new TypeError('Illegal invocation');
+      return setTimeout(fn, ms);
+    },
+    clearTimeout(id) {
+      if (this !== undefined && this !== timers.window) throw new TypeError('Illegal invocation');
+      clearTimeout(id);
+    },
+  };
+  return timers;
+}
+
 function run(globals) {
   const context = vm.createContext({ ...globals });
   context.window = context;
@@ -90,7 +106,7 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
 
 test('it mounts its style and card, opens the stream, and fills a card with text only', () => {
   const dom = fakeDom({ dataset: { replay: '2' } });
-  const context = run({ ...dom, URL, setTimeout, clearTimeout });
+  const context = run({ ...dom, URL, ...browserTimers() });
   assert.deepEqual(Object.keys(context).sort(), Object.keys(dom).concat('URL', 'clearTimeout', 'proof', 'setTimeout', 'window').sort());
   assert.equal(dom.head.children[0].tagName, 'STYLE');
   const card = dom.body.children[0];
@@ -116,7 +132,7 @@ test('it mounts its style and card, opens the stream, and fills a card with text
 
 test('a bad event on the stream is dropped quietly', () => {
   const dom = fakeDom();
-  const context = run({ ...dom, URL, setTimeout, clearTimeout });
+  const context = run({ ...dom, URL, ...browserTimers() });
   const es = dom.sources[0];
   es.onopen();
   assert.doesNotThrow(() => es.listeners.signup({ data: '{not json' }));
@@ -128,7 +144,7 @@ test('a bad event on the stream is dropped quietly', () => {
 test('an existing window.proof of someone else is left alone', () => {
   const theirs = { mine: true };
   const dom = fakeDom();
-  const context = run({ ...dom, URL, setTimeout, clearTimeout, proof: theirs });
+  const context = run({ ...dom, URL, ...browserTimers(), proof: theirs });
   assert.equal(context.proof, theirs);
   assert.equal(dom.sources.length, 1, 'the widget still runs');
   dom.sources[0].close();
@@ -136,7 +152,7 @@ test('an existing window.proof of someone else is left alone', () => {
 
 test('pasted twice, only the first copy runs', () => {
   const dom = fakeDom();
-  const context = run({ ...dom, URL, setTimeout, clearTimeout });
+  const context = run({ ...dom, URL, ...browserTimers() });
   vm.runInContext(source, context);
   assert.equal(dom.sources.length, 1);
   assert.equal(dom.body.children.length, 1);

@@ -1,0 +1,226 @@
+// Shared pieces of the browser tests: the real proof binary, a host page on
+// another origin, headless Chromium, and what the page shows and logs.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import net from 'node:net';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
+export const PROOF_BIN = path.resolve(ROOT, process.env.PROOF_BIN || 'build/proof');
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+export const API_KEY = 'browser-test-key';
+
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Polls fn until it returns a truthy value or the time is up.
+export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(interval);
+  }
+}
+
+// Starts build/proof on port and waits until /healthz answers 200.
+export async function startProof({ port, pageOrigin, args = [] }) {
+  if (!existsSync(PROOF_BIN)) throw new Error(`no proof binary at ${PROOF_BIN} (build it, or set PROOF_BIN)`);
+  port ??= await freePort();
+  const child = spawn(
+    PROOF_BIN,
+    [
+      '--bind', '127.0.0.1',
+      '--port', String(port),
+      '--api-key', API_KEY,
+      '--public-dir', path.join(ROOT, 'public'),
+      '--allowed-origin', pageOrigin,
+      '--heartbeat', '15',
+      '--history', '100',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  children.add(child);
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  exited.then(() => children.delete(child));
+  const url = `http://127.0.0.1:${port}`;
+  const proof = {
+    port,
+    url,
+    output: () => output,
+    exited,
+    // SIGTERM, and the exit status it ended with.
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`proof exited with ${child.exitCode}:\n${output}`);
+        const res = await fetch(`${url}/healthz`);
+        return res.status === 200;
+      },
+      { timeout: 10000, what: `proof on port ${port}` },
+    );
+  } catch (err) {
+    await proof.stop();
+    throw err;
+  }
+  return proof;
+}
+
+// POSTs a signup the way a shop's backend does; returns the new event's id.
+export async function postSignup(proof, fields) {
+  const res = await fetch(`${proof.url}/signup`, {
+    method: 'POST',
+    body: new URLSearchParams({ api_key: API_KEY, ...fields }),
+  });
+  const text = await res.text();
+  if (res.status !== 202) throw new Error(`POST /signup answered ${res.status}: ${text}`);
+  return JSON.parse(text).id;
+}
+
+// The host page: a shop page on its own origin with the one widget tag.
+export function shopPage(proofUrl, attributes = {}) {
+  const attrs = Object.entries(attributes)
+    .map(([name, value]) => ` data-${name}="${String(value).replace(/"/g, '&quot;')}"`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>Test shop</title>
+<style>body{margin:0;font:16px sans-serif} main{padding:20px} p{margin:0 0 12px}</style>
+</head><body><main><h1>Test shop</h1>
+${'<p>Some product text that fills the page.</p>'.repeat(5)}
+<button id="buy">Buy</button></main>
+<script src="${proofUrl}/proof.js" async${attrs}></script>
+</body></html>`;
+}
+
+// A tiny server for host pages: set(path, html) and the page is there.
+export async function startPageServer() {
+  const pages = new Map();
+  const server = createServer((req, res) => {
+    const html = pages.get(new URL(req.url, 'http://x').pathname);
+    if (!html) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    set(pathname, html) {
+      pages.set(pathname, html);
+      return origin + pathname;
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+// Records, in the page, every card as it slides in (its text and when), the
+// stream states the widget goes through, and the globals there were before.
+function recordCards() {
+  window.__globals = Object.keys(window);
+  window.__cards = [];
+  window.__states = [];
+  new MutationObserver((mutations) => {
+    for (const m of mutations) {
+      const el = m.target;
+      if (m.attributeName === 'data-state') {
+        window.__states.push(el.getAttribute('data-state'));
+      } else if (el.classList.contains('proof-visible') && !/\bproof-visible\b/.test(m.oldValue || '')) {
+        const msg = el.querySelector('.proof-msg');
+        const age = el.querySelector('.proof-age');
+        window.__cards.push({
+          t: performance.now(),
+          text: msg ? msg.textContent : null,
+          age: age ? age.textContent : null,
+        });
+      }
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['class', 'data-state'], attributeOldValue: true });
+}
+
+// A page that records its cards and collects console errors and page errors
+// into errors (tests assert it stays empty).
+export async function openPage(context, errors) {
+  const page = await context.newPage();
+  await page.addInitScript(recordCards);
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return page;
+}
+
+export const cards = (page) => page.evaluate(() => window.__cards);
+
+export async function waitForCards(page, n, timeout = 10000) {
+  await page.waitForFunction((count) => window.__cards.length >= count, n, { timeout });
+  return cards(page);
+}
+
+export function artifact(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
