@@ -1,0 +1,164 @@
+// The widget's stream survives a server restart and an outage behind a
+// proxy, and shows no card twice.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import {
+  launchBrowser,
+  startPageServer,
+  startProof,
+  postSignup,
+  shopPage,
+  openPage,
+  cards,
+  waitForCards,
+} from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+// Waits until the widget's stream, after the first `seen` state changes,
+// has been re-opened.
+function waitForReopen(page, seen) {
+  return page.waitForFunction((n) => window.__states.slice(n).includes('open'), seen, { timeout: 20000 });
+}
+
+const stateCount = (page) => page.evaluate(() => window.__states.length);
+
+test('after a server restart the stream comes back and no card repeats', async (t) => {
+  const pages = await startPageServer();
+  t.after(() => pages.close());
+  let proof = await startProof({ pageOrigin: pages.origin });
+  t.after(() => proof.stop());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const errors = [];
+  const page = await openPage(context, errors);
+  await page.goto(pages.set('/', shopPage(proof.url, { duration: 200, cooldown: 0 })));
+  await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
+
+  await postSignup(proof, { user_name: 'Before', offer_name: 'Tea' });
+  await waitForCards(page, 1);
+
+  const seen = await stateCount(page);
+  assert.deepEqual(await proof.stop(), { code: 0, signal: null }, 'SIGTERM ends proof cleanly');
+  proof = await startProof({ port: proof.port, pageOrigin: pages.origin });
+  await waitForReopen(page, seen);
+
+  await postSignup(proof, { user_name: 'After', offer_name: 'Tea' });
+  await waitForCards(page, 2);
+  // Give a repeat (it would come right behind) the chance to show up.
+  await page.waitForTimeout(500);
+  assert.deepEqual(
+    (await cards(page)).map((c) => c.text),
+    ['Before just signed up with Tea!', 'After just signed up with Tea!'],
+  );
+  // Not widget errors: the stream cut by the shutdown (proof ends it without
+  // the closing chunk), and a browser retry that finds the port closed.
+  const expected = /ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED) \(http:\/\/127\.0\.0\.1:\d+\/events/;
+  assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
+});
+
+// A reverse proxy in front of proof that can answer 503 for a while, the way
+// nginx does when its upstream is down. EventSource gives up on an error
+// status (readyState CLOSED), so the widget must re-create the stream itself.
+async function startProxy(upstream) {
+  const open = new Set();
+  const proxy = { down: false, port: 0, close: null };
+  const server = createServer((req, res) => {
+    if (proxy.down) {
+      res.writeHead(503, {
+        'Access-Control-Allow-Origin': req.headers.origin || '*',
+        'Content-Type': 'text/plain',
+      });
+      res.end('upstream down');
+      return;
+    }
+    const up = request(
+      `${upstream}${req.url}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(upstream).host } },
+      (upRes) => {
+        res.writeHead(upRes.statusCode, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+    open.add(res);
+    res.on('close', () => {
+      open.delete(res);
+      up.destroy();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.port = server.address().port;
+  proxy.url = `http://127.0.0.1:${proxy.port}`;
+  // Starts answering 503 and cuts the streams that are open.
+  proxy.cut = () => {
+    proxy.down = true;
+    for (const res of open) res.destroy();
+  };
+  proxy.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(resolve);
+  });
+  return proxy;
+}
+
+test('after error statuses it re-creates the stream with lastEventId: missed events once, nothing repeated', async (t) => {
+  const pages = await startPageServer();
+  t.after(() => pages.close());
+  const proof = await startProof({ pageOrigin: pages.origin });
+  t.after(() => proof.stop());
+  const proxy = await startProxy(proof.url);
+  t.after(() => proxy.close());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const errors = [];
+  const page = await openPage(context, errors);
+  const streams = [];
+  page.on('request', async (req) => {
+    const url = new URL(req.url());
+    if (url.pathname === '/events') streams.push(`${url.search} ${(await req.allHeaders())['last-event-id'] || '-'}`);
+  });
+  await page.goto(pages.set('/', shopPage(proxy.url, { duration: 200, cooldown: 0, replay: 3 })));
+  await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
+
+  const first = await postSignup(proof, { user_name: 'First', offer_name: 'Tea' });
+  await waitForCards(page, 1);
+
+  const seen = await stateCount(page);
+  proxy.cut();
+  // The browser retries by itself, gets a 503 and gives up; the widget
+  // notices (state "closed") and schedules its own attempt.
+  await page.waitForFunction((n) => window.__states.slice(n).includes('closed'), seen, { timeout: 20000 });
+  const missed = await postSignup(proof, { user_name: 'Missed', offer_name: 'Tea' });
+  assert.ok(missed > first);
+  proxy.down = false;
+  await waitForReopen(page, seen);
+  await waitForCards(page, 2);
+
+  await postSignup(proof, { user_name: 'Live', offer_name: 'Tea' });
+  await waitForCards(page, 3);
+  await page.waitForTimeout(500);
+  assert.deepEqual(
+    (await cards(page)).map((c) => c.text),
+    ['First just signed up with Tea!', 'Missed just signed up with Tea!', 'Live just signed up with Tea!'],
+  );
+  // The first stream asks for the replay; the browser's own retries reuse
+  // its URL but resume by header; the widget's new streams resume by query.
+  assert.equal(streams[0], '?replay=3 -');
+  assert.ok(streams.includes(`?lastEventId=${first} -`), `streams opened: ${streams.join(', ')}`);
+  for (const s of streams.slice(1)) {
+    assert.ok(s === `?replay=3 ${first}` || s === `?lastEventId=${first} -`, `streams opened: ${streams.join(', ')}`);
+  }
+  // Chromium reports the cut stream and each 503 on the console; those are
+  // the outage itself, not widget errors.
+  const expected = /(ERR_INCOMPLETE_CHUNKED_ENCODING|status of 503 \(Service Unavailable\)) \(http:\/\/127\.0\.0\.1:\d+\/events/;
+  assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
+});
