@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what proof needs on Debian 12 from Debian's packages (and npm for the browser
+# tests). `install-deps.sh` alone: enough to build and run; `--test`: everything the test
+# suite, the benchmark smoke, packaging and fuzzing use too.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+build=(build-essential cmake pkg-config
+       libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
+       libsystemd-dev libsqlite3-dev)
+test=(catch2 python3 curl openssl chromium
+      systemd dpkg-dev file
+      nginx-light libnginx-mod-nchan wrk
+      clang libclang-rt-14-dev)
+
+packages=("${build[@]}")
+if [ "${1:-}" = "--test" ]; then
+  packages+=("${test[@]}")
+  # Debian's npm only where no Node.js is installed yet (NodeSource's bundles its own npm).
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+as_root apt-get update -qq
+as_root apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "installed: ${packages[*]}"
