@@ -1,20 +1,22 @@
-// proof: parse the settings, wire the hub to the HTTP server, serve until told to stop.
+// proof: parse the settings, then serve (wiring the hub to the HTTP server until told to
+// stop), or run one of the operator commands: `proof send`, `proof check-config`.
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "config.h"
 #include "http_server.h"
 #include "hub.h"
 #include "logging.h"
 #include "metrics.h"
+#include "notify.h"
 #include "process.h"
+#include "send.h"
 
-int main(int argc, char** argv) {
-  const proof::Invocation invocation = proof::parse_command_line(argc, argv);
-  if (invocation.exit_code) return *invocation.exit_code;
-  proof::Settings settings = invocation.settings;
+namespace {
 
+int serve(proof::Settings settings) {
   proof::setup_logging(settings.log_level);
   proof::raise_open_file_limit(settings.max_subscribers);
 
@@ -23,11 +25,15 @@ int main(int argc, char** argv) {
   proof::HttpServer server(settings, hub, metrics);
   proof::handle_stop_signals([&server](int signal) {
     spdlog::info("signal {} received: closing streams and stopping", signal);
+    proof::notify_stopping();
     server.stop();
   });
   if (!server.bind()) return 1;
   settings.port = server.port();
   spdlog::info("proof {} {}", proof::kVersion, proof::describe(settings));
+  // bind() leaves the socket listening: connections queue from here on, so systemd may
+  // start what depends on proof before the accept loop runs.
+  proof::notify_ready(settings.port);
 
   const bool drained = server.run();
   spdlog::info("stopped");
@@ -38,4 +44,21 @@ int main(int argc, char** argv) {
     std::_Exit(EXIT_SUCCESS);
   }
   return EXIT_SUCCESS;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const proof::Invocation invocation = proof::parse_command_line(argc, argv);
+  if (invocation.exit_code) return *invocation.exit_code;
+  switch (invocation.command) {
+    case proof::Command::send:
+      return proof::send_signup(invocation.settings, invocation.send);
+    case proof::Command::check_config:
+      std::cout << proof::to_config_text(invocation.settings);
+      return EXIT_SUCCESS;
+    case proof::Command::serve:
+      break;
+  }
+  return serve(invocation.settings);
 }

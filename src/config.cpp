@@ -58,15 +58,9 @@ void check(Settings& s) {
   }
 }
 
-}  // namespace
-
-Invocation parse_command_line(int argc, const char* const* argv) {
-  Invocation result;
-  Settings& s = result.settings;
-  CLI::App app{"proof: self-hosted social proof. Signups POSTed to /signup reach every open "
-               "page over Server-Sent Events.",
-               "proof"};
-  app.set_version_flag("--version", std::string("proof ") + kVersion);
+/// The server's options, shared by every command: the subcommands fall through to them, so
+/// `proof send --config FILE` reads the same file (and key) the server does.
+void add_server_options(CLI::App& app, Settings& s) {
   app.set_config("--config", "", "Read settings from FILE (key = value lines; see proof.conf.example)");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->always_capture_default();
@@ -92,10 +86,78 @@ Invocation parse_command_line(int argc, const char* const* argv) {
   app.add_option("--tls-cert", s.tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", s.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+}
+
+CLI::App* add_send_command(CLI::App& app, SendRequest& r) {
+  auto* send = app.add_subcommand(
+      "send", "Post a test signup to a running server, with the key from --config, "
+              "--api-key or PROOF_API_KEY; prints the event id");
+  send->fallthrough();
+  send->add_option("--url", r.url,
+                   "Server to post to, e.g. https://proof.example (default: the --bind and "
+                   "--port of the settings)");
+  send->add_option("--user", r.user, "user_name of the signup")->required();
+  send->add_option("--offer", r.offer, "offer_name of the signup")->required();
+  send->add_option("--city", r.city, "city of the signup");
+  send->add_option("--img", r.img, "img_path of the signup");
+  send->add_option("--link", r.link, "url a click on the card leads to");
+  send->add_option("--ca-cert", r.ca_cert, "PEM certificate to trust for an https --url")
+      ->check(CLI::ExistingFile);
+  return send;
+}
+
+/// The server's own address as a URL, for `proof send` run on the server's machine.
+std::string own_url(const Settings& s) {
+  std::string host = s.bind;
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return (s.tls_cert.empty() ? "http://" : "https://") + host + ":" + std::to_string(s.port);
+}
+
+/// CLI11 reports an unknown key in a config file as "INI was not able to parse KEY";
+/// say it in the words a reader of the file needs.
+std::string explain_config_error(const CLI::ConfigError& e, const std::string& file) {
+  const std::string what = e.what();
+  const std::string prefix = "INI was not able to parse ";
+  if (what.rfind(prefix, 0) == 0) {
+    return "unknown key '" + what.substr(prefix.size()) + "' in " + file;
+  }
+  return file + ": " + what;
+}
+
+}  // namespace
+
+Invocation parse_command_line(int argc, const char* const* argv) {
+  Invocation result;
+  Settings& s = result.settings;
+  CLI::App app{"proof: self-hosted social proof. Signups POSTed to /signup reach every open "
+               "page over Server-Sent Events.",
+               "proof"};
+  app.set_version_flag("--version", std::string("proof ") + kVersion);
+  add_server_options(app, s);
+  auto* send = add_send_command(app, result.send);
+  auto* check_config = app.add_subcommand(
+      "check-config", "Validate the settings (--config FILE and any flags) and print the "
+                      "effective ones with the key redacted; exit status 0 when valid");
+  check_config->fallthrough();
+  app.require_subcommand(0, 1);
 
   try {
     app.parse(argc, argv);
-    check(s);
+    if (send->parsed()) {
+      result.command = Command::send;
+      if (result.send.url.empty()) result.send.url = own_url(s);
+      if (s.api_key.empty()) check(s);  // for its message about where a key comes from
+    } else {
+      if (check_config->parsed()) result.command = Command::check_config;
+      check(s);
+    }
+  } catch (const CLI::ConfigError& e) {
+    const auto* config = app.get_config_ptr();
+    std::cerr << "proof: " << explain_config_error(e, config ? config->as<std::string>() : "")
+              << '\n';
+    result.exit_code = 2;
   } catch (const CLI::ParseError& e) {
     result.exit_code = app.exit(e);
   } catch (const SettingsError& e) {
@@ -115,6 +177,40 @@ std::string describe(const Settings& s) {
     out << (i ? "," : "") << s.allowed_origins[i];
   }
   out << ", api key " << (s.api_key.empty() ? "missing" : "set (redacted)");
+  return out.str();
+}
+
+namespace {
+
+/// A config-file string: quoted, with the quote and backslash escaped.
+std::string quoted(const std::string& value) {
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+}  // namespace
+
+std::string to_config_text(const Settings& s) {
+  std::ostringstream out;
+  out << "bind = " << quoted(s.bind) << '\n'
+      << "port = " << s.port << '\n'
+      << "api-key = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n'
+      << "allowed-origin = [";
+  for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
+    out << (i ? ", " : "") << quoted(s.allowed_origins[i]);
+  }
+  out << "]\n"
+      << "public-dir = " << quoted(s.public_dir) << '\n'
+      << "history = " << s.history << '\n'
+      << "heartbeat = " << s.heartbeat_seconds << '\n'
+      << "max-subscribers = " << s.max_subscribers << '\n'
+      << "log-level = " << quoted(s.log_level) << '\n'
+      << "tls-cert = " << quoted(s.tls_cert) << '\n'
+      << "tls-key = " << quoted(s.tls_key) << '\n';
   return out.str();
 }
 

@@ -25,9 +25,29 @@ struct Settings {
   std::string tls_key;   ///< PEM private key
 };
 
+/// A test signup for `proof send`, posted to a running server.
+struct SendRequest {
+  std::string url;      ///< scheme://host:port of the server; empty means the config's own
+  std::string user;     ///< user_name
+  std::string offer;    ///< offer_name
+  std::string city;     ///< optional
+  std::string img;      ///< img_path, optional
+  std::string link;     ///< url the card leads to, optional
+  std::string ca_cert;  ///< PEM file to trust for https (a self-signed server), optional
+};
+
+/// Which job the process was started for.
+enum class Command {
+  serve,         ///< the server itself (no subcommand)
+  send,          ///< `proof send`: post one signup to a running server
+  check_config,  ///< `proof check-config`: validate the settings and print them
+};
+
 /// What main() should do after parsing.
 struct Invocation {
+  Command command = Command::serve;
   Settings settings;
+  SendRequest send;              ///< filled for Command::send
   std::optional<int> exit_code;  ///< set when parsing already finished the job (--help, errors)
 };
 
@@ -37,5 +57,8 @@ Invocation parse_command_line(int argc, const char* const* argv);
 
 /// One line for the startup log, with the key redacted.
 std::string describe(const Settings& settings);
+
+/// The effective settings as config-file lines (`key = value`), the key redacted.
+std::string to_config_text(const Settings& settings);
 
 }  // namespace proof

@@ -5,8 +5,15 @@
 
 namespace proof {
 
-/// Sets the default logger's level (a name from --log-level) and pattern. Under systemd
-/// (JOURNAL_STREAM set) the journal adds time and process, so the pattern omits them.
+/// Sets the default logger's level (a name from --log-level) and pattern. When stderr is
+/// the journal (systemd's JOURNAL_STREAM names it), each line starts with its syslog
+/// priority, `<6>` for info, which journald strips and stores; the journal adds the time
+/// and process itself, so the pattern leaves them out.
 void setup_logging(const std::string& level);
+
+/// True when stderr is connected to the journal, going by JOURNAL_STREAM ("device:inode"
+/// of the stream systemd set up; a child whose stderr was redirected inherits the variable
+/// but not the stream, so the variable alone is not enough).
+bool stderr_is_journal();
 
 }  // namespace proof

@@ -1,0 +1,13 @@
+// `proof send`: the operator's way to check a deployment end to end by posting one signup.
+#pragma once
+
+#include "config.h"
+
+namespace proof {
+
+/// Posts `request` as a signup with the key in `settings`, prints the new event's id to
+/// stdout, and returns the process exit status: 0 when the server accepted it, otherwise 1
+/// with the server's (or the connection's) error on stderr.
+int send_signup(const Settings& settings, const SendRequest& request);
+
+}  // namespace proof
