@@ -161,6 +161,7 @@ export async function startPageServer() {
 }
 
 export function launchBrowser() {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_BIN)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

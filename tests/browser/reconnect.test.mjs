@@ -61,6 +61,7 @@ test('after a server restart the stream comes back and no card repeats', async (
   // Not widget errors: the stream cut by the shutdown (proof ends it without
   // the closing chunk), and a browser retry that finds the port closed.
   const expected = /ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED) \(http:\/\/127\.0\.0\.1:\d+\/events/;
+  console.log(errors);
   assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
 });
 
@@ -160,5 +161,37 @@ test('after error statuses it re-creates the stream with lastEventId: missed eve
   // Chromium reports the cut stream and each 503 on the console; those are
   // the outage itself, not widget errors.
   const expected = /(ERR_INCOMPLETE_CHUNKED_ENCODING|status of 503 \(Service Unavailable\)) \(http:\/\/127\.0\.0\.1:\d+\/events/;
+  console.log(errors);
+  assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
+});
+
+test('a stream the server refuses (origin not allowed) keeps the page unharmed and is retried with backoff', async (t) => {
+  const pages = await startPageServer();
+  t.after(() => pages.close());
+  const proof = await startProof({ pageOrigin: 'http://127.0.0.1:9' });
+  t.after(() => proof.stop());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const errors = [];
+  const page = await openPage(context, errors);
+  const attempts = [];
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname === '/events') attempts.push(Date.now());
+  });
+  await page.goto(pages.set('/', shopPage(proof.url)));
+  await page.waitForFunction(() => window.__states.filter((s) => s === 'closed').length >= 3, null, { timeout: 15000 });
+  assert.equal(await page.locator('.proof.proof-visible').count(), 0);
+  // Backoff: each wait at least half of 1 s, 2 s, ... doubled.
+  for (let i = 1; i < 3; i++) {
+    const wait = attempts[i] - attempts[i - 1];
+    assert.ok(wait >= 500 * 2 ** (i - 1) - 100, `attempt ${i} came ${wait} ms after the one before`);
+  }
+  // The host page goes on: its own button still works, nothing was thrown.
+  await page.evaluate(() => document.getElementById('buy').addEventListener('click', () => (window.bought = true)));
+  await page.click('#buy');
+  assert.equal(await page.evaluate(() => window.bought), true);
+  // Chromium reports each refusal (a 403 without CORS headers) on the console.
+  const expected = /^console: (Access to resource at 'http:\/\/127\.0\.0\.1:\d+\/events\?replay=3' .* blocked by CORS policy|Failed to load resource: net::ERR_FAILED \(http:\/\/127\.0\.0\.1:\d+\/events)/;
+  assert.ok(errors.length >= 3, 'each refusal is reported');
   assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
 });
