@@ -31,8 +31,7 @@
     '.proof *{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit;text-decoration:none}' +
     '.proof-body{display:flex;align-items:center;width:100%;height:100%}' +
     '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:80%;margin-right:10px;border:0;object-fit:contain}' +
-    '.proof-text{flex:1;min-width:0;overflow:hidden;max-height:96px}' +
-    '.proof-msg,.proof-age{display:block;overflow-wrap:anywhere}' +
+    '.proof-text{flex:1;min-width:0;overflow-wrap:anywhere}' +
     '.proof-age{font-size:12px;opacity:.8}' +
     'a.proof-body .proof-msg{text-decoration:underline}' +
     '.proof-close{position:absolute;top:6px;right:8px;width:22px;height:22px;border:0;border-radius:50%;' +
@@ -207,8 +206,10 @@
     var opt = readOptions(script.dataset || {});
     var serverBase = new URL('./', script.src).href;
     var rtf = null;
-    if (opt.locale && typeof Intl === 'object' && Intl.RelativeTimeFormat) {
-      rtf = new Intl.RelativeTimeFormat(opt.locale, { numeric: 'auto' });
+    try {
+      if (opt.locale) rtf = new Intl.RelativeTimeFormat(opt.locale, { numeric: 'auto' });
+    } catch (e) {
+      // An unknown locale, or no Intl: English ages.
     }
     var filter = createFilter(opt.maxAge * 1000);
     var es = null;
@@ -254,13 +255,13 @@
         img.src = src;
         next.appendChild(img);
       }
-      var text = el('span', 'proof-text');
-      var msg = el('span', 'proof-msg');
+      var text = el('div', 'proof-text');
+      var msg = el('div', 'proof-msg');
       msg.textContent = fill(opt.template, ev);
       text.appendChild(msg);
       var now = Date.now();
       if (item.history || now - item.received > STALE_AFTER) {
-        var age = el('span', 'proof-age');
+        var age = el('div', 'proof-age');
         age.textContent = ageLabel(now - Number(ev.ts), rtf);
         text.appendChild(age);
       }

@@ -153,7 +153,7 @@ test('HTML in an event shows as text and runs nothing', async (t) => {
   assert.deepEqual(errors, []);
 });
 
-test('on load, recent events are replayed with their age', async (t) => {
+test('on load, recent events are replayed with their age; wording and language are configurable', async (t) => {
   const { proof, errors, open } = await setup(t);
   await postSignup(proof, { user_name: 'Old', offer_name: 'Tea' });
   await postSignup(proof, { user_name: 'Older', offer_name: 'Tea' });
@@ -176,6 +176,17 @@ test('on load, recent events are replayed with their age', async (t) => {
     );
     await page.close();
   }
+  const german = await open(
+    { duration: 200, cooldown: 0, replay: 2, locale: 'de', template: '{user_name}[ aus {city}] hat {offer_name} gekauft.' },
+    { name: '/de', init: { fn: skewClock, arg: 4 * MINUTE + 5000 } },
+  );
+  assert.deepEqual(
+    (await waitForCards(german, 2)).map((c) => [c.text, c.age]),
+    [
+      ['Older hat Tea gekauft.', 'vor 4 Minuten'],
+      ['Newest aus York hat Tea gekauft.', 'vor 4 Minuten'],
+    ],
+  );
   assert.deepEqual(errors, []);
 });
 

@@ -158,3 +158,14 @@ test('pasted twice, only the first copy runs', () => {
   assert.equal(dom.body.children.length, 1);
   context.proof.close();
 });
+
+test('an unknown data-locale falls back to English ages instead of stopping the widget', () => {
+  const dom = fakeDom({ dataset: { locale: '!!not a locale' } });
+  const context = run({ ...dom, URL, ...browserTimers() });
+  assert.equal(dom.sources.length, 1);
+  const es = dom.sources[0];
+  es.onopen();
+  es.listeners.signup({ data: JSON.stringify({ id: 1, user_name: 'Jo', offer_name: 'Tea', ts: Date.now() - 5 * 60000 }) });
+  assert.match(dom.body.children[0].children[0].text, /5 minutes ago$/);
+  context.proof.close();
+});
