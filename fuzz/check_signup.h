@@ -1,0 +1,143 @@
+// What every signup target checks once it has parsed fields: validate() agrees with the
+// documented rules field by field, whatever it accepts is safe to put on a page, and the
+// event built from it reaches a browser intact (one SSE event whose JSON round-trips).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "event_log.h"
+#include "oracle.h"
+#include "signup.h"
+
+namespace proof::fuzz {
+
+struct Rule {
+  std::string_view name;
+  std::size_t max_chars;
+  bool is_url;
+  std::string_view fallback;
+  std::string Signup::*field;
+};
+
+inline constexpr Rule kRules[] = {
+    {"user_name", limits::kNameChars, false, defaults::kUserName, &Signup::user_name},
+    {"offer_name", limits::kNameChars, false, defaults::kOfferName, &Signup::offer_name},
+    {"img_path", limits::kUrlChars, true, defaults::kImgPath, &Signup::img_path},
+    {"city", limits::kNameChars, false, "", &Signup::city},
+    {"url", limits::kUrlChars, true, "", &Signup::url},
+};
+
+/// The documented verdict on one raw field value.
+inline bool field_ok(const Rule& rule, std::string_view raw) {
+  const auto cps = decode_utf8(raw);
+  if (!cps) return false;
+  for (const char32_t cp : *cps) {
+    if (is_control(cp)) return false;
+  }
+  const std::string_view value = strip(raw);
+  const auto trimmed = decode_utf8(value);
+  if (!trimmed || trimmed->size() > rule.max_chars) return false;
+  return value.empty() || !rule.is_url || url_rule(value);
+}
+
+/// Properties of an accepted value that hold whatever the input was.
+inline void check_safe_value(const Rule& rule, std::string_view value) {
+  const auto cps = decode_utf8(value);
+  PROOF_FUZZ_CHECK(cps.has_value(), value);
+  for (const char32_t cp : *cps) PROOF_FUZZ_CHECK(!is_control(cp), value);
+  PROOF_FUZZ_CHECK(cps->size() <= rule.max_chars, value);
+  PROOF_FUZZ_CHECK(strip(value) == value, value);
+  if (rule.fallback.size() > 0) PROOF_FUZZ_CHECK(!value.empty(), rule.name);
+  if (rule.is_url && !value.empty()) {
+    PROOF_FUZZ_CHECK(proof::is_safe_url(value), value);
+    PROOF_FUZZ_CHECK(url_rule(value), value);
+    PROOF_FUZZ_CHECK(!obviously_unsafe(value), value);
+    const bool absolute = iequals_prefix(value, "http://") || iequals_prefix(value, "https://");
+    const bool relative = value[0] == '/' && (value.size() == 1 || value[1] != '/');
+    PROOF_FUZZ_CHECK(absolute || relative, value);
+  }
+}
+
+/// make_event's frame, read back as a browser would: one "signup" event with our id whose
+/// data is JSON carrying exactly the signup's fields.
+inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_ms) {
+  const EventPtr event = make_event(id, ts_ms, signup);
+  PROOF_FUZZ_CHECK(event != nullptr, "");
+  PROOF_FUZZ_CHECK(event->id == id, "");
+  PROOF_FUZZ_CHECK(event->ts_ms == ts_ms, "");
+  const std::string& frame = event->frame;
+  PROOF_FUZZ_CHECK(frame.size() >= 2 && frame.compare(frame.size() - 2, 2, "\n\n") == 0, frame);
+  PROOF_FUZZ_CHECK(frame.find('\r') == std::string::npos, frame);
+  PROOF_FUZZ_CHECK(frame.find("\n\n") == frame.size() - 2, frame);  // one block, one blank line
+
+  const SseStream stream = read_sse(frame);
+  PROOF_FUZZ_CHECK(!stream.unterminated, frame);
+  PROOF_FUZZ_CHECK(stream.events.size() == 1, frame);
+  PROOF_FUZZ_CHECK(stream.id_fields == 1 && stream.event_fields == 1, frame);
+  PROOF_FUZZ_CHECK(stream.other_fields == 0, frame);
+  const SseEvent& got = stream.events.front();
+  PROOF_FUZZ_CHECK(got.id == std::to_string(id), frame);
+  PROOF_FUZZ_CHECK(got.type == "signup", frame);
+  PROOF_FUZZ_CHECK(got.data == event->json, frame);
+
+  const auto doc = nlohmann::json::parse(got.data, nullptr, /*allow_exceptions=*/false);
+  PROOF_FUZZ_CHECK(doc.is_object(), got.data);
+  PROOF_FUZZ_CHECK(doc.size() == 5 + !signup.city.empty() + !signup.url.empty(), got.data);
+  PROOF_FUZZ_CHECK(doc.contains("id") && doc["id"].is_number_unsigned() &&
+                       doc["id"].get<std::uint64_t>() == id, got.data);
+  PROOF_FUZZ_CHECK(doc.contains("ts") && doc["ts"].is_number_integer() &&
+                       doc["ts"].get<std::int64_t>() == ts_ms, got.data);
+  for (const Rule& rule : kRules) {
+    const std::string& value = signup.*rule.field;
+    const std::string key(rule.name);
+    if (value.empty()) {
+      PROOF_FUZZ_CHECK(!doc.contains(key), got.data);
+      continue;
+    }
+    PROOF_FUZZ_CHECK(doc.contains(key) && doc[key].is_string(), got.data);
+    PROOF_FUZZ_CHECK(doc[key].get<std::string>() == value, got.data);
+  }
+}
+
+/// validate() against the rules, and everything it accepts through make_event.
+inline void check_validate(const Fields& fields, std::uint64_t seed) {
+  bool expect_ok = true;
+  for (const Rule& rule : kRules) {
+    const auto it = fields.find(rule.name);
+    if (it != fields.end() && !field_ok(rule, it->second)) expect_ok = false;
+  }
+
+  const Outcome<Signup> outcome = validate(fields);
+  if (const auto* rejection = std::get_if<Rejection>(&outcome)) {
+    PROOF_FUZZ_CHECK(!expect_ok, rejection->message);  // a valid signup was refused
+    PROOF_FUZZ_CHECK(rejection->reason == "invalid_field", rejection->reason);
+    PROOF_FUZZ_CHECK(!rejection->message.empty(), "");
+    return;
+  }
+  PROOF_FUZZ_CHECK(expect_ok, "an invalid signup was accepted");
+  const Signup& signup = std::get<Signup>(outcome);
+  for (const Rule& rule : kRules) {
+    const std::string& value = signup.*rule.field;
+    const auto it = fields.find(rule.name);
+    const std::string_view given = it == fields.end() ? std::string_view{} : strip(it->second);
+    if (given.empty()) {
+      PROOF_FUZZ_CHECK(value == rule.fallback, value);
+    } else {
+      PROOF_FUZZ_CHECK(value == given, value);  // trimmed, otherwise untouched
+    }
+    check_safe_value(rule, value);
+  }
+
+  // Ids across the whole range, timestamps of either sign.
+  const std::uint64_t id = seed * 0x9E3779B97F4A7C15ull;
+  const auto ts = static_cast<std::int64_t>(seed * 0xBF58476D1CE4E5B9ull);
+  check_event(signup, id, ts);
+  check_event(signup, std::numeric_limits<std::uint64_t>::max(), std::numeric_limits<std::int64_t>::min());
+}
+
+}  // namespace proof::fuzz

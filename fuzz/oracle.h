@@ -1,0 +1,194 @@
+// Independent re-statements of the rules the fuzz targets check src/ against. They are
+// written from the documentation (signup.h, sse.h, README "Publishing"), not copied from
+// the implementation, so a target can catch a rule the code gets wrong, not only a crash.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace proof::fuzz {
+
+/// Prints what broke and aborts: libFuzzer records the input as a crash.
+[[noreturn]] inline void violated(const char* what, std::string_view detail = {}) {
+  std::fprintf(stderr, "INVARIANT VIOLATED: %s", what);
+  if (!detail.empty()) {
+    std::fprintf(stderr, " [");
+    for (const char c : detail) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b >= 0x20 && b < 0x7F && c != '\\') {
+        std::fputc(c, stderr);
+      } else {
+        std::fprintf(stderr, "\\x%02x", b);
+      }
+    }
+    std::fprintf(stderr, "]");
+  }
+  std::fprintf(stderr, "\n");
+  std::abort();
+}
+
+#define PROOF_FUZZ_CHECK(cond, detail) \
+  do {                                 \
+    if (!(cond)) ::proof::fuzz::violated(#cond, (detail)); \
+  } while (0)
+
+/// Code points of strict UTF-8 (Unicode 15, table 3-7), or nullopt when ill-formed.
+inline std::optional<std::vector<char32_t>> decode_utf8(std::string_view s) {
+  std::vector<char32_t> out;
+  std::size_t i = 0;
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const auto in = [](unsigned char b, unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+  while (i < s.size()) {
+    const unsigned char b0 = at(i);
+    if (b0 <= 0x7F) {
+      out.push_back(b0);
+      i += 1;
+      continue;
+    }
+    std::size_t n = 0;
+    unsigned lo1 = 0x80, hi1 = 0xBF;
+    if (in(b0, 0xC2, 0xDF)) {
+      n = 2;
+    } else if (b0 == 0xE0) {
+      n = 3, lo1 = 0xA0;
+    } else if (in(b0, 0xE1, 0xEC) || in(b0, 0xEE, 0xEF)) {
+      n = 3;
+    } else if (b0 == 0xED) {
+      n = 3, hi1 = 0x9F;  // no surrogates
+    } else if (b0 == 0xF0) {
+      n = 4, lo1 = 0x90;
+    } else if (in(b0, 0xF1, 0xF3)) {
+      n = 4;
+    } else if (b0 == 0xF4) {
+      n = 4, hi1 = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return std::nullopt;
+    }
+    if (s.size() - i < n) return std::nullopt;
+    if (!in(at(i + 1), lo1, hi1)) return std::nullopt;
+    for (std::size_t k = 2; k < n; ++k) {
+      if (!in(at(i + k), 0x80, 0xBF)) return std::nullopt;
+    }
+    char32_t cp = n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (at(i + k) & 0x3F);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
+}
+
+/// C0 controls, DEL and C1 controls: none may appear in a field.
+inline bool is_control(char32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F); }
+
+inline bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+inline std::string_view strip(std::string_view s) {
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+inline bool iequals_prefix(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
+/// The documented URL rule: "http(s)://" plus a host, or "/" not followed by "/"; no
+/// white space, control characters (ASCII ones: bytes up to 0x20 and DEL) or backslashes.
+inline bool url_rule(std::string_view url) {
+  for (const char c : url) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == 0x7F || c == '\\') return false;
+  }
+  std::string_view rest;
+  if (iequals_prefix(url, "https://")) {
+    rest = url.substr(8);
+  } else if (iequals_prefix(url, "http://")) {
+    rest = url.substr(7);
+  } else {
+    return url == "/" || (url.size() >= 2 && url[0] == '/' && url[1] != '/');
+  }
+  return !rest.empty() && rest[0] != '/';
+}
+
+/// True for a URL a browser would send somewhere other than an http(s) page on some host
+/// or this site: what must never pass validation whatever the rule's wording.
+inline bool obviously_unsafe(std::string_view url) {
+  return iequals_prefix(url, "javascript:") || iequals_prefix(url, "data:") ||
+         iequals_prefix(url, "vbscript:") || iequals_prefix(url, "//") ||
+         iequals_prefix(url, "/\\") || url.find('\n') != std::string_view::npos;
+}
+
+/// One event as the WHATWG "interpret an event stream" steps dispatch it.
+struct SseEvent {
+  std::string id;
+  std::string type;
+  std::string data;
+};
+
+struct SseStream {
+  std::vector<SseEvent> events;
+  std::size_t id_fields = 0;
+  std::size_t event_fields = 0;
+  std::size_t other_fields = 0;
+  bool unterminated = false;
+};
+
+/// Splits on CR, LF or CRLF and applies the field rules; enough to judge our own frames.
+inline SseStream read_sse(std::string_view s) {
+  SseStream out;
+  std::string id, type, data;
+  bool have_data = false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t end = s.find_first_of("\r\n", i);
+    if (end == std::string_view::npos) {
+      out.unterminated = true;
+      break;
+    }
+    std::string_view line = s.substr(i, end - i);
+    i = end + 1;
+    if (s[end] == '\r' && i < s.size() && s[i] == '\n') ++i;
+    if (line.empty()) {
+      if (have_data) {
+        if (!data.empty() && data.back() == '\n') data.pop_back();
+        out.events.push_back({id, type.empty() ? "message" : type, data});
+      }
+      data.clear();
+      type.clear();
+      have_data = false;
+      continue;
+    }
+    if (line.front() == ':') continue;
+    const std::size_t colon = line.find(':');
+    const std::string_view field = line.substr(0, colon);
+    std::string_view value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (field == "data") {
+      data.append(value);
+      data.push_back('\n');
+      have_data = true;
+    } else if (field == "event") {
+      ++out.event_fields;
+      type = value;
+    } else if (field == "id") {
+      ++out.id_fields;
+      if (value.find('\0') == std::string_view::npos) id = value;
+    } else {
+      ++out.other_fields;
+    }
+  }
+  return out;
+}
+
+}  // namespace proof::fuzz

@@ -1,0 +1,122 @@
+// libFuzzer target: what a client sends to resume a stream (Last-Event-ID / ?lastEventId=,
+// ?replay=N) and the framing of what the server sends back.
+//  - parse_event_id accepts only 1-20 decimal digits, and then exactly std::stoull's value;
+//    every all-digit string up to 20 characters that fits in 64 bits is accepted.
+//  - parse_count accepts only 1-9 decimal digits and gives min(value, max).
+//  - any id survives to_string -> parse_event_id.
+//  - format_event turns any data into one SSE event whose data is the input with its line
+//    breaks (CR, LF, CRLF) made LF, and whose id is the given id.
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "oracle.h"
+#include "sse.h"
+
+namespace {
+
+using proof::fuzz::violated;
+
+bool all_digits(std::string_view s) {
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return !s.empty();
+}
+
+/// std::stoull's value for an all-digit string, or nullopt when it does not fit.
+std::optional<unsigned long long> stoull_value(const std::string& s) {
+  try {
+    std::size_t used = 0;
+    const unsigned long long v = std::stoull(s, &used, 10);
+    if (used != s.size()) return std::nullopt;
+    return v;
+  } catch (const std::out_of_range&) {
+    return std::nullopt;
+  }
+}
+
+void check_event_id(const std::string& s) {
+  const auto id = proof::sse::parse_event_id(s);
+  if (!all_digits(s)) {
+    if (id) violated("parse_event_id accepted a non-digit id", s);
+    return;
+  }
+  const auto expected = stoull_value(s);
+  if (id) {
+    PROOF_FUZZ_CHECK(s.size() <= 20, s);
+    PROOF_FUZZ_CHECK(expected.has_value() && *expected == *id, s);
+  } else if (s.size() <= 20 && expected) {
+    violated("parse_event_id refused a 64-bit decimal id", s);
+  }
+}
+
+void check_count(const std::string& s, std::size_t max) {
+  const auto n = proof::sse::parse_count(s, max);
+  if (!all_digits(s)) {
+    if (n) violated("parse_count accepted a non-digit count", s);
+    return;
+  }
+  if (s.size() > 9) {
+    if (n) violated("parse_count accepted more than 9 digits", s);
+    return;
+  }
+  PROOF_FUZZ_CHECK(n.has_value(), s);
+  const auto expected = stoull_value(s);
+  PROOF_FUZZ_CHECK(expected.has_value(), s);
+  PROOF_FUZZ_CHECK(*n == std::min<unsigned long long>(*expected, max), s);
+  PROOF_FUZZ_CHECK(*n <= max, s);
+}
+
+void check_frame(std::uint64_t id, const std::string& data) {
+  const std::string frame = proof::sse::format_event(id, "signup", data);
+  std::string expected;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\r') {
+      expected += '\n';
+      if (i + 1 < data.size() && data[i + 1] == '\n') ++i;
+    } else {
+      expected += data[i];
+    }
+  }
+  const auto stream = proof::fuzz::read_sse(frame);
+  PROOF_FUZZ_CHECK(!stream.unterminated, frame);
+  PROOF_FUZZ_CHECK(stream.events.size() == 1, frame);
+  PROOF_FUZZ_CHECK(stream.id_fields == 1 && stream.event_fields == 1, frame);
+  PROOF_FUZZ_CHECK(stream.other_fields == 0, frame);
+  PROOF_FUZZ_CHECK(stream.events[0].id == std::to_string(id), frame);
+  PROOF_FUZZ_CHECK(stream.events[0].type == "signup", frame);
+  PROOF_FUZZ_CHECK(stream.events[0].data == expected, frame);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider in(data, size);
+  const auto max = in.ConsumeIntegral<std::size_t>();
+  const auto id = in.ConsumeIntegral<std::uint64_t>();
+  const std::string a = in.ConsumeRandomLengthString(64);
+  const std::string rest = in.ConsumeRemainingBytesAsString();
+
+  check_event_id(a);
+  check_event_id(rest);
+  check_count(a, max);
+  check_count(a, 1000);
+  check_count(rest, max);
+
+  const auto round = proof::sse::parse_event_id(std::to_string(id));
+  PROOF_FUZZ_CHECK(round.has_value() && *round == id, std::to_string(id));
+
+  check_frame(id, a);
+  check_frame(id, rest);
+
+  const auto ms = static_cast<std::int64_t>(id >> 1);
+  PROOF_FUZZ_CHECK(proof::sse::format_retry(std::chrono::milliseconds(ms)) ==
+                       "retry: " + std::to_string(ms) + "\n\n", "");
+  return 0;
+}
