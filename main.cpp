@@ -2,7 +2,9 @@
 // stop), or run one of the operator commands: `proof send`, `proof check-config`.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <iostream>
 
 #include "config.h"
@@ -13,6 +15,7 @@
 #include "notify.h"
 #include "process.h"
 #include "send.h"
+#include "store.h"
 
 namespace {
 
@@ -20,7 +23,17 @@ int serve(proof::Settings settings) {
   proof::setup_logging(settings.log_level);
   proof::raise_open_file_limit(settings.max_subscribers);
 
-  proof::Hub hub(settings.history, settings.max_subscribers);
+  std::unique_ptr<proof::EventStore> store;
+  if (!settings.data_dir.empty()) {
+    try {
+      store = std::make_unique<proof::EventStore>(
+          settings.data_dir, settings.history, std::chrono::seconds(settings.history_max_age));
+    } catch (const proof::StoreError& e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    }
+  }
+  proof::Hub hub(settings.history, settings.max_subscribers, store.get());
   proof::Metrics metrics;
   proof::HttpServer server(settings, hub, metrics);
   proof::handle_stop_signals([&server](int signal) {

@@ -86,6 +86,18 @@ void add_server_options(CLI::App& app, Settings& s) {
   app.add_option("--tls-cert", s.tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", s.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
+  app.add_option("--data-dir", s.data_dir,
+                 "Keep the history in SQLite here, across restarts (default: memory only)");
+  app.add_option("--history-max-age", s.history_max_age,
+                 "Seconds a stored event stays replayable")
+      ->check(CLI::Range(1LL, 10LL * 365 * 24 * 3600));
+  app.add_option("--max-subscribers-per-ip", s.max_subscribers_per_ip,
+                 "Streams one client address may hold (0: no limit)");
+  app.add_option("--trusted-proxy", s.trusted_proxies,
+                 "Address of a reverse proxy whose X-Forwarded-For names the client (repeatable)");
+  app.add_option("--max-publish-rate", s.max_publish_rate,
+                 "Signups accepted per second, in bursts of as many (0: no limit)")
+      ->check(CLI::Range(0.0, 1e9));
 }
 
 CLI::App* add_send_command(CLI::App& app, SendRequest& r) {
@@ -176,6 +188,9 @@ std::string describe(const Settings& s) {
   for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
     out << (i ? "," : "") << s.allowed_origins[i];
   }
+  out << ", data dir " << (s.data_dir.empty() ? "(none: history in memory)" : s.data_dir)
+      << ", max subscribers per ip " << s.max_subscribers_per_ip << ", max publish rate "
+      << s.max_publish_rate << "/s";
   out << ", api key " << (s.api_key.empty() ? "missing" : "set (redacted)");
   return out.str();
 }
@@ -210,7 +225,16 @@ std::string to_config_text(const Settings& s) {
       << "max-subscribers = " << s.max_subscribers << '\n'
       << "log-level = " << quoted(s.log_level) << '\n'
       << "tls-cert = " << quoted(s.tls_cert) << '\n'
-      << "tls-key = " << quoted(s.tls_key) << '\n';
+      << "tls-key = " << quoted(s.tls_key) << '\n'
+      << "data-dir = " << quoted(s.data_dir) << '\n'
+      << "history-max-age = " << s.history_max_age << '\n'
+      << "max-subscribers-per-ip = " << s.max_subscribers_per_ip << '\n'
+      << "trusted-proxy = [";
+  for (std::size_t i = 0; i < s.trusted_proxies.size(); ++i) {
+    out << (i ? ", " : "") << quoted(s.trusted_proxies[i]);
+  }
+  out << "]\n"
+      << "max-publish-rate = " << s.max_publish_rate << '\n';
   return out.str();
 }
 

@@ -9,8 +9,10 @@
 #include <random>
 
 #include "auth.h"
+#include "client_address.h"
 #include "cors.h"
 #include "hub.h"
+#include "admission.h"
 #include "metrics.h"
 #include "signup.h"
 #include "sse.h"
@@ -35,6 +37,10 @@ constexpr int kListenBacklog = 4096;
 constexpr std::size_t kSpareThreads = 256;
 
 constexpr const char* kJson = "application/json";
+
+/// Kernel send buffer of every connection (inherited from the listening socket). It bounds
+/// what a stream that stops reading can pin in memory before the write timeout drops it.
+constexpr int kSendBufferBytes = 64 * 1024;
 
 /// Raises the listen backlog of a bound server.
 class Backlog {
@@ -84,6 +90,7 @@ std::string_view default_message(int status) {
     case 413: return "request body too large";
     case 414: return "URI too long";
     case 416: return "range not satisfiable";
+    case 429: return "too many requests";
     case 431: return "request headers too large";
     default: return status >= 500 ? "server error" : "request refused";
   }
@@ -192,6 +199,8 @@ struct HttpServer::Impl {
         metrics(m),
         origins(s.allowed_origins),
         files(s.public_dir),
+        publish_rate(s.max_publish_rate, s.max_publish_rate),
+        address_slots(s.max_subscribers_per_ip),
         owned_server(make_server(s, backlog)),
         server(*owned_server) {}
 
@@ -208,6 +217,8 @@ struct HttpServer::Impl {
   Metrics& metrics;
   OriginPolicy origins;
   StaticFiles files;
+  RateLimiter publish_rate;
+  AddressSlots address_slots;
   Backlog* backlog = nullptr;
   std::unique_ptr<httplib::Server> owned_server;
   httplib::Server& server;
@@ -218,8 +229,9 @@ struct HttpServer::Impl {
 void HttpServer::Impl::reject(const Request& req, Response& res, int status, RejectReason reason,
                               std::string_view message) {
   metrics.rejected(reason);
-  spdlog::warn("rejected {} {} from {}: {} {} ({})", req.method, req.path, req.remote_addr, status,
-               reason_label(reason), message);
+  spdlog::warn("rejected {} {} from {}: {} {} ({})", text::printable(req.method),
+               text::printable(req.path), req.remote_addr, status, reason_label(reason),
+               text::printable(message));
   set_json_error(res, status, message);
 }
 
@@ -233,6 +245,11 @@ void HttpServer::Impl::configure() {
   };
   // Without it, keep-alive POSTs stall ~40 ms each on Nagle + delayed ACK.
   server.set_tcp_nodelay(true);
+  server.set_socket_options([](socket_t sock) {
+    const int on = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &kSendBufferBytes, sizeof(kSendBufferBytes));
+  });
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(5);
   server.set_read_timeout(5);    // a half-sent request holds its thread this long at most
@@ -244,7 +261,8 @@ void HttpServer::Impl::configure() {
   server.set_error_handler([this](const Request& req, Response& res) {
     if (res.status == 413) {
       metrics.rejected(RejectReason::kTooLarge);
-      spdlog::warn("rejected {} {} from {}: 413 too_large", req.method, req.path, req.remote_addr);
+      spdlog::warn("rejected {} {} from {}: 413 too_large", text::printable(req.method),
+                   text::printable(req.path), req.remote_addr);
     }
     if (res.body.empty()) {
       std::string message(default_message(res.status));
@@ -260,11 +278,12 @@ void HttpServer::Impl::configure() {
       what = e.what();
     } catch (...) {
     }
-    spdlog::error("{} {} failed: {}", req.method, req.path, what);
+    spdlog::error("{} {} failed: {}", text::printable(req.method), text::printable(req.path), what);
     set_json_error(res, 500, "internal error");
   });
   server.set_logger([](const Request& req, const Response& res) {
-    spdlog::debug("{} {} {} from {}", req.method, req.path, res.status, req.remote_addr);
+    spdlog::debug("{} {} {} from {}", text::printable(req.method), text::printable(req.path),
+                  res.status, req.remote_addr);
   });
 
   server.Post("/signup", [this](const Request& req, Response& res) { handle_signup(req, res); });
@@ -370,12 +389,29 @@ void HttpServer::Impl::handle_signup(const Request& req, Response& res) {
            key.empty() ? "missing API key" : "wrong API key");
     return;
   }
+  // After the key check, so that strangers cannot use up the publisher's allowance.
+  if (const auto wait = publish_rate.acquire(std::chrono::steady_clock::now())) {
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(*wait).count();
+    res.set_header("Retry-After", std::to_string(std::max<long long>(1, seconds)));
+    reject(req, res, 429, RejectReason::kRateLimited,
+           "more than " + std::to_string(settings.max_publish_rate) +
+               " signups per second; retry later");
+    return;
+  }
   auto validated = validate(fields);
   if (const auto* rejection = std::get_if<Rejection>(&validated)) {
     reject(req, res, 400, reason_from_label(rejection->reason), rejection->message);
     return;
   }
-  const EventPtr event = hub.publish(std::move(std::get<Signup>(validated)));
+  EventPtr event;
+  try {
+    event = hub.publish(std::move(std::get<Signup>(validated)));
+  } catch (const StoreError& e) {
+    spdlog::error("could not store a signup: {}", e.what());
+    res.set_header("Retry-After", "5");
+    set_json_error(res, 503, "could not store the event; nothing was broadcast");
+    return;
+  }
   metrics.published();
   spdlog::info("published event {} from {}", event->id, req.remote_addr);
   spdlog::debug("event {}: {}", event->id, event->json);
@@ -405,7 +441,16 @@ void HttpServer::Impl::handle_events(const Request& req, Response& res) {
     }
     replay = *count;
   }
+  std::string address = client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),
+                                       settings.trusted_proxies);
+  if (!address_slots.acquire(address)) {
+    res.set_header("Retry-After", std::to_string(jitter(5, 15)));
+    reject(req, res, 429, RejectReason::kAddressCap,
+           "too many streams from one address; retry later");
+    return;
+  }
   if (!hub.try_subscribe()) {
+    address_slots.release(address);
     // Spread the retries of a crowd over time rather than have it come back at once.
     res.set_header("Retry-After", std::to_string(jitter(5, 15)));
     reject(req, res, 503, RejectReason::kSubscriberCap, "too many subscribers; retry later");
@@ -430,11 +475,13 @@ void HttpServer::Impl::handle_events(const Request& req, Response& res) {
                                          std::chrono::seconds(settings.heartbeat_seconds));
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
-  Hub* hub_ptr = &hub;
   res.set_chunked_content_provider(
       sse::kContentType,
       [stream](std::size_t, httplib::DataSink& sink) { return stream->pump(sink); },
-      [hub_ptr](bool) { hub_ptr->unsubscribe(); });
+      [this, address = std::move(address)](bool) {
+        hub.unsubscribe();
+        address_slots.release(address);
+      });
 }
 
 HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics)

@@ -24,8 +24,12 @@ std::uint32_t* futex_word(const std::atomic<std::uint32_t>& a) {
 
 }  // namespace
 
-Hub::Hub(std::size_t history, std::size_t max_subscribers)
-    : log_(history), max_subscribers_(max_subscribers) {}
+Hub::Hub(std::size_t history, std::size_t max_subscribers, EventStore* store)
+    : log_(history), store_(store), max_subscribers_(max_subscribers) {
+  if (!store_) return;
+  for (auto& event : store_->load(history)) log_.append(std::move(event));
+  last_id_ = store_->last_id();
+}
 
 EventPtr Hub::publish(Signup signup) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -34,8 +38,10 @@ EventPtr Hub::publish(Signup signup) {
   EventPtr event;
   {
     std::unique_lock lock(mutex_);
-    last_id_ = next_event_id(last_id_, now_us);
-    event = make_event(last_id_, static_cast<std::int64_t>(now_us / 1000), std::move(signup));
+    const std::uint64_t id = next_event_id(last_id_, now_us);
+    event = make_event(id, static_cast<std::int64_t>(now_us / 1000), std::move(signup));
+    if (store_) store_->append(*event);  // before anyone can see it: acknowledged means kept
+    last_id_ = id;
     log_.append(event);
   }
   wake_all();

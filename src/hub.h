@@ -10,17 +10,21 @@
 #include <vector>
 
 #include "event_log.h"
+#include "store.h"
 
 namespace proof {
 
 class Hub {
  public:
-  /// `history`: events kept for replay; `max_subscribers`: streams allowed at once.
-  Hub(std::size_t history, std::size_t max_subscribers);
+  /// `history`: events kept for replay; `max_subscribers`: streams allowed at once;
+  /// `store`: where events are kept across restarts (none: in memory only). With a store,
+  /// the history and the id sequence are loaded from it.
+  Hub(std::size_t history, std::size_t max_subscribers, EventStore* store = nullptr);
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  /// Assigns the next id and the server timestamp, records the event and wakes all streams.
+  /// Assigns the next id and the server timestamp, stores the event (throws StoreError when
+  /// that fails, and then nothing is broadcast), records it and wakes all streams.
   EventPtr publish(Signup signup);
 
   /// Events after `last_id`, oldest first (see EventLog::after).
@@ -58,6 +62,7 @@ class Hub {
 
   mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_
   EventLog log_;
+  EventStore* store_;
   std::uint64_t last_id_ = 0;
   const std::size_t max_subscribers_;
   std::atomic<std::size_t> subscribers_{0};

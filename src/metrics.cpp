@@ -9,6 +9,7 @@ namespace {
 constexpr std::array<std::string_view, static_cast<std::size_t>(RejectReason::kCount)> kLabels = {
     "unauthorized", "malformed", "invalid_field", "too_large", "unsupported_media_type",
     "origin",       "subscriber_cap", "bad_request", "not_found", "method",
+    "rate_limited", "address_cap",
 };
 
 void family(std::ostringstream& out, std::string_view name, std::string_view type,

@@ -22,6 +22,8 @@ enum class RejectReason : std::size_t {
   kBadRequest,
   kNotFound,
   kMethod,
+  kRateLimited,
+  kAddressCap,
   kCount,
 };
 

@@ -103,6 +103,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+std::string printable(std::string_view s, std::size_t max) {
+  std::string out(s.substr(0, max));
+  for (char& c : out) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7F) c = '?';
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

@@ -25,6 +25,10 @@ std::optional<std::string> form_decode(std::string_view s);
 /// `s` without leading and trailing ASCII white space.
 std::string_view trim(std::string_view s);
 
+/// A copy safe for one log line: control bytes become '?', and past `max` bytes it is cut
+/// with "...", so a hostile path cannot forge log lines or flood the log.
+std::string printable(std::string_view s, std::size_t max = 200);
+
 /// Lower-cased ASCII copy, for case-insensitive comparisons of schemes and header values.
 std::string ascii_lower(std::string_view s);
 

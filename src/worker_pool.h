@@ -24,7 +24,10 @@ class WorkerPool final : public httplib::TaskQueue {
  public:
   struct Options {
     std::size_t max_threads = 10256;               ///< hard cap; tasks beyond it wait
-    std::size_t stack_bytes = 1024 * 1024;         ///< per thread; pages are touched lazily
+    /// Per thread. Only touched pages cost memory, so a full 8 MiB costs no more RSS than
+    /// 64 KiB; and cpp-httplib parses a Range header with a recursive std::regex before any
+    /// handler of ours runs: an 8 KB hostile Range header overflows a 1 MiB stack.
+    std::size_t stack_bytes = 8192 * 1024;
     std::chrono::milliseconds idle_timeout{30000};  ///< an idle thread exits after this
     std::chrono::milliseconds drain_timeout{800};   ///< shutdown() waits this long at most
   };

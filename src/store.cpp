@@ -1,0 +1,145 @@
+#include "store.h"
+
+#include <sqlite3.h>
+
+#include <string>
+
+namespace proof {
+
+namespace {
+
+/// Prune once per this many appends: cheap, and the table stays near its bound.
+constexpr std::size_t kPruneEvery = 64;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Finalises a prepared statement when it goes out of scope.
+struct Statement {
+  sqlite3_stmt* stmt = nullptr;
+  ~Statement() { sqlite3_finalize(stmt); }
+};
+
+std::string column_text(sqlite3_stmt* stmt, int column) {
+  const auto* text = sqlite3_column_text(stmt, column);
+  return text ? reinterpret_cast<const char*>(text) : "";
+}
+
+}  // namespace
+
+EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
+                       std::chrono::seconds max_age)
+    : path_(dir / "events.db"), keep_(keep), max_age_(max_age) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw StoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    fail("cannot open");
+  }
+  sqlite3_busy_timeout(db_, 2000);
+  // WAL with synchronous=NORMAL: a commit is in the log before sqlite3_step returns, so a
+  // killed process loses nothing; only a power cut can lose the last commits.
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec(
+      "CREATE TABLE IF NOT EXISTS events ("
+      " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT NULL,"
+      " offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT NOT NULL)");
+  exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  if (sqlite3_prepare_v2(db_,
+                         "INSERT INTO events (id, ts, user_name, offer_name, img_path, city, url)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         -1, &insert_, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_id', ?)", -1,
+                         &remember_id_, nullptr) != SQLITE_OK) {
+    fail("cannot prepare statements in");
+  }
+  prune();
+}
+
+EventStore::~EventStore() {
+  sqlite3_finalize(insert_);
+  sqlite3_finalize(remember_id_);
+  sqlite3_close(db_);
+}
+
+void EventStore::fail(const std::string& what) const {
+  throw StoreError("--data-dir: " + what + " " + path_.string() + ": " +
+                   (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+}
+
+void EventStore::exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw StoreError("--data-dir: cannot write " + path_.string() + ": " + message);
+  }
+}
+
+void EventStore::append(const Event& event) {
+  const Signup& s = event.signup;
+  sqlite3_reset(insert_);
+  sqlite3_bind_int64(insert_, 1, static_cast<sqlite3_int64>(event.id));
+  sqlite3_bind_int64(insert_, 2, event.ts_ms);
+  int column = 3;
+  for (const std::string* field : {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url}) {
+    sqlite3_bind_text(insert_, column++, field->data(), static_cast<int>(field->size()),
+                      SQLITE_STATIC);
+  }
+  if (sqlite3_step(insert_) != SQLITE_DONE) fail("cannot store an event in");
+  if (++appends_since_prune_ >= kPruneEvery) prune();
+}
+
+std::vector<EventPtr> EventStore::load(std::size_t n) {
+  Statement q;
+  sqlite3_prepare_v2(db_,
+                     "SELECT id, ts, user_name, offer_name, img_path, city, url FROM"
+                     " (SELECT * FROM events WHERE ts >= ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+                     -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot read");
+  sqlite3_bind_int64(q.stmt, 1, now_ms() - max_age_.count() * 1000);
+  sqlite3_bind_int64(q.stmt, 2, static_cast<sqlite3_int64>(n));
+  std::vector<EventPtr> events;
+  while (sqlite3_step(q.stmt) == SQLITE_ROW) {
+    Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
+             column_text(q.stmt, 5), column_text(q.stmt, 6)};
+    events.push_back(make_event(static_cast<std::uint64_t>(sqlite3_column_int64(q.stmt, 0)),
+                                sqlite3_column_int64(q.stmt, 1), std::move(s)));
+  }
+  return events;
+}
+
+std::uint64_t EventStore::last_id() {
+  Statement q;
+  sqlite3_prepare_v2(db_,
+                     "SELECT max(coalesce((SELECT max(id) FROM events), 0),"
+                     " coalesce((SELECT value FROM meta WHERE key = 'last_id'), 0))",
+                     -1, &q.stmt, nullptr);
+  if (!q.stmt || sqlite3_step(q.stmt) != SQLITE_ROW) fail("cannot read");
+  return static_cast<std::uint64_t>(sqlite3_column_int64(q.stmt, 0));
+}
+
+void EventStore::prune() {
+  appends_since_prune_ = 0;
+  // Remember the newest id before its row may go, so ids never step back after a restart.
+  const std::uint64_t newest = last_id();
+  sqlite3_reset(remember_id_);
+  sqlite3_bind_int64(remember_id_, 1, static_cast<sqlite3_int64>(newest));
+  if (sqlite3_step(remember_id_) != SQLITE_DONE) fail("cannot write");
+  Statement q;
+  sqlite3_prepare_v2(db_,
+                     "DELETE FROM events WHERE ts < ? OR id <= coalesce("
+                     "(SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?), 0)",
+                     -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot prune");
+  sqlite3_bind_int64(q.stmt, 1, now_ms() - max_age_.count() * 1000);
+  sqlite3_bind_int64(q.stmt, 2, static_cast<sqlite3_int64>(keep_));
+  if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune");
+}
+
+}  // namespace proof

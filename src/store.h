@@ -1,0 +1,60 @@
+// Durable history in SQLite under --data-dir: every accepted signup is written before its
+// 202 answer, so a crash (even kill -9) loses nothing that was acknowledged, and the id
+// sequence continues above the stored ids after a restart.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "event_log.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace proof {
+
+/// A store that cannot be opened or written; the message names the directory or file.
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Not thread-safe: the Hub serialises every call under its write lock.
+class EventStore {
+ public:
+  /// Opens or creates `dir`/events.db. `keep` events at most are kept, none older than
+  /// `max_age`. Throws StoreError when the directory cannot be created or written.
+  EventStore(const std::filesystem::path& dir, std::size_t keep, std::chrono::seconds max_age);
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  /// Writes `event` durably (WAL, survives a process crash). Throws StoreError.
+  void append(const Event& event);
+
+  /// The newest `n` events within the retention, oldest first.
+  std::vector<EventPtr> load(std::size_t n);
+
+  /// The highest id ever stored (0 for a new store), kept even after its event is pruned.
+  std::uint64_t last_id();
+
+  /// Drops what retention no longer allows.
+  void prune();
+
+ private:
+  void exec(const char* sql);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::filesystem::path path_;
+  std::size_t keep_;
+  std::chrono::seconds max_age_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* remember_id_ = nullptr;
+  std::size_t appends_since_prune_ = 0;
+};
+
+}  // namespace proof
