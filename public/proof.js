@@ -18,8 +18,7 @@
 
   var CSS =
     '.proof{position:fixed;z-index:2147483000;bottom:10px;right:10px;' +
-    'box-sizing:border-box;display:flex;align-items:center;justify-content:space-evenly;' +
-    'width:310px;height:100px;margin:0;padding:0 26px 0 10px;overflow:hidden;' +
+    'box-sizing:border-box;width:310px;height:100px;margin:0;padding:0 26px 0 10px;overflow:hidden;' +
     'background:var(--proof-bg,#452462);color:var(--proof-fg,#fff);' +
     'border:2px solid var(--proof-border,#ddd);border-radius:var(--proof-radius,20px);' +
     'font:14px/1.35 var(--proof-font,"Roboto","Segoe UI",Tahoma,Geneva,Verdana,sans-serif);' +
@@ -123,16 +122,19 @@
     function pump() {
       if (busy || stopped || !backlog.length || !o.visible()) return;
       busy = true;
-      var item = backlog.shift();
-      timer = o.set(function () {
-        o.hide();
+      try {
+        o.show(backlog.shift());
+      } finally {
+        // The time on screen counts from when the card is up.
         timer = o.set(function () {
-          timer = null;
-          busy = false;
-          pump();
-        }, o.cooldown);
-      }, o.duration);
-      o.show(item);
+          o.hide();
+          timer = o.set(function () {
+            timer = null;
+            busy = false;
+            pump();
+          }, o.cooldown);
+        }, o.duration);
+      }
     }
 
     return {

@@ -134,7 +134,9 @@ test('a burst shows one card at a time, in order, spaced by duration + cooldown'
   );
   for (let i = 1; i < shown.length; i++) {
     const gap = shown[i].t - shown[i - 1].t;
-    assert.ok(gap >= duration + cooldown - 50, `card ${i} came ${gap} ms after the one before`);
+    // The tolerance covers the recorder running a little after the widget
+    // on a loaded machine; a missing duration or cooldown is far beyond it.
+    assert.ok(gap >= duration + cooldown - 100, `card ${i} came ${gap} ms after the one before`);
   }
   assert.equal(await page.locator('.proof').count(), 1, 'one card element, reused');
   assert.deepEqual(errors, []);

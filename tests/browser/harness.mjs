@@ -184,11 +184,13 @@ function recordCards() {
   window.__globals = Object.keys(window);
   window.__cards = [];
   window.__states = [];
+  window.__stateTimes = [];
   new MutationObserver((mutations) => {
     for (const m of mutations) {
       const el = m.target;
       if (m.attributeName === 'data-state') {
         window.__states.push(el.getAttribute('data-state'));
+        window.__stateTimes.push(performance.now());
       } else if (el.classList.contains('proof-visible') && !/\bproof-visible\b/.test(m.oldValue || '')) {
         const msg = el.querySelector('.proof-msg');
         const age = el.querySelector('.proof-age');
