@@ -169,3 +169,25 @@ test('an unknown data-locale falls back to English ages instead of stopping the 
   assert.match(dom.body.children[0].children[0].text, /5 minutes ago$/);
   context.proof.close();
 });
+
+test('an event delivered twice (a proxy replaying the stream, say) makes one card', async () => {
+  const dom = fakeDom({ dataset: { duration: '5', cooldown: '0' } });
+  const context = run({ ...dom, URL, ...browserTimers() });
+  const card = dom.body.children[0];
+  const shown = [];
+  const replaceChild = card.replaceChild.bind(card);
+  card.replaceChild = (next, old) => {
+    shown.push(next.text);
+    return replaceChild(next, old);
+  };
+  const es = dom.sources[0];
+  es.onopen();
+  const event = { data: JSON.stringify({ id: 7, user_name: 'Jo', offer_name: 'Tea', ts: Date.now() }) };
+  es.listeners.signup(event);
+  es.listeners.signup(event);
+  es.listeners.signup({ data: JSON.stringify({ id: 8, user_name: 'Al', offer_name: 'Tea', ts: Date.now() }) });
+  es.listeners.signup(event);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(shown.map((t) => t.replace(/just now$/, '')), ['Jo just signed up with Tea!', 'Al just signed up with Tea!']);
+  context.proof.close();
+});
