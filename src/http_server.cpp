@@ -78,7 +78,11 @@ int jitter(int low, int high) {
 
 void set_json_error(Response& res, int status, std::string_view message) {
   res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump() + "\n", kJson);
+  // Messages may quote what the client sent: invalid UTF-8 is replaced, never thrown on.
+  res.set_content(nlohmann::json{{"error", message}}.dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace) +
+                      "\n",
+                  kJson);
 }
 
 std::string_view default_message(int status) {
@@ -338,6 +342,12 @@ HandlerResponse HttpServer::Impl::pre_route(const Request& req, Response& res) {
 }
 
 void HttpServer::Impl::serve_static(const Request& req, Response& res) {
+  // cpp-httplib answers each listed range in one multipart body: a 9 KB header asking for
+  // the same bytes 2,000 times would make a small request a large answer.
+  if (req.ranges.size() > 1) {
+    reject(req, res, 416, RejectReason::kBadRequest, "only a single byte range is served");
+    return;
+  }
   const auto file = files.load(req.path);
   if (!file) {
     reject(req, res, 404, RejectReason::kNotFound, "no such file: " + req.path);
@@ -420,6 +430,10 @@ void HttpServer::Impl::handle_signup(const Request& req, Response& res) {
 }
 
 void HttpServer::Impl::handle_events(const Request& req, Response& res) {
+  if (req.get_header_value_count("Last-Event-ID") > 1) {
+    reject(req, res, 400, RejectReason::kBadRequest, "Last-Event-ID given more than once");
+    return;
+  }
   std::string resume_raw = req.get_header_value("Last-Event-ID");
   for (const char* name : {"lastEventId", "last_event_id"}) {
     if (resume_raw.empty() && req.has_param(name)) resume_raw = req.get_param_value(name);
