@@ -1,0 +1,264 @@
+// hub.h: publishing, replay, the subscriber cap and the futex wake-up between threads.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "hub.h"
+
+using namespace std::chrono_literals;
+using proof::EventPtr;
+using proof::Hub;
+using proof::Signup;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Signup signup_named(std::string name) { return Signup{std::move(name), "offer", "/img/a.svg", "", ""}; }
+
+std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
+  std::vector<std::uint64_t> out;
+  for (const auto& e : events) out.push_back(e->id);
+  return out;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+TEST_CASE("Hub: publish assigns strictly increasing ids from the wall clock", "[hub]") {
+  Hub hub(100, 10);
+  CHECK(hub.last_id() == 0);
+  const std::int64_t before_ms = wall_ms();
+  std::uint64_t previous = 0;
+  for (int i = 0; i < 200; ++i) {
+    const EventPtr e = hub.publish(signup_named("u" + std::to_string(i)));
+    REQUIRE(e);
+    CHECK(e->id > previous);
+    CHECK(e->signup.user_name == "u" + std::to_string(i));
+    previous = e->id;
+  }
+  const std::int64_t after_ms = wall_ms();
+  CHECK(hub.last_id() == previous);
+  // Ids are microseconds of the wall clock (restart safety), timestamps milliseconds.
+  CHECK(previous >= static_cast<std::uint64_t>(before_ms) * 1000);
+  const EventPtr last = hub.after(0).back();
+  CHECK(last->ts_ms >= before_ms);
+  CHECK(last->ts_ms <= after_ms + 1);
+}
+
+TEST_CASE("Hub: start(n) gives the n most recent events and the newest id as cursor", "[hub]") {
+  Hub hub(100, 10);
+  std::vector<std::uint64_t> published;
+  for (int i = 0; i < 6; ++i) published.push_back(hub.publish(signup_named("u"))->id);
+
+  const Hub::Start three = hub.start(3);
+  CHECK(ids(three.replay) == std::vector<std::uint64_t>(published.end() - 3, published.end()));
+  CHECK(three.cursor == published.back());
+
+  const Hub::Start none = hub.start(0);
+  CHECK(none.replay.empty());
+  CHECK(none.cursor == published.back());
+
+  CHECK(ids(hub.start(50).replay) == published);
+
+  // A stream that starts here and then follows after(cursor) sees the next event only.
+  const auto next = hub.publish(signup_named("late"))->id;
+  CHECK(ids(hub.after(none.cursor)) == std::vector<std::uint64_t>{next});
+}
+
+TEST_CASE("Hub: start on an empty hub has nothing to replay and cursor 0", "[hub]") {
+  Hub hub(100, 10);
+  const Hub::Start s = hub.start(10);
+  CHECK(s.replay.empty());
+  CHECK(s.cursor == 0);
+}
+
+TEST_CASE("Hub: after(id) returns what followed, and the history is bounded", "[hub]") {
+  Hub hub(4, 10);
+  std::vector<std::uint64_t> published;
+  for (int i = 0; i < 10; ++i) published.push_back(hub.publish(signup_named("u"))->id);
+  CHECK(ids(hub.after(published[7])) == std::vector<std::uint64_t>{published[8], published[9]});
+  CHECK(ids(hub.after(0)) == std::vector<std::uint64_t>(published.end() - 4, published.end()));
+  CHECK(hub.after(published.back()).empty());
+}
+
+TEST_CASE("Hub: the cursor survives a history of 0", "[hub]") {
+  Hub hub(0, 10);
+  const auto id = hub.publish(signup_named("u"))->id;
+  CHECK(hub.start(5).replay.empty());
+  CHECK(hub.start(5).cursor == id);
+  CHECK(hub.last_id() == id);
+}
+
+TEST_CASE("Hub: try_subscribe stops at max_subscribers and unsubscribe frees a slot", "[hub][subscribers]") {
+  Hub hub(10, 3);
+  CHECK(hub.max_subscribers() == 3);
+  CHECK(hub.try_subscribe());
+  CHECK(hub.try_subscribe());
+  CHECK(hub.try_subscribe());
+  CHECK(hub.subscribers() == 3);
+  CHECK_FALSE(hub.try_subscribe());
+  CHECK(hub.subscribers() == 3);
+  hub.unsubscribe();
+  CHECK(hub.subscribers() == 2);
+  CHECK(hub.try_subscribe());
+  CHECK_FALSE(hub.try_subscribe());
+}
+
+TEST_CASE("Hub: concurrent try_subscribe never exceeds the cap", "[hub][subscribers][threads]") {
+  Hub hub(10, 50);
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        if (hub.try_subscribe()) granted.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(granted.load() == 50);
+  CHECK(hub.subscribers() == 50);
+}
+
+TEST_CASE("Hub: generation changes on every publish", "[hub][wait]") {
+  Hub hub(10, 10);
+  std::uint32_t g = hub.generation();
+  for (int i = 0; i < 5; ++i) {
+    hub.publish(signup_named("u"));
+    const std::uint32_t now = hub.generation();
+    CHECK(now != g);
+    g = now;
+  }
+}
+
+TEST_CASE("Hub: wait returns at once when the generation already moved on", "[hub][wait]") {
+  Hub hub(10, 10);
+  const std::uint32_t seen = hub.generation();
+  hub.publish(signup_named("u"));
+  const auto t0 = Clock::now();
+  hub.wait(seen, 10s);
+  CHECK(Clock::now() - t0 < 1s);
+}
+
+TEST_CASE("Hub: wait times out when nothing is published", "[hub][wait]") {
+  Hub hub(10, 10);
+  const auto t0 = Clock::now();
+  hub.wait(hub.generation(), 300ms);
+  const auto elapsed = Clock::now() - t0;
+  CHECK(elapsed >= 250ms);
+  CHECK(elapsed < 3s);
+  // A zero or negative timeout does not block.
+  const auto t1 = Clock::now();
+  hub.wait(hub.generation(), 0ms);
+  hub.wait(hub.generation(), -5ms);
+  CHECK(Clock::now() - t1 < 200ms);
+}
+
+TEST_CASE("Hub: a publish from another thread wakes a waiter promptly", "[hub][wait][threads]") {
+  Hub hub(10, 10);
+  std::promise<void> ready;
+  std::atomic<bool> returned{false};
+  Clock::time_point woke;
+  std::thread waiter([&] {
+    const std::uint32_t seen = hub.generation();
+    ready.set_value();
+    hub.wait(seen, 10s);
+    woke = Clock::now();
+    returned = true;
+  });
+  ready.get_future().wait();
+  std::this_thread::sleep_for(200ms);  // let it block in the futex
+  CHECK_FALSE(returned.load());
+  const auto published = Clock::now();
+  hub.publish(signup_named("wake"));
+  waiter.join();
+  CHECK(woke - published < 2s);
+}
+
+TEST_CASE("Hub: stop wakes every waiter and reports stopping", "[hub][wait][threads]") {
+  Hub hub(10, 10);
+  CHECK_FALSE(hub.stopping());
+  constexpr int kWaiters = 4;
+  std::atomic<int> started{0};
+  std::vector<std::thread> waiters;
+  std::vector<Clock::time_point> woke(kWaiters);
+  for (int i = 0; i < kWaiters; ++i) {
+    waiters.emplace_back([&, i] {
+      const std::uint32_t seen = hub.generation();
+      started.fetch_add(1);
+      hub.wait(seen, 10s);
+      woke[static_cast<std::size_t>(i)] = Clock::now();
+    });
+  }
+  while (started.load() < kWaiters) std::this_thread::yield();
+  std::this_thread::sleep_for(200ms);
+  const std::uint32_t before = hub.generation();
+  const auto stopped = Clock::now();
+  hub.stop();
+  for (auto& t : waiters) t.join();
+  CHECK(hub.stopping());
+  CHECK(hub.generation() != before);
+  for (const auto& t : woke) CHECK(t - stopped < 2s);
+}
+
+TEST_CASE("Hub: concurrent readers see every published id exactly once, in order", "[hub][threads]") {
+  constexpr int kPublishers = 8;
+  constexpr int kPerPublisher = 500;
+  constexpr int kReaders = 16;
+  constexpr std::size_t kTotal = kPublishers * kPerPublisher;
+  Hub hub(kTotal, kReaders);  // history holds everything, so a slow reader misses nothing
+
+  std::atomic<bool> go{false};
+  std::vector<std::vector<std::uint64_t>> seen(kReaders);
+  std::vector<std::thread> threads;
+  const auto deadline = Clock::now() + 15s;
+
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&, r] {
+      auto& mine = seen[static_cast<std::size_t>(r)];
+      std::uint64_t cursor = 0;
+      while (!go.load()) std::this_thread::yield();
+      while (mine.size() < kTotal && Clock::now() < deadline) {
+        const std::uint32_t g = hub.generation();  // read before looking, as documented
+        const auto events = hub.after(cursor);
+        for (const auto& e : events) {
+          mine.push_back(e->id);
+          cursor = e->id;
+        }
+        if (events.empty()) hub.wait(g, 1s);
+      }
+    });
+  }
+  std::vector<std::vector<std::uint64_t>> published(kPublishers);
+  for (int p = 0; p < kPublishers; ++p) {
+    threads.emplace_back([&, p] {
+      while (!go.load()) std::this_thread::yield();
+      for (int i = 0; i < kPerPublisher; ++i) {
+        published[static_cast<std::size_t>(p)].push_back(hub.publish(signup_named("p"))->id);
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+
+  std::vector<std::uint64_t> all;
+  for (const auto& p : published) all.insert(all.end(), p.begin(), p.end());
+  std::sort(all.begin(), all.end());
+  REQUIRE(all.size() == kTotal);
+  REQUIRE(std::adjacent_find(all.begin(), all.end()) == all.end());  // ids are unique
+
+  for (int r = 0; r < kReaders; ++r) {
+    INFO("reader " << r);
+    CHECK(seen[static_cast<std::size_t>(r)] == all);  // all of them, once each, increasing
+  }
+}
