@@ -67,6 +67,12 @@ def children(pid):
     return found
 
 
+def loadavg():
+    """The 1-minute load average: other work on the machine skews every figure."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def raise_nofile():
     import resource
     resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
@@ -170,7 +176,10 @@ def latency_round(args, server, subscribers):
         extra = ["--subscribers", str(subscribers), "--events", str(args.events),
                  "--interval-ms", str(args.interval_ms), "--connect-rate", str(args.connect_rate),
                  "--settle-ms", "1000", "--drain-ms", "15000", "--connect-timeout-ms", "15000"]
-        return run_loadgen(args, server, extra)
+        before = loadavg()
+        result = run_loadgen(args, server, extra)
+        result["loadavg"] = [before, loadavg()]
+        return result
     finally:
         server.stop()
 
@@ -196,6 +205,7 @@ def throughput_round(args, server):
             raise RuntimeError(f"streams for the wrk run did not open: {line.strip()}")
         script, url = server.wrk_target()
         env = dict(os.environ, PROOF_BENCH_KEY=API_KEY)
+        before = loadavg()
         wrk = subprocess.run(["wrk", "-t2", "-c16", f"-d{args.wrk_seconds}s", "-s", script, url],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                              timeout=args.wrk_seconds + 60)
@@ -216,6 +226,7 @@ def throughput_round(args, server):
             "streams_closed_early": held["subscribers"]["closed_early"],
             "server_end": held["server"]["end"],
             "wrk_output": text,
+            "loadavg": [before, loadavg()],
         }
         return result
     finally:
@@ -270,6 +281,7 @@ def summarise_latency(runs):
         "rss_per_sub_kb": med(["server", "rss_per_subscriber_kb"]),
         "server_cpu_s": med(["server", "end", "cpu_s"]),
         "loadgen_cpu_s": med(["loadgen_cpu_s"]),
+        "loadavg": max(max(r["loadavg"]) for r in runs),
     }
 
 
@@ -298,6 +310,8 @@ def print_latency_table(n, s):
         ("server threads with streams open", fmt(p["threads_open"]), fmt(q["threads_open"]), None),
         ("server CPU for the whole run (s)", fmt(p["server_cpu_s"], 2), fmt(q["server_cpu_s"], 2),
          ratio(p["server_cpu_s"], q["server_cpu_s"])),
+        ("load generator CPU (s)", fmt(p["loadgen_cpu_s"], 2), fmt(q["loadgen_cpu_s"], 2), None),
+        ("machine load average, highest seen", fmt(p["loadavg"], 1), fmt(q["loadavg"], 1), None),
     ]
     print(f"\n### {n:,} subscribers\n")
     print("| figure | proof | nchan | proof / nchan |")
@@ -367,6 +381,8 @@ def main():
             log(f"bench: publish throughput: {name}")
             raw["throughput"][name] = throughput_round(args, servers[name])
 
+    if not args.no_wrk:
+        log(f"bench: load average now {loadavg()}")
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"summaries": summaries, "raw": raw}, f, indent=2)
@@ -388,6 +404,8 @@ def main():
             print(f"| events received per open stream | {p['events_received_per_stream']:.0f} | "
                   f"{q['events_received_per_stream']:.0f} | |")
             print(f"| requests sent by wrk | {p['requests']} | {q['requests']} | |")
+            print(f"| machine load average, start / end | {'/'.join(map(str, p['loadavg']))} | "
+                  f"{'/'.join(map(str, q['loadavg']))} | |")
     else:
         print(json.dumps(summaries, indent=2))
 
