@@ -152,7 +152,12 @@ class Stream {
       return send(sink, opening, opening_events_);
     }
     for (;;) {
-      if (hub_.stopping()) return false;
+      if (hub_.stopping()) {
+        // End the chunked body properly: the browser sees a clean end of stream (and
+        // reconnects) rather than a truncated response.
+        sink.done();
+        return true;
+      }
       const std::uint32_t generation = hub_.generation();
       const auto events = hub_.after(cursor_);
       if (!events.empty()) {
@@ -353,6 +358,9 @@ void HttpServer::Impl::serve_static(const Request& req, Response& res) {
     reject(req, res, 404, RejectReason::kNotFound, "no such file: " + req.path);
     return;
   }
+  // Text files may be sent compressed, so caches must key on Accept-Encoding too.
+  res.headers.erase("Vary");
+  res.set_header("Vary", "Origin, Accept-Encoding");
   res.set_header("ETag", file->etag);
   res.set_header("Last-Modified", file->last_modified);
   // Short max-age: a new proof.js reaches visitors within minutes; validators make the
