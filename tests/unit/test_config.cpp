@@ -288,3 +288,104 @@ TEST_CASE("Config: describe redacts the key", "[config]") {
   CHECK_THAT(line, Catch::Contains("redacted"));
   CHECK_THAT(line, Catch::Contains("6009") && Catch::Contains("https://a.example"));
 }
+
+TEST_CASE("Config: the unknown-key message names the key and the file", "[config][file]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file("api-key = \"k\"\nhistroy = 5\n");
+  const Run r = run({"--config", file.path()});
+  REQUIRE(r.result.exit_code.has_value());
+  CHECK_THAT(r.err, Catch::Contains("unknown key") && Catch::Contains("histroy") &&
+                        Catch::Contains(file.path()));
+}
+
+TEST_CASE("Config: check-config validates and selects its command", "[config][commands]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run ok = run({"check-config", "--api-key", "k", "--port", "7002"});
+  INFO(ok.err);
+  REQUIRE_FALSE(ok.result.exit_code.has_value());
+  CHECK(ok.result.command == proof::Command::check_config);
+  CHECK(ok.result.settings.port == 7002);
+
+  const Run bad = run({"check-config"});
+  REQUIRE(bad.result.exit_code.has_value());
+  CHECK(*bad.result.exit_code != 0);
+  CHECK_THAT(bad.err, Catch::Contains("PROOF_API_KEY"));
+
+  const Run serve = run({"--api-key", "k"});
+  CHECK(serve.result.command == proof::Command::serve);
+}
+
+TEST_CASE("Config: send takes its fields and defaults its URL to the server's own", "[config][commands]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run r = run({"send", "--api-key", "k", "--port", "7003", "--user", "Jane", "--offer", "Pro",
+                     "--city", "Lyon"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  CHECK(r.result.command == proof::Command::send);
+  CHECK(r.result.send.user == "Jane");
+  CHECK(r.result.send.offer == "Pro");
+  CHECK(r.result.send.city == "Lyon");
+  CHECK(r.result.send.url == "http://127.0.0.1:7003");
+
+  const Run any = run({"send", "--api-key", "k", "--bind", "0.0.0.0", "--user", "J", "--offer", "P"});
+  REQUIRE_FALSE(any.result.exit_code.has_value());
+  CHECK(any.result.send.url == "http://127.0.0.1:6009");  // 0.0.0.0 is reached via loopback
+
+  const Run missing = run({"send", "--api-key", "k", "--user", "Jane"});
+  REQUIRE(missing.result.exit_code.has_value());
+  CHECK(*missing.result.exit_code != 0);
+}
+
+TEST_CASE("Config: to_config_text redacts the key and lists the settings", "[config][file]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run r = run({"--api-key", "super-secret", "--port", "7004", "--allowed-origin",
+                     "https://a.example", "--history", "42"});
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const std::string text = proof::to_config_text(r.result.settings);
+  CHECK_THAT(text, !Catch::Contains("super-secret"));
+  CHECK_THAT(text, Catch::Contains("port = 7004\n") && Catch::Contains("history = 42\n") &&
+                       Catch::Contains("allowed-origin = [\"https://a.example\"]"));
+}
+
+// BUG (src/config.cpp to_config_text, lines 212-238): its output does not read back.
+// 1. It writes `tls-cert = ""` and `tls-key = ""` when TLS is off; reading them back fails
+//    CLI::ExistingFile ("--tls-cert: File does not exist: ").
+// 2. It writes `allowed-origin = []` and `trusted-proxy = []` for empty lists (the default);
+//    CLI11 2.1 refuses them ("--allowed-origin: At least 1 required but received 0").
+// So the output of `proof check-config` is not a usable config file. Remove [!mayfail] when
+// fixed.
+TEST_CASE("Config: to_config_text reads back as the same settings", "[config][file][!mayfail]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--api-key", "super-secret"},  // all defaults: no origins, no proxies, no TLS
+           {"--api-key", "super-secret", "--port", "7004", "--allowed-origin", "https://a.example",
+            "--trusted-proxy", "10.0.0.1", "--history", "42", "--log-level", "warn"}}) {
+    INFO("flags: " << args.size());
+    std::vector<const char*> argv{"proof"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    Invocation first;
+    {
+      Capture out(std::cout);
+      Capture err(std::cerr);
+      first = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    }
+    REQUIRE_FALSE(first.exit_code.has_value());
+
+    // Written out and read back (with the key given again), the settings are the same.
+    const TempFile file(proof::to_config_text(first.settings));
+    const Run second = run({"--config", file.path(), "--api-key", "super-secret"});
+    INFO(second.err);
+    CHECK_FALSE(second.result.exit_code.has_value());
+    if (second.result.exit_code) continue;
+    const auto& a = first.settings;
+    const auto& b = second.result.settings;
+    CHECK(b.port == a.port);
+    CHECK(b.allowed_origins == a.allowed_origins);
+    CHECK(b.trusted_proxies == a.trusted_proxies);
+    CHECK(b.history == a.history);
+    CHECK(b.log_level == a.log_level);
+    CHECK(b.public_dir == a.public_dir);
+    CHECK(b.bind == a.bind);
+    CHECK(b.max_publish_rate == a.max_publish_rate);
+  }
+}

@@ -116,3 +116,13 @@ TEST_CASE("Text: ascii_lower lowers ASCII letters and leaves other bytes alone",
   CHECK(text::ascii_lower("\xC3\x89T\xC3\x89") == "\xC3\x89t\xC3\x89");
   CHECK(text::ascii_lower("09@[`{") == "09@[`{");
 }
+
+TEST_CASE("Text: printable makes a value safe for one log line", "[text][log]") {
+  CHECK(text::printable("GET /index.html") == "GET /index.html");
+  CHECK(text::printable("a\nFAKE LOG LINE\r\x1B[31m\x7F") == "a?FAKE LOG LINE??[31m?");
+  CHECK(text::printable("caf\xC3\xA9") == "caf\xC3\xA9");  // UTF-8 text stays readable
+  CHECK(text::printable(std::string(500, 'x')) == std::string(200, 'x') + "...");
+  CHECK(text::printable("abcdef", 3) == "abc...");
+  CHECK(text::printable("abc", 3) == "abc");
+  CHECK(text::printable("") == "");
+}
