@@ -1,0 +1,123 @@
+"""Shared helpers for the deployment tests: a proof server on a free loopback port, an SSE
+reader, a self-signed certificate. Python standard library only."""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SKIP = 77  # ctest SKIP_RETURN_CODE: a tool this test needs is not installed
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def skip_unless(tool):
+    if shutil.which(tool) is None:
+        print(f"SKIP: {tool} is not installed", file=sys.stderr)
+        sys.exit(SKIP)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            fail(f"process exited with {process.returncode} before port {port} opened")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    fail(f"nothing listens on port {port} after {timeout}s")
+
+
+@contextlib.contextmanager
+def tempdir():
+    path = tempfile.mkdtemp(prefix="proof-deploy-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(args, port, env=None, **popen):
+    """Starts a process that listens on `port`; stops it with SIGTERM afterwards."""
+    process = subprocess.Popen(args, env=env, **popen)
+    try:
+        wait_for_port(port, process=process)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def proof_server(binary, port, key, extra=(), **popen):
+    """A proof server on 127.0.0.1:`port`, as a context manager."""
+    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--api-key", key,
+            "--log-level", "warn", *extra]
+    return running(args, port, **popen)
+
+
+def make_certificate(directory, names=("localhost", "127.0.0.1")):
+    """A self-signed certificate for `names`; returns (cert, key) paths."""
+    skip_unless("openssl")
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    san = ",".join(("IP:" if n[0].isdigit() else "DNS:") + n for n in names)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=" + names[0], "-addext", "subjectAltName=" + san,
+                    "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def open_stream(url, cafile=None, timeout=10):
+    """Opens GET /events (or whatever `url` names) and returns the response, unread."""
+    context = ssl.create_default_context(cafile=cafile) if url.startswith("https") else None
+    request = urllib.request.Request(url, headers={"Accept": "text/event-stream"})
+    return urllib.request.urlopen(request, timeout=timeout, context=context)
+
+
+def read_until(stream, needle, timeout=10):
+    """Reads stream lines until one contains `needle`; returns everything read."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line.decode("utf-8", "replace"))
+        if needle in seen[-1]:
+            return "".join(seen)
+    fail(f"{needle!r} did not arrive; read:\n" + "".join(seen))
+
+
+def run(args, **kwargs):
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    kwargs.setdefault("timeout", 60)
+    return subprocess.run(args, **kwargs)

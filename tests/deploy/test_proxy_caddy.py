@@ -1,0 +1,59 @@
+"""docs/Caddyfile, run by Caddy in front of proof on loopback with a self-signed
+certificate (in place of the one Caddy would obtain): an event posted through the proxy
+reaches streams held through it over HTTP/1.1 and HTTP/2. Skipped when caddy is not
+installed (Debian 12: `apt install caddy`).
+
+usage: test_proxy_caddy.py PROOF_BINARY SOURCE_DIR"""
+
+import os
+import re
+import subprocess
+import sys
+
+from deploylib import (check, free_port, make_certificate, open_stream, proof_server, read_until,
+                       run, running, skip_unless, tempdir)
+
+binary, source_dir = sys.argv[1:3]
+skip_unless("caddy")
+skip_unless("curl")
+key = "caddy-test-key"
+
+with open(os.path.join(source_dir, "docs", "Caddyfile")) as f:
+    site = f.read()
+
+with tempdir() as tmp:
+    cert, tls_key = make_certificate(tmp)
+    proof_port, caddy_port = free_port(), free_port()
+    site = site.replace("reverse_proxy 127.0.0.1:6009", f"reverse_proxy 127.0.0.1:{proof_port}")
+    site = re.sub(r"^proof\.example\.com \{",
+                  f"https://localhost:{caddy_port} {{\n\tbind 127.0.0.1\n\ttls {cert} {tls_key}",
+                  site, flags=re.M)
+    check(str(caddy_port) in site and str(proof_port) in site, "could not adapt docs/Caddyfile")
+    config = os.path.join(tmp, "Caddyfile")
+    with open(config, "w") as f:
+        f.write(f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tstorage file_system {tmp}/data\n}}\n\n"
+                + site)
+    env = {**os.environ, "HOME": tmp, "XDG_DATA_HOME": tmp, "XDG_CONFIG_HOME": tmp}
+    caddy = ["caddy", "run", "--config", config, "--adapter", "caddyfile"]
+
+    with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1"]), \
+            running(caddy, caddy_port, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        url = f"https://localhost:{caddy_port}"
+        stream = open_stream(url + "/events", cafile=cert)
+        check(stream.headers.get_content_type() == "text/event-stream", "content type via caddy")
+        curl = subprocess.Popen(["curl", "-sN", "--http2", "--cacert", cert, "-D", "-",
+                                 "--max-time", "20", url + "/events"], stdout=subprocess.PIPE)
+        try:
+            read_until(curl.stdout, "HTTP/2 200")
+            read_until(curl.stdout, "\r\n")
+            result = run([binary, "send", "--url", url, "--api-key", key, "--ca-cert", cert,
+                          "--user", "Via", "--offer", "Caddy plan"])
+            check(result.returncode == 0, f"send through caddy failed: {result.stderr}")
+            read_until(stream, "Caddy plan", timeout=5)
+            read_until(curl.stdout, "Caddy plan", timeout=5)
+        finally:
+            curl.kill()
+            curl.wait()
+        stream.close()
+
+print("ok: SSE through Caddy (HTTP/1.1 and HTTP/2, TLS)")
