@@ -5,6 +5,7 @@ STOPPING=1 when SIGTERM asks the server to stop (which then exits 0).
 usage: test_notify.py PROOF_BINARY"""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,16 +32,18 @@ with tempdir() as tmp:
     path = os.path.join(tmp, "notify")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(path)
-        port = free_port()
         env = {**os.environ, "NOTIFY_SOCKET": path}
-        process = subprocess.Popen([binary, "--port", str(port), "--api-key", "k",
+        # Port 0: the kernel picks a free one (no race with other tests), and the status
+        # line sent with READY=1 says which.
+        process = subprocess.Popen([binary, "--port", "0", "--api-key", "k",
                                     "--log-level", "warn"], env=env)
         try:
             message = receive(sock, "READY=1", process)
+            port = re.search(r"STATUS=Serving on port (\d+)", message)
+            check(port, f"STATUS does not name the port: {message!r}")
             # Ready means reachable: connect at once, with no retry.
-            with socket.create_connection(("127.0.0.1", port), timeout=2):
+            with socket.create_connection(("127.0.0.1", int(port.group(1))), timeout=2):
                 pass
-            check(f"port {port}" in message, f"STATUS does not name the port: {message!r}")
 
             process.send_signal(signal.SIGTERM)
             receive(sock, "STOPPING=1", process)
