@@ -28,11 +28,14 @@ with tempdir() as tmp:
     site = re.sub(r"^proof\.example\.com \{",
                   f"https://localhost:{caddy_port} {{\n\tbind 127.0.0.1\n\ttls {cert} {tls_key}",
                   site, flags=re.M)
-    check(str(caddy_port) in site and str(proof_port) in site, "could not adapt docs/Caddyfile")
+    site = re.sub(r"^\{\n", f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tstorage file_system {tmp}/data\n",
+                  site, count=1, flags=re.M)
+    site = site.replace("grace_period 10s", "grace_period 1s")
+    check(str(caddy_port) in site and str(proof_port) in site and "admin off" in site
+          and "grace_period 1s" in site, "could not adapt docs/Caddyfile:\n" + site)
     config = os.path.join(tmp, "Caddyfile")
     with open(config, "w") as f:
-        f.write(f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tstorage file_system {tmp}/data\n}}\n\n"
-                + site)
+        f.write(site)
     env = {**os.environ, "HOME": tmp, "XDG_DATA_HOME": tmp, "XDG_CONFIG_HOME": tmp}
     caddy = ["caddy", "run", "--config", config, "--adapter", "caddyfile"]
 
