@@ -211,30 +211,40 @@ std::string quoted(const std::string& value) {
 
 std::string to_config_text(const Settings& s) {
   std::ostringstream out;
+  // Unset optional keys are written as comments: CLI11 refuses an empty list, and an empty
+  // file name fails the file-exists check, so the output must read back as it is.
+  const auto list = [&out](const char* key, const std::vector<std::string>& values) {
+    if (values.empty()) {
+      out << "# " << key << " = [] (none)\n";
+      return;
+    }
+    out << key << " = [";
+    for (std::size_t i = 0; i < values.size(); ++i) out << (i ? ", " : "") << quoted(values[i]);
+    out << "]\n";
+  };
+  const auto optional = [&out](const char* key, const std::string& value) {
+    if (value.empty()) {
+      out << "# " << key << " = (not set)\n";
+    } else {
+      out << key << " = " << quoted(value) << '\n';
+    }
+  };
   out << "bind = " << quoted(s.bind) << '\n'
       << "port = " << s.port << '\n'
-      << "api-key = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n'
-      << "allowed-origin = [";
-  for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
-    out << (i ? ", " : "") << quoted(s.allowed_origins[i]);
-  }
-  out << "]\n"
-      << "public-dir = " << quoted(s.public_dir) << '\n'
+      << "api-key = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n';
+  list("allowed-origin", s.allowed_origins);
+  out << "public-dir = " << quoted(s.public_dir) << '\n'
       << "history = " << s.history << '\n'
       << "heartbeat = " << s.heartbeat_seconds << '\n'
       << "max-subscribers = " << s.max_subscribers << '\n'
-      << "log-level = " << quoted(s.log_level) << '\n'
-      << "tls-cert = " << quoted(s.tls_cert) << '\n'
-      << "tls-key = " << quoted(s.tls_key) << '\n'
-      << "data-dir = " << quoted(s.data_dir) << '\n'
-      << "history-max-age = " << s.history_max_age << '\n'
-      << "max-subscribers-per-ip = " << s.max_subscribers_per_ip << '\n'
-      << "trusted-proxy = [";
-  for (std::size_t i = 0; i < s.trusted_proxies.size(); ++i) {
-    out << (i ? ", " : "") << quoted(s.trusted_proxies[i]);
-  }
-  out << "]\n"
-      << "max-publish-rate = " << s.max_publish_rate << '\n';
+      << "log-level = " << quoted(s.log_level) << '\n';
+  optional("tls-cert", s.tls_cert);
+  optional("tls-key", s.tls_key);
+  optional("data-dir", s.data_dir);
+  out << "history-max-age = " << s.history_max_age << '\n'
+      << "max-subscribers-per-ip = " << s.max_subscribers_per_ip << '\n';
+  list("trusted-proxy", s.trusted_proxies);
+  out << "max-publish-rate = " << s.max_publish_rate << '\n';
   return out.str();
 }
 

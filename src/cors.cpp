@@ -34,6 +34,8 @@ std::optional<std::string> OriginPolicy::normalise(std::string_view origin) {
 
 OriginPolicy::Verdict OriginPolicy::check(std::string_view origin, std::string_view host) const {
   if (origin.empty()) return Verdict::kNoOrigin;
+  // "null" is what sandboxed frames and file: pages send; no site is behind it, even for *.
+  if (origin == "null") return Verdict::kRefused;
   const std::string lower = text::ascii_lower(origin);
   const std::size_t sep = lower.find("://");
   if (sep != std::string::npos && !host.empty() &&

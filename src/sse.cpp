@@ -46,13 +46,14 @@ std::optional<std::uint64_t> parse_event_id(std::string_view s) {
 }
 
 std::optional<std::size_t> parse_count(std::string_view s, std::size_t max) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
+  if (s.empty()) return std::nullopt;
   std::size_t value = 0;
   for (const char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::size_t>(c - '0');
+    // Saturate at max: a huge count means "all you have", not junk.
+    value = std::min(max, value * 10 + static_cast<std::size_t>(c - '0'));
   }
-  return std::min(value, max);
+  return value;
 }
 
 }  // namespace proof::sse

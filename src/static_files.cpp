@@ -48,7 +48,11 @@ std::optional<fs::path> StaticFiles::resolve(std::string_view url_path) const {
   }
   fs::path candidate = root_ / relative;
   std::error_code ec;
-  if (fs::is_directory(candidate, ec)) candidate /= "index.html";
+  if (fs::is_directory(candidate, ec)) {
+    candidate /= "index.html";
+  } else if (url_path.back() == '/') {
+    return std::nullopt;  // "/proof.js/" names a directory that is not there
+  }
   const fs::path real = fs::canonical(candidate, ec);
   if (ec || !fs::is_regular_file(real, ec)) return std::nullopt;
   // A symlink may point anywhere: serve only what really lies under the root.
