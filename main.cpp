@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <memory>
 #include <iostream>
+#include <memory>
 
 #include "config.h"
 #include "http_server.h"
@@ -26,8 +26,8 @@ int serve(proof::Settings settings) {
   std::unique_ptr<proof::EventStore> store;
   if (!settings.data_dir.empty()) {
     try {
-      store = std::make_unique<proof::EventStore>(
-          settings.data_dir, settings.history, std::chrono::seconds(settings.history_max_age));
+      store = std::make_unique<proof::EventStore>(settings.data_dir, settings.history,
+                                                  std::chrono::seconds(settings.history_max_age));
     } catch (const proof::StoreError& e) {
       spdlog::error("{}", e.what());
       return 1;

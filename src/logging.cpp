@@ -13,21 +13,29 @@ namespace proof {
 
 namespace {
 
-/// The `%*` flag: the sd-daemon(3) priority prefix for the message's level.
+/// The sd-daemon(3) prefix journald reads a line's priority from.
+const char* syslog_prefix(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return "<7>";  // LOG_DEBUG
+    case spdlog::level::warn:
+      return "<4>";  // LOG_WARNING
+    case spdlog::level::err:
+      return "<3>";  // LOG_ERR
+    case spdlog::level::critical:
+      return "<2>";  // LOG_CRIT
+    default:
+      return "<6>";  // LOG_INFO
+  }
+}
+
+/// The `%*` flag: the message's syslog priority prefix.
 class SyslogPriority final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    const char* prefix = "<6>";  // LOG_INFO
-    switch (msg.level) {
-      case spdlog::level::trace:
-      case spdlog::level::debug: prefix = "<7>"; break;     // LOG_DEBUG
-      case spdlog::level::info: prefix = "<6>"; break;      // LOG_INFO
-      case spdlog::level::warn: prefix = "<4>"; break;      // LOG_WARNING
-      case spdlog::level::err: prefix = "<3>"; break;       // LOG_ERR
-      case spdlog::level::critical: prefix = "<2>"; break;  // LOG_CRIT
-      default: break;
-    }
+    const char* prefix = syslog_prefix(msg.level);
     dest.append(prefix, prefix + 3);
   }
 

@@ -23,6 +23,8 @@ void notify_ready(int port) {
   notify("READY=1\nSTATUS=Serving on port " + std::to_string(port));
 }
 
-void notify_stopping() { notify("STOPPING=1\nSTATUS=Closing streams"); }
+void notify_stopping() {
+  notify("STOPPING=1\nSTATUS=Closing streams");
+}
 
 }  // namespace proof

@@ -72,8 +72,8 @@ int send_signup(const Settings& settings, const SendRequest& request) {
   }
   const auto body = nlohmann::json::parse(result->body, nullptr, false);
   if (!body.is_object() || !body.contains("id")) {
-    std::cerr << "proof send: unexpected answer (HTTP " << result->status
-              << "): " << result->body << '\n';
+    std::cerr << "proof send: unexpected answer (HTTP " << result->status << "): " << result->body
+              << '\n';
     return 1;
   }
   std::cout << body["id"].dump() << '\n';
