@@ -50,6 +50,34 @@ def wait_for_port(port, proc, timeout=10.0):
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
 
 
+def listening_inode(port):
+    """The inode of the socket listening on 127.0.0.1:port, from /proc/net/tcp."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return inode
+    return None
+
+
+def holds_socket(pid, inode):
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]"
+                   for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+def check_owner(port, pids):
+    """Fails unless one of our processes holds the listening socket: on a shared machine
+    another program can take a port between our probe for a free one and our bind."""
+    inode = listening_inode(port)
+    if inode is None or not any(holds_socket(pid, inode) for pid in pids):
+        raise RuntimeError(f"127.0.0.1:{port} is held by another program; run again")
+
+
 def children(pid):
     """Processes whose parent is pid (for nginx's worker)."""
     found = []
@@ -71,6 +99,14 @@ def loadavg():
     """The 1-minute load average: other work on the machine skews every figure."""
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
+
+
+def busy_cpu_seconds():
+    """CPU time all processors have spent busy since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def raise_nofile():
@@ -95,15 +131,24 @@ class Proof:
     def __init__(self, binary):
         self.binary = binary
         self.proc = None
+        # All the generator's streams and POSTs come from one address: lift the per-address
+        # stream cap and the publish rate limit where this build has them (0: no limit).
+        usage = subprocess.run([binary, "--help"], stdout=subprocess.PIPE, text=True).stdout
+        self.extra = []
+        for flag in ("--max-subscribers-per-ip", "--max-publish-rate"):
+            if flag in usage:
+                self.extra += [flag, "0"]
 
     def start(self):
         self.port = free_port()
         cmd = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--api-key", API_KEY,
                "--max-subscribers", "12000", "--history", "100", "--log-level", "warn"]
+        cmd += self.extra
         # The same as `ulimit -n 20000` in the shell that starts it.
         self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
         wait_for_port(self.port, self.proc)
         self.pid = self.proc.pid
+        check_owner(self.port, [self.pid])
 
     def stop(self):
         stop_process(self.proc)
@@ -145,6 +190,7 @@ class Nchan:
         if len(workers) != 1:
             raise RuntimeError(f"expected one nginx worker, found {workers}")
         self.pid = workers[0]  # the worker holds the connections and the memory
+        check_owner(self.port, [self.proc.pid, self.pid])
 
     def stop(self):
         stop_process(self.proc)
@@ -160,6 +206,20 @@ class Nchan:
         return os.path.join(HERE, "wrk-nchan.lua"), f"http://127.0.0.1:{self.port}/pub"
 
 
+def start_fresh(server, attempts=3):
+    """Starts the server on a free port, trying another port if one was taken under us."""
+    for attempt in range(attempts):
+        try:
+            server.start()
+            return
+        except RuntimeError as e:
+            if server.proc:
+                server.stop()
+            if attempt == attempts - 1:
+                raise
+            log(f"bench: {server.name} did not start ({e}); trying another port")
+
+
 def run_loadgen(args, server, extra):
     cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(server.port),
            "--server-pid", str(server.pid), "--json"] + server.loadgen_args() + extra
@@ -171,14 +231,20 @@ def run_loadgen(args, server, extra):
 
 
 def latency_round(args, server, subscribers):
-    server.start()
+    start_fresh(server)
     try:
         extra = ["--subscribers", str(subscribers), "--events", str(args.events),
                  "--interval-ms", str(args.interval_ms), "--connect-rate", str(args.connect_rate),
                  "--settle-ms", "1000", "--drain-ms", "15000", "--connect-timeout-ms", "15000"]
-        before = loadavg()
+        before, busy, t0 = loadavg(), busy_cpu_seconds(), time.monotonic()
         result = run_loadgen(args, server, extra)
+        result["round_seconds"] = time.monotonic() - t0
         result["loadavg"] = [before, loadavg()]
+        # What the rest of the machine took meanwhile: busy time not spent by the server or
+        # the generator (a little of it is this script). The load average alone cannot tell,
+        # since proof's woken stream threads count in it too.
+        own = (result["server"]["end"] or {}).get("cpu_s", 0) + result["loadgen_cpu_s"]
+        result["other_cpu_s"] = max(0.0, busy_cpu_seconds() - busy - own)
         return result
     finally:
         server.stop()
@@ -192,7 +258,7 @@ WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+),
 
 def throughput_round(args, server):
     """wrk against the publish endpoint while 10 streams stay open."""
-    server.start()
+    start_fresh(server)
     holder = None
     try:
         cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(server.port),
@@ -205,11 +271,12 @@ def throughput_round(args, server):
             raise RuntimeError(f"streams for the wrk run did not open: {line.strip()}")
         script, url = server.wrk_target()
         env = dict(os.environ, PROOF_BENCH_KEY=API_KEY)
-        before = loadavg()
+        before, busy = loadavg(), busy_cpu_seconds()
         wrk = subprocess.run(["wrk", "-t2", "-c16", f"-d{args.wrk_seconds}s", "-s", script, url],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                              timeout=args.wrk_seconds + 60)
         text = wrk.stdout
+        machine_busy = busy_cpu_seconds() - busy
         time.sleep(0.5)  # let the last events reach the streams
         holder.send_signal(signal.SIGTERM)
         held = json.loads(holder.communicate(timeout=30)[0])
@@ -227,6 +294,7 @@ def throughput_round(args, server):
             "server_end": held["server"]["end"],
             "wrk_output": text,
             "loadavg": [before, loadavg()],
+            "machine_busy_cpu_s": machine_busy,
         }
         return result
     finally:
@@ -282,6 +350,8 @@ def summarise_latency(runs):
         "server_cpu_s": med(["server", "end", "cpu_s"]),
         "loadgen_cpu_s": med(["loadgen_cpu_s"]),
         "loadavg": max(max(r["loadavg"]) for r in runs),
+        "other_cpu_s": med(["other_cpu_s"]),
+        "round_seconds": med(["round_seconds"]),
     }
 
 
@@ -311,6 +381,9 @@ def print_latency_table(n, s):
         ("server CPU for the whole run (s)", fmt(p["server_cpu_s"], 2), fmt(q["server_cpu_s"], 2),
          ratio(p["server_cpu_s"], q["server_cpu_s"])),
         ("load generator CPU (s)", fmt(p["loadgen_cpu_s"], 2), fmt(q["loadgen_cpu_s"], 2), None),
+        ("other processes' CPU during the round (s)", fmt(p["other_cpu_s"], 1),
+         fmt(q["other_cpu_s"], 1), None),
+        ("round duration (s)", fmt(p["round_seconds"], 1), fmt(q["round_seconds"], 1), None),
         ("machine load average, highest seen", fmt(p["loadavg"], 1), fmt(q["loadavg"], 1), None),
     ]
     print(f"\n### {n:,} subscribers\n")
@@ -352,6 +425,7 @@ def main():
         log("bench: missing " + ", ".join(missing))
         return 2
 
+    log(f"bench: proof {args.proof}, load generator {args.loadgen}, nginx {args.nginx}")
     servers = {"proof": Proof(args.proof), "nchan": Nchan(args.nginx)}
     names = [args.only] if args.only else ["proof", "nchan"]
     sizes = [int(x) for x in args.sizes.split(",") if x]
@@ -404,6 +478,8 @@ def main():
             print(f"| events received per open stream | {p['events_received_per_stream']:.0f} | "
                   f"{q['events_received_per_stream']:.0f} | |")
             print(f"| requests sent by wrk | {p['requests']} | {q['requests']} | |")
+            print(f"| all processes' CPU during the wrk run (s, of {2 * args.wrk_seconds} "
+                  f"available) | {p['machine_busy_cpu_s']:.1f} | {q['machine_busy_cpu_s']:.1f} | |")
             print(f"| machine load average, start / end | {'/'.join(map(str, p['loadavg']))} | "
                   f"{'/'.join(map(str, q['loadavg']))} | |")
     else:
