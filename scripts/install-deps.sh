@@ -10,7 +10,7 @@ build=(build-essential cmake pkg-config
        libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
        libsystemd-dev libsqlite3-dev)
 test=(catch2 python3 curl openssl chromium
-      systemd dpkg-dev file
+      systemd dpkg-dev file strace util-linux caddy
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev)
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "auth.h"
 #include "client_address.h"
@@ -233,6 +234,7 @@ struct HttpServer::Impl {
   httplib::Server& server;
   std::shared_ptr<WorkerPool::State> pool_state;
   int port = 0;
+  std::atomic<bool> run_over{false};  ///< listen_after_bind() has returned
 };
 
 void HttpServer::Impl::reject(const Request& req, Response& res, int status, RejectReason reason,
@@ -539,11 +541,18 @@ int HttpServer::port() const { return impl_->port; }
 
 bool HttpServer::run() {
   impl_->server.listen_after_bind();
+  impl_->run_over = true;
   return !impl_->pool_state || WorkerPool::live_threads(*impl_->pool_state) == 0;
 }
 
 void HttpServer::stop() {
   impl_->hub.stop();
+  // cpp-httplib ignores stop() until its accept loop has started: a signal that lands
+  // between bind() and run() would be lost and the server would never stop. Wait for the
+  // loop (it starts at once after bind) or for run() to have ended.
+  while (!impl_->server.is_running() && !impl_->run_over) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   impl_->server.stop();
 }
 
