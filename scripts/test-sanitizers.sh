@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs the tests again under sanitizers:
+#   address: build-asan/ (-DPROOF_SANITIZE=address: ASan + UBSan + LeakSanitizer), then the
+#            whole ctest suite except the widget, browser and bench tests (Node and Chromium
+#            test the JavaScript, not our C++; the bench smoke measures speed).
+#   thread:  build-tsan/ (-DPROOF_SANITIZE=thread), then the hub's and the worker pool's
+#            concurrency unit tests and the stream integration tests against a TSan server.
+# Sanitizer reports go to files (log_path), including those of every proof server the
+# integration tests start, so a report fails this script even where a test would not notice
+# it; they are printed at the end.
+#
+#   scripts/test-sanitizers.sh [address|thread|all]     (default: all)
+# Needs what scripts/test.sh needs (scripts/install-deps.sh --test, npm ci).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+which=${1:-all}
+case "$which" in
+  address | thread | all) ;;
+  *) echo "usage: $0 [address|thread|all]" >&2; exit 2 ;;
+esac
+
+jobs=$(nproc)
+ulimit -n "$(ulimit -Hn)"
+reports=$(mktemp -d "${TMPDIR:-/tmp}/proof-sanitizers.XXXXXX")
+trap 'rm -rf "$reports"' EXIT
+failed=()
+started=$SECONDS
+
+configure_and_build() {  # build-dir sanitizer [targets...]
+  local dir=$1 sanitizer=$2
+  shift 2
+  local t0=$SECONDS
+  # No -Werror here: GCC's sanitizer instrumentation is known for false -Wstringop-* and
+  # -Wmaybe-uninitialized warnings; the normal build (scripts/test.sh) judges warnings.
+  cmake -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROOF_SANITIZE="$sanitizer" \
+        -DPROOF_BUILD_BENCH=OFF -DPROOF_WARNINGS_AS_ERRORS=OFF >/dev/null
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$dir" -j"$jobs" "${targets[@]}"
+  echo '*' > "$dir/.gitignore"  # keep it out of `git status`
+  echo "sanitizers: $dir built in $((SECONDS - t0)) s"
+}
+
+# Prints the reports under $reports/<prefix>.* and counts them as a failure of <step>.
+check_reports() {  # step prefix...
+  local step=$1 found=0
+  shift
+  for prefix in "$@"; do
+    for f in "$reports/$prefix".*; do
+      [ -s "$f" ] || continue
+      found=1
+      echo "===== sanitizer report ($step): $(basename "$f") ====="
+      cat "$f"
+    done
+  done
+  if [ "$found" -ne 0 ]; then
+    failed+=("$step: sanitizer reports")
+  fi
+}
+
+run_step() {  # name command...
+  local name=$1
+  shift
+  local t0=$SECONDS
+  if "$@"; then
+    echo "sanitizers: $name passed in $((SECONDS - t0)) s"
+  else
+    echo "sanitizers: $name FAILED (exit $?) after $((SECONDS - t0)) s"
+    failed+=("$name")
+  fi
+}
+
+if [ "$which" = address ] || [ "$which" = all ]; then
+  configure_and_build build-asan address
+  run_step "ASan+UBSan ctest" env \
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=1:strict_init_order=1:log_path=$reports/asan" \
+    LSAN_OPTIONS="suppressions=$root/cmake/lsan.supp" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan" \
+    ctest --test-dir build-asan --output-on-failure --timeout 600 -LE 'browser|widget|bench'
+  check_reports "ASan+UBSan" asan ubsan
+fi
+
+if [ "$which" = thread ] || [ "$which" = all ]; then
+  configure_and_build build-tsan thread proof proof_unit_tests
+  tsan_options="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/cmake/tsan.supp:log_path=$reports/tsan"
+  run_step "TSan unit tests [hub],[worker_pool]" env TSAN_OPTIONS="$tsan_options" \
+    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool]"
+  run_step "TSan integration: stream" env -C tests/integration TSAN_OPTIONS="$tsan_options" \
+    PROOF_BIN="$root/build-tsan/proof" PROOF_PUBLIC_DIR="$root/public" PYTHONDONTWRITEBYTECODE=1 \
+    python3 -m unittest test_stream
+  check_reports "TSan" tsan
+fi
+
+echo "sanitizers: finished in $((SECONDS - started)) s"
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf 'sanitizers: FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "sanitizers: no reports"
