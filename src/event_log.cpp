@@ -31,9 +31,15 @@ std::uint64_t next_event_id(std::uint64_t last_id, std::uint64_t now_us) {
 }
 
 void EventLog::append(EventPtr event) {
-  if (capacity_ == 0) return;
+  if (capacity_ == 0) {
+    forgotten_id_ = event->id;
+    return;
+  }
   events_.push_back(std::move(event));
-  while (events_.size() > capacity_) events_.pop_front();
+  while (events_.size() > capacity_) {
+    forgotten_id_ = events_.front()->id;
+    events_.pop_front();
+  }
 }
 
 std::vector<EventPtr> EventLog::after(std::uint64_t last_id) const {

@@ -44,6 +44,10 @@ class EventLog {
   /// The `n` most recent events, oldest first.
   std::vector<EventPtr> latest(std::size_t n) const;
 
+  /// True when events after `last_id` were already forgotten: a reader at `last_id` has
+  /// missed some, and what after() returns has a hole at its start.
+  bool missed(std::uint64_t last_id) const { return last_id < forgotten_id_; }
+
   /// Id of the newest event, or 0 when empty.
   std::uint64_t last_id() const { return events_.empty() ? 0 : events_.back()->id; }
 
@@ -53,6 +57,7 @@ class EventLog {
  private:
   std::size_t capacity_;
   std::deque<EventPtr> events_;
+  std::uint64_t forgotten_id_ = 0;  ///< id of the newest event dropped past capacity
 };
 
 }  // namespace proof

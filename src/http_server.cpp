@@ -160,7 +160,15 @@ class Stream {
         return true;
       }
       const std::uint32_t generation = hub_.generation();
-      const auto events = hub_.after(cursor_);
+      bool missed = false;
+      const auto events = hub_.next(cursor_, missed);
+      if (missed) {
+        // Skipping events silently would break "every event reaches every page"; ending
+        // the stream makes the browser reconnect and resume from the history instead.
+        metrics_.dropped();
+        spdlog::warn("dropped a stream that fell more than the live buffer behind");
+        return false;
+      }
       if (!events.empty()) {
         cursor_ = events.back()->id;
         next_heartbeat_ = std::chrono::steady_clock::now() + heartbeat_;
@@ -484,7 +492,7 @@ void HttpServer::Impl::handle_events(const Request& req, Response& res) {
   std::vector<EventPtr> pending;
   std::uint64_t cursor = 0;
   if (resume) {
-    pending = hub.after(*resume);
+    pending = hub.resume(*resume);
     cursor = pending.empty() ? *resume : pending.back()->id;
   } else {
     auto start = hub.start(replay);

@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <ctime>
 #include <mutex>
@@ -24,8 +25,19 @@ std::uint32_t* futex_word(const std::atomic<std::uint32_t>& a) {
 
 }  // namespace
 
+namespace {
+
+/// Live streams read from the same buffer as replays; it holds at least this many events so
+/// that a stream briefly behind a burst of publishes still finds every event it missed.
+constexpr std::size_t kLiveBuffer = 1024;
+
+}  // namespace
+
 Hub::Hub(std::size_t history, std::size_t max_subscribers, EventStore* store)
-    : log_(history), store_(store), max_subscribers_(max_subscribers) {
+    : history_(history),
+      log_(std::max(history, kLiveBuffer)),
+      store_(store),
+      max_subscribers_(max_subscribers) {
   if (!store_) return;
   for (auto& event : store_->load(history)) log_.append(std::move(event));
   last_id_ = store_->last_id();
@@ -48,14 +60,24 @@ EventPtr Hub::publish(Signup signup) {
   return event;
 }
 
-std::vector<EventPtr> Hub::after(std::uint64_t last_id) const {
+std::vector<EventPtr> Hub::resume(std::uint64_t last_id) const {
   std::shared_lock lock(mutex_);
-  return log_.after(last_id);
+  auto events = log_.after(last_id);
+  if (events.size() > history_) {
+    events.erase(events.begin(), events.end() - static_cast<std::ptrdiff_t>(history_));
+  }
+  return events;
+}
+
+std::vector<EventPtr> Hub::next(std::uint64_t cursor, bool& missed) const {
+  std::shared_lock lock(mutex_);
+  missed = log_.missed(cursor);
+  return log_.after(cursor);
 }
 
 Hub::Start Hub::start(std::size_t replay) const {
   std::shared_lock lock(mutex_);
-  return {log_.latest(replay), last_id_};
+  return {log_.latest(std::min(replay, history_)), last_id_};
 }
 
 std::uint64_t Hub::last_id() const {

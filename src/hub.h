@@ -27,8 +27,12 @@ class Hub {
   /// that fails, and then nothing is broadcast), records it and wakes all streams.
   EventPtr publish(Signup signup);
 
-  /// Events after `last_id`, oldest first (see EventLog::after).
-  std::vector<EventPtr> after(std::uint64_t last_id) const;
+  /// For a browser resuming: events after `last_id`, oldest first, at most `history`.
+  std::vector<EventPtr> resume(std::uint64_t last_id) const;
+
+  /// For a live stream: events after `cursor`, oldest first. `missed` is set when some
+  /// were already forgotten, i.e. the stream fell more than the live buffer behind.
+  std::vector<EventPtr> next(std::uint64_t cursor, bool& missed) const;
 
   /// Where a new stream starts: the `n` most recent events to replay, and the id after
   /// which it continues live, taken together so no event falls between the two.
@@ -61,6 +65,7 @@ class Hub {
   void wake_all();
 
   mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_
+  const std::size_t history_;
   EventLog log_;
   EventStore* store_;
   std::uint64_t last_id_ = 0;

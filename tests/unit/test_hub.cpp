@@ -50,7 +50,7 @@ TEST_CASE("Hub: publish assigns strictly increasing ids from the wall clock", "[
   CHECK(hub.last_id() == previous);
   // Ids are microseconds of the wall clock (restart safety), timestamps milliseconds.
   CHECK(previous >= static_cast<std::uint64_t>(before_ms) * 1000);
-  const EventPtr last = hub.after(0).back();
+  const EventPtr last = hub.resume(0).back();
   CHECK(last->ts_ms >= before_ms);
   CHECK(last->ts_ms <= after_ms + 1);
 }
@@ -72,7 +72,7 @@ TEST_CASE("Hub: start(n) gives the n most recent events and the newest id as cur
 
   // A stream that starts here and then follows after(cursor) sees the next event only.
   const auto next = hub.publish(signup_named("late"))->id;
-  CHECK(ids(hub.after(none.cursor)) == std::vector<std::uint64_t>{next});
+  CHECK(ids(hub.resume(none.cursor)) == std::vector<std::uint64_t>{next});
 }
 
 TEST_CASE("Hub: start on an empty hub has nothing to replay and cursor 0", "[hub]") {
@@ -86,9 +86,9 @@ TEST_CASE("Hub: after(id) returns what followed, and the history is bounded", "[
   Hub hub(4, 10);
   std::vector<std::uint64_t> published;
   for (int i = 0; i < 10; ++i) published.push_back(hub.publish(signup_named("u"))->id);
-  CHECK(ids(hub.after(published[7])) == std::vector<std::uint64_t>{published[8], published[9]});
-  CHECK(ids(hub.after(0)) == std::vector<std::uint64_t>(published.end() - 4, published.end()));
-  CHECK(hub.after(published.back()).empty());
+  CHECK(ids(hub.resume(published[7])) == std::vector<std::uint64_t>{published[8], published[9]});
+  CHECK(ids(hub.resume(0)) == std::vector<std::uint64_t>(published.end() - 4, published.end()));
+  CHECK(hub.resume(published.back()).empty());
 }
 
 TEST_CASE("Hub: the cursor survives a history of 0", "[hub]") {
@@ -230,7 +230,9 @@ TEST_CASE("Hub: concurrent readers see every published id exactly once, in order
       while (!go.load()) std::this_thread::yield();
       while (mine.size() < kTotal && Clock::now() < deadline) {
         const std::uint32_t g = hub.generation();  // read before looking, as documented
-        const auto events = hub.after(cursor);
+        bool missed = false;
+        const auto events = hub.next(cursor, missed);
+        if (missed) mine.push_back(0);  // a hole: fails the exactly-once check below
         for (const auto& e : events) {
           mine.push_back(e->id);
           cursor = e->id;
@@ -261,4 +263,32 @@ TEST_CASE("Hub: concurrent readers see every published id exactly once, in order
     INFO("reader " << r);
     CHECK(seen[static_cast<std::size_t>(r)] == all);  // all of them, once each, increasing
   }
+}
+
+TEST_CASE("Hub: a live stream that falls behind the buffer learns it missed events", "[hub]") {
+  Hub hub(5, 10);
+  const std::uint64_t cursor = hub.start(0).cursor;
+  bool missed = true;
+  hub.publish(Signup{"a", "o", "/i", "", ""});
+  CHECK(hub.next(cursor, missed).size() == 1);
+  CHECK_FALSE(missed);
+  // Far more events than any buffer holds arrive before the stream looks again.
+  for (int i = 0; i < 5000; ++i) hub.publish(Signup{"b", "o", "/i", "", ""});
+  const auto events = hub.next(cursor, missed);
+  CHECK(missed);
+  CHECK_FALSE(events.empty());
+  // A resuming browser gets at most --history events, never a silent hole it cannot see.
+  CHECK(hub.resume(cursor).size() == 5);
+}
+
+TEST_CASE("Hub: a stream a burst behind still gets every event", "[hub]") {
+  Hub hub(5, 10);
+  const std::uint64_t cursor = hub.start(0).cursor;
+  std::vector<std::uint64_t> published;
+  for (int i = 0; i < 500; ++i) published.push_back(hub.publish(Signup{"c", "o", "/i", "", ""})->id);
+  bool missed = true;
+  std::vector<std::uint64_t> got;
+  for (const auto& e : hub.next(cursor, missed)) got.push_back(e->id);
+  CHECK_FALSE(missed);
+  CHECK(got == published);
 }

@@ -120,7 +120,7 @@ TEST_CASE("Store: a restarted hub replays the stored history and continues its i
   CHECK(ids(start.replay) == std::vector<std::uint64_t>(before.end() - 3, before.end()));
   CHECK(start.cursor == before.back());
   CHECK(hub.last_id() == before.back());
-  CHECK(ids(hub.after(before[2])) == std::vector<std::uint64_t>{before[3], before[4]});
+  CHECK(ids(hub.resume(before[2])) == std::vector<std::uint64_t>{before[3], before[4]});
   const auto next = hub.publish(Signup{"after restart", "o", "/i", "", ""});
   CHECK(next->id > before.back());
 }
