@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds proof with warnings as errors and runs every test: unit, integration, widget,
-# browser, deployment and the benchmark smoke (all registered with ctest).
+# browser, deployment and the benchmark smoke (all registered with ctest); then the C++
+# tests again under AddressSanitizer+UBSan and ThreadSanitizer, and each fuzz target for a
+# short while. PROOF_QUICK=1 stops after ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +11,7 @@ cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROOF_WARNINGS_AS_ERRORS=ON
 cmake --build build -j"$(nproc)"
 ulimit -n "$(ulimit -Hn)"
 ctest --test-dir build --output-on-failure
+
+if [ "${PROOF_QUICK:-0}" = 1 ]; then exit 0; fi
+scripts/test-sanitizers.sh all
+scripts/fuzz.sh 20
