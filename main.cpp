@@ -36,7 +36,7 @@ int serve(proof::Settings settings) {
   proof::Hub hub(settings.history, settings.max_subscribers, store.get());
   proof::Metrics metrics;
   proof::HttpServer server(settings, hub, metrics);
-  proof::handle_stop_signals([&server](int signal) {
+  const proof::StopSignals stop_signals([&server](int signal) {
     spdlog::info("signal {} received: closing streams and stopping", signal);
     proof::notify_stopping();
     server.stop();

@@ -9,16 +9,35 @@
 
 namespace proof {
 
-void handle_stop_signals(std::function<void(int)> on_stop) {
+namespace {
+
+/// Sent to the signal thread itself to end its wait when no signal came.
+constexpr int kWakeSignal = SIGUSR1;
+
+sigset_t stop_set() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, kWakeSignal);
+  return set;
+}
+
+}  // namespace
+
+StopSignals::StopSignals(std::function<void(int)> on_stop) {
+  const sigset_t set = stop_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([set, on_stop = std::move(on_stop)] {
+  thread_ = std::thread([this, set, on_stop = std::move(on_stop)] {
     int signal = 0;
-    if (sigwait(&set, &signal) == 0) on_stop(signal);
-  }).detach();
+    if (sigwait(&set, &signal) == 0 && signal != kWakeSignal) on_stop(signal);
+    done_ = true;
+  });
+}
+
+StopSignals::~StopSignals() {
+  if (!done_) pthread_kill(thread_.native_handle(), kWakeSignal);
+  thread_.join();
 }
 
 void raise_open_file_limit(std::size_t max_subscribers) {

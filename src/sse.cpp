@@ -51,7 +51,9 @@ std::optional<std::size_t> parse_count(std::string_view s, std::size_t max) {
   for (const char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
     // Saturate at max: a huge count means "all you have", not junk.
-    value = std::min(max, value * 10 + static_cast<std::size_t>(c - '0'));
+    const auto digit = static_cast<std::size_t>(c - '0');
+    // value * 10 + digit <= max exactly when this holds; checked so it never wraps.
+    value = digit > max || value > (max - digit) / 10 ? max : value * 10 + digit;
   }
   return value;
 }

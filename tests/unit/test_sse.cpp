@@ -136,3 +136,11 @@ TEST_CASE("SSE: parse_count caps very large counts instead of refusing them", "[
   CHECK(sse::parse_count("99999999999999999999999", 100) == 100u);  // past 64 bits
   CHECK(sse::parse_count("0000000005", 100) == 5u);                 // leading zeros
 }
+
+TEST_CASE("SSE: parse_count never wraps, whatever the cap", "[sse][replay]") {
+  constexpr auto kMax = std::numeric_limits<std::size_t>::max();
+  CHECK(sse::parse_count("18446744073709551616", kMax) == kMax);
+  CHECK(sse::parse_count("99999999999999999999999", kMax) == kMax);
+  CHECK(sse::parse_count("18446744073709551615", kMax) == kMax);
+  CHECK(sse::parse_count("1844674407370955161", kMax) == std::size_t{1844674407370955161u});
+}
