@@ -80,9 +80,9 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
   PROOF_FUZZ_CHECK(stream.events.size() == 1, frame);
   PROOF_FUZZ_CHECK(stream.id_fields == 1 && stream.event_fields == 1, frame);
   PROOF_FUZZ_CHECK(stream.other_fields == 0, frame);
-  const SseEvent& got = stream.events.front();
+  const auto& got = stream.events.front();
   PROOF_FUZZ_CHECK(got.id == std::to_string(id), frame);
-  PROOF_FUZZ_CHECK(got.type == "signup", frame);
+  PROOF_FUZZ_CHECK(got.event == "signup", frame);
   PROOF_FUZZ_CHECK(got.data == event->json, frame);
 
   const auto doc = nlohmann::json::parse(got.data, nullptr, /*allow_exceptions=*/false);

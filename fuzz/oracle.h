@@ -3,6 +3,8 @@
 // the implementation, so a target can catch a rule the code gets wrong, not only a crash.
 #pragma once
 
+#include "sse_parser.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -129,66 +131,8 @@ inline bool obviously_unsafe(std::string_view url) {
          iequals_prefix(url, "/\\") || url.find('\n') != std::string_view::npos;
 }
 
-/// One event as the WHATWG "interpret an event stream" steps dispatch it.
-struct SseEvent {
-  std::string id;
-  std::string type;
-  std::string data;
-};
-
-struct SseStream {
-  std::vector<SseEvent> events;
-  std::size_t id_fields = 0;
-  std::size_t event_fields = 0;
-  std::size_t other_fields = 0;
-  bool unterminated = false;
-};
-
-/// Splits on CR, LF or CRLF and applies the field rules; enough to judge our own frames.
-inline SseStream read_sse(std::string_view s) {
-  SseStream out;
-  std::string id, type, data;
-  bool have_data = false;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::size_t end = s.find_first_of("\r\n", i);
-    if (end == std::string_view::npos) {
-      out.unterminated = true;
-      break;
-    }
-    std::string_view line = s.substr(i, end - i);
-    i = end + 1;
-    if (s[end] == '\r' && i < s.size() && s[i] == '\n') ++i;
-    if (line.empty()) {
-      if (have_data) {
-        if (!data.empty() && data.back() == '\n') data.pop_back();
-        out.events.push_back({id, type.empty() ? "message" : type, data});
-      }
-      data.clear();
-      type.clear();
-      have_data = false;
-      continue;
-    }
-    if (line.front() == ':') continue;
-    const std::size_t colon = line.find(':');
-    const std::string_view field = line.substr(0, colon);
-    std::string_view value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    if (field == "data") {
-      data.append(value);
-      data.push_back('\n');
-      have_data = true;
-    } else if (field == "event") {
-      ++out.event_fields;
-      type = value;
-    } else if (field == "id") {
-      ++out.id_fields;
-      if (value.find('\0') == std::string_view::npos) id = value;
-    } else {
-      ++out.other_fields;
-    }
-  }
-  return out;
-}
+/// SSE as a browser reads it: the parser the unit tests use too.
+using SseStream = proof::test::ParsedStream;
+inline SseStream read_sse(std::string_view s) { return proof::test::parse_sse(s); }
 
 }  // namespace proof::fuzz

@@ -90,7 +90,7 @@ void check_frame(std::uint64_t id, const std::string& data) {
   PROOF_FUZZ_CHECK(stream.id_fields == 1 && stream.event_fields == 1, frame);
   PROOF_FUZZ_CHECK(stream.other_fields == 0, frame);
   PROOF_FUZZ_CHECK(stream.events[0].id == std::to_string(id), frame);
-  PROOF_FUZZ_CHECK(stream.events[0].type == "signup", frame);
+  PROOF_FUZZ_CHECK(stream.events[0].event == "signup", frame);
   PROOF_FUZZ_CHECK(stream.events[0].data == expected, frame);
 }
 

@@ -1,5 +1,6 @@
 // A small Server-Sent Events parser that follows the WHATWG "interpret an event stream"
-// steps, so tests judge framing the way a browser's EventSource would.
+// steps, so tests judge framing the way a browser's EventSource would. Shared by the unit
+// tests and the fuzz targets' oracles.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct ParsedStream {
   std::optional<std::string> retry;
   std::size_t id_fields = 0;     ///< how many id: lines were seen
   std::size_t event_fields = 0;  ///< how many event: lines were seen
+  std::size_t other_fields = 0;  ///< lines naming any other field (ignored by browsers)
   std::size_t blank_lines = 0;   ///< how many event blocks ended (dispatched or not)
   bool unterminated = false;     ///< bytes left after the last line break
 };
@@ -69,9 +71,11 @@ inline ParsedStream parse_sse(std::string_view stream) {
       event_type = value;
     } else if (field == "id") {
       ++out.id_fields;
-      last_id = value;
+      if (value.find('\0') == std::string_view::npos) last_id = value;  // per the spec
     } else if (field == "retry") {
       out.retry = std::string(value);
+    } else {
+      ++out.other_fields;
     }
   }
   return out;
