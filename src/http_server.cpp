@@ -493,7 +493,9 @@ void HttpServer::Impl::handle_events(const Request& req, Response& res) {
   std::uint64_t cursor = 0;
   if (resume) {
     pending = hub.resume(*resume);
-    cursor = pending.empty() ? *resume : pending.back()->id;
+    // An id above any this server has issued (a forged one, or a server whose clock went
+    // back across a restart without --data-dir) must not mute the stream until then.
+    cursor = pending.empty() ? std::min(*resume, hub.last_id()) : pending.back()->id;
   } else {
     auto start = hub.start(replay);
     pending = std::move(start.replay);

@@ -93,6 +93,12 @@ class StreamTest(ProofTestCase):
         live = self.proof.publish(user_name="n2")["id"]
         self.assertEqual(int(stream.next_event()["id"]), live)
 
+    def test_resume_from_an_id_never_issued_still_gets_new_events(self):
+        stream = self.sse(headers={"Last-Event-ID": "18446744073709551615"})
+        self.assertEqual(stream.status, 200)
+        live = self.proof.publish(user_name="future")["id"]
+        self.assertEqual(int(stream.next_event()["id"]), live)
+
     def test_invalid_resume_and_replay_values_are_400(self):
         for path, headers in (("/events", {"Last-Event-ID": "abc"}),
                               ("/events?lastEventId=-1", {}),
