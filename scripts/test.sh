@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
-cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROOF_WARNINGS_AS_ERRORS=ON
+cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROOF_WARNINGS_AS_ERRORS=ON \
+      -DPROOF_BUILD_TESTS=ON -DPROOF_BUILD_BENCH=ON  # explicit: a demo build caches them OFF
 cmake --build build -j"$(nproc)"
 ulimit -n "$(ulimit -Hn)"
 ctest --test-dir build --output-on-failure
