@@ -121,3 +121,25 @@ def run(args, **kwargs):
     kwargs.setdefault("text", True)
     kwargs.setdefault("timeout", 60)
     return subprocess.run(args, **kwargs)
+
+
+def check_sse_through_proxy(binary, url, key, cert, offer):
+    """Holds a stream through the proxy at `url` over HTTP/1.1 and another over HTTP/2 (curl),
+    posts a signup through the proxy with `proof send`, and checks both streams receive it."""
+    stream = open_stream(url + "/events", cafile=cert)
+    check(stream.headers.get_content_type() == "text/event-stream", f"content type via {url}")
+    curl = subprocess.Popen(["curl", "-sN", "--http2", "--cacert", cert, "-D", "-",
+                             "--max-time", "20", url + "/events"], stdout=subprocess.PIPE)
+    try:
+        read_until(curl.stdout, "HTTP/2 200")
+        read_until(curl.stdout, "\r\n")  # the rest of the headers arrive with the status
+        result = run([binary, "send", "--url", url, "--api-key", key, "--ca-cert", cert,
+                      "--user", "Via", "--offer", offer])
+        check(result.returncode == 0, f"send through {url} failed: {result.stderr}")
+        check(result.stdout.strip().isdigit(), f"send printed {result.stdout!r}")
+        read_until(stream, offer, timeout=5)
+        read_until(curl.stdout, offer, timeout=5)
+    finally:
+        curl.kill()
+        curl.wait()
+        stream.close()

@@ -10,8 +10,8 @@ import re
 import subprocess
 import sys
 
-from deploylib import (check, free_port, make_certificate, open_stream, proof_server, read_until,
-                       run, running, skip_unless, tempdir)
+from deploylib import (check, check_sse_through_proxy, free_port, make_certificate,
+                       proof_server, run, running, skip_unless, tempdir)
 
 binary, source_dir = sys.argv[1:3]
 skip_unless("caddy")
@@ -41,22 +41,6 @@ with tempdir() as tmp:
 
     with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1"]), \
             running(caddy, caddy_port, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-        url = f"https://localhost:{caddy_port}"
-        stream = open_stream(url + "/events", cafile=cert)
-        check(stream.headers.get_content_type() == "text/event-stream", "content type via caddy")
-        curl = subprocess.Popen(["curl", "-sN", "--http2", "--cacert", cert, "-D", "-",
-                                 "--max-time", "20", url + "/events"], stdout=subprocess.PIPE)
-        try:
-            read_until(curl.stdout, "HTTP/2 200")
-            read_until(curl.stdout, "\r\n")
-            result = run([binary, "send", "--url", url, "--api-key", key, "--ca-cert", cert,
-                          "--user", "Via", "--offer", "Caddy plan"])
-            check(result.returncode == 0, f"send through caddy failed: {result.stderr}")
-            read_until(stream, "Caddy plan", timeout=5)
-            read_until(curl.stdout, "Caddy plan", timeout=5)
-        finally:
-            curl.kill()
-            curl.wait()
-        stream.close()
+        check_sse_through_proxy(binary, f"https://localhost:{caddy_port}", key, cert, "Caddy plan")
 
 print("ok: SSE through Caddy (HTTP/1.1 and HTTP/2, TLS)")

@@ -7,11 +7,10 @@ usage: test_proxy_nginx.py PROOF_BINARY SOURCE_DIR"""
 
 import os
 import re
-import subprocess
 import sys
 
-from deploylib import (check, free_port, make_certificate, open_stream, proof_server, read_until,
-                       run, running, skip_unless, tempdir)
+from deploylib import (check, check_sse_through_proxy, free_port, make_certificate,
+                       proof_server, run, running, skip_unless, tempdir)
 
 binary, source_dir = sys.argv[1:3]
 skip_unless("nginx")
@@ -57,24 +56,7 @@ http {{
 
     with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1"]), running(nginx, nginx_port):
         url = f"https://localhost:{nginx_port}"
-        stream = open_stream(url + "/events", cafile=cert)
-        check(stream.headers.get_content_type() == "text/event-stream", "content type via nginx")
-
-        curl = subprocess.Popen(["curl", "-sN", "--http2", "--cacert", cert, "-D", "-",
-                                 "--max-time", "20", url + "/events"], stdout=subprocess.PIPE)
-        try:
-            read_until(curl.stdout, "HTTP/2 200")
-            read_until(curl.stdout, "\r\n")  # the rest of the headers arrive with the status
-            result = run([binary, "send", "--url", url, "--api-key", key, "--ca-cert", cert,
-                          "--user", "Via", "--offer", "Nginx plan"])
-            check(result.returncode == 0, f"send through nginx failed: {result.stderr}")
-            check(result.stdout.strip().isdigit(), f"send printed {result.stdout!r}")
-            read_until(stream, "Nginx plan", timeout=5)
-            read_until(curl.stdout, "Nginx plan", timeout=5)
-        finally:
-            curl.kill()
-            curl.wait()
-        stream.close()
+        check_sse_through_proxy(binary, url, key, cert, "Nginx plan")
 
         result = run([binary, "send", "--url", url, "--api-key", "wrong", "--ca-cert", cert,
                       "--user", "A", "--offer", "B"])
