@@ -35,8 +35,6 @@ class StaticFiles {
   static bool not_modified(const StaticFile& file, std::string_view if_none_match,
                            std::string_view if_modified_since);
 
-  const std::filesystem::path& root() const { return root_; }
-
  private:
   std::filesystem::path root_;
 };
