@@ -7,15 +7,15 @@
 #include <iostream>
 #include <memory>
 
-#include "config.h"
-#include "http_server.h"
-#include "hub.h"
-#include "logging.h"
-#include "metrics.h"
-#include "notify.h"
-#include "process.h"
-#include "send.h"
-#include "store.h"
+#include "app/config.h"
+#include "http/http_server.h"
+#include "core/hub.h"
+#include "app/logging.h"
+#include "core/metrics.h"
+#include "app/notify.h"
+#include "app/process.h"
+#include "app/send.h"
+#include "store/sqlite_store.h"
 
 namespace {
 

@@ -68,7 +68,7 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends: from the libraries the binary links
-# libsystemd is opened at run time for sd_notify (src/notify.cpp), so shlibdeps cannot see it.
+# libsystemd is opened at run time for sd_notify (src/app/notify.cpp), so shlibdeps cannot see it.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsystemd0")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_BINARY_DIR}/deb/postinst

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <variant>
 
-#include "event_log.h"
+#include "core/event_log.h"
 #include "oracle.h"
-#include "signup.h"
+#include "core/signup.h"
 
 namespace proof::fuzz {
 

@@ -7,7 +7,7 @@
 
 #include "check_signup.h"
 #include "oracle.h"
-#include "signup.h"
+#include "core/signup.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view url(reinterpret_cast<const char*>(data), size);

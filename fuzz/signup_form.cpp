@@ -8,7 +8,7 @@
 #include <variant>
 
 #include "check_signup.h"
-#include "signup.h"
+#include "core/signup.h"
 
 namespace {
 

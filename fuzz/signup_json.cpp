@@ -8,7 +8,7 @@
 #include <variant>
 
 #include "check_signup.h"
-#include "signup.h"
+#include "core/signup.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "oracle.h"
-#include "sse.h"
+#include "core/sse.h"
 
 namespace {
 

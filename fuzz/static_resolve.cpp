@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "oracle.h"
-#include "static_files.h"
+#include "http/static_files.h"
 
 namespace fs = std::filesystem;
 

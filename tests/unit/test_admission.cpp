@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "admission.h"
+#include "http/admission.h"
 
 using namespace std::chrono_literals;
 using proof::AddressSlots;

@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "auth.h"
+#include "http/auth.h"
 
 TEST_CASE("Auth: keys_equal accepts only the exact key", "[auth]") {
   CHECK(proof::keys_equal("s3cret", "s3cret"));

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "client_address.h"
+#include "http/client_address.h"
 
 using proof::client_address;
 

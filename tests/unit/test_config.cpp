@@ -13,7 +13,7 @@
 
 #include <unistd.h>
 
-#include "config.h"
+#include "app/config.h"
 
 namespace fs = std::filesystem;
 using proof::Invocation;

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "cors.h"
+#include "http/cors.h"
 
 using namespace std::string_literals;
 using proof::OriginPolicy;

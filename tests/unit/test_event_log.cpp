@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "event_log.h"
+#include "core/event_log.h"
 #include "sse_parser.h"
 
 using proof::EventLog;

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "hub.h"
+#include "core/hub.h"
 
 using namespace std::chrono_literals;
 using proof::EventPtr;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics.h"
+#include "core/metrics.h"
 
 using proof::Metrics;
 using proof::RejectReason;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "signup.h"
+#include "core/signup.h"
 
 using namespace std::string_literals;
 using proof::Fields;

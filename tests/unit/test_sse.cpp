@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "sse.h"
+#include "core/sse.h"
 #include "sse_parser.h"
 
 using namespace std::string_literals;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "static_files.h"
+#include "http/static_files.h"
 
 namespace fs = std::filesystem;
 using proof::StaticFile;

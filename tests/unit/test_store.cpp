@@ -9,8 +9,8 @@
 
 #include <unistd.h>
 
-#include "hub.h"
-#include "store.h"
+#include "core/hub.h"
+#include "store/sqlite_store.h"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

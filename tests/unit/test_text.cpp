@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "text.h"
+#include "core/text.h"
 
 using namespace std::string_literals;
 namespace text = proof::text;

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "worker_pool.h"
+#include "net/worker_pool.h"
 
 using namespace std::chrono_literals;
 using proof::WorkerPool;

@@ -1,4 +1,4 @@
-#include "notify.h"
+#include "app/notify.h"
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>

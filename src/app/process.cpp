@@ -1,4 +1,4 @@
-#include "process.h"
+#include "app/process.h"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>

@@ -1,8 +1,8 @@
-#include "client_address.h"
+#include "http/client_address.h"
 
 #include <algorithm>
 
-#include "text.h"
+#include "core/text.h"
 
 namespace proof {
 

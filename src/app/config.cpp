@@ -1,11 +1,11 @@
-#include "config.h"
+#include "app/config.h"
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
-#include "cors.h"
+#include "http/cors.h"
 
 #ifndef PROOF_DEFAULT_PUBLIC_DIR
 #define PROOF_DEFAULT_PUBLIC_DIR "/usr/local/share/proof/public"

@@ -1,4 +1,4 @@
-#include "http_server.h"
+#include "http/http_server.h"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -9,17 +9,17 @@
 #include <random>
 #include <thread>
 
-#include "auth.h"
-#include "client_address.h"
-#include "cors.h"
-#include "hub.h"
-#include "admission.h"
-#include "metrics.h"
-#include "signup.h"
-#include "sse.h"
-#include "static_files.h"
-#include "text.h"
-#include "worker_pool.h"
+#include "http/auth.h"
+#include "http/client_address.h"
+#include "http/cors.h"
+#include "core/hub.h"
+#include "http/admission.h"
+#include "core/metrics.h"
+#include "core/signup.h"
+#include "core/sse.h"
+#include "http/static_files.h"
+#include "core/text.h"
+#include "net/worker_pool.h"
 
 namespace proof {
 

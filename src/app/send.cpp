@@ -1,4 +1,4 @@
-#include "send.h"
+#include "app/send.h"
 
 #include <httplib.h>
 

@@ -9,8 +9,8 @@
 #include <shared_mutex>
 #include <vector>
 
-#include "event_log.h"
-#include "store.h"
+#include "core/event_log.h"
+#include "store/sqlite_store.h"
 
 namespace proof {
 

@@ -1,4 +1,4 @@
-#include "hub.h"
+#include "core/hub.h"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>

@@ -1,6 +1,6 @@
-#include "auth.h"
+#include "http/auth.h"
 
-#include "text.h"
+#include "core/text.h"
 
 namespace proof {
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "event_log.h"
+#include "core/event_log.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

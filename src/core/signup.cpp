@@ -1,8 +1,8 @@
-#include "signup.h"
+#include "core/signup.h"
 
 #include <nlohmann/json.hpp>
 
-#include "text.h"
+#include "core/text.h"
 
 namespace proof {
 

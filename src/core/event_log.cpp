@@ -1,9 +1,9 @@
-#include "event_log.h"
+#include "core/event_log.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "sse.h"
+#include "core/sse.h"
 
 namespace proof {
 

@@ -1,4 +1,4 @@
-#include "sse.h"
+#include "core/sse.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "admission.h"
+#include "http/admission.h"
 
 #include <algorithm>
 #include <cmath>

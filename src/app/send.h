@@ -1,7 +1,7 @@
 // `proof send`: the operator's way to check a deployment end to end by posting one signup.
 #pragma once
 
-#include "config.h"
+#include "app/config.h"
 
 namespace proof {
 

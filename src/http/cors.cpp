@@ -1,8 +1,8 @@
-#include "cors.h"
+#include "http/cors.h"
 
 #include <algorithm>
 
-#include "text.h"
+#include "core/text.h"
 
 namespace proof {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "signup.h"
+#include "core/signup.h"
 
 namespace proof {
 
