@@ -9,8 +9,9 @@ bool keys_equal(std::string_view expected, std::string_view given) {
   // volatile keeps the compiler from turning the loop into an early-exit memcmp.
   volatile unsigned char diff = expected.size() == given.size() ? 0 : 1;
   for (std::size_t i = 0; i < given.size(); ++i) {
-    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(given[i]) ^
-                                              static_cast<unsigned char>(expected[i % expected.size()])));
+    diff = static_cast<unsigned char>(diff |
+                                      (static_cast<unsigned char>(given[i]) ^
+                                       static_cast<unsigned char>(expected[i % expected.size()])));
   }
   return diff == 0;
 }
@@ -18,7 +19,8 @@ bool keys_equal(std::string_view expected, std::string_view given) {
 std::string key_from_headers(std::string_view authorization, std::string_view x_api_key) {
   constexpr std::string_view kBearer = "bearer ";
   const std::string_view auth = text::trim(authorization);
-  if (auth.size() > kBearer.size() && text::ascii_lower(auth.substr(0, kBearer.size())) == kBearer) {
+  if (auth.size() > kBearer.size() &&
+      text::ascii_lower(auth.substr(0, kBearer.size())) == kBearer) {
     return std::string(text::trim(auth.substr(kBearer.size())));
   }
   return std::string(text::trim(x_api_key));

@@ -20,12 +20,13 @@ std::optional<std::string> OriginPolicy::normalise(std::string_view origin) {
   if (origin == "*") return std::string(origin);
   std::string lower = text::ascii_lower(text::trim(origin));
   while (!lower.empty() && lower.back() == '/') lower.pop_back();
-  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+  for (const std::string_view scheme :
+       {std::string_view("http://"), std::string_view("https://")}) {
     if (lower.rfind(scheme, 0) != 0) continue;
     const std::string_view host = std::string_view(lower).substr(scheme.size());
     const bool plain = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-             c == ':' || c == '[' || c == ']';
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
+             c == '[' || c == ']';
     });
     if (plain) return lower;
   }

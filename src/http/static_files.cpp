@@ -56,7 +56,8 @@ std::optional<fs::path> StaticFiles::resolve(std::string_view url_path) const {
   const fs::path real = fs::canonical(candidate, ec);
   if (ec || !fs::is_regular_file(real, ec)) return std::nullopt;
   // A symlink may point anywhere: serve only what really lies under the root.
-  const auto [root_end, unused] = std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
+  const auto [root_end, unused] =
+      std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
   if (root_end != root_.end()) return std::nullopt;
   return real;
 }

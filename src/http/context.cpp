@@ -1,0 +1,62 @@
+#include "http/context.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "core/text.h"
+
+namespace proof {
+
+void set_json_error(httplib::Response& res, int status, std::string_view message) {
+  res.status = status;
+  res.set_content(nlohmann::json{{"error", message}}.dump(
+                      -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                      "\n",
+                  kJsonType);
+}
+
+std::string_view default_message(int status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found";
+    case 405:
+      return "method not allowed";
+    case 408:
+      return "request timeout";
+    case 413:
+      return "request body too large";
+    case 414:
+      return "URI too long";
+    case 416:
+      return "range not satisfiable";
+    case 417:
+      return "expectation failed";
+    case 429:
+      return "too many requests";
+    case 431:
+      return "request headers too large";
+    default:
+      return status >= 500 ? "server error" : "request refused";
+  }
+}
+
+void HttpContext::refuse(const httplib::Request& req, httplib::Response& res,
+                         const Refusal& refusal) {
+  metrics.rejected(refusal.reason);
+  spdlog::warn("rejected {} {} from {}: {} {} ({})", text::printable(req.method),
+               text::printable(req.path), req.remote_addr, refusal.status,
+               reason_label(refusal.reason), text::printable(refusal.message));
+  set_json_error(res, refusal.status, refusal.message);
+}
+
+int jitter(int low, int high) {
+  // Per thread, to avoid a shared lock.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return std::uniform_int_distribution<int>(low, high)(rng);
+}
+
+}  // namespace proof

@@ -1,0 +1,63 @@
+// What every endpoint shares: the settings, the hub, the counters, the admission state, and
+// one way to refuse a request (status, metric reason and message together).
+#pragma once
+
+#include <httplib.h>
+
+#include <string>
+#include <string_view>
+
+#include "app/config.h"
+#include "core/hub.h"
+#include "core/metrics.h"
+#include "http/admission.h"
+#include "http/cors.h"
+#include "http/static_files.h"
+
+namespace proof {
+
+/// One refusal: the status the client gets, the reason /metrics counts it under, and the
+/// sentence for the JSON body. Request parsing, handlers and the connection layer all
+/// refuse through this, so a status is never counted under two names.
+struct Refusal {
+  int status;
+  RejectReason reason;
+  std::string message;
+};
+
+inline constexpr const char* kJsonType = "application/json";
+
+/// Writes `{"error": message}`; a message quoting what the client sent may hold invalid
+/// UTF-8, which is replaced rather than thrown on.
+void set_json_error(httplib::Response& res, int status, std::string_view message);
+
+/// The answer for a status no handler wrote a body for (404 from the router, 413 from the
+/// body limit...).
+std::string_view default_message(int status);
+
+struct HttpContext {
+  HttpContext(const Settings& s, Hub& h, Metrics& m)
+      : settings(s),
+        hub(h),
+        metrics(m),
+        origins(s.allowed_origins),
+        files(s.public_dir),
+        publish_rate(s.max_publish_rate, s.max_publish_rate),
+        address_slots(s.max_subscribers_per_ip) {}
+
+  /// Counts, logs (without personal data) and answers a refusal.
+  void refuse(const httplib::Request& req, httplib::Response& res, const Refusal& refusal);
+
+  const Settings& settings;
+  Hub& hub;
+  Metrics& metrics;
+  OriginPolicy origins;
+  StaticFiles files;
+  RateLimiter publish_rate;
+  AddressSlots address_slots;
+};
+
+/// A uniformly random whole number in [low, high] (reconnect and retry jitter).
+int jitter(int low, int high);
+
+}  // namespace proof

@@ -1,0 +1,24 @@
+// One function per endpoint, each in its own file; the route table (routes.cpp) says which
+// method and path reach it.
+#pragma once
+
+#include <httplib.h>
+
+#include "http/context.h"
+
+namespace proof {
+
+/// POST /signup: parse, authenticate, rate-limit, validate, publish (signup_endpoint.cpp).
+void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+/// GET /events: the stream handshake: resume point, replay, caps (events_endpoint.cpp).
+void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+/// GET /healthz and GET /metrics (health_endpoint.cpp).
+void handle_healthz(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+void handle_metrics(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+/// Any other GET or HEAD: a file from --public-dir, with validators (static_endpoint.cpp).
+void serve_static(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+}  // namespace proof

@@ -1,0 +1,24 @@
+#include "http/stream_slots.h"
+
+namespace proof {
+
+StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address)
+    : hub_(hub), addresses_(addresses), address_(std::move(address)) {
+  address_held_ = addresses_.acquire(address_);
+  if (!address_held_) {
+    refusal_ =
+        Refusal{429, RejectReason::kAddressCap, "too many streams from one address; retry later"};
+    return;
+  }
+  subscriber_held_ = hub_.try_subscribe();
+  if (!subscriber_held_) {
+    refusal_ = Refusal{503, RejectReason::kSubscriberCap, "too many subscribers; retry later"};
+  }
+}
+
+StreamSlots::~StreamSlots() {
+  if (subscriber_held_) hub_.unsubscribe();
+  if (address_held_) addresses_.release(address_);
+}
+
+}  // namespace proof
