@@ -1,0 +1,474 @@
+#include "net/request_head.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <utility>
+
+namespace proof::net {
+namespace {
+
+/// tchar from RFC 9110 §5.6.2: the characters of methods, header names and codings.
+constexpr std::array<bool, 256> make_token_table() {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    table[static_cast<unsigned char>(c)] = true;
+  }
+  return table;
+}
+constexpr std::array<bool, 256> kToken = make_token_table();
+
+bool is_token_char(char c) {
+  return kToken[static_cast<unsigned char>(c)];
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    if (!is_token_char(c)) return false;
+  }
+  return true;
+}
+
+/// Control characters other than HTAB, and DEL: never part of a field value (RFC 9110 §5.5).
+bool is_forbidden_in_value(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && u != '\t') || u == 0x7f;
+}
+
+bool is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Case-insensitive equality with a lowercase literal.
+bool iequals(std::string_view s, std::string_view lowercase) {
+  if (s.size() != lowercase.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (lower(s[i]) != lowercase[i]) return false;
+  }
+  return true;
+}
+
+HeadError error(int status, const char* message) {
+  return HeadError{status, message};
+}
+
+/// Calls `each` with every comma-separated element of a list value, OWS trimmed (empty
+/// elements included, so a caller can refuse them).
+template <typename Each>
+void for_each_element(std::string_view value, Each&& each) {
+  while (true) {
+    const std::size_t comma = value.find(',');
+    each(trim_ows(value.substr(0, comma)));
+    if (comma == std::string_view::npos) return;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+/// What the header lines seen so far say, gathered as they are read.
+struct Fields {
+  std::size_t count = 0;
+  std::size_t hosts = 0;
+  bool has_content_length = false;
+  std::size_t content_length = 0;
+  bool has_transfer_encoding = false;
+  bool chunked = false;
+  bool expect_continue = false;
+  bool connection_close = false;
+  bool connection_keep_alive = false;
+};
+
+/// Content-Length: one value of digits only. Returns the refusal, if any.
+std::optional<HeadError> read_content_length(std::string_view value, const HeadLimits& limits,
+                                             Fields& fields) {
+  if (fields.has_content_length) {
+    return error(400, "The request has more than one Content-Length header.");
+  }
+  if (fields.has_transfer_encoding) {
+    return error(400, "The request has both Content-Length and Transfer-Encoding.");
+  }
+  if (value.empty()) return error(400, "The Content-Length header is empty.");
+  std::size_t length = 0;
+  bool too_large = false;
+  for (const char c : value) {
+    if (c < '0' || c > '9') {
+      return error(400, "The Content-Length header must be a single number of digits only.");
+    }
+    // Saturate instead of overflowing: any value past the limit is refused alike, but only
+    // once the whole value is known to be digits (a comma list is a 400, not a 413).
+    const auto digit = static_cast<std::size_t>(c - '0');
+    if (length > (std::numeric_limits<std::size_t>::max() - digit) / 10) {
+      too_large = true;
+    } else {
+      length = length * 10 + digit;
+    }
+  }
+  if (too_large || length > limits.max_body_bytes) {
+    return error(413, "The request body is larger than the server accepts.");
+  }
+  fields.has_content_length = true;
+  fields.content_length = length;
+  return std::nullopt;
+}
+
+/// Transfer-Encoding: only `chunked`, once, and only in HTTP/1.1.
+std::optional<HeadError> read_transfer_encoding(std::string_view value, int minor_version,
+                                                Fields& fields) {
+  if (minor_version == 0) {
+    return error(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request.");
+  }
+  if (fields.has_content_length) {
+    return error(400, "The request has both Content-Length and Transfer-Encoding.");
+  }
+  fields.has_transfer_encoding = true;
+  std::optional<HeadError> refusal;
+  for_each_element(value, [&](std::string_view element) {
+    if (refusal) return;
+    const std::size_t semicolon = element.find(';');
+    const std::string_view coding = trim_ows(element.substr(0, semicolon));
+    if (!is_token(coding)) {
+      refusal = error(400, "The Transfer-Encoding header is malformed.");
+    } else if (iequals(coding, "chunked") && semicolon == std::string_view::npos) {
+      if (fields.chunked) {
+        refusal = error(400, "The request applies the chunked transfer coding twice.");
+      }
+      fields.chunked = true;
+    } else if (iequals(coding, "chunked")) {
+      refusal = error(400, "The chunked transfer coding takes no parameters.");
+    } else {
+      refusal = error(501, "The only transfer coding the server accepts is chunked.");
+    }
+  });
+  return refusal;
+}
+
+/// Reads one header line (without its CRLF) into `fields`. Returns the refusal, if any.
+std::optional<HeadError> read_field(std::string_view line, int minor_version,
+                                    const HeadLimits& limits, Fields& fields) {
+  if (is_ows(line.front())) {
+    return error(400, "A header line starts with whitespace (obsolete line folding).");
+  }
+  if (++fields.count > limits.max_headers) {
+    return error(431, "The request has too many header fields.");
+  }
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return error(400, "A header line has no colon.");
+  const std::string_view name = line.substr(0, colon);
+  if (!is_token(name)) {
+    if (name.empty()) return error(400, "A header line has an empty name.");
+    if (is_ows(name.back())) {
+      return error(400, "A header name is followed by whitespace before its colon.");
+    }
+    return error(400, "A header name has characters not allowed in a name.");
+  }
+  const std::string_view raw_value = line.substr(colon + 1);
+  for (const char c : raw_value) {
+    if (c == '\0') return error(400, "A header value contains a NUL character.");
+    if (c == '\r') return error(400, "A header value contains a bare CR.");
+    if (is_forbidden_in_value(c)) {
+      return error(400, "A header value contains a control character.");
+    }
+  }
+  const std::string_view value = trim_ows(raw_value);
+
+  switch (lower(name.front())) {  // one comparison for most names
+    case 'h':
+      if (iequals(name, "host")) {
+        if (++fields.hosts > 1) return error(400, "The request has more than one Host header.");
+        for (const char c : value) {
+          if (is_ows(c)) return error(400, "The Host header is malformed.");
+        }
+      }
+      break;
+    case 'c':
+      if (iequals(name, "content-length")) {
+        return read_content_length(value, limits, fields);
+      }
+      if (iequals(name, "connection")) {
+        for_each_element(value, [&](std::string_view option) {
+          if (iequals(option, "close")) fields.connection_close = true;
+          if (iequals(option, "keep-alive")) fields.connection_keep_alive = true;
+        });
+      }
+      break;
+    case 't':
+      if (iequals(name, "transfer-encoding")) {
+        return read_transfer_encoding(value, minor_version, fields);
+      }
+      break;
+    case 'e':
+      if (iequals(name, "expect")) {
+        if (!iequals(value, "100-continue")) {
+          return error(417, "The only expectation the server meets is 100-continue.");
+        }
+        // RFC 9110 §10.1.1: a server ignores 100-continue from an HTTP/1.0 client.
+        fields.expect_continue = minor_version == 1;
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+struct RequestLine {
+  std::string_view method;
+  std::string_view target;
+  int minor_version = 1;
+};
+
+std::variant<RequestLine, HeadError> read_request_line(std::string_view line) {
+  const std::size_t first = line.find(' ');
+  if (first == std::string_view::npos) {
+    return error(400, "The request line is not METHOD TARGET HTTP-VERSION.");
+  }
+  const std::size_t second = line.find(' ', first + 1);
+  if (second == std::string_view::npos) {
+    return error(400, "The request line is not METHOD TARGET HTTP-VERSION.");
+  }
+  RequestLine parsed;
+  parsed.method = line.substr(0, first);
+  parsed.target = line.substr(first + 1, second - first - 1);
+  const std::string_view version = line.substr(second + 1);
+  if (!is_token(parsed.method)) return error(400, "The request method is not a valid token.");
+  if (parsed.target.empty()) return error(400, "The request target is empty.");
+  for (const char c : parsed.target) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return error(400, "The request target contains whitespace or a control character.");
+    }
+  }
+  const bool well_formed = version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
+                           version[5] >= '0' && version[5] <= '9' && version[6] == '.' &&
+                           version[7] >= '0' && version[7] <= '9';
+  if (!well_formed) return error(400, "The request line does not end with an HTTP version.");
+  if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) {
+    return error(505, "The server speaks HTTP/1.0 and HTTP/1.1 only.");
+  }
+  parsed.minor_version = version[7] - '0';
+  return parsed;
+}
+
+}  // namespace
+
+HeadResult parse_request_head(std::string_view buffer, const HeadLimits& limits) {
+  // Only the first max_head_bytes can hold a head we accept; nothing past it is looked at.
+  const std::size_t window = std::min(buffer.size(), limits.max_head_bytes);
+  const char* const data = buffer.data();
+  bool request_line_done = false;
+  // Out of bytes inside the window: wait for more, unless the window is already full, in
+  // which case the head (or its request line) is certainly longer than allowed.
+  const auto incomplete = [&]() -> HeadResult {
+    if (buffer.size() < limits.max_head_bytes) return std::monostate{};
+    if (!request_line_done)
+      return error(414, "The request line is longer than the server accepts.");
+    return error(431, "The request head is larger than the server accepts.");
+  };
+
+  std::size_t pos = 0;
+  // RFC 9112 §2.2: empty lines before the request line are ignored.
+  while (pos < window && (data[pos] == '\r' || data[pos] == '\n')) {
+    if (data[pos] == '\n') return error(400, "A line ends with a bare LF instead of CRLF.");
+    if (pos + 1 >= window) return incomplete();
+    if (data[pos + 1] != '\n') return error(400, "The request contains a bare CR.");
+    pos += 2;
+  }
+  const std::size_t leading_blank_bytes = pos;
+
+  RequestLine request_line;
+  Fields fields;
+  while (true) {
+    const void* found = pos < window ? std::memchr(data + pos, '\n', window - pos) : nullptr;
+    if (found == nullptr) return incomplete();
+    const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - data);
+    if (newline == pos || data[newline - 1] != '\r') {
+      return error(400, "A line ends with a bare LF instead of CRLF.");
+    }
+    const std::string_view line(data + pos, newline - 1 - pos);
+    pos = newline + 1;
+
+    if (!request_line_done) {
+      auto parsed = read_request_line(line);
+      if (auto* refusal = std::get_if<HeadError>(&parsed)) return std::move(*refusal);
+      request_line = std::get<RequestLine>(parsed);
+      request_line_done = true;
+      continue;
+    }
+    if (line.empty()) break;  // the blank line: the head is complete
+    if (auto refusal = read_field(line, request_line.minor_version, limits, fields)) {
+      return std::move(*refusal);
+    }
+  }
+
+  if (request_line.minor_version == 1 && fields.hosts == 0) {
+    return error(400, "An HTTP/1.1 request must have a Host header.");
+  }
+  RequestHead head;
+  head.method = std::string(request_line.method);
+  head.target = std::string(request_line.target);
+  head.minor_version = request_line.minor_version;
+  head.keep_alive = request_line.minor_version == 1
+                        ? !fields.connection_close
+                        : fields.connection_keep_alive && !fields.connection_close;
+  head.chunked = fields.chunked;
+  head.content_length = fields.content_length;
+  head.expect_continue = fields.expect_continue;
+  head.head_bytes = pos;
+  head.leading_blank_bytes = leading_blank_bytes;
+  return head;
+}
+
+ChunkedBodyScanner::ChunkedBodyScanner(std::size_t max_body_bytes)
+    : max_body_bytes_(max_body_bytes),
+      max_framing_bytes_(std::max<std::size_t>(max_body_bytes, 4096)) {}
+
+void ChunkedBodyScanner::fail(int status, const char* message) {
+  state_ = State::error;
+  error_ = HeadError{status, message};
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::size_t ChunkedBodyScanner::feed(std::string_view data) {
+  std::size_t i = 0;
+  while (i < data.size() && state_ == State::need_more) {
+    if (step_ == Step::data) {  // the bulk of the bytes: skipped, not looked at
+      const std::size_t n = std::min(chunk_left_, data.size() - i);
+      chunk_left_ -= n;
+      data_bytes_ += n;
+      i += n;
+      if (chunk_left_ == 0) step_ = Step::data_cr;
+      continue;
+    }
+    const char c = data[i];
+    switch (step_) {
+      case Step::size: {
+        const int digit = hex_value(c);
+        if (digit >= 0) {
+          const auto d = static_cast<std::size_t>(digit);
+          // The size is certain to be too large as soon as its digits so far say so.
+          const std::size_t room = max_body_bytes_ - data_bytes_;
+          if (d > room || chunk_left_ > (room - d) / 16) {
+            fail(413, "The request body is larger than the server accepts.");
+            return i;
+          }
+          chunk_left_ = chunk_left_ * 16 + d;
+          ++size_digits_;
+        } else if (size_digits_ == 0) {
+          fail(400, "A chunk size is not a hexadecimal number.");
+          return i;
+        } else if (c == ';' || is_ows(c)) {
+          step_ = Step::extension;
+        } else if (c == '\r') {
+          step_ = Step::size_lf;
+        } else {
+          fail(400, "A chunk size is not a hexadecimal number.");
+          return i;
+        }
+        break;
+      }
+      case Step::extension:
+        if (c == '\r') {
+          step_ = Step::size_lf;
+        } else if (is_forbidden_in_value(c)) {
+          fail(400, "A chunk extension contains a control character or a bare LF.");
+          return i;
+        }
+        break;
+      case Step::size_lf:
+        if (c != '\n') {
+          fail(400, "A chunk size line does not end with CRLF.");
+          return i;
+        }
+        size_digits_ = 0;
+        step_ = chunk_left_ == 0 ? Step::trailer_start : Step::data;
+        break;
+      case Step::data_cr:
+        if (c != '\r') {
+          fail(400, "Chunk data is longer than its size, or lacks its CRLF.");
+          return i;
+        }
+        step_ = Step::data_lf;
+        break;
+      case Step::data_lf:
+        if (c != '\n') {
+          fail(400, "Chunk data is not followed by CRLF.");
+          return i;
+        }
+        step_ = Step::size;
+        break;
+      case Step::trailer_start:
+        if (c == '\r') {
+          step_ = Step::final_lf;
+        } else if (!is_token_char(c)) {
+          fail(400, "A trailer line is malformed.");
+          return i;
+        } else {
+          saw_colon_ = false;
+          step_ = Step::trailer_line;
+        }
+        break;
+      case Step::trailer_line:
+        if (c == '\r') {
+          if (!saw_colon_) {
+            fail(400, "A trailer line has no colon.");
+            return i;
+          }
+          step_ = Step::trailer_lf;
+        } else if (!saw_colon_ && c == ':') {
+          saw_colon_ = true;
+        } else if (saw_colon_ ? is_forbidden_in_value(c) : !is_token_char(c)) {
+          fail(400, "A trailer line is malformed.");
+          return i;
+        }
+        break;
+      case Step::trailer_lf:
+        if (c != '\n') {
+          fail(400, "A trailer line does not end with CRLF.");
+          return i;
+        }
+        step_ = Step::trailer_start;
+        break;
+      case Step::final_lf:
+        if (c != '\n') {
+          fail(400, "The chunked body does not end with CRLF.");
+          return i;
+        }
+        state_ = State::done;
+        break;
+      case Step::data:
+        break;  // handled above
+    }
+    ++i;
+    if (++framing_bytes_ > max_framing_bytes_) {
+      fail(413, "The chunked body has more framing than the server accepts.");
+      return i;
+    }
+  }
+  return i;
+}
+
+}  // namespace proof::net

@@ -1,0 +1,112 @@
+// The strict reading of an HTTP/1.x request head (RFC 9112) that the event loop does before
+// anything is dispatched: where a request ends, what its body framing is, and the first
+// thing wrong with it, as a status and a sentence. Pure: no sockets, no allocation per byte,
+// so the loop thread can run it on every request.
+//
+// Line ends are CRLF only: a bare LF or a bare CR anywhere in the head is a 400. RFC 9112
+// allows a recipient to accept a bare LF, but every client we serve sends CRLF, and reading
+// line ends one way only leaves no room for two readers (this one and cpp-httplib's) to
+// disagree about where a header or a request ends.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace proof::net {
+
+struct HeadLimits {
+  /// Request line + header lines + the blank line: 431 past it (414 when the request line
+  /// alone is past it).
+  std::size_t max_head_bytes = 16 * 1024;
+  std::size_t max_headers = 100;           ///< header lines: 431 past it
+  std::size_t max_body_bytes = 16 * 1024;  ///< a Content-Length above it: 413
+};
+
+struct RequestHead {
+  std::string method;
+  std::string target;
+  int minor_version = 1;           ///< HTTP/1.0 -> 0, HTTP/1.1 -> 1
+  bool keep_alive = true;          ///< from the version and the Connection tokens
+  bool chunked = false;            ///< Transfer-Encoding: chunked (then content_length is 0)
+  std::size_t content_length = 0;  ///< 0 when absent
+  bool expect_continue = false;    ///< Expect: 100-continue in HTTP/1.1 (ignored in 1.0)
+  /// Bytes from the start of the buffer to the end of the blank line, empty lines before
+  /// the request line included: the body (or the next request) starts here.
+  std::size_t head_bytes = 0;
+  /// Empty lines (CRLF) before the request line, which RFC 9112 §2.2 says to ignore (some
+  /// clients send one after a POST body). They are part of head_bytes; hand the head on
+  /// from this offset, since cpp-httplib would refuse a request starting with a blank line.
+  std::size_t leading_blank_bytes = 0;
+};
+
+struct HeadError {
+  int status;           ///< 400, 413, 414, 417, 431, 501 (transfer coding), 505 (version)
+  std::string message;  ///< a sentence for the {"error": ...} body
+};
+
+/// Looks at the start of `buffer`. Returns std::monostate while the head is incomplete and
+/// nothing wrong is certain yet (the caller reads more), the parsed head once the blank line
+/// is seen, or the first violation found. Lines are judged as soon as they are complete, in
+/// order, so a bad request line is refused without waiting for the headers, and an over-long
+/// head is refused as soon as the buffer reaches max_head_bytes without its end.
+///
+/// The cost is linear in min(buffer.size(), max_head_bytes). The function keeps no state, so
+/// a caller that calls it again after every read of a trickled head pays for the whole head
+/// each time; calling it only when the new bytes hold a '\n' or reach max_head_bytes gives
+/// the same answers (nothing is decided in the middle of a line).
+using HeadResult = std::variant<std::monostate, RequestHead, HeadError>;
+HeadResult parse_request_head(std::string_view buffer, const HeadLimits& limits = {});
+
+/// Finds the end of a chunked request body incrementally (the loop must know where one
+/// pipelined request ends and the next starts). Feed it the bytes after the head, in order,
+/// as they arrive; it keeps its place between calls.
+///
+/// Framing is checked as strictly as the head: hex sizes, CRLF after every size line and
+/// every chunk, chunk extensions and trailer lines of visible characters. The decoded data
+/// may not pass max_body_bytes (413, as soon as a size line says so), and the framing around
+/// it (size lines, extensions, trailers) may not pass max(max_body_bytes, 4 KiB) (413): a
+/// body of one-byte chunks or endless extensions cannot make the loop buffer without end.
+class ChunkedBodyScanner {
+ public:
+  explicit ChunkedBodyScanner(std::size_t max_body_bytes = 16 * 1024);
+  enum class State { need_more, done, error };
+  /// Consumes from `data`; returns how many of its bytes belong to the body (chunk framing
+  /// and trailers included). After done or error it consumes nothing more; the bytes left
+  /// over after done are the next request.
+  std::size_t feed(std::string_view data);
+  State state() const { return state_; }
+  /// Valid once state() is error: 400 malformed, 413 too large.
+  const HeadError& error() const { return error_; }
+  /// Decoded body bytes so far (the chunk data without framing).
+  std::size_t data_bytes() const { return data_bytes_; }
+
+ private:
+  enum class Step {
+    size,           // hex digits of a chunk size
+    extension,      // after the size, up to the CR
+    size_lf,        // the LF after a size line
+    data,           // chunk data
+    data_cr,        // the CR after chunk data
+    data_lf,        // the LF after chunk data
+    trailer_start,  // the start of a trailer line, or the CR of the final blank line
+    trailer_line,   // inside a trailer line
+    trailer_lf,     // the LF after a trailer line
+    final_lf,       // the LF of the final blank line
+  };
+  void fail(int status, const char* message);
+
+  std::size_t max_body_bytes_;
+  std::size_t max_framing_bytes_;
+  State state_ = State::need_more;
+  Step step_ = Step::size;
+  HeadError error_{0, {}};
+  std::size_t data_bytes_ = 0;     // decoded so far
+  std::size_t framing_bytes_ = 0;  // everything else so far
+  std::size_t chunk_left_ = 0;     // data bytes still to come in the current chunk
+  std::size_t size_digits_ = 0;    // hex digits read in the current size line
+  bool saw_colon_ = false;         // in the current trailer line
+};
+
+}  // namespace proof::net
