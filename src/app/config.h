@@ -23,6 +23,7 @@ struct Settings {
   std::string log_level = "info";
   std::string tls_cert;  ///< PEM certificate chain; with tls_key, serve HTTPS directly
   std::string tls_key;   ///< PEM private key
+  bool hsts = false;     ///< Strict-Transport-Security on HTTPS answers
   std::string data_dir;  ///< SQLite history survives restarts here; empty: memory only
   long long history_max_age = 7 * 24 * 3600;  ///< seconds an event stays replayable on disk
   std::size_t max_subscribers_per_ip = 100;   ///< streams one client address may hold; 0: any

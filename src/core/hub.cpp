@@ -99,6 +99,13 @@ void Hub::wait(std::uint32_t seen, std::chrono::milliseconds timeout) const {
 void Hub::wake_all() {
   generation_.fetch_add(1, std::memory_order_acq_rel);
   syscall(SYS_futex, futex_word(generation_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+  std::lock_guard lock(listener_mutex_);
+  if (listener_) listener_();
+}
+
+void Hub::set_listener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mutex_);
+  listener_ = std::move(listener);
 }
 
 bool Hub::try_subscribe() {

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <shared_mutex>
 #include <vector>
 
@@ -54,6 +56,10 @@ class Hub {
   void unsubscribe();
   std::size_t subscribers() const { return subscribers_.load(std::memory_order_relaxed); }
 
+  /// Called after every publish (on the publishing thread): the event loop's wake-up.
+  /// Must be quick and must not call back into the hub.
+  void set_listener(std::function<void()> listener);
+
   /// Wakes every stream for good: they see stopping() and end.
   void stop();
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
@@ -72,6 +78,8 @@ class Hub {
   const std::size_t max_subscribers_;
   std::atomic<std::size_t> subscribers_{0};
   std::atomic<bool> stopping_{false};
+  std::mutex listener_mutex_;
+  std::function<void()> listener_;
   // The futex word: 32 bits, as the kernel requires.
   alignas(64) std::atomic<std::uint32_t> generation_{0};
 };

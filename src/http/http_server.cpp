@@ -1,133 +1,127 @@
 #include "http/http_server.h"
 
-#include <httplib.h>
+#include <netdb.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
-#include <thread>
 
 #include "core/hub.h"
 #include "core/signup.h"
 #include "http/context.h"
-#include "http/routes.h"
-#include "net/worker_pool.h"
+#include "http/router.h"
+#include "net/server.h"
+#include "net/tls_context.h"
 
 namespace proof {
 
 namespace {
 
-/// The library listens with a backlog of 5: a burst of page loads would see refused or
-/// hanging connects. Re-listening on the bound socket only raises the queue length.
+/// A burst of page loads after a restart must not meet refused or hanging connects.
 constexpr int kListenBacklog = 4096;
 
-/// Threads beyond --max-subscribers, so that POSTs, /healthz and /metrics (and the 503 for
-/// the stream over the cap) are answered however many streams are open.
-constexpr std::size_t kSpareThreads = 256;
-
-/// Kernel send buffer of every connection (inherited from the listening socket). It bounds
-/// what a stream that stops reading can pin in memory before the write timeout drops it.
+/// Kernel send buffer of every connection (inherited from the listening socket). With the
+/// loop's own per-stream backlog it bounds what a stream that stops reading can pin.
 constexpr int kSendBufferBytes = 64 * 1024;
 
-/// Raises the listen backlog of a bound server.
-class Backlog {
- public:
-  virtual ~Backlog() = default;
-  virtual bool widen_backlog(int backlog) = 0;
-};
+/// Threads that answer complete requests. Handlers are quick (the slowest is a SQLite
+/// commit), and no client can hold one: the loop reads requests in full first.
+constexpr std::size_t kWorkers = 4;
 
-/// Gives access to the listening socket, which cpp-httplib keeps protected; one template
-/// serves both the plain and the TLS server.
-template <class Base>
-class Listener : public Base, public Backlog {
- public:
-  using Base::Base;
-  bool widen_backlog(int backlog) override { return ::listen(this->svr_sock_, backlog) == 0; }
-};
+/// Connections beyond --max-subscribers, so that POSTs, /healthz and /metrics (and the 503
+/// for the stream over the cap) are answered however many streams are open.
+constexpr std::size_t kSpareConnections = 1024;
 
-/// An HTTPS server when a certificate and key are configured, plain HTTP otherwise.
-std::unique_ptr<httplib::Server> make_server(const Settings& s, Backlog*& backlog) {
-  if (!s.tls_cert.empty()) {
-    auto tls =
-        std::make_unique<Listener<httplib::SSLServer>>(s.tls_cert.c_str(), s.tls_key.c_str());
-    backlog = tls.get();
-    return tls;
-  }
-  auto plain = std::make_unique<Listener<httplib::Server>>();
-  backlog = plain.get();
-  return plain;
-}
+/// Connections one address may hold beyond its streams: page loads, POSTs, the widget.
+constexpr std::size_t kSpareConnectionsPerAddress = 64;
 
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Settings& s, Hub& h, Metrics& m)
-      : settings(s),
-        context(s, h, m),
-        owned_server(make_server(s, backlog)),
-        server(*owned_server) {}
-
-  void configure();
+  Impl(const Settings& s, Hub& h, Metrics& m) : settings(s), context(s, h, m), router(context) {}
 
   const Settings& settings;
   HttpContext context;
-  Backlog* backlog = nullptr;
-  std::unique_ptr<httplib::Server> owned_server;
-  httplib::Server& server;
-  std::shared_ptr<WorkerPool::State> pool_state;
+  Router router;
+  int listen_fd = -1;
   int port = 0;
-  std::atomic<bool> run_over{false};  ///< listen_after_bind() has returned
+  std::unique_ptr<net::TlsContext> tls;
+  std::unique_ptr<net::EventLoop> loop;
+  std::mutex stop_mutex;
+  bool stop_requested = false;
 };
 
-void HttpServer::Impl::configure() {
-  WorkerPool::Options pool_options;
-  pool_options.max_threads = settings.max_subscribers + kSpareThreads;
-  server.new_task_queue = [this, pool_options] {
-    auto* pool = new WorkerPool(pool_options);
-    pool_state = pool->state();
-    return pool;
-  };
-  // Without it, keep-alive POSTs stall ~40 ms each on Nagle + delayed ACK.
-  server.set_tcp_nodelay(true);
-  server.set_socket_options([](socket_t sock) {
-    const int on = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &kSendBufferBytes, sizeof(kSendBufferBytes));
-  });
-  server.set_keep_alive_max_count(1000);
-  server.set_keep_alive_timeout(5);
-  server.set_read_timeout(5);    // a half-sent request holds its thread this long at most
-  server.set_write_timeout(10);  // a stream that stops reading is dropped after this
-  server.set_payload_max_length(limits::kBodyBytes);
-  install_routes(server, context);
-}
-
 HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(settings, hub, metrics)) {
-  impl_->configure();
-}
+    : impl_(std::make_unique<Impl>(settings, hub, metrics)) {}
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  impl_->loop.reset();
+  if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
+}
 
 bool HttpServer::bind() {
-  auto& server = impl_->server;
-  const auto& s = impl_->settings;
-  if (!server.is_valid()) {
-    spdlog::error("cannot load the TLS certificate {} or key {}", s.tls_cert, s.tls_key);
+  Impl& d = *impl_;
+  const Settings& s = d.settings;
+  if (!s.tls_cert.empty()) {
+    std::string error;
+    d.tls = net::TlsContext::load(s.tls_cert, s.tls_key, error);
+    if (!d.tls) {
+      spdlog::error("{}", error);
+      return false;
+    }
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string port_text = std::to_string(s.port);
+  if (const int rc = getaddrinfo(s.bind.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
+    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, gai_strerror(rc));
     return false;
   }
-  if (s.port == 0) {
-    impl_->port = server.bind_to_any_port(s.bind);
-  } else if (server.bind_to_port(s.bind, s.port)) {
-    impl_->port = s.port;
+  int last_errno = 0;
+  for (addrinfo* ai = found; ai && d.listen_fd < 0; ai = ai->ai_next) {
+    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    const int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSendBufferBytes, sizeof kSendBufferBytes);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, kListenBacklog) == 0) {
+      d.listen_fd = fd;
+      break;
+    }
+    last_errno = errno;
+    ::close(fd);
   }
-  if (impl_->port <= 0) {
-    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, std::strerror(errno));
+  freeaddrinfo(found);
+  if (d.listen_fd < 0) {
+    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, std::strerror(last_errno));
     return false;
   }
-  if (!impl_->backlog->widen_backlog(kListenBacklog)) {
-    spdlog::warn("could not raise the listen backlog: {}", std::strerror(errno));
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  getsockname(d.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  d.port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(addr).sin6_port)
+                                      : ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
+
+  net::LoopOptions options;
+  options.workers = kWorkers;
+  options.max_connections = s.max_subscribers + kSpareConnections;
+  if (s.max_subscribers_per_ip > 0) {
+    options.max_connections_per_address = s.max_subscribers_per_ip + kSpareConnectionsPerAddress;
   }
+  options.uncapped_addresses = s.trusted_proxies;
+  options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
+  options.head_limits.max_body_bytes = limits::kBodyBytes;
+  options.tls = d.tls ? d.tls->get() : nullptr;
+  options.hsts = s.hsts;
+  d.loop = std::make_unique<net::EventLoop>(d.listen_fd, std::move(options), d.router,
+                                            d.context.hub, d.context.metrics);
+  std::lock_guard lock(d.stop_mutex);
+  if (d.stop_requested) d.loop->stop();  // a signal that came before the loop existed
   return true;
 }
 
@@ -136,20 +130,14 @@ int HttpServer::port() const {
 }
 
 bool HttpServer::run() {
-  impl_->server.listen_after_bind();
-  impl_->run_over = true;
-  return !impl_->pool_state || WorkerPool::live_threads(*impl_->pool_state) == 0;
+  impl_->loop->run();
+  return true;
 }
 
 void HttpServer::stop() {
-  impl_->context.hub.stop();
-  // cpp-httplib ignores stop() until its accept loop has started: a signal that lands
-  // between bind() and run() would be lost and the server would never stop. Wait for the
-  // loop (it starts at once after bind) or for run() to have ended.
-  while (!impl_->server.is_running() && !impl_->run_over) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  impl_->server.stop();
+  std::lock_guard lock(impl_->stop_mutex);
+  impl_->stop_requested = true;
+  if (impl_->loop) impl_->loop->stop();
 }
 
 }  // namespace proof

@@ -1,5 +1,5 @@
-// The HTTP surface: routes, CORS, static files, and the cpp-httplib settings an SSE server
-// needs (thread per stream without a fixed pool, a real listen backlog, TCP_NODELAY).
+// proof's server: the listening socket, the event loop that owns every connection
+// (net/server.h), and cpp-httplib's routing run on its workers (http/router.h).
 #pragma once
 
 #include <atomic>

@@ -1,63 +1,45 @@
-// cpp-httplib runs each connection as one task on its TaskQueue, and an SSE stream holds
-// its task for as long as the browser stays. The library's own pool has a fixed number of
-// threads made up front: with 8, the 9th stream waits forever; with 10,000, idle memory is
-// ~100 MB. This pool makes a thread when no idle one is free, up to a cap, and lets idle
-// threads go after a while, so memory follows the number of open streams.
+// The few threads that run complete requests through cpp-httplib. The event loop owns
+// every socket and hands a worker only a request it has already read in full, so a worker
+// is never held by a slow or idle client and the number of threads stays fixed however
+// many connections are open.
 #pragma once
 
-#include <httplib.h>
-
-#include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
-#include <memory>
-#include <type_traits>
-#include <utility>
+#include <mutex>
+#include <thread>
+#include <vector>
 
-namespace proof {
+namespace proof::net {
 
-/// What enqueue() returns in the linked cpp-httplib: void up to 0.14, bool from 0.15.
-using EnqueueResult =
-    decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
-
-class WorkerPool final : public httplib::TaskQueue {
+class WorkerPool {
  public:
-  struct Options {
-    std::size_t max_threads = 10256;               ///< hard cap; tasks beyond it wait
-    /// Per thread. Only touched pages cost memory, so a full 8 MiB costs no more RSS than
-    /// 64 KiB; and cpp-httplib parses a Range header with a recursive std::regex before any
-    /// handler of ours runs: an 8 KB hostile Range header overflows a 1 MiB stack.
-    std::size_t stack_bytes = 8192 * 1024;
-    std::chrono::milliseconds idle_timeout{30000};  ///< an idle thread exits after this
-    std::chrono::milliseconds drain_timeout{800};   ///< shutdown() waits this long at most
-  };
-
-  /// Shared with every worker thread, so a thread still finishing after shutdown() gave up
-  /// waiting never touches freed memory; also lets the owner see what is still running.
-  struct State;
-
-  explicit WorkerPool(Options options);
-  ~WorkerPool() override;
+  /// Starts `threads` workers at once; they live until shutdown().
+  explicit WorkerPool(std::size_t threads);
+  ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  EnqueueResult enqueue(std::function<void()> fn) override;
+  /// Queues `task` for the next free worker; false once shutdown() has begun. Tasks run in
+  /// the order given. The queue holds at most one task per connection (the loop dispatches
+  /// a connection's next request only after its answer), so it is bounded by them.
+  bool submit(std::function<void()> task);
 
-  /// Refuses new tasks, then waits up to drain_timeout for running ones to finish.
-  void shutdown() override;
+  /// Runs what is queued, then joins every worker. Idempotent.
+  void shutdown();
 
-  /// Threads alive now (busy or idle).
-  std::size_t threads() const;
-
-  std::shared_ptr<State> state() const { return state_; }
-
-  /// Threads still alive in `state` (callable after the pool object itself is gone).
-  static std::size_t live_threads(const State& state);
+  std::size_t threads() const { return threads_.size(); }
 
  private:
-  bool submit(std::function<void()> fn);
+  void run();
 
-  std::shared_ptr<State> state_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
 };
 
-}  // namespace proof
+}  // namespace proof::net

@@ -1,0 +1,61 @@
+// The event loop: one thread owns every socket from accept to close. It reads each request's
+// head and body without a thread, checks the head strictly, hands complete requests to a
+// small fixed worker pool (cpp-httplib answers them into a buffer), writes the answers in
+// order, keeps idle keep-alive connections, and runs the fan-out of event streams.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/hub.h"
+#include "core/metrics.h"
+#include "net/request_handler.h"
+#include "net/request_head.h"
+
+namespace proof::net {
+
+struct LoopOptions {
+  std::size_t workers = 4;                      ///< threads answering requests
+  std::size_t max_connections = 11024;          ///< open at once; past it: 503 and close
+  std::size_t max_connections_per_address = 0;  ///< 0: no cap
+  std::vector<std::string> uncapped_addresses;  ///< trusted proxies: many clients behind one
+  std::chrono::seconds heartbeat{15};
+  std::chrono::milliseconds request_timeout{5000};  ///< a started request must be complete by then
+  std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
+  std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long
+  std::size_t stream_backlog = 64 * 1024;  ///< bytes a stream may fall behind before it is dropped
+  HeadLimits head_limits;
+  SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
+  bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers
+};
+
+class EventLoop {
+ public:
+  /// `listen_fd`: a bound, listening socket (made non-blocking here; not owned).
+  EventLoop(int listen_fd, LoopOptions options, RequestHandler& handler, Hub& hub,
+            Metrics& metrics);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  /// Serves until stop(); then ends every stream cleanly and closes every connection.
+  void run();
+
+  /// Safe from any thread (and a signal-handling thread).
+  void stop();
+
+  /// Threads this loop runs (itself not counted): the workers.
+  std::size_t worker_threads() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace proof::net
