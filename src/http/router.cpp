@@ -53,6 +53,7 @@ class BufferStream final : public httplib::Stream {
 };
 
 thread_local std::unique_ptr<net::StreamOpening>* g_stream_slot = nullptr;
+thread_local bool g_over_tls = false;
 
 }  // namespace
 
@@ -61,12 +62,19 @@ Router::Router(HttpContext& context) {
   set_keep_alive_max_count(1000);
   set_keep_alive_timeout(5);
   install_routes(*this, context);
+  if (context.settings.hsts) {
+    // Opt-in: once a browser has seen it, the site cannot go back to plain HTTP for a year.
+    set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+      if (g_over_tls) res.set_header("Strict-Transport-Security", "max-age=31536000");
+    });
+  }
 }
 
 net::Answer Router::answer(const net::Request& request) {
   net::Answer answer;
   std::unique_ptr<net::StreamOpening> stream;
   g_stream_slot = &stream;
+  g_over_tls = request.tls;
   BufferStream strm(request, answer.bytes);
   bool closed = false;
   const bool ok = process_request(strm, request.close, closed, nullptr);
