@@ -8,7 +8,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 build=(build-essential cmake pkg-config
        libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-       libsystemd-dev libsqlite3-dev)
+       libsystemd-dev libsqlite3-dev libssl-dev)
 test=(catch2 python3 curl openssl chromium
       systemd dpkg-dev file strace util-linux caddy
       nginx-light libnginx-mod-nchan wrk
