@@ -11,8 +11,8 @@ const char* const TlsContext::kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-void TlsContextFree::operator()(SSL_CTX* context) const {
-  SSL_CTX_free(context);
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
 }
 
 namespace {
