@@ -1,26 +1,35 @@
 // proof: parse the settings, then serve (wiring the hub to the HTTP server until told to
-// stop), or run one of the operator commands: `proof send`, `proof check-config`.
+// stop), or run one of the operator commands: `proof send`, `erase`, `stats`, `check-config`.
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/config.h"
-#include "http/http_server.h"
-#include "core/hub.h"
+#include "app/erase.h"
 #include "app/logging.h"
-#include "core/metrics.h"
 #include "app/notify.h"
 #include "app/process.h"
 #include "app/send.h"
+#include "app/stats.h"
+#include "core/hub.h"
+#include "core/metrics.h"
+#include "http/http_server.h"
 #include "store/sqlite_store.h"
 
 namespace {
 
-int serve(proof::Settings settings) {
+int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
+  // What proof creates (events.db under --data-dir) holds names: readable by its owner
+  // only, also when started outside the systemd unit (whose UMask= does the same).
+  ::umask(0077);
   proof::setup_logging(settings.log_level);
+  for (const auto& warning : warnings) spdlog::warn("{}", warning);
   proof::raise_open_file_limit(settings.max_subscribers);
 
   std::unique_ptr<proof::EventStore> store;
@@ -30,7 +39,7 @@ int serve(proof::Settings settings) {
                                                   std::chrono::seconds(settings.history_max_age));
     } catch (const proof::StoreError& e) {
       spdlog::error("{}", e.what());
-      return 1;
+      return proof::kExitFailure;
     }
   }
   proof::Hub hub(settings.history, settings.max_subscribers, store.get());
@@ -41,7 +50,7 @@ int serve(proof::Settings settings) {
     proof::notify_stopping();
     server.stop();
   });
-  if (!server.bind()) return 1;
+  if (!server.bind()) return proof::kExitFailure;
   settings.port = server.port();
   spdlog::info("proof {} {}", proof::kVersion, proof::describe(settings));
   // bind() leaves the socket listening: connections queue from here on, so systemd may
@@ -66,12 +75,19 @@ int main(int argc, char** argv) {
   if (invocation.exit_code) return *invocation.exit_code;
   switch (invocation.command) {
     case proof::Command::send:
-      return proof::send_signup(invocation.settings, invocation.send);
+      return proof::send_signup(invocation.settings, invocation.target, invocation.send);
+    case proof::Command::erase:
+      return proof::erase_event(invocation.settings, invocation.target, invocation.erase_id);
+    case proof::Command::stats:
+      return proof::print_stats(invocation.settings, invocation.target, invocation.stats_days);
     case proof::Command::check_config:
+      for (const auto& warning : invocation.warnings) {
+        proof::report_early(proof::EarlyLevel::warning, warning);
+      }
       std::cout << proof::to_config_text(invocation.settings);
-      return EXIT_SUCCESS;
+      return proof::kExitOk;
     case proof::Command::serve:
       break;
   }
-  return serve(invocation.settings);
+  return serve(invocation.settings, invocation.warnings);
 }

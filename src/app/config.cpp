@@ -1,11 +1,22 @@
 #include "app/config.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <sstream>
 
-#include "http/cors.h"
+#include "app/config_file.h"
+#include "app/logging.h"
+#include "app/settings_table.h"
+#include "app/tls_files.h"
 
 #ifndef PROOF_DEFAULT_PUBLIC_DIR
 #define PROOF_DEFAULT_PUBLIC_DIR "/usr/local/share/proof/public"
@@ -18,8 +29,11 @@ namespace proof {
 
 namespace {
 
-/// A problem with the settings that parsing alone cannot see.
-struct SettingsError : std::runtime_error {
+/// The example's key: a file copied without editing would publish to anyone who read it.
+constexpr const char* kPlaceholderKey = "change-me";
+
+/// Settings that cannot be used, with where the value came from already in the message.
+struct BadSettings : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -32,93 +46,233 @@ std::string default_public_dir() {
   return "public";
 }
 
-void check(Settings& s) {
+/// Why the server could not listen on `address`, tried as it will be (resolved, then bound)
+/// but on port 0, so that a server already running on the real port does not get in the way.
+std::optional<std::string> bind_problem(const std::string& address) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (const int rc = getaddrinfo(address.c_str(), "0", &hints, &found); rc != 0) {
+    return "'" + address + "' is not an address: " + gai_strerror(rc);
+  }
+  std::string problem = "'" + address + "' cannot be listened on";
+  for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    const bool bound = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+    if (!bound) problem = "cannot listen on '" + address + "': " + std::strerror(errno);
+    ::close(fd);
+    if (bound) {
+      freeaddrinfo(found);
+      return std::nullopt;
+    }
+  }
+  freeaddrinfo(found);
+  return problem;
+}
+
+/// The values given on the command line, as text, keyed by setting; CLI11 only splits them.
+struct CommandLineValues {
+  std::map<std::string, std::string> scalar;
+  std::map<std::string, std::vector<std::string>> list;
+  std::map<std::string, bool> flag;
+  std::map<std::string, std::vector<CLI::Option*>> options;
+  std::string config_file;
+
+  bool given(const std::string& key) const {
+    const auto it = options.find(key);
+    if (it == options.end()) return false;
+    for (const auto* option : it->second) {
+      if (option->count() > 0) return true;
+    }
+    return false;
+  }
+};
+
+/// --help shows a default without the quotes a config file needs.
+std::string bare(std::string text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    return text.substr(1, text.size() - 2);
+  }
+  return text;
+}
+
+void add_setting(CLI::App& app, const SettingSpec& spec, CommandLineValues& values) {
+  static const Settings defaults;
+  const std::string name = "--" + spec.key;
+  CLI::Option* option = nullptr;
+  switch (spec.kind) {
+    case SettingSpec::Kind::flag:
+      option = app.add_flag(name, values.flag[spec.key], spec.help);
+      break;
+    case SettingSpec::Kind::list:
+      option = app.add_option(name, values.list[spec.key], spec.help)->type_name(spec.value_name);
+      break;
+    case SettingSpec::Kind::scalar:
+      option = app.add_option(name, values.scalar[spec.key], spec.help)->type_name(spec.value_name);
+      if (!spec.secret) {
+        const std::string shown = bare(spec.show(defaults));
+        if (!shown.empty()) option->default_str(shown);
+      }
+      break;
+  }
+  values.options[spec.key].push_back(option);
+}
+
+/// The options every command that talks to a running server takes.
+void add_target_options(CLI::App& command, CommandLineValues& values, ServerTarget& target) {
+  command.add_option("--config", values.config_file, "Read the key and address from FILE")
+      ->type_name("FILE");
+  for (const auto& spec : settings_table()) {
+    if (spec.key == "api-key") add_setting(command, spec, values);
+  }
+  command
+      .add_option("--url", target.url,
+                  "Server to talk to, e.g. https://proof.example (default: the bind and "
+                  "port of the settings)")
+      ->type_name("URL");
+  command.add_option("--ca-cert", target.ca_cert, "PEM certificate to trust for an https --url")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+}
+
+/// The settings from the defaults, then the file, then PROOF_API_KEY, then the flags; each
+/// value converted by its row of the table. `where` records each key's source for messages.
+Settings collect(const CommandLineValues& values, std::map<std::string, std::string>& where) {
+  Settings s;
+  const auto& table = settings_table();
+  const auto find = [&table](const std::string& key) -> const SettingSpec* {
+    for (const auto& spec : table) {
+      if (spec.key == key) return &spec;
+    }
+    return nullptr;
+  };
+
+  if (!values.config_file.empty()) {
+    std::vector<ConfigEntry> entries;
+    try {
+      entries = read_config_file(values.config_file);
+    } catch (const ConfigFileError& e) {
+      throw BadSettings(e.what());
+    }
+    std::map<std::string, int> seen;
+    for (const auto& entry : entries) {
+      const std::string at = values.config_file + ":" + std::to_string(entry.line) + ": ";
+      const SettingSpec* spec = find(entry.key);
+      if (spec == nullptr) {
+        throw BadSettings(at + "unknown key '" + entry.key +
+                          "' (proof.conf.example lists every key)");
+      }
+      if (const auto previous = seen.find(entry.key); previous != seen.end()) {
+        throw BadSettings(at + entry.key + ": already given on line " +
+                          std::to_string(previous->second));
+      }
+      seen[entry.key] = entry.line;
+      if (entry.is_list && spec->kind != SettingSpec::Kind::list) {
+        throw BadSettings(at + entry.key + ": takes one value, not a list");
+      }
+      where[entry.key] = at + entry.key;
+      try {
+        if (spec->clear) spec->clear(s);
+        for (const auto& value : entry.values) spec->assign(s, value);
+      } catch (const SettingError& e) {
+        throw BadSettings(at + entry.key + ": " + e.what());
+      }
+    }
+  }
+
+  if (!values.given("api-key") && where.count("api-key") == 0) {
+    if (const char* key = std::getenv("PROOF_API_KEY")) {
+      s.api_key = key;
+      where["api-key"] = "PROOF_API_KEY";
+    }
+  }
+
+  for (const auto& spec : table) {
+    if (!values.given(spec.key)) continue;
+    const std::string name = "--" + spec.key;
+    where[spec.key] = name;
+    try {
+      switch (spec.kind) {
+        case SettingSpec::Kind::flag:
+          spec.assign(s, values.flag.at(spec.key) ? "true" : "false");
+          break;
+        case SettingSpec::Kind::list:
+          spec.clear(s);
+          for (const auto& value : values.list.at(spec.key)) spec.assign(s, value);
+          break;
+        case SettingSpec::Kind::scalar:
+          spec.assign(s, values.scalar.at(spec.key));
+          break;
+      }
+    } catch (const SettingError& e) {
+      throw BadSettings(name + ": " + e.what());
+    }
+  }
+  return s;
+}
+
+void require_key(const Settings& s) {
   if (s.api_key.empty()) {
-    throw SettingsError(
+    throw BadSettings(
         "no API key: give one with --api-key KEY, the PROOF_API_KEY environment variable, or "
         "api-key = \"KEY\" in the file named by --config");
   }
-  std::vector<std::string> origins;
-  for (const auto& origin : s.allowed_origins) {
-    auto normal = OriginPolicy::normalise(origin);
-    if (!normal) {
-      throw SettingsError("--allowed-origin '" + origin +
-                          "' is not an origin such as https://shop.example or *");
+}
+
+/// Everything the server checks at start, checked before it starts, so that check-config
+/// and a failed start say the same thing. Returns the warnings.
+std::vector<std::string> validate(Settings& s, const std::map<std::string, std::string>& where) {
+  const auto source = [&where](const std::string& key) {
+    const auto it = where.find(key);
+    return it == where.end() ? key + " (default)" : it->second;
+  };
+  for (const auto& spec : settings_table()) {
+    if (!spec.validate) continue;
+    try {
+      spec.validate(s);
+    } catch (const SettingError& e) {
+      throw BadSettings(source(spec.key) + ": " + e.what());
     }
-    origins.push_back(std::move(*normal));
   }
-  s.allowed_origins = std::move(origins);
+  require_key(s);
   if (s.tls_cert.empty() != s.tls_key.empty()) {
-    throw SettingsError("--tls-cert and --tls-key go together: give both, or neither for HTTP");
+    const std::string given = source(s.tls_cert.empty() ? "tls-key" : "tls-cert");
+    const std::string other = s.tls_cert.empty() ? "tls-cert" : "tls-key";
+    // Named as the reader gave the first one: a flag, or a key of the file.
+    throw BadSettings(given + ": needs " + (given.rfind("--", 0) == 0 ? "--" : "") + other +
+                      " too (both for HTTPS, or neither for HTTP)");
   }
+  if (!s.tls_cert.empty()) {
+    if (auto problem = tls_pair_problem(s.tls_cert, s.tls_key)) {
+      throw BadSettings(source("tls-key") + ": " + *problem);
+    }
+  }
+  if (auto problem = bind_problem(s.bind)) throw BadSettings(source("bind") + ": " + *problem);
   if (s.public_dir.empty()) s.public_dir = default_public_dir();
   std::error_code ec;
   if (!std::filesystem::is_directory(s.public_dir, ec)) {
-    throw SettingsError("--public-dir '" + s.public_dir + "' is not a directory");
+    throw BadSettings(source("public-dir") + ": '" + s.public_dir + "' is not a directory");
   }
+
+  std::vector<std::string> warnings;
+  if (s.api_key == kPlaceholderKey) {
+    warnings.push_back(source("api-key") + ": the API key is still the example's \"" +
+                       kPlaceholderKey +
+                       "\": anyone who read the example can publish; make "
+                       "one with `openssl rand -hex 24`");
+  }
+  if (s.hsts && s.tls_cert.empty()) {
+    warnings.push_back(source("hsts") +
+                       ": hsts has no effect without tls-cert (behind a proxy, let the proxy send "
+                       "Strict-Transport-Security)");
+  }
+  return warnings;
 }
 
-/// The server's options, shared by every command: the subcommands fall through to them, so
-/// `proof send --config FILE` reads the same file (and key) the server does.
-void add_server_options(CLI::App& app, Settings& s) {
-  app.set_config("--config", "", "Read settings from FILE (key = value lines; see proof.conf.example)");
-  app.allow_config_extras(CLI::config_extras_mode::error);
-  app.option_defaults()->always_capture_default();
-
-  app.add_option("--bind", s.bind, "Address to listen on");
-  app.add_option("--port", s.port, "TCP port to listen on (0 picks a free one)")
-      ->check(CLI::Range(0, 65535));
-  app.add_option("--api-key", s.api_key, "Key publishers must send (or set PROOF_API_KEY)")
-      ->envname("PROOF_API_KEY");
-  app.add_option("--allowed-origin", s.allowed_origins,
-                 "Origin of a site whose pages may open streams, e.g. https://shop.example "
-                 "(repeatable; * allows any)");
-  app.add_option("--public-dir", s.public_dir, "Directory served at / (widget, demo page)");
-  app.add_option("--history", s.history, "Events kept for replay and resume")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
-  app.add_option("--heartbeat", s.heartbeat_seconds, "Seconds between keep-alive comments")
-      ->check(CLI::Range(1, 3600));
-  app.add_option("--max-subscribers", s.max_subscribers, "Streams open at once, at most")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
-  app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-
-  app.add_option("--tls-cert", s.tls_cert, "PEM certificate chain: serve HTTPS (with --tls-key)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--tls-key", s.tls_key, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
-  app.add_option("--data-dir", s.data_dir,
-                 "Keep the history in SQLite here, across restarts (default: memory only)");
-  app.add_option("--history-max-age", s.history_max_age,
-                 "Seconds a stored event stays replayable")
-      ->check(CLI::Range(1LL, 10LL * 365 * 24 * 3600));
-  app.add_option("--max-subscribers-per-ip", s.max_subscribers_per_ip,
-                 "Streams one client address may hold (0: no limit)");
-  app.add_option("--trusted-proxy", s.trusted_proxies,
-                 "Address of a reverse proxy whose X-Forwarded-For names the client (repeatable)");
-  app.add_option("--max-publish-rate", s.max_publish_rate,
-                 "Signups accepted per second, in bursts of as many (0: no limit)")
-      ->check(CLI::Range(0.0, 1e9));
-}
-
-CLI::App* add_send_command(CLI::App& app, SendRequest& r) {
-  auto* send = app.add_subcommand(
-      "send", "Post a test signup to a running server, with the key from --config, "
-              "--api-key or PROOF_API_KEY; prints the event id");
-  send->fallthrough();
-  send->add_option("--url", r.url,
-                   "Server to post to, e.g. https://proof.example (default: the --bind and "
-                   "--port of the settings)");
-  send->add_option("--user", r.user, "user_name of the signup")->required();
-  send->add_option("--offer", r.offer, "offer_name of the signup")->required();
-  send->add_option("--city", r.city, "city of the signup");
-  send->add_option("--img", r.img, "img_path of the signup");
-  send->add_option("--link", r.link, "url a click on the card leads to");
-  send->add_option("--ca-cert", r.ca_cert, "PEM certificate to trust for an https --url")
-      ->check(CLI::ExistingFile);
-  return send;
-}
-
-/// The server's own address as a URL, for `proof send` run on the server's machine.
+/// The server's own address as a URL, for the operator commands run on the server's machine.
 std::string own_url(const Settings& s) {
   std::string host = s.bind;
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
@@ -127,124 +281,128 @@ std::string own_url(const Settings& s) {
   return (s.tls_cert.empty() ? "http://" : "https://") + host + ":" + std::to_string(s.port);
 }
 
-/// CLI11 reports an unknown key in a config file as "INI was not able to parse KEY";
-/// say it in the words a reader of the file needs.
-std::string explain_config_error(const CLI::ConfigError& e, const std::string& file) {
-  const std::string what = e.what();
-  const std::string prefix = "INI was not able to parse ";
-  if (what.rfind(prefix, 0) == 0) {
-    return "unknown key '" + what.substr(prefix.size()) + "' in " + file;
-  }
-  return file + ": " + what;
-}
-
 }  // namespace
 
 Invocation parse_command_line(int argc, const char* const* argv) {
   Invocation result;
-  Settings& s = result.settings;
-  CLI::App app{"proof: self-hosted social proof. Signups POSTed to /signup reach every open "
-               "page over Server-Sent Events.",
-               "proof"};
+  CommandLineValues values;
+  CLI::App app{
+      "proof: self-hosted social proof. Signups POSTed to /signup reach every open "
+      "page over Server-Sent Events.",
+      "proof"};
   app.set_version_flag("--version", std::string("proof ") + kVersion);
-  add_server_options(app, s);
-  auto* send = add_send_command(app, result.send);
-  auto* check_config = app.add_subcommand(
-      "check-config", "Validate the settings (--config FILE and any flags) and print the "
-                      "effective ones with the key redacted; exit status 0 when valid");
-  check_config->fallthrough();
+  app.footer("Exit status: 0 ok, 1 runtime failure, 2 bad settings.");
+  app.add_option("--config", values.config_file,
+                 "Read settings from FILE (key = value lines; see proof.conf.example)")
+      ->type_name("FILE");
+  for (const auto& spec : settings_table()) add_setting(app, spec, values);
+
+  auto* send = app.add_subcommand(
+      "send", "Post a test signup to a running server; prints the new event's id");
+  add_target_options(*send, values, result.target);
+  send->add_option("--user", result.send.user, "user_name of the signup")->required();
+  send->add_option("--offer", result.send.offer, "offer_name of the signup")->required();
+  send->add_option("--city", result.send.city, "city of the signup");
+  send->add_option("--img", result.send.img, "img_path of the signup");
+  send->add_option("--link", result.send.link, "url a click on the card leads to");
+
+  auto* erase = app.add_subcommand(
+      "erase", "Erase an event from a running server's history and from every open page");
+  add_target_options(*erase, values, result.target);
+  erase->add_option("ID", result.erase_id, "The event's id (as `proof send` printed it)")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& id) {
+            return !id.empty() && id.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string()
+                       : "an event id is digits only";
+          },
+          "DIGITS"));
+
+  auto* stats = app.add_subcommand(
+      "stats", "Print a running server's daily counts: published, shown, clicks, CTR, peak pages");
+  add_target_options(*stats, values, result.target);
+  stats->add_option("--days", result.stats_days, "Days to show, ending today (1 to 400)")
+      ->check(CLI::Range(1, 400))
+      ->default_str("30");
+
+  auto* check_config =
+      app.add_subcommand("check-config",
+                         "Validate the settings (--config FILE and any flags) and print the "
+                         "effective ones with the key redacted; exit status 0 when valid");
+  for (auto* command : {send, erase, stats, check_config}) command->fallthrough();
   app.require_subcommand(0, 1);
 
   try {
     app.parse(argc, argv);
-    if (send->parsed()) {
-      result.command = Command::send;
-      if (result.send.url.empty()) result.send.url = own_url(s);
-      if (s.api_key.empty()) check(s);  // for its message about where a key comes from
+    std::map<std::string, std::string> where;
+    result.settings = collect(values, where);
+    const bool talks_to_server = send->parsed() || erase->parsed() || stats->parsed();
+    if (talks_to_server) {
+      result.command = send->parsed()    ? Command::send
+                       : erase->parsed() ? Command::erase
+                                         : Command::stats;
+      require_key(result.settings);
+      if (result.target.url.empty()) result.target.url = own_url(result.settings);
     } else {
       if (check_config->parsed()) result.command = Command::check_config;
-      check(s);
+      result.warnings = validate(result.settings, where);
     }
-  } catch (const CLI::ConfigError& e) {
-    const auto* config = app.get_config_ptr();
-    std::cerr << "proof: " << explain_config_error(e, config ? config->as<std::string>() : "")
-              << '\n';
-    result.exit_code = 2;
   } catch (const CLI::ParseError& e) {
-    result.exit_code = app.exit(e);
-  } catch (const SettingsError& e) {
-    std::cerr << "proof: " << e.what() << '\n';
-    result.exit_code = 2;
+    if (e.get_exit_code() == 0) {  // --help, --version
+      app.exit(e);
+      result.exit_code = kExitOk;
+    } else {
+      report_early(EarlyLevel::error, std::string(e.what()) + " (see proof --help)");
+      result.exit_code = kExitBadSettings;
+    }
+  } catch (const BadSettings& e) {
+    report_early(EarlyLevel::error, e.what());
+    result.exit_code = kExitBadSettings;
   }
   return result;
 }
 
+std::string listen_url(const Settings& s) {
+  const bool v6 = s.bind.find(':') != std::string::npos;
+  return (s.tls_cert.empty() ? "http://" : "https://") + (v6 ? "[" + s.bind + "]" : s.bind) + ":" +
+         std::to_string(s.port);
+}
+
 std::string describe(const Settings& s) {
   std::ostringstream out;
-  out << "listening on " << (s.tls_cert.empty() ? "http://" : "https://") << s.bind << ':' << s.port << ", history " << s.history
-      << ", heartbeat " << s.heartbeat_seconds << "s, max subscribers " << s.max_subscribers
-      << ", public dir " << s.public_dir << ", allowed origins ";
-  if (s.allowed_origins.empty()) out << "(same origin only)";
-  for (std::size_t i = 0; i < s.allowed_origins.size(); ++i) {
-    out << (i ? "," : "") << s.allowed_origins[i];
+  out << "listening on " << listen_url(s);
+  for (const auto& spec : settings_table()) {
+    if (spec.key == "bind" || spec.key == "port") continue;
+    out << ", " << spec.key << ' ';
+    if (spec.secret) {
+      out << (s.api_key.empty() ? "missing" : "set (redacted)");
+      continue;
+    }
+    const std::string value = bare(spec.show(s));
+    out << (value.empty() ? "(none)" : value);
   }
-  out << ", data dir " << (s.data_dir.empty() ? "(none: history in memory)" : s.data_dir)
-      << ", max subscribers per ip " << s.max_subscribers_per_ip << ", max publish rate "
-      << s.max_publish_rate << "/s";
-  out << ", api key " << (s.api_key.empty() ? "missing" : "set (redacted)");
   return out.str();
 }
 
-namespace {
-
-/// A config-file string: quoted, with the quote and backslash escaped.
-std::string quoted(const std::string& value) {
-  std::string out = "\"";
-  for (const char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
-
-}  // namespace
-
 std::string to_config_text(const Settings& s) {
   std::ostringstream out;
-  // Unset optional keys are written as comments: CLI11 refuses an empty list, and an empty
-  // file name fails the file-exists check, so the output must read back as it is.
-  const auto list = [&out](const char* key, const std::vector<std::string>& values) {
-    if (values.empty()) {
-      out << "# " << key << " = [] (none)\n";
-      return;
+  // Unset keys are written as comments, so that the output reads back as it is (an empty
+  // list or file name would not).
+  for (const auto& spec : settings_table()) {
+    if (spec.secret) {
+      out << spec.key << " = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n';
+      continue;
     }
-    out << key << " = [";
-    for (std::size_t i = 0; i < values.size(); ++i) out << (i ? ", " : "") << quoted(values[i]);
-    out << "]\n";
-  };
-  const auto optional = [&out](const char* key, const std::string& value) {
-    if (value.empty()) {
-      out << "# " << key << " = (not set)\n";
+    const std::string value = spec.show(s);
+    if (!value.empty()) {
+      out << spec.key << " = " << value << '\n';
+    } else if (spec.kind == SettingSpec::Kind::list) {
+      out << "# " << spec.key << " = [] (none)\n";
     } else {
-      out << key << " = " << quoted(value) << '\n';
+      out << "# " << spec.key << " = (not set)\n";
     }
-  };
-  out << "bind = " << quoted(s.bind) << '\n'
-      << "port = " << s.port << '\n'
-      << "api-key = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n';
-  list("allowed-origin", s.allowed_origins);
-  out << "public-dir = " << quoted(s.public_dir) << '\n'
-      << "history = " << s.history << '\n'
-      << "heartbeat = " << s.heartbeat_seconds << '\n'
-      << "max-subscribers = " << s.max_subscribers << '\n'
-      << "log-level = " << quoted(s.log_level) << '\n';
-  optional("tls-cert", s.tls_cert);
-  optional("tls-key", s.tls_key);
-  optional("data-dir", s.data_dir);
-  out << "history-max-age = " << s.history_max_age << '\n'
-      << "max-subscribers-per-ip = " << s.max_subscribers_per_ip << '\n';
-  list("trusted-proxy", s.trusted_proxies);
-  out << "max-publish-rate = " << s.max_publish_rate << '\n';
+  }
   return out.str();
 }
 

@@ -23,23 +23,38 @@ struct Settings {
   std::string log_level = "info";
   std::string tls_cert;  ///< PEM certificate chain; with tls_key, serve HTTPS directly
   std::string tls_key;   ///< PEM private key
-  bool hsts = false;     ///< Strict-Transport-Security on HTTPS answers
   std::string data_dir;  ///< SQLite history survives restarts here; empty: memory only
   long long history_max_age = 7 * 24 * 3600;  ///< seconds an event stays replayable on disk
   std::size_t max_subscribers_per_ip = 100;   ///< streams one client address may hold; 0: any
   std::vector<std::string> trusted_proxies;   ///< peers whose X-Forwarded-For is believed
   double max_publish_rate = 100;              ///< signups per second; 0 turns the limit off
+  std::string redis_url;               ///< redis://HOST:PORT[/DB] or unix:///path; empty: no Redis
+  std::string redis_prefix = "proof";  ///< key namespace in Redis, [A-Za-z0-9_:-]{1,64}
+  std::string display_name = "initial";  ///< initial | first | full | none
+  int presence_interval = 10;            ///< seconds between presence updates, 1..3600
+  bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
+};
+
+/// The process's exit status, the same for every command (documented in the README).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,      ///< a runtime failure: cannot listen, store, reach the server...
+  kExitBadSettings = 2,  ///< the flags or the config file are wrong; nothing was started
+};
+
+/// Where the operator commands (send, erase, stats) reach a running server.
+struct ServerTarget {
+  std::string url;      ///< scheme://host:port[/prefix]; empty means the settings' own address
+  std::string ca_cert;  ///< PEM file to trust for https (a self-signed server), optional
 };
 
 /// A test signup for `proof send`, posted to a running server.
 struct SendRequest {
-  std::string url;      ///< scheme://host:port of the server; empty means the config's own
-  std::string user;     ///< user_name
-  std::string offer;    ///< offer_name
-  std::string city;     ///< optional
-  std::string img;      ///< img_path, optional
-  std::string link;     ///< url the card leads to, optional
-  std::string ca_cert;  ///< PEM file to trust for https (a self-signed server), optional
+  std::string user;   ///< user_name
+  std::string offer;  ///< offer_name
+  std::string city;   ///< optional
+  std::string img;    ///< img_path, optional
+  std::string link;   ///< url the card leads to, optional
 };
 
 /// Which job the process was started for.
@@ -47,19 +62,30 @@ enum class Command {
   serve,         ///< the server itself (no subcommand)
   send,          ///< `proof send`: post one signup to a running server
   check_config,  ///< `proof check-config`: validate the settings and print them
+  erase,         ///< `proof erase ID`: DELETE /events/ID
+  stats,         ///< `proof stats`: GET /stats as a table
 };
 
 /// What main() should do after parsing.
 struct Invocation {
   Command command = Command::serve;
   Settings settings;
-  SendRequest send;              ///< filled for Command::send
+  ServerTarget target;                ///< for send, erase and stats
+  SendRequest send;                   ///< filled for Command::send
+  std::string erase_id;               ///< for Command::erase: digits
+  int stats_days = 30;                ///< for Command::stats
+  std::vector<std::string> warnings;  ///< valid but probably not meant (the placeholder key)
   std::optional<int> exit_code;  ///< set when parsing already finished the job (--help, errors)
 };
 
-/// Parses argv. Help, version and every error are printed here (to stdout or stderr);
-/// then `exit_code` tells main() to stop.
+/// Parses argv. Help, version and every error are printed here (to stdout or stderr, each
+/// error line with its journald priority when stderr is the journal); then `exit_code`
+/// (kExitOk or kExitBadSettings) tells main() to stop. For the server and check-config,
+/// every setting the server would refuse at start is refused here.
 Invocation parse_command_line(int argc, const char* const* argv);
+
+/// The address the server listens on as a URL: http://[::]:6009 for bind "::".
+std::string listen_url(const Settings& settings);
 
 /// One line for the startup log, with the key redacted.
 std::string describe(const Settings& settings);

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 
 namespace proof {
@@ -55,6 +56,13 @@ bool stderr_is_journal() {
   struct stat st {};
   if (fstat(2, &st) != 0) return false;
   return st.st_dev == device && st.st_ino == inode;
+}
+
+void report_early(EarlyLevel level, const std::string& message) {
+  const char* prefix = "";
+  if (stderr_is_journal()) prefix = level == EarlyLevel::error ? "<3>" : "<4>";
+  std::cerr << prefix << "proof: " << (level == EarlyLevel::warning ? "warning: " : "") << message
+            << std::endl;
 }
 
 void setup_logging(const std::string& level) {

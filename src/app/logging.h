@@ -16,4 +16,11 @@ void setup_logging(const std::string& level);
 /// but not the stream, so the variable alone is not enough).
 bool stderr_is_journal();
 
+enum class EarlyLevel { error, warning };
+
+/// Prints "proof: MESSAGE" to stderr for what happens before setup_logging (bad settings),
+/// with the journal's priority prefix (<3> error, <4> warning) when stderr is the journal,
+/// so that `journalctl -p warning` shows why a service did not start.
+void report_early(EarlyLevel level, const std::string& message);
+
 }  // namespace proof

@@ -49,9 +49,10 @@ void raise_open_file_limit(std::size_t max_subscribers) {
   }
   const rlim_t needed = max_subscribers + 512;  // streams plus requests, logs, the listener
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
-    spdlog::warn("open file limit {} is below the {} that --max-subscribers {} needs; raise it "
-                 "(LimitNOFILE= in the systemd unit, ulimit -n in a shell)",
-                 limit.rlim_cur, needed, max_subscribers);
+    spdlog::warn(
+        "open file limit {} is below the {} that --max-subscribers {} needs; raise it "
+        "(LimitNOFILE= in the systemd unit, ulimit -n in a shell)",
+        limit.rlim_cur, needed, max_subscribers);
   }
 }
 

@@ -5,9 +5,9 @@
 
 namespace proof {
 
-/// Posts `request` as a signup with the key in `settings`, prints the new event's id to
-/// stdout, and returns the process exit status: 0 when the server accepted it, otherwise 1
-/// with the server's (or the connection's) error on stderr.
-int send_signup(const Settings& settings, const SendRequest& request);
+/// Posts `request` as a signup with the key in `settings` to `target`, prints the new
+/// event's id to stdout, and returns the process exit status: kExitOk when the server
+/// accepted it, otherwise kExitFailure with the server's (or the connection's) error on stderr.
+int send_signup(const Settings& settings, const ServerTarget& target, const SendRequest& request);
 
 }  // namespace proof

@@ -1,6 +1,6 @@
 // config.h: settings from flags, a --config file and PROOF_API_KEY, with their precedence.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "app/settings_table.h"
 
 namespace fs = std::filesystem;
 using proof::Invocation;
@@ -66,8 +67,8 @@ class TempFile {
  public:
   explicit TempFile(const std::string& content) {
     static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("proof-unit-config-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".conf");
+    path_ = fs::temp_directory_path() / ("proof-unit-config-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter++) + ".conf");
     std::ofstream(path_) << content;
   }
   ~TempFile() {
@@ -128,9 +129,9 @@ TEST_CASE("Config: defaults with only --api-key", "[config]") {
 TEST_CASE("Config: flags set every option", "[config]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
   const std::string public_dir = fs::temp_directory_path().string();
-  const Run r = run({"--api-key", "k", "--bind", "0.0.0.0", "--port", "8080", "--history", "5",
-                     "--heartbeat", "30", "--max-subscribers", "20", "--log-level", "debug",
-                     "--public-dir", public_dir});
+  const Run r =
+      run({"--api-key", "k", "--bind", "0.0.0.0", "--port", "8080", "--history", "5", "--heartbeat",
+           "30", "--max-subscribers", "20", "--log-level", "debug", "--public-dir", public_dir});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
   const auto& s = r.result.settings;
@@ -174,7 +175,8 @@ TEST_CASE("Config: PROOF_API_KEY supplies the key, a flag overrides it", "[confi
 TEST_CASE("Config: a --config file is read", "[config][file]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
   const TempFile file(
-      "api-key = \"k\"\nport = 7000\nallowed-origin = [\"https://a.example\", \"https://b.example\"]\n");
+      "api-key = \"k\"\nport = 7000\nallowed-origin = [\"https://a.example\", "
+      "\"https://b.example\"]\n");
   const Run r = run({"--config", file.path()});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
@@ -218,8 +220,8 @@ TEST_CASE("Config: a missing config file is an error", "[config][file]") {
 
 TEST_CASE("Config: --allowed-origin repeats and is normalised", "[config][origin]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
-  const Run r = run({"--api-key", "k", "--allowed-origin", "HTTPS://Shop.Example/", "--allowed-origin",
-                     "http://localhost:3000", "--allowed-origin", "*"});
+  const Run r = run({"--api-key", "k", "--allowed-origin", "HTTPS://Shop.Example/",
+                     "--allowed-origin", "http://localhost:3000", "--allowed-origin", "*"});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
   CHECK(r.result.settings.allowed_origins ==
@@ -239,11 +241,17 @@ TEST_CASE("Config: a bad --allowed-origin is refused and named", "[config][origi
 
 TEST_CASE("Config: out-of-range and unknown values are refused", "[config]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--port", "65536"}, {"--port", "-1"}, {"--port", "http"}, {"--heartbeat", "0"},
-           {"--max-subscribers", "0"}, {"--history", "100001"}, {"--log-level", "loud"},
-           {"--no-such-flag"}, {"--public-dir", "/nonexistent/proof-unit"},
-           {"--tls-cert", "/nonexistent/cert.pem"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--port", "65536"},
+                                             {"--port", "-1"},
+                                             {"--port", "http"},
+                                             {"--heartbeat", "0"},
+                                             {"--max-subscribers", "0"},
+                                             {"--history", "100001"},
+                                             {"--log-level", "loud"},
+                                             {"--no-such-flag"},
+                                             {"--public-dir", "/nonexistent/proof-unit"},
+                                             {"--tls-cert", "/nonexistent/cert.pem"}}) {
     INFO(args[0] << (args.size() > 1 ? " " + args[1] : ""));
     std::vector<std::string> words{"proof", "--api-key", "k"};
     words.insert(words.end(), args.begin(), args.end());
@@ -315,7 +323,8 @@ TEST_CASE("Config: check-config validates and selects its command", "[config][co
   CHECK(serve.result.command == proof::Command::serve);
 }
 
-TEST_CASE("Config: send takes its fields and defaults its URL to the server's own", "[config][commands]") {
+TEST_CASE("Config: send takes its fields and defaults its URL to the server's own",
+          "[config][commands]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
   const Run r = run({"send", "--api-key", "k", "--port", "7003", "--user", "Jane", "--offer", "Pro",
                      "--city", "Lyon"});
@@ -325,11 +334,12 @@ TEST_CASE("Config: send takes its fields and defaults its URL to the server's ow
   CHECK(r.result.send.user == "Jane");
   CHECK(r.result.send.offer == "Pro");
   CHECK(r.result.send.city == "Lyon");
-  CHECK(r.result.send.url == "http://127.0.0.1:7003");
+  CHECK(r.result.target.url == "http://127.0.0.1:7003");
 
-  const Run any = run({"send", "--api-key", "k", "--bind", "0.0.0.0", "--user", "J", "--offer", "P"});
+  const Run any =
+      run({"send", "--api-key", "k", "--bind", "0.0.0.0", "--user", "J", "--offer", "P"});
   REQUIRE_FALSE(any.result.exit_code.has_value());
-  CHECK(any.result.send.url == "http://127.0.0.1:6009");  // 0.0.0.0 is reached via loopback
+  CHECK(any.result.target.url == "http://127.0.0.1:6009");  // 0.0.0.0 is reached via loopback
 
   const Run missing = run({"send", "--api-key", "k", "--user", "Jane"});
   REQUIRE(missing.result.exit_code.has_value());
@@ -382,5 +392,180 @@ TEST_CASE("Config: to_config_text reads back as the same settings", "[config][fi
     CHECK(b.public_dir == a.public_dir);
     CHECK(b.bind == a.bind);
     CHECK(b.max_publish_rate == a.max_publish_rate);
+  }
+}
+
+TEST_CASE("Config: every bad value exits 2, --help 0", "[config]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--port", "65536"}, {"--no-such-flag"}, {"--log-level", "loud"}, {"send"}}) {
+    INFO(args[0]);
+    std::vector<std::string> words{"proof", "--api-key", "k"};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<const char*> argv;
+    for (const auto& w : words) argv.push_back(w.c_str());
+    Capture out(std::cout);
+    Capture err(std::cerr);
+    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    REQUIRE(inv.exit_code.has_value());
+    CHECK(*inv.exit_code == proof::kExitBadSettings);
+  }
+  CHECK(*run({"--help"}).result.exit_code == proof::kExitOk);
+}
+
+TEST_CASE("Config: errors in the file name the file, the line and the key", "[config][file]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"api-key = \"k\"\nport = 70000\n", ":2: port: 70000 is not between 0 and 65535"},
+      {"api-key = \"k\"\n\nport = \"abc\"\n", ":3: port: 'abc' is not a whole number"},
+      {"[proof]\napi-key = \"k\"\n", ":1: sections"},
+      {"api-key = \"k\"\nhistroy = 5\n", ":2: unknown key 'histroy'"},
+      {"api-key = \"k\"\nport = 1\nport = 2\n", ":3: port: already given on line 2"},
+      {"api-key = \"k\"\nport = [1, 2]\n", ":2: port: takes one value"},
+      {"api-key = \"k\"\ntrusted-proxy = [\"not-an-ip\"]\n", ":2: trusted-proxy: 'not-an-ip'"},
+      {"api-key = \"k\"\nbind = \"999.1.1.1\"\n", ":2: bind: '999.1.1.1' is not an address"},
+      {"api-key = \"k\"\nlog-level = \"loud\"\n", ":2: log-level: 'loud' is not one of"},
+      {"api-key = \"k\"\nhsts = maybe\n", ":2: hsts: 'maybe' is not true or false"},
+  };
+  for (const auto& [text, message] : cases) {
+    INFO(text);
+    const TempFile file(text);
+    const Run r = run({"--config", file.path()});
+    REQUIRE(r.result.exit_code.has_value());
+    CHECK(*r.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(r.err, Catch::Contains(file.path() + message));
+    CHECK_THAT(r.err, !Catch::Contains("--"));  // a file's reader is not told about flags
+  }
+}
+
+TEST_CASE("Config: the server's start-up checks run before it starts", "[config]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"--bind", "999.1.1.1"}, "--bind: '999.1.1.1' is not an address"},
+      {{"--bind", "192.0.2.77"}, "--bind: cannot listen on '192.0.2.77'"},  // not this machine's
+      {{"--trusted-proxy", "10.0.0.1", "--trusted-proxy", "proxy.local"}, "'proxy.local'"},
+      {{"--redis", "localhost:6379"}, "--redis: 'localhost:6379' is not a Redis URL"},
+      {{"--redis", "redis://localhost"}, "has no port"},
+      {{"--redis", "redis://localhost:99999"}, "the port must be"},
+      {{"--redis", "redis://localhost:6379/x"}, "the database"},
+      {{"--redis", "redis://:pw@localhost:6379"}, "passwords are not supported"},
+      {{"--redis", "unix://relative.sock"}, "absolute socket path"},
+      {{"--redis-prefix", ""}, "--redis-prefix: '' is not 1 to 64"},
+      {{"--redis-prefix", "a b"}, "--redis-prefix: 'a b'"},
+      {{"--redis-prefix", std::string(65, 'p')}, "is not 1 to 64"},
+      {{"--display-name", "initials"}, "--display-name: 'initials' is not one of"},
+      {{"--presence-interval", "0"}, "--presence-interval: 0 is not between 1 and 3600"},
+      {{"--presence-interval", "3601"}, "3601 is not between"},
+  };
+  for (const auto& [args, message] : cases) {
+    INFO(args[0] << " " << args[1]);
+    std::vector<std::string> words{"proof", "check-config", "--api-key", "k"};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<const char*> argv;
+    for (const auto& w : words) argv.push_back(w.c_str());
+    Capture out(std::cout);
+    Capture err(std::cerr);
+    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    const std::string printed = err.text();
+    INFO(printed);
+    REQUIRE(inv.exit_code.has_value());
+    CHECK(*inv.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(printed, Catch::Contains(message));
+  }
+}
+
+TEST_CASE("Config: the settings other parts read, from flags and the file", "[config]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run defaults = run({"--api-key", "k"});
+  REQUIRE_FALSE(defaults.result.exit_code.has_value());
+  CHECK(defaults.result.settings.redis_url.empty());
+  CHECK(defaults.result.settings.redis_prefix == "proof");
+  CHECK(defaults.result.settings.display_name == "initial");
+  CHECK(defaults.result.settings.presence_interval == 10);
+  CHECK_FALSE(defaults.result.settings.hsts);
+
+  const Run flags =
+      run({"--api-key", "k", "--redis", "redis://10.0.0.5:6379/2", "--redis-prefix", "shop:eu-1",
+           "--display-name", "none", "--presence-interval", "30", "--hsts"});
+  INFO(flags.err);
+  REQUIRE_FALSE(flags.result.exit_code.has_value());
+  CHECK(flags.result.settings.redis_url == "redis://10.0.0.5:6379/2");
+  CHECK(flags.result.settings.redis_prefix == "shop:eu-1");
+  CHECK(flags.result.settings.display_name == "none");
+  CHECK(flags.result.settings.presence_interval == 30);
+  CHECK(flags.result.settings.hsts);
+
+  const TempFile file(
+      "api-key = \"k\"\nredis = \"unix:///run/redis/redis.sock\"\ndisplay-name = first\n"
+      "hsts = true\ntrusted-proxy = [\"::0001\", \"127.0.0.1\"]\n");
+  const Run from_file = run({"--config", file.path()});
+  INFO(from_file.err);
+  REQUIRE_FALSE(from_file.result.exit_code.has_value());
+  CHECK(from_file.result.settings.redis_url == "unix:///run/redis/redis.sock");
+  CHECK(from_file.result.settings.display_name == "first");
+  CHECK(from_file.result.settings.hsts);
+  // One spelling per address, the one a peer address arrives in.
+  CHECK(from_file.result.settings.trusted_proxies == std::vector<std::string>{"::1", "127.0.0.1"});
+  const Run ipv6_redis = run({"--api-key", "k", "--redis", "redis://[::1]:6379"});
+  CHECK_FALSE(ipv6_redis.result.exit_code.has_value());
+}
+
+TEST_CASE("Config: the example's placeholder key is accepted with a warning", "[config]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run placeholder = run({"check-config", "--api-key", "change-me"});
+  REQUIRE_FALSE(placeholder.result.exit_code.has_value());
+  REQUIRE(placeholder.result.warnings.size() == 1);
+  CHECK_THAT(placeholder.result.warnings[0], Catch::Contains("change-me"));
+  CHECK(run({"check-config", "--api-key", "a-real-key"}).result.warnings.empty());
+}
+
+TEST_CASE("Config: the listening address reads as a URL, IPv6 in brackets", "[config]") {
+  proof::Settings s;
+  s.bind = "::";
+  s.port = 6026;
+  CHECK(proof::listen_url(s) == "http://[::]:6026");
+  CHECK_THAT(proof::describe(s), Catch::StartsWith("listening on http://[::]:6026"));
+  s.bind = "0.0.0.0";
+  CHECK(proof::listen_url(s) == "http://0.0.0.0:6026");
+}
+
+TEST_CASE("Config: --help shows value names and defaults, not CLI11's types", "[config]") {
+  const Run help = run({"--help"});
+  CHECK_THAT(help.out, !Catch::Contains("TEXT") && !Catch::Contains("=[]") &&
+                           !Catch::Contains("UINT") && !Catch::Contains("INT"));
+  CHECK_THAT(help.out, Catch::Contains("--port N=6009"));
+  const Run send_help = run({"send", "--help"});
+  CHECK_THAT(send_help.out, Catch::Contains("--config") && Catch::Contains("--api-key") &&
+                                Catch::Contains("--url"));
+}
+
+namespace {
+
+std::string source_file(const std::string& name) {
+  std::ifstream in(std::string(PROOF_SOURCE_DIR) + "/" + name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+// The table is the one place a setting is declared; these are the places that describe it.
+TEST_CASE("Config: every setting is in check-config, the example and the README", "[config]") {
+  const std::string example = source_file("proof.conf.example");
+  const std::string readme = source_file("README.md");
+  REQUIRE_FALSE(example.empty());
+  REQUIRE_FALSE(readme.empty());
+  proof::Settings s;
+  s.api_key = "k";
+  const std::string effective = proof::to_config_text(s);
+  for (const auto& spec : proof::settings_table()) {
+    INFO(spec.key);
+    // As a key, or commented out at its default: "# key = ".
+    const bool in_example = example.find("\n" + spec.key + " = ") != std::string::npos ||
+                            example.find("\n# " + spec.key + " = ") != std::string::npos;
+    CHECK(in_example);
+    CHECK_THAT(effective, Catch::Contains(spec.key + " = "));
+    CHECK_THAT(readme, Catch::Contains("`--" + spec.key));
   }
 }

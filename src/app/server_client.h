@@ -1,0 +1,58 @@
+// What the operator commands (send, erase, stats) share: an HTTP client for the server named
+// by --url (or the settings' own address), the key in Authorization, and failures worded for
+// the person at the terminal rather than in the library's enum names.
+#pragma once
+
+#include <httplib.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "app/config.h"
+
+namespace proof {
+
+/// A --url split into what httplib::Client takes (scheme://host:port) and the path a reverse
+/// proxy may mount proof under (https://example.com/proof). A URL that names an endpoint
+/// (…/signup, …/events, …/stats) is taken to mean the server it belongs to.
+struct SplitUrl {
+  std::string origin;
+  std::string path_prefix;
+};
+SplitUrl split_server_url(std::string_view url);
+
+/// Sentence for a request that got no answer: "could not connect", "the server's TLS
+/// certificate is not trusted …".
+std::string describe_failure(httplib::Error error);
+
+/// The {"error": "..."} message of an answer, else its body as it came.
+std::string server_message(const httplib::Response& response);
+
+class ServerClient {
+ public:
+  /// `command` names the command in messages ("proof send").
+  ServerClient(std::string command, const ServerTarget& target, const std::string& api_key);
+
+  /// False (after printing why) when the URL cannot be used.
+  bool valid() const { return client_ != nullptr; }
+
+  /// The request's answer, or nullptr after printing why none came.
+  std::unique_ptr<httplib::Response> get(const std::string& path);
+  std::unique_ptr<httplib::Response> post_json(const std::string& path, const std::string& body);
+  std::unique_ptr<httplib::Response> del(const std::string& path);
+
+  /// Prints "COMMAND: WHAT (HTTP n): the server's message" to stderr.
+  void refused(const std::string& what, const httplib::Response& response) const;
+
+ private:
+  std::unique_ptr<httplib::Response> answer(httplib::Result result);
+
+  std::string command_;
+  std::string url_;
+  SplitUrl split_;
+  httplib::Headers headers_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+}  // namespace proof

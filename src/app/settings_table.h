@@ -1,0 +1,50 @@
+// Every server setting in one table: its flag and config key, the name of its value, the
+// line of --help, how its text becomes a field of Settings, what makes it valid, and how it
+// is written back. The command line, the config file, check-config, the startup log line
+// and the unit test that keeps proof.conf.example and the README complete all read this
+// table; a new setting is one row here and one field in Settings.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+
+namespace proof {
+
+/// What is wrong with one value, without saying where it came from (the caller knows:
+/// a flag, a line of a file, the environment).
+struct SettingError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct SettingSpec {
+  enum class Kind {
+    scalar,  ///< one value; given twice, the last wins on the command line
+    list,    ///< repeatable flag, `[ ... ]` in the file
+    flag,    ///< a bool: `--hsts` alone, `hsts = true` in the file
+  };
+  std::string key;         ///< the config key; the flag is "--" + key
+  std::string value_name;  ///< N, S, ADDR, FILE... (empty for a flag)
+  std::string help;        ///< one line for --help
+  Kind kind = Kind::scalar;
+  bool secret = false;  ///< never printed (the API key)
+  /// Converts one value's text into the field (for a list: appends it). Throws SettingError.
+  std::function<void(Settings&, const std::string&)> assign;
+  /// Empties a list before a source that gives it assigns it again.
+  std::function<void(Settings&)> clear;
+  /// Checks the final value (and may normalise it). Throws SettingError. May be empty.
+  std::function<void(Settings&)> validate;
+  /// The value as config-file text (quoted where a string), or "" when unset.
+  std::function<std::string(const Settings&)> show;
+};
+
+/// The settings in the order --help, check-config and the example file list them.
+const std::vector<SettingSpec>& settings_table();
+
+/// A config-file string: quoted, with the quote and backslash escaped.
+std::string quoted(const std::string& value);
+
+}  // namespace proof
