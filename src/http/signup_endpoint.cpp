@@ -52,8 +52,8 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     res.set_header("Retry-After", std::to_string(std::max<long long>(1, seconds)));
     ctx.refuse(req, res,
                {429, RejectReason::kRateLimited,
-                "more than " + std::to_string(ctx.settings.max_publish_rate) +
-                    " signups per second; retry later"});
+                fmt::format("more than {:g} signups per second; retry later",
+                            ctx.settings.max_publish_rate)});
     return;
   }
   auto validated = validate(fields);

@@ -2,6 +2,7 @@
 corpus of malformed HTTP. None may take the service from the others."""
 
 import os
+import json
 import socket
 import threading
 import time
@@ -129,6 +130,7 @@ class PublishRateTest(unittest.TestCase):
             "POST", "/signup", f"api_key={API_KEY}&user_name=over",
             {"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(status, 429, body)
+        self.assertIn("more than 5 signups per second", json.loads(body)["error"])
         self.assertGreaterEqual(int(headers["retry-after"]), 1)
         # Wrong keys do not use up the allowance.
         time.sleep(1.1)
