@@ -159,7 +159,7 @@ class Proof:
     def start(self):
         self.port = free_port()
         cmd = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--api-key", API_KEY,
-               "--max-subscribers", "12000", "--history", "100", "--log-level", "warn"]
+               "--max-subscribers", "19500", "--history", "100", "--log-level", "warn"]
         cmd += self.extra
         # The same as `ulimit -n 20000` in the shell that starts it.
         self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)

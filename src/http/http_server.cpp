@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,6 +34,9 @@ constexpr std::size_t kWorkers = 4;
 /// Connections beyond --max-subscribers, so that POSTs, /healthz and /metrics (and the 503
 /// for the stream over the cap) are answered however many streams are open.
 constexpr std::size_t kSpareConnections = 1024;
+
+/// Open files kept for everything but client connections.
+constexpr rlim_t kReservedFiles = 64;
 
 /// Connections one address may hold beyond its streams: page loads, POSTs, the widget.
 constexpr std::size_t kSpareConnectionsPerAddress = 64;
@@ -110,6 +114,12 @@ bool HttpServer::bind() {
   net::LoopOptions options;
   options.workers = kWorkers;
   options.max_connections = s.max_subscribers + kSpareConnections;
+  // Past the open-file limit accept() would fail and leave the connection queued; below it
+  // (with room for the store, the epoll and eventfd, logs) the loop can answer a 503.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > kReservedFiles) {
+    options.max_connections =
+        std::min<std::size_t>(options.max_connections, files.rlim_cur - kReservedFiles);
+  }
   if (s.max_subscribers_per_ip > 0) {
     options.max_connections_per_address = s.max_subscribers_per_ip + kSpareConnectionsPerAddress;
   }
