@@ -52,6 +52,8 @@ std::optional<fs::path> StaticFiles::resolve(std::string_view url_path) const {
     candidate /= "index.html";
   } else if (url_path.back() == '/') {
     return std::nullopt;  // "/proof.js/" names a directory that is not there
+  } else if (!candidate.has_extension() && !fs::exists(candidate, ec)) {
+    candidate += ".html";  // clean addresses: /admin is public/admin.html
   }
   const fs::path real = fs::canonical(candidate, ec);
   if (ec || !fs::is_regular_file(real, ec)) return std::nullopt;

@@ -80,6 +80,17 @@ TEST_CASE("Static: / and directories serve their index.html", "[static]") {
   CHECK(files.resolve("/docs/") == fs::canonical(dir.root / "docs" / "index.html"));
 }
 
+TEST_CASE("Static: a path without extension serves the .html page of that name", "[static]") {
+  const PublicDir dir;
+  write_file(dir.root / "admin.html", "<p>operator</p>");
+  const StaticFiles files(dir.root);
+  CHECK(files.resolve("/admin") == fs::canonical(dir.root / "admin.html"));
+  CHECK(files.resolve("/admin.html") == fs::canonical(dir.root / "admin.html"));
+  CHECK_FALSE(files.resolve("/admin/"));   // not a directory
+  CHECK_FALSE(files.resolve("/nothing"));  // no nothing.html either
+  CHECK_FALSE(files.resolve("/.hidden"));
+}
+
 TEST_CASE("Static: plain files resolve, doubled slashes and symlinks inside the root too", "[static]") {
   const PublicDir dir;
   const StaticFiles files(dir.root);
