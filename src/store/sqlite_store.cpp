@@ -1,8 +1,11 @@
 #include "store/sqlite_store.h"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <string>
+
+#include "core/text.h"
 
 namespace proof {
 
@@ -36,6 +39,11 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw StoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+  if (std::filesystem::exists(path_, ec) && std::filesystem::file_size(path_, ec) == 0 && !ec) {
+    // SQLite takes an empty file for a new database: say so, since a truncated file (a
+    // full disk, a bad copy) would otherwise start with no history and no word about it.
+    spdlog::warn("{} is empty (0 bytes): starting with no stored history", path_.string());
+  }
   if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
     fail("cannot open");
@@ -92,7 +100,15 @@ void EventStore::append(const Event& event) {
                       SQLITE_STATIC);
   }
   if (sqlite3_step(insert_) != SQLITE_DONE) fail("cannot store an event in");
-  if (++appends_since_prune_ >= kPruneEvery) prune();
+  if (++appends_since_prune_ < kPruneEvery) return;
+  // The event is committed: a failure to prune now must not turn into "nothing was
+  // stored" for the publisher (the event would be replayed after a restart despite the
+  // 503). The table only grows a little until the next prune succeeds.
+  try {
+    prune();
+  } catch (const StoreError& e) {
+    spdlog::warn("{} (will retry)", e.what());
+  }
 }
 
 std::vector<EventPtr> EventStore::load(std::size_t n) {
@@ -108,6 +124,17 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
   while (sqlite3_step(q.stmt) == SQLITE_ROW) {
     Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
              column_text(q.stmt, 5), column_text(q.stmt, 6)};
+    // Every stored row passed validation; one that no longer does comes from a damaged
+    // file. Serving the rest beats refusing to start (and crash-looping under systemd).
+    bool damaged = false;
+    for (const std::string* field : {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url}) {
+      damaged = damaged || !text::is_valid_utf8(*field);
+    }
+    if (damaged) {
+      spdlog::warn("{}: skipped stored event {}: its text is not valid UTF-8 (a damaged file?)",
+                   path_.string(), sqlite3_column_int64(q.stmt, 0));
+      continue;
+    }
     events.push_back(make_event(static_cast<std::uint64_t>(sqlite3_column_int64(q.stmt, 0)),
                                 sqlite3_column_int64(q.stmt, 1), std::move(s)));
   }

@@ -1,13 +1,18 @@
 // store.h and Hub with a store: the history and the id sequence survive a restart.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <unistd.h>
+
+#include <sstream>
 
 #include "core/hub.h"
 #include "store/sqlite_store.h"
@@ -59,7 +64,8 @@ TEST_CASE("Store: events written are read back whole after reopening", "[store]"
     EventStore store(dir.path, 100, 3600s);
     CHECK(store.last_id() == 0);
     store.append(*proof::make_event(10, now_ms(), full));
-    store.append(*proof::make_event(20, now_ms(), Signup{"Bob", "Basic", "/img/default.svg", "", ""}));
+    store.append(
+        *proof::make_event(20, now_ms(), Signup{"Bob", "Basic", "/img/default.svg", "", ""}));
   }
   EventStore store(dir.path, 100, 3600s);
   CHECK(store.last_id() == 20);
@@ -76,16 +82,19 @@ TEST_CASE("Store: events written are read back whole after reopening", "[store]"
 TEST_CASE("Store: load(n) gives the newest n, oldest first", "[store]") {
   const DataDir dir;
   EventStore store(dir.path, 100, 3600s);
-  for (std::uint64_t id = 1; id <= 6; ++id) store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", ""}));
+  for (std::uint64_t id = 1; id <= 6; ++id)
+    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", ""}));
   CHECK(ids(store.load(3)) == std::vector<std::uint64_t>{4, 5, 6});
   CHECK(ids(store.load(100)).size() == 6);
   CHECK(store.load(0).empty());
 }
 
-TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers the last id", "[store]") {
+TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers the last id",
+          "[store]") {
   const DataDir dir;
   EventStore store(dir.path, 3, 3600s);
-  for (std::uint64_t id = 1; id <= 10; ++id) store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", ""}));
+  for (std::uint64_t id = 1; id <= 10; ++id)
+    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", ""}));
   store.append(*proof::make_event(11, now_ms() - 7200 * 1000, Signup{"old", "o", "/i", "", ""}));
   store.prune();
   CHECK(ids(store.load(100)) == std::vector<std::uint64_t>{9, 10});  // 11 is too old, 1..8 too many
@@ -95,9 +104,7 @@ TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers th
 TEST_CASE("Store: an unusable --data-dir is a StoreError naming it", "[store]") {
   const DataDir dir;
   fs::create_directories(dir.path.parent_path());
-  {
-    std::ofstream(dir.path) << "a file, not a directory";
-  }
+  { std::ofstream(dir.path) << "a file, not a directory"; }
   try {
     EventStore store(dir.path / "sub", 10, 3600s);
     FAIL("no StoreError for " << dir.path);
@@ -106,13 +113,15 @@ TEST_CASE("Store: an unusable --data-dir is a StoreError naming it", "[store]") 
   }
 }
 
-TEST_CASE("Store: a restarted hub replays the stored history and continues its ids", "[store][hub]") {
+TEST_CASE("Store: a restarted hub replays the stored history and continues its ids",
+          "[store][hub]") {
   const DataDir dir;
   std::vector<std::uint64_t> before;
   {
     EventStore store(dir.path, 100, 3600s);
     Hub hub(100, 10, &store);
-    for (int i = 0; i < 5; ++i) before.push_back(hub.publish(Signup{"u" + std::to_string(i), "o", "/i", "", ""})->id);
+    for (int i = 0; i < 5; ++i)
+      before.push_back(hub.publish(Signup{"u" + std::to_string(i), "o", "/i", "", ""})->id);
   }
   EventStore store(dir.path, 100, 3600s);
   Hub hub(3, 10, &store);
@@ -125,7 +134,8 @@ TEST_CASE("Store: a restarted hub replays the stored history and continues its i
   CHECK(next->id > before.back());
 }
 
-TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set back", "[store][hub]") {
+TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set back",
+          "[store][hub]") {
   const DataDir dir;
   // An id far in the future, as if written while the clock ran fast.
   const std::uint64_t future = static_cast<std::uint64_t>(now_ms() + 3600 * 1000) * 1000;
@@ -136,4 +146,90 @@ TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set ba
   EventStore store(dir.path, 100, 3600s);
   Hub hub(10, 10, &store);
   CHECK(hub.publish(Signup{"v", "o", "/i", "", ""})->id == future + 1);
+}
+
+namespace {
+
+/// Runs `sql` on the store's file behind its back, as damage or an operator would.
+void tamper(const fs::path& db_file, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_file.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  INFO((error ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+/// Collects what proof logs while it lives.
+struct CapturedLog {
+  std::ostringstream text;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  CapturedLog() {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(text)));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous); }
+};
+
+Signup named(std::string name) {
+  return Signup{std::move(name), "offer", "/img/a.svg", "", ""};
+}
+
+}  // namespace
+
+TEST_CASE("Store: a stored row with invalid UTF-8 is skipped with a warning naming it", "[store]") {
+  const DataDir dir;
+  std::uint64_t damaged_id = 0;
+  {
+    Hub hub(10, 10, nullptr);
+    EventStore store(dir.path, 10, 3600s);
+    for (const char* name : {"Ada", "Bo", "Cy"}) {
+      const auto event = hub.publish(named(name));
+      store.append(*event);
+      if (std::string(name) == "Bo") damaged_id = event->id;
+    }
+  }
+  tamper(dir.path / "events.db",
+         ("UPDATE events SET user_name = CAST(X'426FFF' AS TEXT) WHERE id = " +
+          std::to_string(damaged_id))
+             .c_str());
+  const CapturedLog log;
+  EventStore store(dir.path, 10, 3600s);
+  const auto events = store.load(10);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]->signup.user_name == "Ada");
+  CHECK(events[1]->signup.user_name == "Cy");
+  CHECK_THAT(log.text.str(), Catch::Contains(std::to_string(damaged_id)));
+  // And a hub started on it serves the rest rather than aborting.
+  Hub hub(10, 10, &store);
+  CHECK(hub.start(10).replay.size() == 2);
+}
+
+TEST_CASE("Store: a failed prune after the write does not fail the write", "[store]") {
+  const DataDir dir;
+  { EventStore store(dir.path, 2, 3600s); }
+  tamper(dir.path / "events.db",
+         "CREATE TRIGGER no_prune BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'disk"
+         " trouble'); END");
+  const CapturedLog log;
+  EventStore store(dir.path, 2, 3600s);
+  Hub hub(10, 10, nullptr);
+  for (int i = 0; i < 70; ++i) {  // past the 64 appends that trigger a prune
+    const auto event = hub.publish(named("n" + std::to_string(i)));
+    REQUIRE_NOTHROW(store.append(*event));
+  }
+  CHECK_THAT(log.text.str(), Catch::Contains("disk trouble"));
+  CHECK(store.last_id() == hub.last_id());
+}
+
+TEST_CASE("Store: an empty (0-byte) events.db starts with a warning, not silently", "[store]") {
+  const DataDir dir;
+  fs::create_directories(dir.path);
+  { std::ofstream(dir.path / "events.db"); }
+  const CapturedLog log;
+  EventStore store(dir.path, 10, 3600s);
+  CHECK(store.load(10).empty());
+  CHECK_THAT(log.text.str(), Catch::Contains("0 bytes"));
 }
