@@ -20,6 +20,8 @@
 #include "core/hub.h"
 #include "core/metrics.h"
 #include "http/http_server.h"
+#include "store/redis_address.h"
+#include "store/redis_log.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -42,7 +44,23 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
       return proof::kExitFailure;
     }
   }
-  proof::Hub hub(settings.history, settings.max_subscribers, store.get());
+  std::unique_ptr<proof::RedisLog> redis;
+  if (!settings.redis_url.empty()) {
+    std::string error;
+    const auto address = proof::parse_redis_url(settings.redis_url, error);
+    if (!address) {
+      spdlog::error("--redis: {}", error);
+      return proof::kExitFailure;
+    }
+    redis = std::make_unique<proof::RedisLog>(*address, settings.redis_prefix, settings.history);
+    if (store) {
+      spdlog::warn("--data-dir: with --redis the history is kept in Redis, not in {}",
+                   settings.data_dir);
+    }
+  }
+  proof::Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : store.get(),
+                 redis.get());
+  if (redis) redis->start([&hub](proof::EventPtr event) { hub.ingest(std::move(event)); });
   proof::Metrics metrics;
   proof::HttpServer server(settings, hub, metrics);
   const proof::StopSignals stop_signals([&server](int signal) {
@@ -58,6 +76,7 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
   proof::notify_ready(settings.port);
 
   const bool drained = server.run();
+  if (redis) redis->stop();  // its thread feeds the hub, which is about to go
   spdlog::info("stopped");
   if (!drained) {
     // A worker is still inside a request (a slow client mid-read): do not wait for it or

@@ -8,11 +8,12 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 build=(build-essential cmake pkg-config
        libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-       libsystemd-dev libsqlite3-dev libssl-dev)
+       libsystemd-dev libsqlite3-dev libssl-dev libhiredis-dev)
 test=(catch2 python3 curl openssl chromium
       systemd dpkg-dev file strace util-linux caddy
       nginx-light libnginx-mod-nchan wrk
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      redis-server slowhttptest)
 
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "http/cors.h"
+#include "store/redis_address.h"
 
 namespace proof {
 
@@ -179,57 +180,12 @@ std::string origin(const std::string& text) {
   return *normal;
 }
 
-bool all_digits(std::string_view text) {
-  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-}
 
-/// redis://HOST:PORT[/DB] or unix:///path: the forms the Redis store connects to.
+/// redis://HOST:PORT[/DB] or unix:///path, read as the Redis store will read it.
 void redis_url(const std::string& url) {
   if (url.empty()) return;
-  const std::string_view u = url;
-  const char* form = "use redis://HOST:PORT[/DB] or unix:///path/to/redis.sock";
-  if (u.rfind("unix://", 0) == 0) {
-    const auto path = u.substr(7);
-    if (path.size() < 2 || path.front() != '/') {
-      throw SettingError("'" + url + "' names no absolute socket path: " + form);
-    }
-    return;
-  }
-  if (u.rfind("redis://", 0) != 0) throw SettingError("'" + url + "' is not a Redis URL: " + form);
-  auto rest = u.substr(8);
-  std::string_view db;
-  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-    db = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (!all_digits(db) || db.size() > 5) {
-      throw SettingError("'" + url + "': the database after / must be a number: " + form);
-    }
-  }
-  if (rest.find('@') != std::string_view::npos) {
-    throw SettingError("'" + url + "': user names and passwords are not supported: " + form);
-  }
-  std::string_view host;
-  std::string_view port;
-  if (!rest.empty() && rest.front() == '[') {  // [IPv6]:PORT
-    const auto close = rest.find("]:");
-    if (close == std::string_view::npos) throw SettingError("'" + url + "': " + form);
-    host = rest.substr(1, close - 1);
-    port = rest.substr(close + 2);
-  } else {
-    const auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) {
-      throw SettingError("'" + url + "' has no port: " + form + " (Redis listens on 6379)");
-    }
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
-  if (host.empty() || host.find_first_of(" /?#") != std::string_view::npos) {
-    throw SettingError("'" + url + "' has no host: " + form);
-  }
-  if (!all_digits(port) || port.size() > 5 || std::stoi(std::string(port)) < 1 ||
-      std::stoi(std::string(port)) > 65535) {
-    throw SettingError("'" + url + "': the port must be a number from 1 to 65535");
-  }
+  std::string error;
+  if (!parse_redis_url(url, error)) throw SettingError(error);
 }
 
 void redis_prefix(const std::string& prefix) {

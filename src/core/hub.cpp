@@ -33,10 +33,11 @@ constexpr std::size_t kLiveBuffer = 1024;
 
 }  // namespace
 
-Hub::Hub(std::size_t history, std::size_t max_subscribers, EventStore* store)
+Hub::Hub(std::size_t history, std::size_t max_subscribers, EventStore* store, SharedLog* shared)
     : history_(history),
       log_(std::max(history, kLiveBuffer)),
       store_(store),
+      shared_(shared),
       max_subscribers_(max_subscribers) {
   if (!store_) return;
   for (auto& event : store_->load(history)) log_.append(std::move(event));
@@ -45,8 +46,15 @@ Hub::Hub(std::size_t history, std::size_t max_subscribers, EventStore* store)
 
 EventPtr Hub::publish(Signup signup) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto now_us =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  const auto now_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  if (shared_) {
+    // The id comes from the shared sequence; the event comes back through ingest() in the
+    // shared order, to this instance as to every other.
+    const auto ts_ms = static_cast<std::int64_t>(now_us / 1000);
+    const std::uint64_t id = shared_->append(signup, ts_ms, now_us);
+    return make_event(id, ts_ms, std::move(signup));
+  }
   EventPtr event;
   {
     std::unique_lock lock(mutex_);
@@ -58,6 +66,16 @@ EventPtr Hub::publish(Signup signup) {
   }
   wake_all();
   return event;
+}
+
+void Hub::ingest(EventPtr event) {
+  {
+    std::unique_lock lock(mutex_);
+    if (event->id <= last_id_) return;
+    last_id_ = event->id;
+    log_.append(std::move(event));
+  }
+  wake_all();
 }
 
 std::vector<EventPtr> Hub::resume(std::uint64_t last_id) const {
@@ -116,7 +134,9 @@ bool Hub::try_subscribe() {
   return true;
 }
 
-void Hub::unsubscribe() { subscribers_.fetch_sub(1, std::memory_order_acq_rel); }
+void Hub::unsubscribe() {
+  subscribers_.fetch_sub(1, std::memory_order_acq_rel);
+}
 
 void Hub::stop() {
   stopping_.store(true, std::memory_order_release);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/event_log.h"
+#include "core/shared_log.h"
 #include "store/sqlite_store.h"
 
 namespace proof {
@@ -21,13 +22,24 @@ class Hub {
   /// `history`: events kept for replay; `max_subscribers`: streams allowed at once;
   /// `store`: where events are kept across restarts (none: in memory only). With a store,
   /// the history and the id sequence are loaded from it.
-  Hub(std::size_t history, std::size_t max_subscribers, EventStore* store = nullptr);
+  /// `shared`: a history shared with other instances (Redis); then publish() appends there
+  /// and events reach this hub through ingest(), like everyone else's.
+  Hub(std::size_t history, std::size_t max_subscribers, EventStore* store = nullptr,
+      SharedLog* shared = nullptr);
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
   /// Assigns the next id and the server timestamp, stores the event (throws StoreError when
   /// that fails, and then nothing is broadcast), records it and wakes all streams.
   EventPtr publish(Signup signup);
+
+  /// An event from the shared history (in its order): recorded and broadcast like a local
+  /// publish. One already held (an id not above the last) is ignored, so nothing is sent
+  /// twice.
+  void ingest(EventPtr event);
+
+  /// The shared history, if there is one (for /healthz and /metrics).
+  const SharedLog* shared() const { return shared_; }
 
   /// For a browser resuming: events after `last_id`, oldest first, at most `history`.
   std::vector<EventPtr> resume(std::uint64_t last_id) const;
@@ -74,6 +86,7 @@ class Hub {
   const std::size_t history_;
   EventLog log_;
   EventStore* store_;
+  SharedLog* shared_;
   std::uint64_t last_id_ = 0;
   const std::size_t max_subscribers_;
   std::atomic<std::size_t> subscribers_{0};

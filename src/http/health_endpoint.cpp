@@ -1,17 +1,38 @@
 // GET /healthz and GET /metrics: what a supervisor and Prometheus read.
+#include <fmt/format.h>
+
 #include "http/endpoints.h"
 
 namespace proof {
 
-void handle_healthz(HttpContext&, const httplib::Request&, httplib::Response& res) {
+void handle_healthz(HttpContext& ctx, const httplib::Request&, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
+  if (const SharedLog* shared = ctx.hub.shared(); shared && !shared->connected()) {
+    // Streams stay open and POSTs are refused: a load balancer should send pages elsewhere.
+    res.status = 503;
+    res.set_header("Retry-After", "2");
+    res.set_content("{\"status\":\"redis unreachable\"}\n", kJsonType);
+    return;
+  }
   res.set_content("{\"status\":\"ok\"}\n", kJsonType);
 }
 
 void handle_metrics(HttpContext& ctx, const httplib::Request&, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
-  res.set_content(ctx.metrics.render(ctx.hub.subscribers()),
-                  "text/plain; version=0.0.4; charset=utf-8");
+  std::string text = ctx.metrics.render(ctx.hub.subscribers());
+  if (const SharedLog* shared = ctx.hub.shared()) {
+    text += fmt::format(
+        "# HELP proof_redis_connected Whether this instance is reading the shared history in "
+        "Redis.\n"
+        "# TYPE proof_redis_connected gauge\n"
+        "proof_redis_connected {}\n"
+        "# HELP proof_redis_reader_lag_seconds Time from acceptance to arrival here, for the last "
+        "event read from Redis.\n"
+        "# TYPE proof_redis_reader_lag_seconds gauge\n"
+        "proof_redis_reader_lag_seconds {:.3f}\n",
+        shared->connected() ? 1 : 0, shared->reader_lag_seconds());
+  }
+  res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 }  // namespace proof

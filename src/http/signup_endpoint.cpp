@@ -69,6 +69,11 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     res.set_header("Retry-After", "5");
     set_json_error(res, 503, "could not store the event; nothing was broadcast");
     return;
+  } catch (const SharedLogError& e) {
+    spdlog::error("could not share a signup: {}", e.what());
+    res.set_header("Retry-After", "2");
+    set_json_error(res, 503, "the shared history (Redis) is unreachable; nothing was broadcast");
+    return;
   }
   ctx.metrics.published();
   spdlog::info("published event {} from {}", event->id, req.remote_addr);

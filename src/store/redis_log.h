@@ -1,0 +1,76 @@
+// The shared history in Redis (--redis): one stream, PREFIX:events, capped near --history,
+// and PREFIX:last_id, the service's id sequence. A publish appends with one Lua script (the
+// id is assigned and the entry added atomically, so the stream's order is the ids' order);
+// one reader thread per instance follows the stream with XREAD BLOCK and hands every entry
+// to the hub, which feeds the event loop's fan-out as a local publish would. Two Redis
+// connections per instance, however many streams are open: one for commands, one for the
+// reader.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/event_log.h"
+#include "core/shared_log.h"
+#include "store/redis_address.h"
+
+struct redisContext;
+
+namespace proof {
+
+class RedisLog final : public SharedLog {
+ public:
+  /// Does not connect yet: start() does, and keeps trying while Redis is away.
+  RedisLog(RedisAddress address, std::string prefix, std::size_t history);
+  ~RedisLog() override;
+  RedisLog(const RedisLog&) = delete;
+  RedisLog& operator=(const RedisLog&) = delete;
+
+  /// Starts the reader: on its first connection it hands over the newest `history` events,
+  /// oldest first, then every new one as it is appended, by any instance, in order. After
+  /// a lost connection it reads on from the last entry it saw: nothing lost, nothing twice.
+  void start(std::function<void(EventPtr)> deliver);
+
+  /// Stops the reader (within a quarter of a second).
+  void stop();
+
+  std::uint64_t append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) override;
+  bool connected() const override { return reader_connected_.load(); }
+  double reader_lag_seconds() const override {
+    return static_cast<double>(lag_ms_.load()) / 1000.0;
+  }
+
+  /// The last error met, for /healthz ("connection refused").
+  std::string last_error() const;
+
+ private:
+  void read_loop();
+  /// Turns one stream entry into an event; null (with a warning) for one it cannot read.
+  EventPtr decode(const std::string& entry_id,
+                  const std::vector<std::pair<std::string, std::string>>& fields);
+  void set_error(const std::string& error);
+
+  RedisAddress address_;
+  std::string events_key_;
+  std::string last_id_key_;
+  std::size_t history_;
+
+  std::mutex command_mutex_;  ///< guards command_ (workers publish concurrently)
+  redisContext* command_ = nullptr;
+  std::chrono::steady_clock::time_point command_retry_after_{};
+
+  std::function<void(EventPtr)> deliver_;
+  std::thread reader_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> reader_connected_{false};
+  std::atomic<std::int64_t> lag_ms_{0};
+  mutable std::mutex error_mutex_;
+  std::string last_error_;
+};
+
+}  // namespace proof
