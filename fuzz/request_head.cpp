@@ -9,6 +9,7 @@
 //    Content-Length whose digits are content_length, chunked iff Transfer-Encoding is there;
 //  - a result on a prefix never contradicts the result on the whole buffer: a prefix may
 //    only ask for more (monostate) or give the very same head or refusal;
+//  - RequestHeadParser, fed the buffer in two pieces, answers as parse_request_head does;
 //  - the chunked scanner, fed the bytes after a chunked head whole or in two pieces, ends
 //    at the same place in the same state, and never takes more than it was given.
 #include <fuzzer/FuzzedDataProvider.h>
@@ -51,7 +52,7 @@ std::string_view trimmed(std::string_view s) {
 void check_head(std::string_view buffer, const HeadLimits& limits, const RequestHead& head) {
   PROOF_FUZZ_CHECK(head.head_bytes <= buffer.size(), buffer);
   PROOF_FUZZ_CHECK(head.head_bytes <= limits.max_head_bytes, buffer);
-  PROOF_FUZZ_CHECK(head.leading_blank_bytes % 2 == 0, buffer);
+  PROOF_FUZZ_CHECK(head.leading_blank_bytes % 2 == 0 && head.leading_blank_bytes <= 8, buffer);
   const std::string_view whole = buffer.substr(0, head.head_bytes);
   PROOF_FUZZ_CHECK(whole.size() >= 4 && whole.substr(whole.size() - 4) == "\r\n\r\n", buffer);
   for (std::size_t i = 0; i < head.leading_blank_bytes; i += 2) {
@@ -190,6 +191,19 @@ void check(std::string_view buffer, const HeadLimits& limits, std::size_t split)
   if (!std::holds_alternative<std::monostate>(part) && !same(part, full)) {
     violated("a prefix's result contradicts the whole buffer's", buffer);
   }
+
+  // RequestHeadParser fed the same bytes in two pieces, from a buffer that moves between
+  // them, ends with the one-shot answer.
+  proof::net::RequestHeadParser parser(limits);
+  std::string grown(buffer.substr(0, std::min(split, buffer.size())));
+  HeadResult fed = parser.parse(grown);
+  if (!std::holds_alternative<std::monostate>(fed) && !same(fed, full)) {
+    violated("RequestHeadParser on a prefix contradicts parse_request_head", buffer);
+  }
+  grown.append(buffer.substr(grown.size()));
+  grown.shrink_to_fit();
+  fed = parser.parse(grown);
+  if (!same(fed, full)) violated("RequestHeadParser differs from parse_request_head", buffer);
 }
 
 }  // namespace

@@ -81,18 +81,7 @@ void for_each_element(std::string_view value, Each&& each) {
   }
 }
 
-/// What the header lines seen so far say, gathered as they are read.
-struct Fields {
-  std::size_t count = 0;
-  std::size_t hosts = 0;
-  bool has_content_length = false;
-  std::size_t content_length = 0;
-  bool has_transfer_encoding = false;
-  bool chunked = false;
-  bool expect_continue = false;
-  bool connection_close = false;
-  bool connection_keep_alive = false;
-};
+using Fields = detail::HeadFields;
 
 /// Content-Length: one value of digits only. Returns the refusal, if any.
 std::optional<HeadError> read_content_length(std::string_view value, const HeadLimits& limits,
@@ -268,69 +257,99 @@ std::variant<RequestLine, HeadError> read_request_line(std::string_view line) {
 }  // namespace
 
 HeadResult parse_request_head(std::string_view buffer, const HeadLimits& limits) {
+  RequestHeadParser parser(limits);
+  return parser.parse(buffer);
+}
+
+RequestHeadParser::RequestHeadParser(const HeadLimits& limits) : limits_(limits) {}
+
+void RequestHeadParser::reset() {
+  const HeadLimits limits = limits_;
+  *this = RequestHeadParser(limits);
+}
+
+HeadResult RequestHeadParser::parse(std::string_view buffer) {
+  if (finished_) return *finished_;
+  HeadResult result = resume(buffer);
+  if (!std::holds_alternative<std::monostate>(result)) finished_ = result;
+  return result;
+}
+
+HeadResult RequestHeadParser::resume(std::string_view buffer) {
+  constexpr std::size_t kMaxLeadingBlankLines = 4;
   // Only the first max_head_bytes can hold a head we accept; nothing past it is looked at.
-  const std::size_t window = std::min(buffer.size(), limits.max_head_bytes);
+  const std::size_t window = std::min(buffer.size(), limits_.max_head_bytes);
   const char* const data = buffer.data();
-  bool request_line_done = false;
   // Out of bytes inside the window: wait for more, unless the window is already full, in
   // which case the head (or its request line) is certainly longer than allowed.
   const auto incomplete = [&]() -> HeadResult {
-    if (buffer.size() < limits.max_head_bytes) return std::monostate{};
-    if (!request_line_done)
+    if (buffer.size() < limits_.max_head_bytes) return std::monostate{};
+    if (!request_line_done_) {
       return error(414, "The request line is longer than the server accepts.");
+    }
     return error(431, "The request head is larger than the server accepts.");
   };
 
-  std::size_t pos = 0;
-  // RFC 9112 §2.2: empty lines before the request line are ignored.
-  while (pos < window && (data[pos] == '\r' || data[pos] == '\n')) {
-    if (data[pos] == '\n') return error(400, "A line ends with a bare LF instead of CRLF.");
-    if (pos + 1 >= window) return incomplete();
-    if (data[pos + 1] != '\n') return error(400, "The request contains a bare CR.");
-    pos += 2;
+  if (!request_line_done_) {
+    // RFC 9112 §2.2: empty lines before the request line are ignored; a few, not a head's
+    // worth (a caller parsing afresh at each line end would pay for all of them each time).
+    while (pos_ < window && (data[pos_] == '\r' || data[pos_] == '\n')) {
+      if (data[pos_] == '\n') return error(400, "A line ends with a bare LF instead of CRLF.");
+      if (pos_ == 2 * kMaxLeadingBlankLines) {
+        return error(400, "The request starts with too many empty lines.");
+      }
+      if (pos_ + 1 >= window) return incomplete();
+      if (data[pos_ + 1] != '\n') return error(400, "The request contains a bare CR.");
+      pos_ += 2;
+    }
   }
-  const std::size_t leading_blank_bytes = pos;
 
-  RequestLine request_line;
-  Fields fields;
   while (true) {
-    const void* found = pos < window ? std::memchr(data + pos, '\n', window - pos) : nullptr;
+    const void* found = pos_ < window ? std::memchr(data + pos_, '\n', window - pos_) : nullptr;
     if (found == nullptr) return incomplete();
     const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - data);
-    if (newline == pos || data[newline - 1] != '\r') {
+    if (newline == pos_ || data[newline - 1] != '\r') {
       return error(400, "A line ends with a bare LF instead of CRLF.");
     }
-    const std::string_view line(data + pos, newline - 1 - pos);
-    pos = newline + 1;
+    const std::size_t line_start = pos_;
+    const std::string_view line(data + pos_, newline - 1 - pos_);
+    pos_ = newline + 1;
 
-    if (!request_line_done) {
+    if (!request_line_done_) {
       auto parsed = read_request_line(line);
       if (auto* refusal = std::get_if<HeadError>(&parsed)) return std::move(*refusal);
-      request_line = std::get<RequestLine>(parsed);
-      request_line_done = true;
+      const auto& request_line = std::get<RequestLine>(parsed);
+      // Offsets, not views: the caller's buffer may move as it grows.
+      leading_blank_bytes_ = line_start;
+      method_at_ = static_cast<std::size_t>(request_line.method.data() - data);
+      method_size_ = request_line.method.size();
+      target_at_ = static_cast<std::size_t>(request_line.target.data() - data);
+      target_size_ = request_line.target.size();
+      minor_version_ = request_line.minor_version;
+      request_line_done_ = true;
       continue;
     }
     if (line.empty()) break;  // the blank line: the head is complete
-    if (auto refusal = read_field(line, request_line.minor_version, limits, fields)) {
+    if (auto refusal = read_field(line, minor_version_, limits_, fields_)) {
       return std::move(*refusal);
     }
   }
 
-  if (request_line.minor_version == 1 && fields.hosts == 0) {
+  if (minor_version_ == 1 && fields_.hosts == 0) {
     return error(400, "An HTTP/1.1 request must have a Host header.");
   }
   RequestHead head;
-  head.method = std::string(request_line.method);
-  head.target = std::string(request_line.target);
-  head.minor_version = request_line.minor_version;
-  head.keep_alive = request_line.minor_version == 1
-                        ? !fields.connection_close
-                        : fields.connection_keep_alive && !fields.connection_close;
-  head.chunked = fields.chunked;
-  head.content_length = fields.content_length;
-  head.expect_continue = fields.expect_continue;
-  head.head_bytes = pos;
-  head.leading_blank_bytes = leading_blank_bytes;
+  head.method = std::string(buffer.substr(method_at_, method_size_));
+  head.target = std::string(buffer.substr(target_at_, target_size_));
+  head.minor_version = minor_version_;
+  head.keep_alive = minor_version_ == 1
+                        ? !fields_.connection_close
+                        : fields_.connection_keep_alive && !fields_.connection_close;
+  head.chunked = fields_.chunked;
+  head.content_length = fields_.content_length;
+  head.expect_continue = fields_.expect_continue;
+  head.head_bytes = pos_;
+  head.leading_blank_bytes = leading_blank_bytes_;
   return head;
 }
 

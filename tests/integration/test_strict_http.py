@@ -225,6 +225,42 @@ class StrictHttpTest(unittest.TestCase):
         self.assert_refused(
             b"POST /signup HTTP/1.1\r\nHost: x\r\nContent-Length: 16385\r\n\r\n", 413)
 
+    def test_other_malformed_heads_get_their_status(self):
+        # Beyond the table: the rest of request_head's rules, seen from a client.
+        for payload, status in [
+            (b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            (b"POST /signup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+            (b"GET /healthz HTTP/1.1\nHost: x\n\n", 400),  # bare LF line ends
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),  # folding
+            (b"GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", 400),  # space before the colon
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
+            (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-N: v\r\n" * 150 + b"\r\n", 431),
+        ]:
+            with self.subTest(payload=payload[:60]):
+                self.assert_refused(payload, status)
+
+    def test_a_chunked_body_ends_where_its_framing_says(self):
+        # A chunked POST (a chunk extension included) followed by a pipelined GET in the
+        # same write: both answered, so the body's end was found exactly. (No trailer
+        # fields: the loop frames them, but cpp-httplib 0.11.4 answers them with a 400.)
+        body = b'{"user_name": "Chunk"}'
+        requests = (b"POST /signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n"
+                    + f"{len(body) - 5:x};ext=1\r\n".encode() + body[:-5] + b"\r\n"
+                    + b"5\r\n" + body[-5:] + b"\r\n0\r\n\r\n"
+                    + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", self.proof.port), timeout=10) as s:
+            s.sendall(requests)
+            responses = parse_responses(read_until_closed(s))
+        self.assertEqual([status for status, _, _ in responses], [401, 200])  # no API key
+        self.assert_refused(
+            b"POST /signup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"zz\r\nabc\r\n", 400)
+        self.assert_refused(
+            b"POST /signup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"4001\r\n", 413)
+
     def test_http10_get_events_is_a_close_delimited_stream(self):
         s = socket.create_connection(("127.0.0.1", self.proof.port), timeout=10)
         self.addCleanup(s.close)

@@ -123,6 +123,10 @@ TEST_CASE("empty lines before the request line are skipped and counted", "[reque
   CHECK(status_of("\r") == 0);
   CHECK(status_of("\n") == 400);
   CHECK(status_of("\rGET / HTTP/1.1\r\n") == 400);
+  // A few, not a head's worth: each is a line end, where the loop parses again.
+  CHECK(parsed("\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n").leading_blank_bytes == 8);
+  CHECK(status_of("\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n") == 400);
+  CHECK(status_of(std::string(10'000, '\r')) == 400);
 }
 
 TEST_CASE("line ends are CRLF only", "[request_head]") {
@@ -398,4 +402,67 @@ TEST_CASE("a chunked body past the limit is a 413 as soon as a size says so", "[
   std::string tiny;
   for (int i = 0; i < 4000; ++i) tiny += "1\r\nx\r\n";
   CHECK(chunked_status(tiny) == 413);
+}
+
+TEST_CASE("RequestHeadParser gives parse_request_head's answers when fed piece by piece",
+          "[request_head]") {
+  using proof::net::RequestHeadParser;
+  const std::string heads[] = {
+      "\r\nPOST /signup HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+      "GET /events HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+      "GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+      "GET / HTTP/1.1\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20'000, 'a') + "\r\n\r\n",
+      "GET /" + std::string(20'000, 'a') + " HTTP/1.1\r\n\r\n",
+  };
+  for (const std::string& whole : heads) {
+    INFO(whole.substr(0, 60));
+    const HeadResult expected = parse_request_head(whole);
+    for (const std::size_t step : {std::size_t{1}, std::size_t{7}, whole.size()}) {
+      RequestHeadParser parser;
+      std::string buffer;  // grows, and so moves, as a connection's buffer does
+      HeadResult got;
+      for (std::size_t at = 0; at < whole.size(); at += step) {
+        buffer.append(whole, at, step);
+        buffer.shrink_to_fit();
+        got = parser.parse(buffer);
+        if (!std::holds_alternative<std::monostate>(got)) break;
+      }
+      REQUIRE(got.index() == expected.index());
+      if (const auto* e = std::get_if<HeadError>(&expected)) {
+        CHECK(std::get<HeadError>(got).status == e->status);
+        CHECK(std::get<HeadError>(got).message == e->message);
+      } else {
+        const auto& g = std::get<RequestHead>(got);
+        const auto& h = std::get<RequestHead>(expected);
+        CHECK(g.method == h.method);
+        CHECK(g.target == h.target);
+        CHECK(g.minor_version == h.minor_version);
+        CHECK(g.keep_alive == h.keep_alive);
+        CHECK(g.chunked == h.chunked);
+        CHECK(g.content_length == h.content_length);
+        CHECK(g.expect_continue == h.expect_continue);
+        CHECK(g.head_bytes == h.head_bytes);
+        CHECK(g.leading_blank_bytes == h.leading_blank_bytes);
+        // Finished: the same answer again, until reset.
+        CHECK(std::get<RequestHead>(parser.parse(buffer)).head_bytes == h.head_bytes);
+      }
+    }
+  }
+}
+
+TEST_CASE("RequestHeadParser reads the next pipelined head after reset", "[request_head]") {
+  proof::net::RequestHeadParser parser;
+  std::string buffer = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n";
+  const auto first = parser.parse(buffer);
+  REQUIRE(std::holds_alternative<RequestHead>(first));
+  buffer.erase(0, std::get<RequestHead>(first).head_bytes);
+  parser.reset();
+  CHECK(std::holds_alternative<std::monostate>(parser.parse(buffer)));
+  buffer += "\r\n";
+  const auto second = parser.parse(buffer);
+  REQUIRE(std::holds_alternative<RequestHead>(second));
+  CHECK(std::get<RequestHead>(second).target == "/b");
 }
