@@ -16,8 +16,13 @@ constexpr std::size_t kMaxIov = 64;
 }  // namespace
 
 Connection::Connection(int fd, std::uint64_t serial, Peer peer, SSL* ssl,
-                       std::size_t stream_backlog)
-    : fd_(fd), serial_(serial), peer_(std::move(peer)), ssl_(ssl), stream_backlog_(stream_backlog) {
+                       std::size_t stream_backlog, const HeadLimits& limits)
+    : head_parser(limits),
+      fd_(fd),
+      serial_(serial),
+      peer_(std::move(peer)),
+      ssl_(ssl),
+      stream_backlog_(stream_backlog) {
   subscriber.sink = this;
   if (ssl_) state = State::handshake;
 }

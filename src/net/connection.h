@@ -40,7 +40,8 @@ class Connection final : public StreamSink {
   };
 
   /// Takes ownership of `fd` (and of `ssl`, which may be null for plain HTTP).
-  Connection(int fd, std::uint64_t serial, Peer peer, SSL* ssl, std::size_t stream_backlog);
+  Connection(int fd, std::uint64_t serial, Peer peer, SSL* ssl, std::size_t stream_backlog,
+             const HeadLimits& limits = {});
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -81,8 +82,8 @@ class Connection final : public StreamSink {
   State state = State::reading;
   std::string in;                   ///< bytes read and not yet consumed
   std::optional<RequestHead> head;  ///< the current request's head, once complete
+  RequestHeadParser head_parser;    ///< reads the current head, keeping its place
   std::optional<ChunkedBodyScanner> chunked_body;
-  std::size_t head_checked = 0;        ///< bytes of `in` the head parser has already seen
   std::size_t body_scanned = 0;        ///< bytes of a chunked body already fed to the scanner
   bool continue_sent = false;          ///< 100 Continue already written for this request
   bool http10 = false;                 ///< the current request is HTTP/1.0

@@ -318,7 +318,7 @@ void EventLoop::Impl::accept_all(Clock::time_point now) {
       SSL_set_accept_state(ssl);
     }
     auto c = std::make_unique<Connection>(fd, next_serial++, std::move(peer), ssl,
-                                          options.stream_backlog);
+                                          options.stream_backlog, options.head_limits);
     c->address_key = std::move(address_key);
     c->deadline = now + options.request_timeout;
     c->last_progress = now;
@@ -378,13 +378,8 @@ void EventLoop::Impl::process_input(Connection& c, Clock::time_point now) {
       return;
     }
     if (!c.head) {
-      // The parser reads the whole head each time; nothing is decided inside a line, so a
-      // head trickled in byte by byte is looked at only when a line ends (or at the limit).
-      const bool line_ended = c.in.find('\n', c.head_checked) != std::string::npos ||
-                              c.in.size() >= options.head_limits.max_head_bytes;
-      c.head_checked = c.in.size();
-      auto result =
-          line_ended ? parse_request_head(c.in, options.head_limits) : HeadResult{std::monostate{}};
+      // The parser keeps its place, so a head trickled in line by line costs linear time.
+      auto result = c.head_parser.parse(c.in);
       if (std::holds_alternative<std::monostate>(result)) {
         if (c.peer_closed) return close(c);
         return;
@@ -432,7 +427,7 @@ void EventLoop::Impl::dispatch(Connection& c, std::size_t total) {
   const std::size_t skip = c.head->leading_blank_bytes;
   auto bytes = std::make_shared<std::string>(c.in, skip, total - skip);
   c.in.erase(0, total);
-  c.head_checked = 0;
+  c.head_parser.reset();
   c.head.reset();
   c.chunked_body.reset();
   c.body_scanned = 0;
@@ -525,7 +520,7 @@ void EventLoop::Impl::refuse(Connection& c, int status, std::string_view message
   c.queue(refusal_bytes(status, message, retry_after));
   c.state = Connection::State::closing;
   c.in.clear();
-  c.head_checked = 0;
+  c.head_parser.reset();
   c.last_progress = Clock::now();
   after_write(c, c.flush(), c.last_progress);
 }
