@@ -1,5 +1,7 @@
 // GET /events: the stream handshake (resume point, replay, per-address and total caps).
 // The stream itself is written by the event loop's fan-out (net/fanout.h).
+#include <fmt/format.h>
+
 #include <memory>
 
 #include "core/sse.h"
@@ -63,6 +65,15 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   auto stream = std::make_unique<net::StreamOpening>();
   // The browser's reconnect delay, jittered so a restart is not met by every page at once.
   stream->opening = sse::format_retry(std::chrono::milliseconds(jitter(2000, 5000)));
+  if (resume && *resume != 0) {
+    // Resuming from before the oldest event a full history holds: some events in between
+    // are gone. Say so (as Mercure and Centrifugo do) rather than pretend none were missed.
+    const auto held = ctx.hub.start(ctx.settings.history).replay;
+    if (!held.empty() && *resume < held.front()->id && held.size() >= ctx.settings.history) {
+      stream->opening += fmt::format("event: gap\ndata: {{\"last_event_id\":{},\"oldest_id\":{}}}\n\n",
+                                     *resume, held.front()->id);
+    }
+  }
   for (const auto& event : pending) stream->opening += event->frame;
   stream->opening_events = pending.size();
   stream->cursor = cursor;

@@ -80,6 +80,18 @@ class StreamTest(ProofTestCase):
         self.assertEqual(got, ids[2:])
         self.assertIsNone(stream.next_event(timeout=0.3), "duplicate after resume")
 
+    def test_resuming_from_before_the_history_says_events_were_missed(self):
+        ids = [self.proof.publish(user_name=f"g{i}")["id"] for i in range(8)]  # history 5
+        stream = self.sse(headers={"Last-Event-ID": str(ids[0])})
+        gap = stream.next_event()
+        self.assertEqual(gap["event"], "gap")
+        self.assertEqual(gap["json"], {"last_event_id": ids[0], "oldest_id": ids[3]})
+        got = [int(stream.next_event()["id"]) for _ in range(5)]
+        self.assertEqual(got, ids[3:])
+        # Within the history there is no such notice.
+        inside = self.sse(headers={"Last-Event-ID": str(ids[5])})
+        self.assertEqual(inside.next_event()["event"], "signup")
+
     def test_last_event_id_query_resumes_too(self):
         ids = [self.proof.publish(user_name=f"q{i}")["id"] for i in range(3)]
         stream = self.sse(f"/events?lastEventId={ids[0]}")
