@@ -198,5 +198,37 @@ class RedisTest(unittest.TestCase):
         self.assertIn("cannot reach", proof.logs())
 
 
+    def test_concurrent_publishers_on_two_instances_get_distinct_rising_ids_in_stream_order(self):
+        # The id is assigned and the entry appended in one Lua script: two instances
+        # publishing at once never issue one id twice, and the stream's order is the ids'.
+        import threading
+        a, b = self.instance("--max-publish-rate", "0"), self.instance("--max-publish-rate", "0")
+        watcher = self.stream(a)
+        ids, lock = [], threading.Lock()
+
+        def publish(proof, tag):
+            for i in range(15):
+                answer = proof.publish(user_name=f"{tag}{i}")
+                with lock:
+                    ids.append(int(answer["id"]))
+
+        threads = [threading.Thread(target=publish, args=pt) for pt in ((a, "a"), (b, "b"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(len(set(ids)), 30)
+        self.assertEqual([int(e["id"]) for e in read_events(watcher, 30)], sorted(ids))
+
+    def test_a_malformed_redis_url_stops_proof_at_start_with_the_reason(self):
+        from harness import API_KEY, PROOF_BIN
+        done = subprocess.run(
+            [PROOF_BIN, "--port", str(free_port()), "--api-key", API_KEY,
+             "--redis", "http://127.0.0.1:6379"],
+            capture_output=True, text=True, timeout=10)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("redis", (done.stdout + done.stderr).lower())
+
+
 if __name__ == "__main__":
     unittest.main()
