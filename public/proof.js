@@ -1,10 +1,7 @@
 /*
  * proof.js: social proof cards from a self-hosted proof server. One tag:
  *   <script src="https://proof.example.com/proof.js" async></script>
- * Options (data-* on that tag): duration, cooldown, delay (ms); backlog,
- * replay, max-cards (counts); max-age (s); template; locale; position="left";
- * close-label; repeat; hide-on-mobile; channel; presence-min/-template;
- * summary-hours/-min/-template. Tabs of one browser share one stream.
+ * Options: data-* on that tag (the README's table).
  * Theme: --proof-bg, --proof-fg, --proof-border, --proof-radius, --proof-font,
  * --proof-speed. Only global: window.proof.close().
  */
@@ -168,10 +165,9 @@
       .format(days ? hours / 24 : hours);
   }
 
-  // One stream per browser and key: the tab holding the lock (for its life,
-  // so it passes on when the tab closes or crashes) opens it and relays it;
-  // each tab gets the others' messages. Without locks or channels each tab
-  // opens its own. Returns [send to the other tabs, leave].
+  // One stream per browser and key: the tab holding the lock (for life, so it
+  // passes on when the tab closes or crashes) opens and relays it. Without
+  // locks or channels each tab opens its own. Returns [send to others, leave].
   function share(key, locks, Channel, lead, receive) {
     var nop = function () {};
     if (!locks || !Channel) {
@@ -181,12 +177,15 @@
     var bc = new Channel(key);
     var send = function (m) { bc.postMessage(m); };
     var release = nop;
+    var left;
     bc.onmessage = function (e) { receive(e.data); };
     locks.request(key, function () {
+      if (left) return;
       lead(send);
       return new Promise(function (resolve) { release = resolve; });
     });
     return [send, function () {
+      left = 1;
       bc.close();
       release();
     }];
@@ -273,27 +272,23 @@
     var count = 0;
     var presence = 0;
     var presenceDone = 0;
-    // Ids shown in this tab (kept for the next page view) or in another tab.
-    var seenKey = 'proof:' + serverBase;
+    var last = 0;
+    // Ids shown or erased here (kept for this tab's next pages) or elsewhere.
     var seen = {};
-    try {
-      if (!opt.repeat) seen = JSON.parse(sessionStorage.getItem(seenKey)) || {};
-    } catch (e) {
-      // No sessionStorage: this page view alone.
-    }
+    var keep = guard(function (load) {
+      if (opt.repeat) return;
+      if (load) seen = JSON.parse(sessionStorage.proof) || {};
+      else sessionStorage.proof = JSON.stringify(seen);
+    });
+    keep(1);
     function see(id) {
       seen[id] = 1;
       queue.drop(function (item) { return item.ev && item.ev.id == id; });
-      try {
-        if (!opt.repeat) sessionStorage.setItem(seenKey, JSON.stringify(seen));
-      } catch (e) {}
+      keep();
     }
     function beacon(item, kind) {
       if (navigator.sendBeacon) {
-        navigator.sendBeacon(
-          serverBase + 'beacon',
-          JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind })
-        );
+        navigator.sendBeacon(serverBase + 'beacon', JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind }));
       }
     }
 
@@ -321,7 +316,7 @@
     function show(item) {
       count++;
       beacon(item, 'shown');
-      var ev = item.ev || { count: item.card == 'summary' ? item.count : presence, period: item.period };
+      var ev = item.ev || { count: item.count || presence, period: item.period };
       if (item.ev) {
         see(ev.id);
         tell({ s: ev.id });
@@ -377,54 +372,51 @@
     var onVisibility = guard(queue.pump);
 
     // History (replay, or catch-up after a reconnect) vs live: the server
-    // writes history right after the stream's first line, so we take what
-    // arrives within HISTORY_WINDOW of 'open' as history. Only our own clock
-    // is compared with itself, so a skewed clock cannot pass old events off
-    // as live; a live signup in that second is shown as "just now", truly.
-    // m is {e: event type, d: data, i: id, h: history}, from our stream or
-    // relayed by the tab holding it; true when it is news for the others.
+    // writes history first, so what arrives within HISTORY_WINDOW of 'open' is
+    // history. Our clock is only compared with itself: a skewed one cannot
+    // pass old events off as live.
+    // m is {e: type, d: data, i: id, h: history}, from our stream or relayed
+    // (before the relaying tab's own "shown").
     function handle(m) {
       var ev = JSON.parse(m.d);
       if (!ev || typeof ev !== 'object') return;
       if (m.e == 'erase') {
         see(ev.id);
-        return 1;
+        return;
       }
       if (m.e == 'presence') {
         presence = ev.count;
-        if (!presenceDone && opt.presenceMin && presence >= opt.presenceMin) {
+        last = m;
+        if (!presenceDone && presence >= opt.presenceMin) {
           presenceDone = 1;
           queue.push({ card: 'presence' });
         }
-        return 1;
+        return;
       }
       if (!ev.id) ev.id = m.i;
       var now = Date.now();
-      if (!filter.admit(ev, m.h, now)) return;
-      if (!seen[ev.id]) queue.push({ ev: ev, history: m.h, received: now });
-      return 1;
+      if (filter.admit(ev, m.h, now) && !seen[ev.id]) queue.push({ ev: ev, history: m.h, received: now });
     }
 
-    // A message from another tab: a stream event, a card shown there (s), or
-    // a new tab asking for the live count (n).
+    // From another tab: an event, a card shown there (s), or a new tab
+    // asking for the live count ({}).
     function receive(m) {
       if (m.e) handle(m);
       else if (m.s) see(m.s);
-      else if (relay && presence) relay({ e: 'presence', d: JSON.stringify({ count: presence }) });
+      else if (relay && last) relay(last);
     }
-
 
     var onEvent = guard(function (e) {
       var m = { e: e.type, d: e.data, i: e.lastEventId, h: Date.now() - openedAt < HISTORY_WINDOW };
-      if (handle(m)) relay(m);
+      relay(m);
+      handle(m);
     });
 
     // A dropped stream reconnects by itself with Last-Event-ID; a CLOSED one
     // (error status) we re-create after a backoff, resuming after the last id
-    // this tab saw, from its own stream or relayed.
+    // any tab saw (relayed ones included).
     function connect() {
       retryTimer = null;
-      if (closed) return;
       var last = filter.lastId();
       var query = [last ? 'lastEventId=' + last : opt.replay ? 'replay=' + opt.replay : '', channel,
         opt.presenceMin ? 'presence=1' : ''].filter(String).join('&');
@@ -492,7 +484,7 @@
         queue.pump();
       }), opt.delay);
       if (opt.summaryHours) summary();
-      tell({ n: 1 });
+      tell({});
     }
 
     if (document.body) mount();
