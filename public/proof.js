@@ -321,7 +321,7 @@
         see(ev.id);
         tell({ s: ev.id });
       }
-      var link = item.ev && safeUrl(ev.url, location.href);
+      var link = safeUrl(ev.url, location.href);
       var next = el(link ? 'a' : 'div', 'proof-body');
       if (link) {
         next.href = link;
@@ -420,7 +420,7 @@
       var last = filter.lastId();
       var query = [last ? 'lastEventId=' + last : opt.replay ? 'replay=' + opt.replay : '', channel,
         opt.presenceMin ? 'presence=1' : ''].filter(String).join('&');
-      es = new EventSource(serverBase + 'events' + (query ? '?' + query : ''));
+      es = new EventSource(serverBase + 'events' + (query && '?' + query));
       setState('connecting');
       ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
       es.onopen = guard(function () {
