@@ -1,8 +1,7 @@
 /*
  * proof.js: social proof cards from a self-hosted proof server. One tag:
  *   <script src="https://proof.example.com/proof.js" async></script>
- * Options (data-* on that tag): duration, cooldown (ms); backlog, replay
- * (counts); max-age (s); template; locale; position="left"; close-label.
+ * Options: data-* on that tag (the README's table).
  * Theme: --proof-bg, --proof-fg, --proof-border, --proof-radius, --proof-font,
  * --proof-speed. Only global: window.proof.close().
  */
@@ -138,19 +137,58 @@
     }
 
     return {
+      // A live item goes ahead of history still waiting.
       push: function (item) {
         if (stopped) return;
-        backlog.push(item);
+        var i = backlog.length;
+        while (!item.history && i && backlog[i - 1].history) i--;
+        backlog.splice(i, 0, item);
         if (backlog.length > size) backlog.splice(0, backlog.length - size);
         pump();
       },
       pump: pump,
+      drop: function (test) {
+        backlog = backlog.filter(function (item) { return !test(item); });
+      },
       stop: function () {
         stopped = true;
         backlog.length = 0;
         if (timer !== null) o.clear(timer);
       }
     };
+  }
+
+  // "7 days" for 168, "24 hours" for 24, in a valid locale.
+  function periodLabel(hours, locale) {
+    var days = hours > 24 && hours % 24 === 0;
+    return new Intl.NumberFormat(locale || 'en', { style: 'unit', unit: days ? 'day' : 'hour', unitDisplay: 'long' })
+      .format(days ? hours / 24 : hours);
+  }
+
+  // One stream per browser and key: the tab holding the lock (for life, so it
+  // passes on when the tab closes or crashes) opens and relays it. Without
+  // locks or channels each tab opens its own. Returns [send to others, leave].
+  function share(key, locks, Channel, lead, receive) {
+    var nop = function () {};
+    if (!locks || !Channel) {
+      lead(nop);
+      return [nop, nop];
+    }
+    var bc = new Channel(key);
+    var send = function (m) { bc.postMessage(m); };
+    var release = nop;
+    var left;
+    bc.onmessage = function (e) { receive(e.data); };
+    locks.request(key, function () {
+      if (left) return;
+      lead(send);
+      return new Promise(function (resolve) { release = resolve; });
+    });
+    return [send, function () {
+      left = 1;
+      bc.close();
+      release();
+    }];
   }
 
   // Doubling, capped, jittered so tabs don't all return to a server at once.
@@ -172,7 +210,17 @@
       template: data.template || '{user_name}[ from {city}] just signed up with {offer_name}!',
       locale: data.locale || '',
       position: data.position === 'left' ? 'left' : 'right',
-      closeLabel: data.closeLabel || 'Close notifications'
+      closeLabel: data.closeLabel || 'Close notifications',
+      delay: num(data.delay, 0),
+      maxCards: num(data.maxCards, 1 / 0),
+      repeat: data.repeat === 'true',
+      mobile: data.hideOnMobile !== 'true',
+      channel: data.channel || '',
+      presenceMin: num(data.presenceMin, 0),
+      presenceTemplate: data.presenceTemplate || '{count} people are looking at this right now',
+      summaryHours: num(data.summaryHours, 0),
+      summaryMin: num(data.summaryMin, 1),
+      summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}'
     };
   }
 
@@ -214,11 +262,35 @@
       // An unknown locale, or no Intl: English ages.
     }
     var filter = createFilter(opt.maxAge * 1000);
+    var channel = opt.channel ? 'channel=' + encodeURIComponent(opt.channel) : '';
     var es = null;
     var openedAt = 0;
     var attempts = 0;
     var retryTimer = null;
     var closed = false;
+    var ready = !opt.delay;
+    var count = 0;
+    var presence = 0;
+    var presenceDone = 0;
+    var last = 0;
+    // Ids shown or erased here (kept for this tab's next pages) or elsewhere.
+    var seen = {};
+    var keep = guard(function (load) {
+      if (opt.repeat) return;
+      if (load) seen = JSON.parse(sessionStorage.proof) || {};
+      else sessionStorage.proof = JSON.stringify(seen);
+    });
+    keep(1);
+    function see(id) {
+      seen[id] = 1;
+      queue.drop(function (item) { return item.ev && item.ev.id == id; });
+      keep();
+    }
+    function beacon(item, kind) {
+      if (navigator.sendBeacon) {
+        navigator.sendBeacon(serverBase + 'beacon', JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind }));
+      }
+    }
 
     var style = document.createElement('style');
     if (script.nonce) style.nonce = script.nonce;
@@ -242,12 +314,19 @@
     }
 
     function show(item) {
-      var ev = item.ev;
+      count++;
+      beacon(item, 'shown');
+      var ev = item.ev || { count: item.count || presence, period: item.period };
+      if (item.ev) {
+        see(ev.id);
+        tell({ s: ev.id });
+      }
       var link = safeUrl(ev.url, location.href);
       var next = el(link ? 'a' : 'div', 'proof-body');
       if (link) {
         next.href = link;
         next.rel = 'noopener';
+        next.addEventListener('click', function () { beacon(item, 'click'); });
       }
       var src = imageUrl(ev.img_path, serverBase);
       if (src) {
@@ -259,10 +338,10 @@
       }
       var text = el('div', 'proof-text');
       var msg = el('div', 'proof-msg');
-      msg.textContent = fill(opt.template, ev);
+      msg.textContent = fill(item.card ? opt[item.card + 'Template'] : opt.template, ev);
       text.appendChild(msg);
       var now = Date.now();
-      if (item.history || now - item.received > STALE_AFTER) {
+      if (item.ev && item.history || now - item.received > STALE_AFTER) {
         var age = el('div', 'proof-age');
         age.textContent = ageLabel(now - Number(ev.ts), rtf);
         text.appendChild(age);
@@ -283,35 +362,67 @@
       size: opt.backlog,
       show: guard(show),
       hide: guard(hide),
-      visible: function () { return document.visibilityState !== 'hidden'; },
+      visible: function () {
+        return ready && count < opt.maxCards && document.visibilityState !== 'hidden' &&
+          (opt.mobile || !matchMedia('(max-width:767px)').matches);
+      },
       set: function (fn, ms) { return setTimeout(guard(fn), ms); },
       clear: function (id) { clearTimeout(id); }
     });
     var onVisibility = guard(queue.pump);
 
     // History (replay, or catch-up after a reconnect) vs live: the server
-    // writes history right after the stream's first line, so we take what
-    // arrives within HISTORY_WINDOW of 'open' as history. Only our own clock
-    // is compared with itself, so a skewed clock cannot pass old events off
-    // as live; a live signup in that second is shown as "just now", truly.
-    var onSignup = guard(function (e) {
-      var ev = JSON.parse(e.data);
+    // writes history first, so what arrives within HISTORY_WINDOW of 'open' is
+    // history. Our clock is only compared with itself: a skewed one cannot
+    // pass old events off as live.
+    // m is {e: type, d: data, i: id, h: history}, from our stream or relayed
+    // (before the relaying tab's own "shown").
+    function handle(m) {
+      var ev = JSON.parse(m.d);
       if (!ev || typeof ev !== 'object') return;
-      if (!ev.id) ev.id = e.lastEventId;
+      if (m.e == 'erase') {
+        see(ev.id);
+        return;
+      }
+      if (m.e == 'presence') {
+        presence = ev.count;
+        last = m;
+        if (!presenceDone && presence >= opt.presenceMin) {
+          presenceDone = 1;
+          queue.push({ card: 'presence' });
+        }
+        return;
+      }
+      if (!ev.id) ev.id = m.i;
       var now = Date.now();
-      var history = now - openedAt < HISTORY_WINDOW;
-      if (filter.admit(ev, history, now)) queue.push({ ev: ev, history: history, received: now });
+      if (filter.admit(ev, m.h, now) && !seen[ev.id]) queue.push({ ev: ev, history: m.h, received: now });
+    }
+
+    // From another tab: an event, a card shown there (s), or a new tab
+    // asking for the live count ({}).
+    function receive(m) {
+      if (m.e) handle(m);
+      else if (m.s) see(m.s);
+      else if (relay && last) relay(last);
+    }
+
+    var onEvent = guard(function (e) {
+      var m = { e: e.type, d: e.data, i: e.lastEventId, h: Date.now() - openedAt < HISTORY_WINDOW };
+      relay(m);
+      handle(m);
     });
 
     // A dropped stream reconnects by itself with Last-Event-ID; a CLOSED one
-    // (error status) we re-create after a backoff, resuming after our last id.
+    // (error status) we re-create after a backoff, resuming after the last id
+    // any tab saw (relayed ones included).
     function connect() {
       retryTimer = null;
       var last = filter.lastId();
-      var query = last ? '?lastEventId=' + last : opt.replay ? '?replay=' + opt.replay : '';
-      es = new EventSource(serverBase + 'events' + query);
+      var query = [last ? 'lastEventId=' + last : opt.replay ? 'replay=' + opt.replay : '', channel,
+        opt.presenceMin ? 'presence=1' : ''].filter(String).join('&');
+      es = new EventSource(serverBase + 'events' + (query && '?' + query));
       setState('connecting');
-      es.addEventListener('signup', onSignup);
+      ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
       es.onopen = guard(function () {
         openedAt = Date.now();
         attempts = 0;
@@ -328,10 +439,35 @@
       });
     }
 
+    var relay = null;
+    setState('shared');
+    var shared = share(
+      'proof:' + serverBase + '?' + channel + (opt.presenceMin ? 'p' : ''),
+      navigator.locks,
+      window.BroadcastChannel,
+      function (send) {
+        relay = send;
+        connect();
+      },
+      guard(receive)
+    );
+    var tell = shared[0];
+
+    function summary() {
+      fetch(serverBase + 'summary?hours=' + opt.summaryHours + (channel && '&' + channel))
+        .then(function (res) { return res.json(); })
+        .then(guard(function (s) {
+          if (s.count >= opt.summaryMin) {
+            queue.push({ card: 'summary', count: s.count, period: periodLabel(s.hours, rtf && opt.locale), history: 1 });
+          }
+        }), function () {});
+    }
+
     // Stops for this page view and removes all the widget added.
     function destroy() {
       closed = true;
       queue.stop();
+      shared[1]();
       if (es) es.close();
       clearTimeout(retryTimer);
       document.removeEventListener('visibilitychange', onVisibility);
@@ -343,7 +479,12 @@
       (document.head || document.documentElement).appendChild(style);
       document.body.appendChild(card);
       document.addEventListener('visibilitychange', onVisibility);
-      connect();
+      setTimeout(guard(function () {
+        ready = 1;
+        queue.pump();
+      }), opt.delay);
+      if (opt.summaryHours) summary();
+      tell({});
     }
 
     if (document.body) mount();
@@ -352,7 +493,7 @@
   }
 
   if (typeof module === 'object' && module.exports) {
-    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, backoff, readOptions };
+    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions };
   } else if (typeof document !== 'undefined' && typeof window !== 'undefined') {
     guard(function () {
       // Pasted twice: the first runs alone. Shadow an id="proof" element,

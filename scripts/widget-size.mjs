@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync, constants } from 'node:zlib';
 
-const BUDGET = 5120;
+// Issue 11 allows 6,144 bytes; sharing one stream between tabs (issue 14) 512 more.
+const BUDGET = 6656;
 const file = new URL('../public/proof.js', import.meta.url);
 const source = readFileSync(file);
 const gzipped = gzipSync(source, { level: constants.Z_BEST_COMPRESSION }).length;

@@ -29,18 +29,20 @@ async function setup(t, contextOptions = {}) {
   t.after(() => pages.close());
   const proof = await startProof({ pageOrigin: pages.origin });
   t.after(() => proof.stop());
-  const context = await browser.newContext(contextOptions);
-  t.after(() => context.close());
   const errors = [];
-  // Opens the shop page with these data-* attributes on the widget tag.
+  // Opens the shop page with these data-* attributes on the widget tag, each
+  // in its own browser (context): tabs of one browser share a stream and the
+  // cards they show (tabs.test.mjs).
   async function open(attributes = {}, { name = '/', init } = {}) {
+    const context = await browser.newContext(contextOptions);
+    t.after(() => context.close());
     const page = await openPage(context, errors);
     if (init) await page.addInitScript(init.fn, init.arg);
     await page.goto(pages.set(name, shopPage(proof.url, attributes)));
     await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
     return page;
   }
-  return { pages, proof, context, errors, open };
+  return { pages, proof, errors, open };
 }
 
 // Makes the page's clock run ahead, as if the events it replays were older.

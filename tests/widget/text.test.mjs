@@ -79,6 +79,16 @@ test('options: defaults, numbers, and bad values fall back', () => {
     locale: '',
     position: 'right',
     closeLabel: 'Close notifications',
+    delay: 0,
+    maxCards: Infinity,
+    repeat: false,
+    mobile: true,
+    channel: '',
+    presenceMin: 0,
+    presenceTemplate: '{count} people are looking at this right now',
+    summaryHours: 0,
+    summaryMin: 1,
+    summaryTemplate: '{count} people signed up in the last {period}',
   });
   const o = readOptions({ duration: '800', cooldown: '0', backlog: 'x', replay: '-1', maxAge: '60', position: 'left' });
   assert.equal(o.duration, 800);

@@ -1,0 +1,129 @@
+// Issue 14: the tabs of one browser share one stream. Eight tabs of a shop page
+// on another origin than proof, proof serving plain HTTP/1.1 itself: Chromium
+// allows six connections per host, so without sharing tabs 7 and 8 would wait
+// for good.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, startPageServer, startProof, postSignup, shopPage, openPage, cards, waitFor } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function subscribers(proof) {
+  const text = await (await fetch(`${proof.url}/metrics`)).text();
+  return Number(/^proof_subscribers (\d+)/m.exec(text)[1]);
+}
+
+// Listens, in the page, to what the tab holding the stream relays on the
+// widget's channel (as every other tab's widget does): ids of signups, in order.
+function listenToRelay(key) {
+  window.__relayed = [];
+  new BroadcastChannel(key).onmessage = (e) => {
+    if (e.data.e === 'signup') window.__relayed.push(JSON.parse(e.data.d).id);
+  };
+}
+
+async function setup(t) {
+  const pages = await startPageServer();
+  t.after(() => pages.close());
+  const proof = await startProof({ pageOrigin: pages.origin });
+  t.after(() => proof.stop());
+  const errors = [];
+  t.after(() => assert.deepEqual(errors, []));
+  const key = (channel = '') => `proof:${proof.url}/?${channel && `channel=${channel}`}`;
+  async function context() {
+    const ctx = await browser.newContext();
+    t.after(() => ctx.close());
+    return ctx;
+  }
+  // Opens n tabs of the shop page in ctx, each listening to the relay.
+  async function tabs(ctx, n, attributes = {}) {
+    const url = pages.set(`/${attributes.channel || 'shop'}`, shopPage(proof.url, { duration: 200, cooldown: 0, replay: 0, backlog: 50, ...attributes }));
+    const list = [];
+    for (let i = 0; i < n; i++) {
+      const page = await openPage(ctx, errors);
+      await page.addInitScript(listenToRelay, key(attributes.channel));
+      await page.goto(url);
+      await page.waitForSelector('.proof[data-state]', { state: 'attached' });
+      list.push(page);
+    }
+    return list;
+  }
+  const leaders = async (list) => {
+    const states = await Promise.all(list.map((p) => p.evaluate(() => document.querySelector('.proof').dataset.state)));
+    return list.filter((_, i) => states[i] !== 'shared');
+  };
+  return { proof, context, tabs, leaders };
+}
+
+test('eight tabs share one stream: every tab gets every event and shows its card', async (t) => {
+  const { proof, context, tabs, leaders } = await setup(t);
+  const list = await tabs(await context(), 8);
+  await waitFor(async () => (await leaders(list)).length === 1 && (await subscribers(proof)) === 1, { what: 'one stream' });
+  await waitFor(async () => (await leaders(list))[0].evaluate(() => document.querySelector('.proof').dataset.state === 'open'));
+  const id = await postSignup(proof, { user_name: 'Tab Test', offer_name: 'Tea' });
+  for (const page of list) {
+    await page.waitForFunction(() => window.__cards.some((c) => /^Tab Test just signed up/.test(c.text)), null, { timeout: 10000 });
+  }
+  // Each of the other seven tabs heard it relayed once (the leader hears its own relay on its listener too).
+  for (const page of list) assert.deepEqual(await page.evaluate(() => window.__relayed), [id]);
+  assert.equal(await subscribers(proof), 1);
+});
+
+test('closing the tab holding the stream while events are published: the others get each exactly once', async (t) => {
+  const { proof, context, tabs, leaders } = await setup(t);
+  const list = await tabs(await context(), 4);
+  await waitFor(async () => (await subscribers(proof)) === 1, { what: 'one stream' });
+  const [leader] = await leaders(list);
+  const rest = list.filter((p) => p !== leader);
+  const ids = [];
+  let closedAt = 0;
+  const publishing = (async () => {
+    for (let i = 0; i < 12; i++) {
+      ids.push(await postSignup(proof, { user_name: `Buyer ${i}`, offer_name: 'Tea' }));
+      if (i === 4) {
+        closedAt = Date.now();
+        leader.close();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  // Another tab takes the stream over within about a second.
+  await waitFor(() => closedAt);
+  await waitFor(async () => {
+    const next = await leaders(rest);
+    return next.length === 1 && next[0].evaluate(() => document.querySelector('.proof').dataset.state === 'open');
+  }, { what: 'a new tab holding the stream' });
+  const handover = Date.now() - closedAt;
+  assert.ok(handover < 1500, `handover took ${handover} ms`);
+  await publishing;
+  for (const page of rest) {
+    await page.waitForFunction((n) => window.__relayed.length >= n, ids.length, { timeout: 10000 });
+  }
+  // A moment for any duplicate to arrive.
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const page of rest) assert.deepEqual(await page.evaluate(() => window.__relayed), ids);
+  // No tab shows a card twice.
+  for (const page of rest) {
+    const texts = (await cards(page)).map((c) => c.text);
+    assert.equal(new Set(texts).size, texts.length, texts.join(' | '));
+  }
+  assert.equal(await subscribers(proof), 1);
+});
+
+test('two browsers hold two streams; a page of another channel holds its own', async (t) => {
+  const { proof, context, tabs } = await setup(t);
+  await tabs(await context(), 3);
+  const other = await context();
+  await tabs(other, 3);
+  await waitFor(async () => (await subscribers(proof)) === 2, { what: 'two streams' });
+  await tabs(other, 2, { channel: 'mug' });
+  await waitFor(async () => (await subscribers(proof)) === 3, { what: 'a third stream for the channel' });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await subscribers(proof), 3);
+});
