@@ -473,13 +473,13 @@
     eventsEmpty.hidden = true;
   }
 
-  function dropEvent(id, hadFocus) {
+  function dropEvent(id) {
     if (!session) return;
     var li = session.events.get(id);
     if (!li) return;
     session.events.delete(id);
     // Keep the keyboard where it was: on the next event's button, else the heading.
-    hadFocus = hadFocus || li.contains(document.activeElement);
+    var hadFocus = session.refocus === id || li.contains(document.activeElement);
     var next = li.nextElementSibling || li.previousElementSibling;
     li.remove();
     eventsEmpty.hidden = eventList.children.length > 0;
@@ -498,15 +498,16 @@
       if (confirmDialog.returnValue === 'erase') erase(id, button);
     };
     confirmDialog.addEventListener('close', onClose);
-    confirmDialog.showModal();
+    confirmDialog.showModal(); // focuses "Keep it", the first button: the safe choice
   }
 
   function erase(id, button) {
     if (!session) return;
     var current = session;
-    // The closing dialog gave focus back to the button; disabling it would drop focus to
-    // the page, so note it first and hand it on once the event is gone.
-    var hadFocus = document.activeElement === button;
+    // The operator came here from this button through the dialog: once the event is gone
+    // (by this answer or by the stream's erase, whichever comes first) the focus goes on
+    // to the next one in the list, never back to the top of the page.
+    current.refocus = id;
     button.disabled = true;
     api('DELETE', '/events/' + id, current.key)
       .then(function (answer) {
@@ -516,17 +517,17 @@
           statusLine.textContent = answer.status === 204
             ? 'Erased event ' + id + '.'
             : 'Event ' + id + ' was already gone.';
-          dropEvent(id, hadFocus);
+          dropEvent(id);
           refreshStats();
           return;
         }
         button.disabled = false;
-        if (hadFocus) button.focus();
+        button.focus();
         statusLine.textContent = 'Event ' + id + ' not erased: ' + errorText(answer);
       })
       .catch(function () {
         button.disabled = false;
-        if (hadFocus) button.focus();
+        button.focus();
         if (session === current) statusLine.textContent = 'Event ' + id + ' not erased: proof could not be reached.';
       });
   }
