@@ -1,0 +1,587 @@
+// The operator page: the numbers of /stats, a chart of them, the live count of open pages,
+// the recent events with an Erase button, and a test signup form.
+//
+// The API key is typed once and kept in sessionStorage (this tab only, gone when it
+// closes); it leaves the page only as an Authorization header. Event text is shown with
+// textContent alone, and the chart is built node by node with createElementNS, so nothing a
+// publisher sends is ever parsed as markup.
+(function () {
+  'use strict';
+
+  var KEY_STORE = 'proof-admin-key';
+  var DAYS = 30; // the chart's span
+  var REPLAY = 20; // recent events asked of the stream
+  var KEPT = 50; // events listed at most: older ones fall off the end
+  var REFRESH_MS = 60000; // /stats again this often
+  var SVG = 'http://www.w3.org/2000/svg';
+  var SERIES = [
+    { key: 'published', label: 'Published' },
+    { key: 'shown', label: 'Shown' },
+    { key: 'clicks', label: 'Clicks' },
+  ];
+  var numberFormat = new Intl.NumberFormat('en');
+
+  var $ = function (id) { return document.getElementById(id); };
+  var login = $('login');
+  var keyForm = $('key-form');
+  var keyInput = $('key');
+  var loginMessage = $('login-message');
+  var dashboard = $('dashboard');
+  var forgetButton = $('forget');
+  var statusLine = $('status');
+  var updated = $('updated');
+  var presence = $('presence');
+  var presenceNote = $('presence-note');
+  var chart = $('chart');
+  var daysBody = document.querySelector('#days tbody');
+  var eventList = $('events');
+  var eventsEmpty = $('events-empty');
+  var signupForm = $('signup');
+  var signupAnswer = $('signup-answer');
+  var confirmDialog = $('confirm');
+  var confirmText = $('confirm-text');
+
+  // Everything that lives while the dashboard is open, dropped again by signOut().
+  var session = null;
+
+  function storedKey() {
+    try {
+      return sessionStorage.getItem(KEY_STORE) || '';
+    } catch (err) {
+      return ''; // storage switched off: the key lives in memory for this page view
+    }
+  }
+
+  function storeKey(key) {
+    try {
+      if (key) sessionStorage.setItem(KEY_STORE, key);
+      else sessionStorage.removeItem(KEY_STORE);
+    } catch (err) {
+      /* storage switched off */
+    }
+  }
+
+  // fetch() with the key as a header; resolves to {status, body} where body is the parsed
+  // JSON answer (or null), rejects only when proof could not be reached at all.
+  function api(method, path, key, json) {
+    var headers = { Authorization: 'Bearer ' + key };
+    var init = { method: method, headers: headers, cache: 'no-store', credentials: 'omit' };
+    if (json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(json);
+    }
+    return fetch(path, init).then(function (res) {
+      return res.text().then(function (text) {
+        var body = null;
+        try {
+          body = text ? JSON.parse(text) : null;
+        } catch (err) {
+          body = null;
+        }
+        return { status: res.status, statusText: res.statusText, body: body };
+      });
+    });
+  }
+
+  function errorText(answer) {
+    var why = answer.body && typeof answer.body.error === 'string' ? answer.body.error : answer.statusText;
+    return 'proof answered ' + answer.status + (why ? ': ' + why : '');
+  }
+
+  var WRONG_KEY =
+    'proof refused this key (401). Type the key proof was started with: --api-key, ' +
+    'api-key in its config file, or PROOF_API_KEY.';
+
+  // ---- signing in and out ------------------------------------------------------------
+
+  function showLogin(message) {
+    dashboard.hidden = true;
+    forgetButton.hidden = true;
+    login.hidden = false;
+    loginMessage.textContent = message || '';
+    keyInput.value = '';
+    keyInput.focus();
+  }
+
+  function signOut(message) {
+    if (session) {
+      if (session.stream) session.stream.close();
+      clearInterval(session.refresh);
+      clearInterval(session.clock);
+      session = null;
+    }
+    storeKey('');
+    // Nothing of the last key's view stays on the page.
+    eventList.replaceChildren();
+    eventsEmpty.hidden = false;
+    chart.replaceChildren();
+    daysBody.replaceChildren();
+    signupAnswer.textContent = '';
+    statusLine.textContent = '';
+    updated.textContent = '';
+    showLogin(message);
+  }
+
+  // Checks the key against /stats; on success the dashboard opens with those numbers.
+  function signIn(key) {
+    loginMessage.textContent = 'Checking the key…';
+    api('GET', '/stats?days=' + DAYS, key)
+      .then(function (answer) {
+        if (answer.status === 401) {
+          signOut(WRONG_KEY);
+          return;
+        }
+        if (answer.status !== 200 || !validStats(answer.body)) {
+          storeKey('');
+          showLogin(answer.status === 200 ? 'proof answered /stats with something unexpected.' : errorText(answer));
+          return;
+        }
+        storeKey(key);
+        openDashboard(key, answer.body.days);
+      })
+      .catch(function () {
+        showLogin('Could not reach proof. Is it running, and is this page served by it?');
+      });
+  }
+
+  function openDashboard(key, days) {
+    session = { key: key, events: new Map(), stream: null };
+    login.hidden = true;
+    loginMessage.textContent = '';
+    dashboard.hidden = false;
+    forgetButton.hidden = false;
+    showStats(days);
+    openStream();
+    session.refresh = setInterval(refreshStats, REFRESH_MS);
+    session.clock = setInterval(updateAges, 30000);
+    $('glance-title').focus();
+  }
+
+  // ---- numbers -------------------------------------------------------------------------
+
+  function validStats(body) {
+    return body && Array.isArray(body.days) && body.days.every(function (d) {
+      return d && typeof d.date === 'string' && SERIES.every(function (s) {
+        return typeof d[s.key] === 'number';
+      });
+    });
+  }
+
+  function refreshStats() {
+    if (!session) return;
+    var current = session;
+    api('GET', '/stats?days=' + DAYS, current.key)
+      .then(function (answer) {
+        if (session !== current) return;
+        if (answer.status === 401) return signOut(WRONG_KEY);
+        if (answer.status !== 200 || !validStats(answer.body)) {
+          updated.textContent = 'Numbers not updated: ' + errorText(answer);
+          return;
+        }
+        showStats(answer.body.days);
+      })
+      .catch(function () {
+        if (session === current) updated.textContent = 'Numbers not updated: proof could not be reached.';
+      });
+  }
+
+  function sum(days, key) {
+    return days.reduce(function (total, d) { return total + d[key]; }, 0);
+  }
+
+  function rate(clicks, shown) {
+    return shown > 0 ? (100 * clicks / shown).toFixed(1) + '%' : '–';
+  }
+
+  function showStats(days) {
+    // /stats lists the days oldest first and ends with today (UTC).
+    var periods = { today: days.slice(-1), week: days.slice(-7) };
+    document.querySelectorAll('[data-stat]').forEach(function (el) {
+      var span = periods[el.getAttribute('data-period')];
+      var stat = el.getAttribute('data-stat');
+      el.textContent = stat === 'ctr'
+        ? rate(sum(span, 'clicks'), sum(span, 'shown'))
+        : numberFormat.format(sum(span, stat));
+    });
+    session.days = days;
+    drawChart(days);
+    fillTable(days);
+    updated.textContent = 'Numbers as of ' + new Date().toLocaleTimeString('en-GB') +
+      ' (your time), refreshed every minute. Days are UTC.';
+  }
+
+  function fillTable(days) {
+    var rows = days.map(function (d) {
+      var tr = document.createElement('tr');
+      var th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = d.date;
+      tr.appendChild(th);
+      ['published', 'shown', 'clicks', 'peak_pages'].forEach(function (key) {
+        var td = document.createElement('td');
+        td.textContent = typeof d[key] === 'number' ? numberFormat.format(d[key]) : '–';
+        tr.appendChild(td);
+      });
+      return tr;
+    });
+    daysBody.replaceChildren.apply(daysBody, rows);
+  }
+
+  // ---- the chart: inline SVG, one element at a time -----------------------------------
+
+  function svg(name, attributes, text) {
+    var el = document.createElementNS(SVG, name);
+    Object.keys(attributes || {}).forEach(function (a) { el.setAttribute(a, String(attributes[a])); });
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  // A step of 1, 2 or 5 times a power of ten that cuts 0..max into at most `count` parts.
+  function niceStep(max, count) {
+    var raw = Math.max(max, 1) / count;
+    var power = Math.pow(10, Math.floor(Math.log10(raw)));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i] * power >= raw) return Math.max(1, steps[i] * power);
+    }
+    return 10 * power;
+  }
+
+  function dayLabel(date) {
+    var d = new Date(date + 'T00:00:00Z');
+    if (isNaN(d.getTime())) return date;
+    return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  }
+
+  function drawChart(days) {
+    var width = Math.max(280, Math.round(chart.clientWidth || 600));
+    var narrow = width < 480;
+    var height = narrow ? 220 : 280;
+    // The right margin leaves room for half of today's label, centred on its point.
+    var m = { left: 44, right: 20, top: 36, bottom: 28 };
+    var plotW = width - m.left - m.right;
+    var plotH = height - m.top - m.bottom;
+    var max = 0;
+    days.forEach(function (d) {
+      SERIES.forEach(function (s) { max = Math.max(max, d[s.key]); });
+    });
+    var step = niceStep(max, narrow ? 4 : 5);
+    var top = Math.max(step, Math.ceil(max / step) * step);
+    var n = Math.max(days.length, 1);
+    var x = function (i) { return m.left + (i + 0.5) * plotW / n; };
+    var y = function (v) { return m.top + plotH - v / top * plotH; };
+
+    var first = days.length ? dayLabel(days[0].date) : '';
+    var last = days.length ? dayLabel(days[days.length - 1].date) : '';
+    var root = svg('svg', {
+      width: width, height: height, viewBox: '0 0 ' + width + ' ' + height,
+      role: 'img', 'aria-labelledby': 'chart-svg-title chart-svg-desc', class: 'chart-svg',
+    });
+    root.appendChild(svg('title', { id: 'chart-svg-title' },
+      'Signups published, cards shown and clicks per day, the last ' + days.length + ' days'));
+    root.appendChild(svg('desc', { id: 'chart-svg-desc' },
+      'From ' + first + ' to ' + last + ' (UTC): ' +
+      SERIES.map(function (s) { return numberFormat.format(sum(days, s.key)) + ' ' + s.label.toLowerCase(); }).join(', ') +
+      ' in all. The table below lists every day.'));
+
+    // Horizontal grid lines with their values on the left axis.
+    var grid = svg('g', { class: 'grid', 'aria-hidden': 'true' });
+    for (var v = 0; v <= top; v += step) {
+      grid.appendChild(svg('line', { x1: m.left, x2: width - m.right, y1: y(v), y2: y(v) }));
+      grid.appendChild(svg('text', { x: m.left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' },
+        numberFormat.format(v)));
+    }
+    root.appendChild(grid);
+
+    // Day labels: as many as fit, always the last (today).
+    var axis = svg('g', { class: 'axis', 'aria-hidden': 'true' });
+    axis.appendChild(svg('line', { x1: m.left, x2: width - m.right, y1: y(0), y2: y(0) }));
+    var every = Math.ceil(n / Math.max(1, Math.floor(plotW / 56)));
+    days.forEach(function (d, i) {
+      var fromEnd = days.length - 1 - i;
+      if (fromEnd % every !== 0) return;
+      axis.appendChild(svg('line', { x1: x(i), x2: x(i), y1: y(0), y2: y(0) + 4 }));
+      axis.appendChild(svg('text', { x: x(i), y: height - 8, class: 'tick', 'text-anchor': 'middle' },
+        dayLabel(d.date)));
+    });
+    root.appendChild(axis);
+
+    // One line per series, with a point per day whose <title> gives the exact number.
+    SERIES.forEach(function (s) {
+      var g = svg('g', { class: 'series series-' + s.key });
+      var points = days.map(function (d, i) { return x(i).toFixed(1) + ',' + y(d[s.key]).toFixed(1); });
+      g.appendChild(svg('polyline', { points: points.join(' '), class: 'line' }));
+      days.forEach(function (d, i) {
+        var dot = svg('circle', { cx: x(i).toFixed(1), cy: y(d[s.key]).toFixed(1), r: narrow ? 2 : 3, class: 'dot' });
+        dot.appendChild(svg('title', {}, dayLabel(d.date) + ': ' + numberFormat.format(d[s.key]) + ' ' + s.label.toLowerCase()));
+        g.appendChild(dot);
+      });
+      root.appendChild(g);
+    });
+
+    // The legend, top left, one swatch per series.
+    var legend = svg('g', { class: 'legend', 'aria-hidden': 'true' });
+    var lx = m.left;
+    SERIES.forEach(function (s) {
+      var item = svg('g', { class: 'series series-' + s.key });
+      item.appendChild(svg('line', { x1: lx, x2: lx + 18, y1: 14, y2: 14, class: 'line' }));
+      item.appendChild(svg('circle', { cx: lx + 9, cy: 14, r: 3, class: 'dot' }));
+      item.appendChild(svg('text', { x: lx + 24, y: 18 }, s.label));
+      legend.appendChild(item);
+      lx += 24 + s.label.length * 8 + 18;
+    });
+    root.appendChild(legend);
+
+    chart.replaceChildren(root);
+  }
+
+  // ---- the stream: live count and recent events ---------------------------------------
+
+  // Ids are microsecond clocks, close to the limit of a double: they are kept as the
+  // digits the server sent rather than as parsed numbers.
+  function idFrom(text) {
+    var match = /"id"\s*:\s*(\d+)/.exec(text);
+    return match ? match[1] : '';
+  }
+
+  function openStream() {
+    var current = session;
+    // Presence and replay need no key: any page may open this stream. This one never
+    // shows cards; it only lists what arrives.
+    var stream = new EventSource('/events?presence=1&replay=' + REPLAY);
+    current.stream = stream;
+    stream.addEventListener('open', function () {
+      if (presence.textContent === '–') presenceNote.textContent = 'waiting for the live count…';
+    });
+    stream.addEventListener('error', function () {
+      if (session !== current) return;
+      presenceNote.textContent = stream.readyState === EventSource.CLOSED
+        ? 'live count stopped: reload the page'
+        : 'reconnecting…';
+    });
+    stream.addEventListener('presence', function (e) {
+      var data;
+      try {
+        data = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      if (typeof data.count !== 'number') return;
+      presence.textContent = numberFormat.format(data.count);
+      presenceNote.textContent = 'live, this page included';
+    });
+    stream.addEventListener('signup', function (e) {
+      var data;
+      try {
+        data = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      var id = e.lastEventId || idFrom(e.data);
+      if (id && data && typeof data === 'object') addEvent(id, data);
+    });
+    stream.addEventListener('erase', function (e) {
+      var id = idFrom(e.data);
+      if (id) dropEvent(id);
+    });
+  }
+
+  function field(data, name, fallback) {
+    return typeof data[name] === 'string' && data[name] !== '' ? data[name] : fallback;
+  }
+
+  function age(ts) {
+    var seconds = Math.max(0, (Date.now() - ts) / 1000);
+    if (seconds < 60) return 'just now';
+    var units = [['day', 86400], ['hour', 3600], ['minute', 60]];
+    for (var i = 0; i < units.length; i++) {
+      var n = Math.floor(seconds / units[i][1]);
+      if (n >= 1) return n + ' ' + units[i][0] + (n === 1 ? '' : 's') + ' ago';
+    }
+    return 'just now';
+  }
+
+  function updateAges() {
+    eventList.querySelectorAll('time[data-ts]').forEach(function (el) {
+      el.textContent = age(Number(el.getAttribute('data-ts')));
+    });
+  }
+
+  function span(className, text) {
+    var el = document.createElement('span');
+    el.className = className;
+    el.textContent = text;
+    return el;
+  }
+
+  function addEvent(id, data) {
+    if (!session || session.events.has(id)) return; // a reconnect's replay repeats events
+    var who = field(data, 'user_name', 'someone');
+    var what = field(data, 'offer_name', 'one of our partners');
+    var li = document.createElement('li');
+    li.className = 'event';
+    li.setAttribute('data-id', id);
+
+    var text = document.createElement('p');
+    text.className = 'what';
+    text.appendChild(span('who', who));
+    text.appendChild(document.createTextNode(' signed up with '));
+    text.appendChild(span('offer', what));
+    var city = field(data, 'city', '');
+    if (city) text.appendChild(document.createTextNode(' from ' + city));
+    li.appendChild(text);
+
+    var meta = document.createElement('p');
+    meta.className = 'meta';
+    if (typeof data.ts === 'number') {
+      var time = document.createElement('time');
+      time.dateTime = new Date(data.ts).toISOString();
+      time.title = new Date(data.ts).toLocaleString('en-GB');
+      time.setAttribute('data-ts', String(data.ts));
+      time.textContent = age(data.ts);
+      meta.appendChild(time);
+    }
+    var channel = field(data, 'channel', '');
+    if (channel) meta.appendChild(span('channel', 'channel ' + channel));
+    meta.appendChild(span('id', 'id ' + id));
+    li.appendChild(meta);
+
+    var erase = document.createElement('button');
+    erase.type = 'button';
+    erase.className = 'erase danger quiet';
+    erase.textContent = 'Erase';
+    erase.setAttribute('aria-label', 'Erase: ' + who + ' signed up with ' + what);
+    erase.addEventListener('click', function () { confirmErase(id, who, what, erase); });
+    li.appendChild(erase);
+
+    // Newest first: ids rise with time, so the place is found by comparing them.
+    var before = null;
+    var big = BigInt(id);
+    for (var node = eventList.firstElementChild; node; node = node.nextElementSibling) {
+      if (BigInt(node.getAttribute('data-id')) < big) {
+        before = node;
+        break;
+      }
+    }
+    eventList.insertBefore(li, before);
+    session.events.set(id, li);
+    while (eventList.children.length > KEPT) {
+      var oldest = eventList.lastElementChild;
+      session.events.delete(oldest.getAttribute('data-id'));
+      oldest.remove();
+    }
+    eventsEmpty.hidden = true;
+  }
+
+  function dropEvent(id) {
+    if (!session) return;
+    var li = session.events.get(id);
+    if (!li) return;
+    session.events.delete(id);
+    // Keep the keyboard where it was: on the next event's button, else the heading.
+    var hadFocus = session.refocus === id || li.contains(document.activeElement);
+    var next = li.nextElementSibling || li.previousElementSibling;
+    li.remove();
+    eventsEmpty.hidden = eventList.children.length > 0;
+    if (hadFocus) {
+      if (next) next.querySelector('button').focus();
+      else $('events-title').focus();
+    }
+  }
+
+  function confirmErase(id, who, what, button) {
+    confirmText.textContent = who + ' signed up with ' + what + ' (id ' + id + '). ' +
+      'It leaves the history, every replay and every page that has it waiting. This cannot be undone.';
+    confirmDialog.returnValue = '';
+    var onClose = function () {
+      confirmDialog.removeEventListener('close', onClose);
+      if (confirmDialog.returnValue === 'erase') erase(id, button);
+    };
+    confirmDialog.addEventListener('close', onClose);
+    confirmDialog.showModal(); // focuses "Keep it", the first button: the safe choice
+  }
+
+  function erase(id, button) {
+    if (!session) return;
+    var current = session;
+    // The operator came here from this button through the dialog: once the event is gone
+    // (by this answer or by the stream's erase, whichever comes first) the focus goes on
+    // to the next one in the list, never back to the top of the page.
+    current.refocus = id;
+    button.disabled = true;
+    api('DELETE', '/events/' + id, current.key)
+      .then(function (answer) {
+        if (session !== current) return;
+        if (answer.status === 401) return signOut(WRONG_KEY);
+        if (answer.status === 204 || answer.status === 404) {
+          statusLine.textContent = answer.status === 204
+            ? 'Erased event ' + id + '.'
+            : 'Event ' + id + ' was already gone.';
+          dropEvent(id);
+          refreshStats();
+          return;
+        }
+        button.disabled = false;
+        button.focus();
+        statusLine.textContent = 'Event ' + id + ' not erased: ' + errorText(answer);
+      })
+      .catch(function () {
+        button.disabled = false;
+        button.focus();
+        if (session === current) statusLine.textContent = 'Event ' + id + ' not erased: proof could not be reached.';
+      });
+  }
+
+  // ---- the test signup -----------------------------------------------------------------
+
+  signupForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (!session) return;
+    var current = session;
+    // Empty optional fields are left out; the server fills its defaults.
+    var body = {};
+    new FormData(signupForm).forEach(function (value, name) {
+      if (value !== '') body[name] = String(value);
+    });
+    signupAnswer.textContent = 'Sending…';
+    api('POST', '/signup', current.key, body)
+      .then(function (answer) {
+        if (session !== current) return;
+        if (answer.status === 401) return signOut(WRONG_KEY);
+        if (answer.status === 202) {
+          var id = answer.body && answer.body.id !== undefined ? String(answer.body.id) : '?';
+          signupAnswer.textContent = 'Sent: proof accepted it as event ' + id + '.';
+          refreshStats();
+          return;
+        }
+        signupAnswer.textContent = 'Not sent: ' + errorText(answer);
+      })
+      .catch(function () {
+        if (session === current) signupAnswer.textContent = 'Not sent: proof could not be reached.';
+      });
+  });
+
+  // ---- start -----------------------------------------------------------------------------
+
+  keyForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var key = keyInput.value.trim();
+    if (key) signIn(key);
+  });
+
+  forgetButton.addEventListener('click', function () {
+    signOut('The key is forgotten. Type it again to open the page.');
+  });
+
+  var resizeTimer = 0;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      if (session && session.days) drawChart(session.days);
+    }, 150);
+  });
+
+  var key = storedKey();
+  if (key) signIn(key);
+  else showLogin('');
+})();
