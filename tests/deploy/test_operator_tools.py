@@ -84,7 +84,8 @@ with tempdir() as tmp:
     result = run([binary, "stats", "--days", "401", "--api-key", key])
     check(result.returncode == 2, "stats took --days 401")
 
-    with proof_server(binary, port, key):
+    data_dir = os.path.join(tmp, "data")
+    with proof_server(binary, port, key, ["--data-dir", data_dir]):
         stream = open_stream(f"http://127.0.0.1:{port}/events")
 
         # send with the config file: the URL comes from its bind and port.
@@ -128,6 +129,10 @@ with tempdir() as tmp:
         result = run([binary, "send", "--url", url, "--api-key", key, "--user", "A",
                       "--offer", "B", "--link", "javascript:alert(1)"])
         check(result.returncode == 1 and "400" in result.stderr, "a bad link passed: " + result.stderr)
+
+    # The history holds names: readable by proof's user alone, also outside the unit.
+    mode = os.stat(os.path.join(data_dir, "events.db")).st_mode & 0o777
+    check(mode == 0o600, f"events.db has mode {oct(mode)}, not 0600")
 
     # A self-signed https server that is not trusted: what to do about it.
     tls_port = free_port()
