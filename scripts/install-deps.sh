@@ -8,9 +8,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 build=(build-essential cmake pkg-config
        libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-       libsystemd-dev libsqlite3-dev libssl-dev libhiredis-dev)
+       libsystemd-dev libsqlite3-dev libssl-dev libhiredis-dev
+       dpkg-dev file help2man)  # the .deb: dpkg-buildflags, dpkg-shlibdeps, file, the man page
 test=(catch2 python3 curl openssl chromium
-      systemd dpkg-dev file strace util-linux caddy
+      systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev
       redis-server slowhttptest)

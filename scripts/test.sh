@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
+# The /usr prefix: deploy.deb lints the package exactly as the README's deploy steps build it.
 cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROOF_WARNINGS_AS_ERRORS=ON \
-      -DPROOF_BUILD_TESTS=ON -DPROOF_BUILD_BENCH=ON  # explicit: a demo build caches them OFF
+      -DPROOF_BUILD_TESTS=ON -DPROOF_BUILD_BENCH=ON \
+      -DCMAKE_INSTALL_PREFIX=/usr  # explicit: a demo build caches them otherwise
 cmake --build build -j"$(nproc)"
 ulimit -n "$(ulimit -Hn)"
 ctest --test-dir build --output-on-failure

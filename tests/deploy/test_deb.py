@@ -1,7 +1,10 @@
 """`cpack -G DEB` builds a package whose Depends (from dpkg-shlibdeps) name the Debian
 libraries the binary links, with the maintainer scripts and the example config as a
-conffile. The postinst, run against a scratch directory, writes a root-only proof.conf
-with a random key that `proof check-config` accepts, and leaves an existing one alone.
+conffile, and that lintian passes without an error or a warning (for the /usr prefix, as
+deployed; a build directory for another prefix is linted except for its /usr/local paths).
+The postinst, run against a scratch directory, writes a root-only proof.conf with a random
+key that `proof check-config` accepts, leaves an existing one alone, and enables the
+service through deb-systemd-helper.
 
 usage: test_deb.py PROOF_BINARY BUILD_DIR"""
 
@@ -14,8 +17,17 @@ import sys
 from deploylib import check, run, skip_unless, tempdir
 
 binary, build_dir = sys.argv[1:3]
-for tool in ("cpack", "dpkg-deb", "dpkg-shlibdeps", "file"):
+for tool in ("cpack", "dpkg-deb", "dpkg-shlibdeps", "file", "lintian"):
     skip_unless(tool)
+
+
+def cache(name):
+    with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split("=", 1)[1].strip()
+    return ""
+
 
 with tempdir() as tmp:
     result = run(["cpack", "-G", "DEB", "--config", os.path.join(build_dir, "CPackConfig.cmake"),
@@ -32,8 +44,20 @@ with tempdir() as tmp:
 
     contents = run(["dpkg-deb", "-c", deb]).stdout
     for path in ("/bin/proof", "/share/proof/public/proof.js", "/proof/proof.conf.example",
-                 "/systemd/system/proof.service", "/systemd/system/proof@.service"):
+                 "/systemd/system/proof.service", "/systemd/system/proof@.service",
+                 "/share/doc/proof/copyright", "/share/doc/proof/changelog.Debian.gz",
+                 "/share/man/man1/proof.1.gz"):
         check(path in contents, f"the package lacks {path}:\n{contents}")
+
+    # Debian's own judge: no error, no warning. Tags that only say "this build directory is
+    # not configured for /usr" are left out when it is not.
+    args = ["lintian", "--tag-display-limit", "0"]
+    if cache("CMAKE_INSTALL_PREFIX") != "/usr":
+        args += ["--suppress-tags", "dir-in-usr-local,file-in-usr-local,file-in-unusual-dir"]
+    result = run(args + [deb], timeout=300)
+    complaints = [line for line in result.stdout.splitlines() if re.match(r"[EW]: ", line)]
+    check(not complaints, "lintian:\n" + "\n".join(complaints))
+    check(result.returncode == 0, "lintian failed:\n" + result.stdout + result.stderr)
 
     control = os.path.join(tmp, "control")
     run(["dpkg-deb", "-e", deb, control], check=True)
@@ -59,8 +83,22 @@ with tempdir() as tmp:
     example = glob.glob(os.path.join(tmp, "root", "**", "proof.conf.example"), recursive=True)[0]
     os.rename(example, os.path.join(scratch, "proof.conf.example"))
 
-    result = run(["sh", script, "configure"])
+    # deb-systemd-helper and deb-systemd-invoke would act on this machine's systemd: these
+    # stand-ins record what the postinst asks of them instead.
+    stubs = os.path.join(tmp, "bin")
+    os.mkdir(stubs)
+    calls = os.path.join(tmp, "calls")
+    for tool in ("deb-systemd-helper", "deb-systemd-invoke"):
+        with open(os.path.join(stubs, tool), "w") as f:
+            f.write(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\n')
+        os.chmod(os.path.join(stubs, tool), 0o755)
+    env = {**os.environ, "PATH": stubs + ":" + os.environ["PATH"]}
+    result = run(["sh", script, "configure"], env=env)
     check(result.returncode == 0, "postinst configure failed: " + result.stderr)
+    with open(calls) as f:
+        asked = f.read()
+    check("deb-systemd-helper enable proof.service" in asked,
+          "postinst did not enable proof.service:\n" + asked)
     conf = os.path.join(scratch, "proof.conf")
     mode = stat.S_IMODE(os.stat(conf).st_mode)
     check(mode == 0o600, f"proof.conf has mode {oct(mode)}, not 0600")
@@ -72,7 +110,7 @@ with tempdir() as tmp:
 
     with open(conf, "a") as f:
         f.write("# edited\n")
-    run(["sh", script, "configure"], check=True)
+    run(["sh", script, "configure"], check=True, env=env)
     with open(conf) as f:
         check(f.read().endswith("# edited\n"), "postinst rewrote an existing proof.conf")
 

@@ -5,6 +5,7 @@ usage: test_install.py PROOF_BINARY SOURCE_DIR BUILD_DIR"""
 
 import os
 import re
+import shutil
 import sys
 
 from deploylib import check, free_port, run, tempdir, wait_for_port
@@ -23,7 +24,7 @@ def cache(name):
 
 
 prefix = cache("CMAKE_INSTALL_PREFIX")
-unit_dir = cache("PROOF_SYSTEMD_UNIT_DIR")
+unit_dir = cache("PROOF_SYSTEMD_UNIT_DIR_RESOLVED")
 sysconf = "/etc" if prefix == "/usr" else prefix + "/etc"
 
 with tempdir() as dest:
@@ -36,7 +37,9 @@ with tempdir() as dest:
                  f"{sysconf}/proof/proof.conf.example",
                  f"{unit_dir}/proof.service",
                  f"{unit_dir}/proof@.service",
-                 f"{prefix}/share/doc/proof/deploy.md"]:
+                 f"{prefix}/share/doc/proof/deploy.md",
+                 f"{prefix}/share/doc/proof/copyright",
+                 f"{prefix}/share/man/man1/proof.1.gz"]:
         check(os.path.isfile(root(path)), f"{path} is not installed")
     check(os.access(root(f"{prefix}/bin/proof"), os.X_OK), "bin/proof is not executable")
 
@@ -48,6 +51,15 @@ with tempdir() as dest:
         check(not re.search(r"@[A-Z_]+@", text),
               f"{unit}: a placeholder was left unconfigured")
         check(f"{sysconf}/proof/" in text, f"{unit}: does not read {sysconf}/proof")
+
+    # Both units start at boot once enabled: [Install] puts them in multi-user.target.
+    if shutil.which("systemctl"):
+        for unit in ("proof.service", "proof@shop.service"):
+            result = run(["systemctl", f"--root={dest}", "enable", unit])
+            check(result.returncode == 0 and "no installation config" not in result.stderr,
+                  f"systemctl enable {unit}:\n{result.stdout}{result.stderr}")
+            link = root(f"/etc/systemd/system/multi-user.target.wants/{unit}")
+            check(os.path.islink(link), f"enabling {unit} made no link {link}")
 
     # The installed binary finds the installed public/ by itself only when installed for
     # real; from DESTDIR it must be told.

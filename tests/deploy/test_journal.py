@@ -54,6 +54,19 @@ with tempdir() as tmp:
     check(any(line.startswith("<4>") and "rejected" in line for line in lines),
           "the refused signup is not <4> (warning):\n" + "\n".join(lines))
 
+    # Bad settings stop proof before logging starts: the error still carries <3>, so
+    # `journalctl -p err` shows why the service did not start.
+    log_path = os.path.join(tmp, "bad.log")
+    with open(log_path, "wb") as log:
+        st = os.fstat(log.fileno())
+        env = {**os.environ, "JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
+        code = subprocess.run([binary, "--api-key", "k", "--port", "70000"], env=env,
+                              stderr=log).returncode
+    with open(log_path) as f:
+        text = f.read()
+    check(code == 2, f"bad settings exited {code}, not 2")
+    check(text.startswith("<3>proof: --port: 70000"), f"no <3> on the settings error: {text!r}")
+
     for mode in ("none", "other"):
         lines = run_server(os.path.join(tmp, mode + ".log"), mode)
         check(all(re.match(r"\d{4}-\d\d-\d\dT", line) for line in lines),

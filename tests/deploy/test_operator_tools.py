@@ -1,4 +1,6 @@
-"""`proof send` and `proof check-config` against a running server on loopback.
+"""`proof send`, `erase`, `stats` and `check-config` as an operator runs them: against a
+running server on loopback, a TLS one, and no server at all; exit status 0 ok, 1 failure,
+2 bad settings.
 
 usage: test_operator_tools.py PROOF_BINARY"""
 
@@ -6,7 +8,8 @@ import json
 import os
 import sys
 
-from deploylib import check, free_port, open_stream, proof_server, read_until, run, tempdir
+from deploylib import (check, free_port, make_certificate, open_stream, proof_server, read_until,
+                       run, tempdir)
 
 binary = sys.argv[1]
 key = "operator-tools-test-key"
@@ -46,7 +49,43 @@ with tempdir() as tmp:
     result = run([binary, "check-config", "--config", bad], env=env)
     check(result.returncode != 0 and "API key" in result.stderr, "no key passed: " + result.stderr)
 
-    with proof_server(binary, port, key):
+    # check-config refuses what the server would refuse at start, file errors name the
+    # file, the line and the key, and the example's placeholder key is warned about.
+    for text, expected in ((f'api-key = "{key}"\nbind = "999.1.1.1"\n', ":2: bind: "),
+                           (f'api-key = "{key}"\ntrusted-proxy = ["not-an-ip"]\n',
+                            ":2: trusted-proxy: 'not-an-ip'"),
+                           (f'api-key = "{key}"\nport = "abc"\n', ":2: port: 'abc' is not a whole number"),
+                           (f'[proof]\napi-key = "{key}"\n', ":1: sections")):
+        with open(bad, "w") as f:
+            f.write(text)
+        result = run([binary, "check-config", "--config", bad])
+        check(result.returncode == 2 and bad + expected in result.stderr,
+              f"check-config on {text!r}: {result.returncode} {result.stderr}")
+    cert, cert_key = make_certificate(tmp)
+    other = os.path.join(tmp, "other")
+    os.mkdir(other)
+    _, other_key = make_certificate(other)
+    result = run([binary, "check-config", "--api-key", key, "--tls-cert", cert, "--tls-key", other_key])
+    check(result.returncode == 2 and "does not belong to the certificate" in result.stderr,
+          "a key of another certificate passed: " + result.stderr)
+    result = run([binary, "check-config", "--api-key", key, "--tls-cert", cert, "--tls-key", cert_key])
+    check(result.returncode == 0, "a matching TLS pair was refused: " + result.stderr)
+    result = run([binary, "check-config", "--api-key", "change-me"])
+    check(result.returncode == 0 and "change-me" in result.stderr and "warning" in result.stderr,
+          "no warning for the placeholder key: " + result.stderr)
+
+    # The operator commands' help names where the key comes from.
+    for command in ("send", "erase", "stats"):
+        text = run([binary, command, "--help"]).stdout
+        for option in ("--config", "--api-key", "--url", "--ca-cert"):
+            check(option in text, f"{command} --help does not list {option}:\n{text}")
+    result = run([binary, "erase", "12ab", "--api-key", key])
+    check(result.returncode == 2 and "digits" in result.stderr, "erase took a non-numeric id: " + result.stderr)
+    result = run([binary, "stats", "--days", "401", "--api-key", key])
+    check(result.returncode == 2, "stats took --days 401")
+
+    data_dir = os.path.join(tmp, "data")
+    with proof_server(binary, port, key, ["--data-dir", data_dir]):
         stream = open_stream(f"http://127.0.0.1:{port}/events")
 
         # send with the config file: the URL comes from its bind and port.
@@ -62,6 +101,20 @@ with tempdir() as tmp:
 
         # send with --url and --api-key, and PROOF_API_KEY.
         url = f"http://127.0.0.1:{port}"
+        # The README's example, as written there (with this server's address and key).
+        result = run([binary, "send", "--url", url, "--api-key", key, "--user", "Jane",
+                      "--offer", "Newsletter"])
+        check(result.returncode == 0 and result.stdout.strip().isdigit(),
+              f"the README's send example failed: {result.stderr}")
+        # The endpoint's own URL means the server it belongs to (not /signup/signup).
+        result = run([binary, "send", "--url", url + "/signup", "--api-key", key, "--user", "A",
+                      "--offer", "B"])
+        check(result.returncode == 0, f"send --url .../signup failed: {result.stderr}")
+        # https to an http server: a sentence, not a library enum.
+        result = run([binary, "send", "--url", f"https://127.0.0.1:{port}", "--api-key", key,
+                      "--user", "A", "--offer", "B"])
+        check(result.returncode == 1 and "TLS handshake failed" in result.stderr
+              and "SSL" not in result.stderr, "https to http: " + result.stderr)
         result = run([binary, "send", "--url", url, "--api-key", key, "--user", "A", "--offer", "B"])
         check(result.returncode == 0, f"send --api-key failed: {result.stderr}")
         result = run([binary, "send", "--url", url, "--user", "A", "--offer", "B"],
@@ -75,9 +128,25 @@ with tempdir() as tmp:
               "the server's refusal is not shown: " + result.stderr)
         result = run([binary, "send", "--url", url, "--api-key", key, "--user", "A",
                       "--offer", "B", "--link", "javascript:alert(1)"])
-        check(result.returncode != 0 and "400" in result.stderr, "a bad link passed: " + result.stderr)
-    result = run([binary, "send", "--url", url, "--api-key", key, "--user", "A", "--offer", "B"])
-    check(result.returncode != 0 and "could not connect" in result.stderr,
-          "a stopped server is not reported: " + result.stderr)
+        check(result.returncode == 1 and "400" in result.stderr, "a bad link passed: " + result.stderr)
 
-print("ok: send and check-config")
+    # The history holds names: readable by proof's user alone, also outside the unit.
+    mode = os.stat(os.path.join(data_dir, "events.db")).st_mode & 0o777
+    check(mode == 0o600, f"events.db has mode {oct(mode)}, not 0600")
+
+    # A self-signed https server that is not trusted: what to do about it.
+    tls_port = free_port()
+    with proof_server(binary, tls_port, key, ["--tls-cert", cert, "--tls-key", cert_key]):
+        tls_url = f"https://127.0.0.1:{tls_port}"
+        result = run([binary, "send", "--url", tls_url, "--api-key", key, "--user", "A", "--offer", "B"])
+        check(result.returncode == 1 and "not trusted" in result.stderr and "--ca-cert" in result.stderr,
+              "an untrusted certificate: " + result.stderr)
+        result = run([binary, "send", "--url", tls_url, "--ca-cert", cert, "--api-key", key,
+                      "--user", "A", "--offer", "B"])
+        check(result.returncode == 0, "send --ca-cert failed: " + result.stderr)
+    for command in (["send", "--user", "A", "--offer", "B"], ["erase", "1"], ["stats"]):
+        result = run([binary, *command, "--url", url, "--api-key", key])
+        check(result.returncode == 1 and "could not connect" in result.stderr,
+              f"{command[0]}: a stopped server is not reported: {result.stderr}")
+
+print("ok: send, erase, stats and check-config")
