@@ -603,17 +603,30 @@ void EventLoop::Impl::shutdown() {
     if (!ending.empty()) slot->send(pieces);
     slot->flush();
   }
-  // Requests a worker is answering are finished (their answers are dropped below).
+  // Requests a worker is answering are finished and their answers written (a page
+  // loading an image as the server stops gets the image, not a reset); a stream admitted
+  // meanwhile is not started.
   pool.shutdown();
+  std::vector<Completion> finished;
+  {
+    std::lock_guard lock(done_mutex);
+    finished.swap(done);
+  }
+  for (auto& completion : finished) {
+    Connection* c = find(completion.fd, completion.serial);
+    if (!c || completion.answer.stream) continue;
+    c->queue(completion.answer.bytes);
+    c->flush();
+  }
   for (auto& slot : connections) {
     if (!slot) continue;
     if (slot->state == Connection::State::streaming) fanout.leave(slot->subscriber);
+    // FIN before close: what was written is delivered before the connection ends.
+    if (!slot->tls()) ::shutdown(slot->fd(), SHUT_WR);
     slot.reset();
   }
   open = 0;
   per_address.clear();
-  std::lock_guard lock(done_mutex);
-  done.clear();
 }
 
 }  // namespace proof::net
