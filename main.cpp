@@ -17,6 +17,7 @@
 #include "app/process.h"
 #include "app/send.h"
 #include "app/stats.h"
+#include "core/daily_stats.h"
 #include "core/hub.h"
 #include "core/metrics.h"
 #include "http/http_server.h"
@@ -44,6 +45,14 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
       return proof::kExitFailure;
     }
   }
+  // The daily counts stay in --data-dir (also with --redis): each instance counts its own.
+  std::unique_ptr<proof::DailyStats> daily;
+  try {
+    daily = std::make_unique<proof::DailyStats>(store.get());
+  } catch (const proof::StoreError& e) {
+    spdlog::error("{}", e.what());
+    return proof::kExitFailure;
+  }
   std::unique_ptr<proof::RedisLog> redis;
   if (!settings.redis_url.empty()) {
     std::string error;
@@ -62,7 +71,7 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
                  redis.get());
   if (redis) redis->start([&hub](proof::EventPtr event) { hub.ingest(std::move(event)); });
   proof::Metrics metrics;
-  proof::HttpServer server(settings, hub, metrics);
+  proof::HttpServer server(settings, hub, metrics, *daily);
   const proof::StopSignals stop_signals([&server](int signal) {
     spdlog::info("signal {} received: closing streams and stopping", signal);
     proof::notify_stopping();

@@ -41,6 +41,12 @@ std::string Metrics::render(std::size_t subscribers) const {
   family(out, "proof_subscribers_dropped_total", "counter",
          "Streams ended because a write failed or timed out (client gone or not reading).");
   out << "proof_subscribers_dropped_total " << subscribers_dropped_.load() << '\n';
+  family(out, "proof_cards_shown_total", "counter",
+         "Cards the widget reported shown (POST /beacon, kind shown).");
+  out << "proof_cards_shown_total " << cards_shown_.load() << '\n';
+  family(out, "proof_card_clicks_total", "counter",
+         "Clicks on cards the widget reported (POST /beacon, kind click).");
+  out << "proof_card_clicks_total " << card_clicks_.load() << '\n';
   family(out, "proof_requests_rejected_total", "counter", "Requests refused, by reason.");
   for (std::size_t i = 0; i < kLabels.size(); ++i) {
     out << "proof_requests_rejected_total{reason=\"" << kLabels[i] << "\"} " << rejected_[i].load()

@@ -39,6 +39,8 @@ class Metrics {
   void published() { events_published_.fetch_add(1, std::memory_order_relaxed); }
   void delivered(std::uint64_t n) { deliveries_.fetch_add(n, std::memory_order_relaxed); }
   void dropped() { subscribers_dropped_.fetch_add(1, std::memory_order_relaxed); }
+  void card_shown() { cards_shown_.fetch_add(1, std::memory_order_relaxed); }
+  void card_clicked() { card_clicks_.fetch_add(1, std::memory_order_relaxed); }
   void rejected(RejectReason reason) {
     rejected_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -55,6 +57,8 @@ class Metrics {
   std::atomic<std::uint64_t> events_published_{0};
   std::atomic<std::uint64_t> deliveries_{0};
   std::atomic<std::uint64_t> subscribers_dropped_{0};
+  std::atomic<std::uint64_t> cards_shown_{0};
+  std::atomic<std::uint64_t> card_clicks_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RejectReason::kCount)> rejected_{};
 };
 

@@ -8,8 +8,10 @@
 #include <string_view>
 
 #include "app/config.h"
+#include "core/daily_stats.h"
 #include "core/hub.h"
 #include "core/metrics.h"
+#include "http/address_rate.h"
 #include "http/admission.h"
 #include "http/cors.h"
 #include "http/static_files.h"
@@ -35,15 +37,21 @@ void set_json_error(httplib::Response& res, int status, std::string_view message
 /// body limit...).
 std::string_view default_message(int status);
 
+/// POST /beacon: reports a second per client address, and addresses remembered at once.
+inline constexpr double kBeaconsPerSecond = 5;
+inline constexpr std::size_t kBeaconAddresses = 10000;
+
 struct HttpContext {
-  HttpContext(const Settings& s, Hub& h, Metrics& m)
+  HttpContext(const Settings& s, Hub& h, Metrics& m, DailyStats& d)
       : settings(s),
         hub(h),
         metrics(m),
+        stats(d),
         origins(s.allowed_origins),
         files(s.public_dir),
         publish_rate(s.max_publish_rate, s.max_publish_rate),
-        address_slots(s.max_subscribers_per_ip) {}
+        address_slots(s.max_subscribers_per_ip),
+        beacon_rate(kBeaconsPerSecond, kBeaconsPerSecond, kBeaconAddresses) {}
 
   /// Counts, logs (without personal data) and answers a refusal.
   void refuse(const httplib::Request& req, httplib::Response& res, const Refusal& refusal);
@@ -51,10 +59,12 @@ struct HttpContext {
   const Settings& settings;
   Hub& hub;
   Metrics& metrics;
+  DailyStats& stats;
   OriginPolicy origins;
   StaticFiles files;
   RateLimiter publish_rate;
   AddressSlots address_slots;
+  AddressRateLimiter beacon_rate;
 };
 
 /// A uniformly random whole number in [low, high] (reconnect and retry jitter).

@@ -14,6 +14,12 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
 /// GET /events: the stream handshake: resume point, replay, caps (events_endpoint.cpp).
 void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+/// POST /beacon: a card shown or clicked, counted for today (beacon_endpoint.cpp).
+void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+/// GET /stats?days=N: the daily counts, with the API key (stats_endpoint.cpp).
+void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
 /// GET /healthz and GET /metrics (health_endpoint.cpp).
 void handle_healthz(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_metrics(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -44,7 +44,8 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Settings& s, Hub& h, Metrics& m) : settings(s), context(s, h, m), router(context) {}
+  Impl(const Settings& s, Hub& h, Metrics& m, DailyStats& d)
+      : settings(s), context(s, h, m, d), router(context) {}
 
   const Settings& settings;
   HttpContext context;
@@ -57,8 +58,8 @@ struct HttpServer::Impl {
   bool stop_requested = false;
 };
 
-HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(settings, hub, metrics)) {}
+HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats)
+    : impl_(std::make_unique<Impl>(settings, hub, metrics, stats)) {}
 
 HttpServer::~HttpServer() {
   impl_->loop.reset();

@@ -10,12 +10,13 @@
 
 namespace proof {
 
+class DailyStats;
 class Hub;
 class Metrics;
 
 class HttpServer {
  public:
-  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics);
+  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

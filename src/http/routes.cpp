@@ -18,6 +18,8 @@ using HandlerResponse = httplib::Server::HandlerResponse;
 constexpr Route kRoutes[] = {
     {"GET", "/events", true, false, handle_events},
     {"POST", "/signup", true, false, handle_signup},
+    {"POST", "/beacon", true, false, handle_beacon},
+    {"GET", "/stats", false, false, handle_stats},
     {"GET", "/healthz", false, true, handle_healthz},
     {"GET", "/metrics", false, true, handle_metrics},
 };

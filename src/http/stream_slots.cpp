@@ -2,7 +2,7 @@
 
 namespace proof {
 
-StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address)
+StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address, DailyStats& stats)
     : hub_(hub), addresses_(addresses), address_(std::move(address)) {
   address_held_ = addresses_.acquire(address_);
   if (!address_held_) {
@@ -13,7 +13,9 @@ StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address)
   subscriber_held_ = hub_.try_subscribe();
   if (!subscriber_held_) {
     refusal_ = Refusal{503, RejectReason::kSubscriberCap, "too many subscribers; retry later"};
+    return;
   }
+  stats.observe_pages(hub_.subscribers(), std::chrono::system_clock::now());
 }
 
 StreamSlots::~StreamSlots() {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/text.h"
@@ -58,6 +59,11 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
       " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT NULL,"
       " offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT NOT NULL)");
   exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  // One row per UTC day (days since 1970-01-01): counts only, nothing about visitors.
+  exec(
+      "CREATE TABLE IF NOT EXISTS daily_stats (day INTEGER PRIMARY KEY,"
+      " published INTEGER NOT NULL, shown INTEGER NOT NULL, clicks INTEGER NOT NULL,"
+      " peak_pages INTEGER NOT NULL)");
   if (sqlite3_prepare_v2(db_,
                          "INSERT INTO events (id, ts, user_name, offer_name, img_path, city, url)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -66,7 +72,7 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
                          &remember_id_, nullptr) != SQLITE_OK) {
     fail("cannot prepare statements in");
   }
-  prune();
+  prune_locked();
 }
 
 EventStore::~EventStore() {
@@ -90,6 +96,7 @@ void EventStore::exec(const char* sql) {
 }
 
 void EventStore::append(const Event& event) {
+  std::lock_guard lock(mutex_);
   const Signup& s = event.signup;
   sqlite3_reset(insert_);
   sqlite3_bind_int64(insert_, 1, static_cast<sqlite3_int64>(event.id));
@@ -105,13 +112,14 @@ void EventStore::append(const Event& event) {
   // stored" for the publisher (the event would be replayed after a restart despite the
   // 503). The table only grows a little until the next prune succeeds.
   try {
-    prune();
+    prune_locked();
   } catch (const StoreError& e) {
     spdlog::warn("{} (will retry)", e.what());
   }
 }
 
 std::vector<EventPtr> EventStore::load(std::size_t n) {
+  std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_,
                      "SELECT id, ts, user_name, offer_name, img_path, city, url FROM"
@@ -142,6 +150,11 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
 }
 
 std::uint64_t EventStore::last_id() {
+  std::lock_guard lock(mutex_);
+  return last_id_locked();
+}
+
+std::uint64_t EventStore::last_id_locked() {
   Statement q;
   sqlite3_prepare_v2(db_,
                      "SELECT max(coalesce((SELECT max(id) FROM events), 0),"
@@ -152,9 +165,14 @@ std::uint64_t EventStore::last_id() {
 }
 
 void EventStore::prune() {
+  std::lock_guard lock(mutex_);
+  prune_locked();
+}
+
+void EventStore::prune_locked() {
   appends_since_prune_ = 0;
   // Remember the newest id before its row may go, so ids never step back after a restart.
-  const std::uint64_t newest = last_id();
+  const std::uint64_t newest = last_id_locked();
   sqlite3_reset(remember_id_);
   sqlite3_bind_int64(remember_id_, 1, static_cast<sqlite3_int64>(newest));
   if (sqlite3_step(remember_id_) != SQLITE_DONE) fail("cannot write");
@@ -167,6 +185,52 @@ void EventStore::prune() {
   sqlite3_bind_int64(q.stmt, 1, now_ms() - max_age_.count() * 1000);
   sqlite3_bind_int64(q.stmt, 2, static_cast<sqlite3_int64>(keep_));
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune");
+}
+
+void EventStore::save_day(std::int64_t day, const DayCounts& counts) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_,
+                     "INSERT OR REPLACE INTO daily_stats (day, published, shown, clicks,"
+                     " peak_pages) VALUES (?, ?, ?, ?, ?)",
+                     -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot write the daily counts in");
+  sqlite3_bind_int64(q.stmt, 1, day);
+  int column = 2;
+  for (const std::uint64_t n : {counts.published, counts.shown, counts.clicks, counts.peak_pages}) {
+    sqlite3_bind_int64(q.stmt, column++, static_cast<sqlite3_int64>(n));
+  }
+  if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot write the daily counts in");
+}
+
+std::vector<DayRecord> EventStore::load_days(std::int64_t first_day) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_,
+                     "SELECT day, published, shown, clicks, peak_pages FROM daily_stats"
+                     " WHERE day >= ? ORDER BY day",
+                     -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot read the daily counts in");
+  sqlite3_bind_int64(q.stmt, 1, first_day);
+  std::vector<DayRecord> days;
+  const auto count = [&q](int column) {
+    // A negative count can only come from a damaged file: read it as none.
+    return static_cast<std::uint64_t>(
+        std::max<sqlite3_int64>(0, sqlite3_column_int64(q.stmt, column)));
+  };
+  while (sqlite3_step(q.stmt) == SQLITE_ROW) {
+    days.push_back({sqlite3_column_int64(q.stmt, 0), {count(1), count(2), count(3), count(4)}});
+  }
+  return days;
+}
+
+void EventStore::drop_days_before(std::int64_t first_day) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_, "DELETE FROM daily_stats WHERE day < ?", -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot prune the daily counts in");
+  sqlite3_bind_int64(q.stmt, 1, first_day);
+  if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune the daily counts in");
 }
 
 }  // namespace proof

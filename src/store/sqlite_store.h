@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
+#include "core/daily_stats.h"
 #include "core/event_log.h"
 
 struct sqlite3;
@@ -22,13 +24,14 @@ struct StoreError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Not thread-safe: the Hub serialises every call under its write lock.
-class EventStore {
+/// The history (serialised by the Hub under its write lock) and the daily counts (written
+/// by DailyStats from request threads) share one connection, guarded by one mutex.
+class EventStore : public StatsStore {
  public:
   /// Opens or creates `dir`/events.db. `keep` events at most are kept, none older than
   /// `max_age`. Throws StoreError when the directory cannot be created or written.
   EventStore(const std::filesystem::path& dir, std::size_t keep, std::chrono::seconds max_age);
-  ~EventStore();
+  ~EventStore() override;
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;
 
@@ -44,7 +47,14 @@ class EventStore {
   /// Drops what retention no longer allows.
   void prune();
 
+  /// StatsStore: the daily counts, in their own table of the same file.
+  void save_day(std::int64_t day, const DayCounts& counts) override;
+  std::vector<DayRecord> load_days(std::int64_t first_day) override;
+  void drop_days_before(std::int64_t first_day) override;
+
  private:
+  std::uint64_t last_id_locked();
+  void prune_locked();
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what) const;
 
@@ -55,6 +65,7 @@ class EventStore {
   sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* remember_id_ = nullptr;
   std::size_t appends_since_prune_ = 0;
+  std::mutex mutex_;  ///< guards db_ and the statements
 };
 
 }  // namespace proof

@@ -49,7 +49,8 @@ Exposition parse(const std::string& text) {
 }
 
 std::string rejected_key(RejectReason reason) {
-  return "proof_requests_rejected_total{reason=\"" + std::string(proof::reason_label(reason)) + "\"}";
+  return "proof_requests_rejected_total{reason=\"" + std::string(proof::reason_label(reason)) +
+         "\"}";
 }
 
 /// Every reason, so a reason added later is covered without editing this file.
@@ -71,6 +72,8 @@ TEST_CASE("Metrics: every family has one HELP and one TYPE before its samples", 
       {"proof_events_published_total", "counter"},
       {"proof_deliveries_total", "counter"},
       {"proof_subscribers_dropped_total", "counter"},
+      {"proof_cards_shown_total", "counter"},
+      {"proof_card_clicks_total", "counter"},
       {"proof_requests_rejected_total", "counter"},
       {"proof_uptime_seconds", "gauge"},
   };
@@ -89,6 +92,8 @@ TEST_CASE("Metrics: a fresh server reports zero for every counter", "[metrics]")
   CHECK(e.samples.at("proof_events_published_total") == 0);
   CHECK(e.samples.at("proof_deliveries_total") == 0);
   CHECK(e.samples.at("proof_subscribers_dropped_total") == 0);
+  CHECK(e.samples.at("proof_cards_shown_total") == 0);
+  CHECK(e.samples.at("proof_card_clicks_total") == 0);
   for (const RejectReason r : all_reasons()) CHECK(e.samples.at(rejected_key(r)) == 0);
   CHECK(e.samples.at("proof_uptime_seconds") >= 0);
 }
@@ -104,6 +109,16 @@ TEST_CASE("Metrics: counters move with published, delivered and dropped", "[metr
   CHECK(e.samples.at("proof_events_published_total") == 3);
   CHECK(e.samples.at("proof_deliveries_total") == 15);
   CHECK(e.samples.at("proof_subscribers_dropped_total") == 2);
+}
+
+TEST_CASE("Metrics: cards shown and clicked are counted apart", "[metrics]") {
+  Metrics metrics;
+  for (int i = 0; i < 4; ++i) metrics.card_shown();
+  metrics.card_clicked();
+  const Exposition e = parse(metrics.render(0));
+  CHECK(e.samples.at("proof_cards_shown_total") == 4);
+  CHECK(e.samples.at("proof_card_clicks_total") == 1);
+  CHECK(e.samples.at("proof_events_published_total") == 0);
 }
 
 TEST_CASE("Metrics: every reject reason has its own labelled series", "[metrics]") {

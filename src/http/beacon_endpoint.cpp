@@ -1,0 +1,70 @@
+// POST /beacon: the widget reports a card shown or clicked. Pages on allowed origins (and
+// proof's own) send it; routes.cpp's pre-routing check has already refused other origins.
+// Nothing here can change the published counts or the peak of pages: only shown and clicks.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+#include "core/beacon.h"
+#include "core/text.h"
+#include "http/client_address.h"
+#include "http/endpoints.h"
+
+namespace proof {
+
+void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const std::string address = client_address(
+      req.remote_addr, req.get_header_value("X-Forwarded-For"), ctx.settings.trusted_proxies);
+  if (const auto wait = ctx.beacon_rate.acquire(address, std::chrono::steady_clock::now())) {
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(*wait).count();
+    res.set_header("Retry-After", std::to_string(std::max<long long>(1, seconds)));
+    ctx.refuse(req, res,
+               {429, RejectReason::kRateLimited,
+                fmt::format("more than {:g} beacons per second from one address; retry later",
+                            kBeaconsPerSecond)});
+    return;
+  }
+  if (req.body.size() > kBeaconBodyBytes) {
+    ctx.refuse(req, res,
+               {413, RejectReason::kTooLarge,
+                "a beacon body is at most " + std::to_string(kBeaconBodyBytes) + " bytes"});
+    return;
+  }
+  // navigator.sendBeacon with a string sends text/plain, which needs no CORS preflight.
+  const std::string type = text::ascii_lower(req.get_header_value("Content-Type"));
+  if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("application/json")) {
+    ctx.refuse(req, res,
+               {415, RejectReason::kUnsupportedMediaType, "send text/plain or application/json"});
+    return;
+  }
+  auto parsed = parse_beacon(req.body);
+  if (const auto* rejection = std::get_if<Rejection>(&parsed)) {
+    ctx.refuse(req, res, {400, reason_from_label(rejection->reason), rejection->message});
+    return;
+  }
+  const Beacon& beacon = std::get<Beacon>(parsed);
+  if (beacon.id) {
+    // The history answers whether this server published the event and still holds it; a
+    // made-up id counts nothing.
+    const auto held = ctx.hub.resume(*beacon.id - 1);
+    if (held.empty() || held.front()->id != *beacon.id) {
+      ctx.refuse(req, res,
+                 {404, RejectReason::kNotFound,
+                  "no event " + std::to_string(*beacon.id) + " in the history"});
+      return;
+    }
+  }
+  const auto now = std::chrono::system_clock::now();
+  if (beacon.kind == Beacon::Kind::kShown) {
+    ctx.stats.count_shown(now);
+    ctx.metrics.card_shown();
+  } else {
+    ctx.stats.count_click(now);
+    ctx.metrics.card_clicked();
+  }
+  res.status = 204;
+}
+
+}  // namespace proof

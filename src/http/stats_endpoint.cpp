@@ -1,0 +1,67 @@
+// GET /stats?days=N: the daily counts for the operator (the key is required), as
+// `proof stats` and the /admin page read them.
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include "http/auth.h"
+#include "http/endpoints.h"
+
+namespace proof {
+
+namespace {
+
+constexpr std::size_t kDefaultDays = 30;
+
+/// 1 to DailyStats::kKeepDays in plain decimal digits; nullopt for anything else.
+std::optional<std::size_t> parse_days(std::string_view text) {
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  std::size_t n = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (n < 1 || n > DailyStats::kKeepDays) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  const std::string key =
+      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
+  if (!keys_equal(ctx.settings.api_key, key)) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    ctx.refuse(
+        req, res,
+        {401, RejectReason::kUnauthorized, key.empty() ? "missing API key" : "wrong API key"});
+    return;
+  }
+  std::size_t n = kDefaultDays;
+  if (req.has_param("days")) {
+    const auto asked = req.get_param_value_count("days") == 1
+                           ? parse_days(req.get_param_value("days"))
+                           : std::nullopt;
+    if (!asked) {
+      ctx.refuse(
+          req, res,
+          {400, RejectReason::kBadRequest,
+           "days must be a whole number from 1 to " + std::to_string(DailyStats::kKeepDays)});
+      return;
+    }
+    n = *asked;
+  }
+  nlohmann::json days = nlohmann::json::array();
+  for (const DayRecord& record : ctx.stats.days(n, std::chrono::system_clock::now())) {
+    days.push_back(nlohmann::json{{"date", iso_date(record.day)},
+                                  {"published", record.counts.published},
+                                  {"shown", record.counts.shown},
+                                  {"clicks", record.counts.clicks},
+                                  {"peak_pages", record.counts.peak_pages}});
+  }
+  res.set_content(nlohmann::json{{"days", std::move(days)}}.dump() + "\n", kJsonType);
+}
+
+}  // namespace proof
