@@ -17,6 +17,7 @@ EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup) {
   };
   if (!signup.city.empty()) data["city"] = signup.city;
   if (!signup.url.empty()) data["url"] = signup.url;
+  if (!signup.channel.empty()) data["channel"] = signup.channel;
   auto event = std::make_shared<Event>();
   event->id = id;
   event->ts_ms = ts_ms;
@@ -43,15 +44,19 @@ void EventLog::append(EventPtr event) {
 }
 
 std::vector<EventPtr> EventLog::after(std::uint64_t last_id) const {
-  const auto first = std::upper_bound(
-      events_.begin(), events_.end(), last_id,
-      [](std::uint64_t id, const EventPtr& event) { return id < event->id; });
+  const auto first =
+      std::upper_bound(events_.begin(), events_.end(), last_id,
+                       [](std::uint64_t id, const EventPtr& event) { return id < event->id; });
   return {first, events_.end()};
 }
 
-std::vector<EventPtr> EventLog::latest(std::size_t n) const {
-  const std::size_t count = std::min(n, events_.size());
-  return {events_.end() - static_cast<std::ptrdiff_t>(count), events_.end()};
+std::vector<EventPtr> EventLog::latest(std::size_t n, std::string_view channel) const {
+  std::vector<EventPtr> out;
+  for (auto it = events_.rbegin(); it != events_.rend() && out.size() < n; ++it) {
+    if (reaches(**it, channel)) out.push_back(*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace proof

@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/signup.h"
@@ -22,6 +23,13 @@ struct Event {
 };
 
 using EventPtr = std::shared_ptr<const Event>;
+
+/// True when a stream on `stream_channel` (empty: a stream for every channel) carries
+/// `event`: events without a channel reach every stream.
+inline bool reaches(const Event& event, std::string_view stream_channel) {
+  return stream_channel.empty() || event.signup.channel.empty() ||
+         event.signup.channel == stream_channel;
+}
 
 /// Builds an event with its JSON and SSE frame.
 EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup);
@@ -41,8 +49,8 @@ class EventLog {
   /// Events with id > `last_id`, oldest first. An id older than the history yields all of it.
   std::vector<EventPtr> after(std::uint64_t last_id) const;
 
-  /// The `n` most recent events, oldest first.
-  std::vector<EventPtr> latest(std::size_t n) const;
+  /// The `n` most recent events that reach a stream on `channel`, oldest first.
+  std::vector<EventPtr> latest(std::size_t n, std::string_view channel = {}) const;
 
   /// True when events after `last_id` were already forgotten: a reader at `last_id` has
   /// missed some, and what after() returns has a hole at its start.

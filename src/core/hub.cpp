@@ -78,9 +78,10 @@ void Hub::ingest(EventPtr event) {
   wake_all();
 }
 
-std::vector<EventPtr> Hub::resume(std::uint64_t last_id) const {
+std::vector<EventPtr> Hub::resume(std::uint64_t last_id, std::string_view channel) const {
   std::shared_lock lock(mutex_);
   auto events = log_.after(last_id);
+  std::erase_if(events, [channel](const EventPtr& e) { return !reaches(*e, channel); });
   if (events.size() > history_) {
     events.erase(events.begin(), events.end() - static_cast<std::ptrdiff_t>(history_));
   }
@@ -93,9 +94,9 @@ std::vector<EventPtr> Hub::next(std::uint64_t cursor, bool& missed) const {
   return log_.after(cursor);
 }
 
-Hub::Start Hub::start(std::size_t replay) const {
+Hub::Start Hub::start(std::size_t replay, std::string_view channel) const {
   std::shared_lock lock(mutex_);
-  return {log_.latest(std::min(replay, history_)), last_id_};
+  return {log_.latest(std::min(replay, history_), channel), last_id_};
 }
 
 std::uint64_t Hub::last_id() const {

@@ -42,7 +42,8 @@ class Hub {
   const SharedLog* shared() const { return shared_; }
 
   /// For a browser resuming: events after `last_id`, oldest first, at most `history`.
-  std::vector<EventPtr> resume(std::uint64_t last_id) const;
+  /// With `channel`, only the events that reach a stream on it.
+  std::vector<EventPtr> resume(std::uint64_t last_id, std::string_view channel = {}) const;
 
   /// For a live stream: events after `cursor`, oldest first. `missed` is set when some
   /// were already forgotten, i.e. the stream fell more than the live buffer behind.
@@ -54,7 +55,7 @@ class Hub {
     std::vector<EventPtr> replay;
     std::uint64_t cursor = 0;
   };
-  Start start(std::size_t replay) const;
+  Start start(std::size_t replay, std::string_view channel = {}) const;
 
   /// A counter that changes on every publish and on stop; read it before looking for
   /// events, then wait on the value read, and no wake-up can be missed.

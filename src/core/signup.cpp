@@ -8,8 +8,12 @@ namespace proof {
 
 namespace {
 
-Rejection malformed(std::string message) { return {"malformed", std::move(message)}; }
-Rejection invalid(std::string message) { return {"invalid_field", std::move(message)}; }
+Rejection malformed(std::string message) {
+  return {"malformed", std::move(message)};
+}
+Rejection invalid(std::string message) {
+  return {"invalid_field", std::move(message)};
+}
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && text::ascii_lower(s.substr(0, prefix.size())) == prefix;
@@ -33,12 +37,22 @@ constexpr FieldRule kRules[] = {
 
 }  // namespace
 
+bool is_valid_channel(std::string_view channel) {
+  if (channel.empty() || channel.size() > limits::kChannelChars) return false;
+  for (const char c : channel) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool is_safe_url(std::string_view url) {
   for (const char c : url) {
     const auto b = static_cast<unsigned char>(c);
     if (b <= 0x20 || b == 0x7F || c == '\\') return false;
   }
-  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+  for (const std::string_view scheme :
+       {std::string_view("http://"), std::string_view("https://")}) {
     if (starts_with_ci(url, scheme)) {
       const std::string_view rest = url.substr(scheme.size());
       return !rest.empty() && rest.front() != '/';  // a host must follow
@@ -56,8 +70,8 @@ Outcome<Fields> parse_form(std::string_view body) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     auto name = text::form_decode(pair.substr(0, eq));
-    auto value = text::form_decode(eq == std::string_view::npos ? std::string_view{}
-                                                                 : pair.substr(eq + 1));
+    auto value =
+        text::form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!name || !value) return malformed("malformed form body: bad %-escape");
     if (!fields.emplace(std::move(*name), std::move(*value)).second) {
       return malformed("malformed form body: a field is given more than once");
@@ -101,6 +115,15 @@ Outcome<Signup> validate(const Fields& fields) {
       return invalid(name + " must be an http(s) URL or a path starting with /");
     }
     target = value;
+  }
+  // Not trimmed or defaulted like the text fields: a channel names a stream exactly, and
+  // a typo must be a 400 rather than a channel nobody listens to.
+  if (const auto it = fields.find("channel"); it != fields.end()) {
+    if (!is_valid_channel(it->second)) {
+      return invalid("channel must be 1-" + std::to_string(limits::kChannelChars) +
+                     " characters of a-z, 0-9, _ and -");
+    }
+    signup.channel = it->second;
   }
   return signup;
 }

@@ -15,14 +15,16 @@ struct Signup {
   std::string user_name;
   std::string offer_name;
   std::string img_path;
-  std::string city;  ///< empty when not given
-  std::string url;   ///< empty when not given; where a click on the card leads
+  std::string city;     ///< empty when not given
+  std::string url;      ///< empty when not given; where a click on the card leads
+  std::string channel;  ///< empty: every stream; else only streams of this channel
 };
 
 /// Documented limits (README "Publishing").
 namespace limits {
-inline constexpr std::size_t kNameChars = 120;      ///< user_name, offer_name, city
-inline constexpr std::size_t kUrlChars = 2048;      ///< img_path, url
+inline constexpr std::size_t kNameChars = 120;        ///< user_name, offer_name, city
+inline constexpr std::size_t kUrlChars = 2048;        ///< img_path, url
+inline constexpr std::size_t kChannelChars = 64;      ///< channel: 1-64 of a-z 0-9 _ -
 inline constexpr std::size_t kBodyBytes = 16 * 1024;  ///< whole POST body, else 413
 }  // namespace limits
 
@@ -55,6 +57,9 @@ Outcome<Fields> parse_json(std::string_view body);
 /// Checks and defaults the known fields: UTF-8, no control characters, length limits,
 /// and http(s)-or-site-relative URLs.
 Outcome<Signup> validate(const Fields& fields);
+
+/// True for a channel name: 1 to 64 characters, each of a-z, 0-9, '_' or '-'.
+bool is_valid_channel(std::string_view channel);
 
 /// True for "http://host...", "https://host..." or a site-relative "/path" (not "//host",
 /// which leaves the site), with no white space, control characters or backslashes.

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/signup.h"
 #include "core/sse.h"
 #include "http/client_address.h"
 #include "http/endpoints.h"
@@ -39,6 +40,16 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     }
     replay = *count;
   }
+  std::string channel;
+  if (req.has_param("channel")) {
+    channel = req.get_param_value("channel");
+    if (!is_valid_channel(channel)) {
+      ctx.refuse(req, res,
+                 {400, RejectReason::kBadRequest,
+                  "channel must be 1-64 characters of a-z, 0-9, _ and -"});
+      return;
+    }
+  }
   auto slots = std::make_shared<StreamSlots>(
       ctx.hub, ctx.address_slots,
       client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),
@@ -54,12 +65,12 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   std::vector<EventPtr> pending;
   std::uint64_t cursor = 0;
   if (resume) {
-    pending = ctx.hub.resume(*resume);
+    pending = ctx.hub.resume(*resume, channel);
     // An id above any this server has issued (a forged one, or a server whose clock went
     // back across a restart without --data-dir) must not mute the stream until then.
     cursor = pending.empty() ? std::min(*resume, ctx.hub.last_id()) : pending.back()->id;
   } else {
-    auto start = ctx.hub.start(replay);
+    auto start = ctx.hub.start(replay, channel);
     pending = std::move(start.replay);
     cursor = start.cursor;
   }
@@ -78,6 +89,7 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   for (const auto& event : pending) stream->opening += event->frame;
   stream->opening_events = pending.size();
   stream->cursor = cursor;
+  stream->channel = std::move(channel);
   res.set_header("Content-Type", sse::kContentType);
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/display_name.h"
 #include "core/signup.h"
 #include "core/text.h"
 #include "http/auth.h"
@@ -63,7 +64,12 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   }
   EventPtr event;
   try {
-    event = ctx.hub.publish(std::move(std::get<Signup>(validated)));
+    Signup& signup = std::get<Signup>(validated);
+    // Before the hub sees it: the full name is neither stored nor broadcast.
+    signup.user_name =
+        reduce_name(signup.user_name,
+                    parse_display_name(ctx.settings.display_name).value_or(DisplayName::kInitial));
+    event = ctx.hub.publish(std::move(signup));
   } catch (const StoreError& e) {
     spdlog::error("could not store a signup: {}", e.what());
     res.set_header("Retry-After", "5");

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/sse.h"
@@ -50,14 +51,15 @@ bool Fanout::deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::
   pieces_.clear();
   std::size_t count = 0;
   for (const auto& event : events) {
-    if (event->id <= s.cursor) continue;
+    if (event->id <= s.cursor || !reaches(*event, s.channel)) continue;
     if (s.chunked) pieces_.push_back(heads.emplace_back(chunk_head(event->frame.size())));
     pieces_.push_back(event->frame);
     if (s.chunked) pieces_.push_back(kCrlf);
     ++count;
   }
+  // Past what it skipped too (other channels): those must not come round again.
+  if (!events.empty()) s.cursor = std::max(s.cursor, events.back()->id);
   if (count == 0) return true;
-  s.cursor = events.back()->id;
   s.last_write = now;
   if (!s.sink->send(pieces_)) return false;
   metrics_.delivered(count);
@@ -90,13 +92,14 @@ void Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped) {
     std::size_t count = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {
       const Event& e = *events[i];
-      if (e.id <= s->cursor) continue;
+      if (e.id <= s->cursor || !reaches(e, s->channel)) continue;
       if (s->chunked) pieces_.push_back(chunk_heads_[i]);
       pieces_.push_back(e.frame);
       if (s->chunked) pieces_.push_back(kCrlf);
       ++count;
     }
     s->cursor = cursor_;
+    if (count == 0) continue;  // nothing on its channel: it stays quiet (heartbeats go on)
     s->last_write = now;
     if (!s->sink->send(pieces_)) {
       dropped.push_back(s);

@@ -102,6 +102,7 @@ std::string signup_json(const Signup& s) {
       {"user_name", s.user_name}, {"offer_name", s.offer_name}, {"img_path", s.img_path}};
   if (!s.city.empty()) j["city"] = s.city;
   if (!s.url.empty()) j["url"] = s.url;
+  if (!s.channel.empty()) j["channel"] = s.channel;
   return j.dump();
 }
 
@@ -187,6 +188,7 @@ EventPtr RedisLog::decode(const std::string& entry_id,
         s.img_path = j.value("img_path", "");
         s.city = j.value("city", "");
         s.url = j.value("url", "");
+        s.channel = j.value("channel", "");
       }
     }
   } catch (const std::exception& e) {

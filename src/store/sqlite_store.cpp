@@ -57,7 +57,12 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
   exec(
       "CREATE TABLE IF NOT EXISTS events ("
       " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT NULL,"
-      " offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT NOT NULL)");
+      " offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT NOT NULL,"
+      " channel TEXT NOT NULL DEFAULT '')");
+  // A file written before channels existed gains the column; in a newer one the statement
+  // fails harmlessly with "duplicate column".
+  sqlite3_exec(db_, "ALTER TABLE events ADD COLUMN channel TEXT NOT NULL DEFAULT ''", nullptr,
+               nullptr, nullptr);
   exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   // One row per UTC day (days since 1970-01-01): counts only, nothing about visitors.
   exec(
@@ -65,8 +70,8 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
       " published INTEGER NOT NULL, shown INTEGER NOT NULL, clicks INTEGER NOT NULL,"
       " peak_pages INTEGER NOT NULL)");
   if (sqlite3_prepare_v2(db_,
-                         "INSERT INTO events (id, ts, user_name, offer_name, img_path, city, url)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         "INSERT INTO events (id, ts, user_name, offer_name, img_path, city, url,"
+                         " channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          -1, &insert_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_id', ?)", -1,
                          &remember_id_, nullptr) != SQLITE_OK) {
@@ -102,7 +107,8 @@ void EventStore::append(const Event& event) {
   sqlite3_bind_int64(insert_, 1, static_cast<sqlite3_int64>(event.id));
   sqlite3_bind_int64(insert_, 2, event.ts_ms);
   int column = 3;
-  for (const std::string* field : {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url}) {
+  for (const std::string* field :
+       {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url, &s.channel}) {
     sqlite3_bind_text(insert_, column++, field->data(), static_cast<int>(field->size()),
                       SQLITE_STATIC);
   }
@@ -122,7 +128,7 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_,
-                     "SELECT id, ts, user_name, offer_name, img_path, city, url FROM"
+                     "SELECT id, ts, user_name, offer_name, img_path, city, url, channel FROM"
                      " (SELECT * FROM events WHERE ts >= ? ORDER BY id DESC LIMIT ?) ORDER BY id",
                      -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot read");
@@ -131,7 +137,7 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
   std::vector<EventPtr> events;
   while (sqlite3_step(q.stmt) == SQLITE_ROW) {
     Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
-             column_text(q.stmt, 5), column_text(q.stmt, 6)};
+             column_text(q.stmt, 5), column_text(q.stmt, 6), column_text(q.stmt, 7)};
     // Every stored row passed validation; one that no longer does comes from a damaged
     // file. Serving the rest beats refusing to start (and crash-looping under systemd).
     bool damaged = false;

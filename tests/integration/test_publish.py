@@ -8,6 +8,9 @@ from harness import API_KEY, ProofTestCase
 
 
 class PublishTest(ProofTestCase):
+    # Fields must travel verbatim here; how names are shortened is test_targeting's subject.
+    server_args = ("--display-name", "full")
+
     def post(self, body, content_type="application/x-www-form-urlencoded", headers=None):
         all_headers = {"Content-Type": content_type} if content_type else {}
         all_headers.update(headers or {})

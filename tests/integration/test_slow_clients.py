@@ -135,12 +135,12 @@ class SlowClientsTest(unittest.TestCase):
             sent = time.monotonic()
             status, body = request_from(
                 PROBE_FROM, port, "POST", "/signup",
-                urlencode({"api_key": API_KEY, "user_name": "Through The Storm"}),
+                urlencode({"api_key": API_KEY, "user_name": "Stormproof"}),
                 {"Content-Type": "application/x-www-form-urlencoded"}, timeout=3)
             if status != 202:
                 return None
             event = stream.next_event(timeout=3)
-            if event is None or event["json"].get("user_name") != "Through The Storm":
+            if event is None or event["json"].get("user_name") != "Stormproof":
                 return None
             return time.monotonic() - sent
         except OSError:

@@ -7,7 +7,7 @@ from harness import Proof, ProofTestCase, SSEClient, raise_fd_limit
 
 
 class StreamTest(ProofTestCase):
-    server_args = ("--heartbeat", "1", "--history", "5",
+    server_args = ("--display-name", "full", "--heartbeat", "1", "--history", "5",
                    "--allowed-origin", "https://shop.example")
 
     def test_stream_headers_and_opening_retry(self):

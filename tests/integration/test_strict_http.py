@@ -119,7 +119,7 @@ class StrictHttpTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         raise_fd_limit()
-        cls.proof = Proof("--max-publish-rate", "0")
+        cls.proof = Proof("--max-publish-rate", "0", "--display-name", "full")
 
     @classmethod
     def tearDownClass(cls):

@@ -15,7 +15,7 @@ using proof::Signup;
 namespace {
 
 EventPtr event_with_id(std::uint64_t id) {
-  return proof::make_event(id, 1700000000000, Signup{"user" + std::to_string(id), "offer", "/img/a.svg", "", ""});
+  return proof::make_event(id, 1700000000000, Signup{"user" + std::to_string(id), "offer", "/img/a.svg", "", "", ""});
 }
 
 /// A log holding events with ids `first`, `first + step`, ... (`count` of them).
@@ -100,7 +100,7 @@ TEST_CASE("EventLog: capacity 0 holds nothing", "[event_log]") {
 }
 
 TEST_CASE("EventLog: make_event JSON carries every field and omits empty city and url", "[event_log][json]") {
-  const auto bare = proof::make_event(123, 1700000000456, Signup{"Jane", "Pro", "/img/j.png", "", ""});
+  const auto bare = proof::make_event(123, 1700000000456, Signup{"Jane", "Pro", "/img/j.png", "", "", ""});
   const auto j = nlohmann::json::parse(bare->json);
   CHECK(j.at("id") == 123);
   CHECK(j.at("ts") == 1700000000456);
@@ -113,7 +113,7 @@ TEST_CASE("EventLog: make_event JSON carries every field and omits empty city an
   CHECK(bare->ts_ms == 1700000000456);
   CHECK(bare->signup.user_name == "Jane");
 
-  const auto full = proof::make_event(124, 1, Signup{"Jane", "Pro", "/i.png", "Lyon", "https://s.example/p"});
+  const auto full = proof::make_event(124, 1, Signup{"Jane", "Pro", "/i.png", "Lyon", "https://s.example/p", ""});
   const auto k = nlohmann::json::parse(full->json);
   CHECK(k.at("city") == "Lyon");
   CHECK(k.at("url") == "https://s.example/p");
@@ -122,7 +122,7 @@ TEST_CASE("EventLog: make_event JSON carries every field and omits empty city an
 TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faithfully", "[event_log][json]") {
   const Signup nasty{"Jane \"JD\" <script>alert('x')</script> & co \\",
                      "</script><img src=x onerror=alert(1)>", "/img/a.png?x=\"y\"&z=<w>",
-                     "Z\xC3\xBCrich \xF0\x9F\x8E\x89", "https://s.example/?q=\"'<>"};
+                     "Z\xC3\xBCrich \xF0\x9F\x8E\x89", "https://s.example/?q=\"'<>", ""};
   const auto e = proof::make_event(9, 2, nasty);
   const auto j = nlohmann::json::parse(e->json);
   CHECK(j.at("user_name").get<std::string>() == nasty.user_name);
@@ -135,7 +135,7 @@ TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faith
 }
 
 TEST_CASE("EventLog: the frame is id, event signup and the JSON as data", "[event_log][sse]") {
-  const auto e = proof::make_event(77, 5, Signup{"Jane", "Pro", "/i.png", "", ""});
+  const auto e = proof::make_event(77, 5, Signup{"Jane", "Pro", "/i.png", "", "", ""});
   CHECK(e->frame == "id: 77\nevent: signup\ndata: " + e->json + "\n\n");
   const auto parsed = proof::test::parse_sse(e->frame);
   REQUIRE(parsed.events.size() == 1);

@@ -34,7 +34,7 @@ struct RecordingSink : StreamSink {
 };
 
 Signup signup_named(std::string name) {
-  return Signup{std::move(name), "offer", "/img/a.svg", "", ""};
+  return Signup{std::move(name), "offer", "/img/a.svg", "", "", ""};
 }
 
 /// Removes HTTP/1.1 chunk framing, failing the test if it is malformed.

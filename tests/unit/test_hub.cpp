@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-Signup signup_named(std::string name) { return Signup{std::move(name), "offer", "/img/a.svg", "", ""}; }
+Signup signup_named(std::string name) { return Signup{std::move(name), "offer", "/img/a.svg", "", "", ""}; }
 
 std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
   std::vector<std::uint64_t> out;
@@ -269,11 +269,11 @@ TEST_CASE("Hub: a live stream that falls behind the buffer learns it missed even
   Hub hub(5, 10);
   const std::uint64_t cursor = hub.start(0).cursor;
   bool missed = true;
-  hub.publish(Signup{"a", "o", "/i", "", ""});
+  hub.publish(Signup{"a", "o", "/i", "", "", ""});
   CHECK(hub.next(cursor, missed).size() == 1);
   CHECK_FALSE(missed);
   // Far more events than any buffer holds arrive before the stream looks again.
-  for (int i = 0; i < 5000; ++i) hub.publish(Signup{"b", "o", "/i", "", ""});
+  for (int i = 0; i < 5000; ++i) hub.publish(Signup{"b", "o", "/i", "", "", ""});
   const auto events = hub.next(cursor, missed);
   CHECK(missed);
   CHECK_FALSE(events.empty());
@@ -285,7 +285,7 @@ TEST_CASE("Hub: a stream a burst behind still gets every event", "[hub]") {
   Hub hub(5, 10);
   const std::uint64_t cursor = hub.start(0).cursor;
   std::vector<std::uint64_t> published;
-  for (int i = 0; i < 500; ++i) published.push_back(hub.publish(Signup{"c", "o", "/i", "", ""})->id);
+  for (int i = 0; i < 500; ++i) published.push_back(hub.publish(Signup{"c", "o", "/i", "", "", ""})->id);
   bool missed = true;
   std::vector<std::uint64_t> got;
   for (const auto& e : hub.next(cursor, missed)) got.push_back(e->id);

@@ -59,13 +59,13 @@ std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
 
 TEST_CASE("Store: events written are read back whole after reopening", "[store]") {
   const DataDir dir;
-  const Signup full{"Jane \"JD\" <b>", "Pro", "/img/j.png", "Z\xC3\xBCrich", "https://s.example/p"};
+  const Signup full{"Jane \"JD\" <b>", "Pro", "/img/j.png", "Z\xC3\xBCrich", "https://s.example/p", "mug"};
   {
     EventStore store(dir.path, 100, 3600s);
     CHECK(store.last_id() == 0);
     store.append(*proof::make_event(10, now_ms(), full));
     store.append(
-        *proof::make_event(20, now_ms(), Signup{"Bob", "Basic", "/img/default.svg", "", ""}));
+        *proof::make_event(20, now_ms(), Signup{"Bob", "Basic", "/img/default.svg", "", "", ""}));
   }
   EventStore store(dir.path, 100, 3600s);
   CHECK(store.last_id() == 20);
@@ -83,7 +83,7 @@ TEST_CASE("Store: load(n) gives the newest n, oldest first", "[store]") {
   const DataDir dir;
   EventStore store(dir.path, 100, 3600s);
   for (std::uint64_t id = 1; id <= 6; ++id)
-    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", ""}));
+    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
   CHECK(ids(store.load(3)) == std::vector<std::uint64_t>{4, 5, 6});
   CHECK(ids(store.load(100)).size() == 6);
   CHECK(store.load(0).empty());
@@ -94,8 +94,8 @@ TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers th
   const DataDir dir;
   EventStore store(dir.path, 3, 3600s);
   for (std::uint64_t id = 1; id <= 10; ++id)
-    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", ""}));
-  store.append(*proof::make_event(11, now_ms() - 7200 * 1000, Signup{"old", "o", "/i", "", ""}));
+    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
+  store.append(*proof::make_event(11, now_ms() - 7200 * 1000, Signup{"old", "o", "/i", "", "", ""}));
   store.prune();
   CHECK(ids(store.load(100)) == std::vector<std::uint64_t>{9, 10});  // 11 is too old, 1..8 too many
   CHECK(store.last_id() == 11);  // pruned, but ids must not step back after a restart
@@ -121,7 +121,7 @@ TEST_CASE("Store: a restarted hub replays the stored history and continues its i
     EventStore store(dir.path, 100, 3600s);
     Hub hub(100, 10, &store);
     for (int i = 0; i < 5; ++i)
-      before.push_back(hub.publish(Signup{"u" + std::to_string(i), "o", "/i", "", ""})->id);
+      before.push_back(hub.publish(Signup{"u" + std::to_string(i), "o", "/i", "", "", ""})->id);
   }
   EventStore store(dir.path, 100, 3600s);
   Hub hub(3, 10, &store);
@@ -130,7 +130,7 @@ TEST_CASE("Store: a restarted hub replays the stored history and continues its i
   CHECK(start.cursor == before.back());
   CHECK(hub.last_id() == before.back());
   CHECK(ids(hub.resume(before[2])) == std::vector<std::uint64_t>{before[3], before[4]});
-  const auto next = hub.publish(Signup{"after restart", "o", "/i", "", ""});
+  const auto next = hub.publish(Signup{"after restart", "o", "/i", "", "", ""});
   CHECK(next->id > before.back());
 }
 
@@ -141,11 +141,11 @@ TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set ba
   const std::uint64_t future = static_cast<std::uint64_t>(now_ms() + 3600 * 1000) * 1000;
   {
     EventStore store(dir.path, 100, 3600s);
-    store.append(*proof::make_event(future, now_ms(), Signup{"u", "o", "/i", "", ""}));
+    store.append(*proof::make_event(future, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
   }
   EventStore store(dir.path, 100, 3600s);
   Hub hub(10, 10, &store);
-  CHECK(hub.publish(Signup{"v", "o", "/i", "", ""})->id == future + 1);
+  CHECK(hub.publish(Signup{"v", "o", "/i", "", "", ""})->id == future + 1);
 }
 
 namespace {
@@ -174,7 +174,7 @@ struct CapturedLog {
 };
 
 Signup named(std::string name) {
-  return Signup{std::move(name), "offer", "/img/a.svg", "", ""};
+  return Signup{std::move(name), "offer", "/img/a.svg", "", "", ""};
 }
 
 }  // namespace
