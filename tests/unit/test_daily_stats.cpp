@@ -13,6 +13,7 @@
 
 #include "core/daily_stats.h"
 #include "store/sqlite_store.h"
+#include "temp_dir.h"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -36,20 +37,9 @@ std::vector<std::string> dates(const std::vector<DayRecord>& days) {
   return out;
 }
 
-struct DataDir {
-  fs::path path;
-  DataDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("proof-unit-stats-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-  }
-  ~DataDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  DataDir(const DataDir&) = delete;
-  DataDir& operator=(const DataDir&) = delete;
+/// A fresh --data-dir, removed afterwards.
+struct DataDir : proof::test::TempDir {
+  DataDir() : TempDir("stats") {}
 };
 
 std::unique_ptr<proof::EventStore> open_store(const DataDir& dir) {

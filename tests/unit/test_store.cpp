@@ -16,6 +16,7 @@
 
 #include "core/hub.h"
 #include "store/sqlite_store.h"
+#include "temp_dir.h"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -26,21 +27,9 @@ using proof::Signup;
 
 namespace {
 
-/// A fresh --data-dir under the temp dir, removed afterwards.
-struct DataDir {
-  fs::path path;
-  DataDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("proof-unit-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-  }
-  ~DataDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  DataDir(const DataDir&) = delete;
-  DataDir& operator=(const DataDir&) = delete;
+/// A fresh --data-dir, removed afterwards.
+struct DataDir : proof::test::TempDir {
+  DataDir() : TempDir("store") {}
 };
 
 std::int64_t now_ms() {
@@ -59,7 +48,8 @@ std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
 
 TEST_CASE("Store: events written are read back whole after reopening", "[store]") {
   const DataDir dir;
-  const Signup full{"Jane \"JD\" <b>", "Pro", "/img/j.png", "Z\xC3\xBCrich", "https://s.example/p", "mug"};
+  const Signup full{"Jane \"JD\" <b>",     "Pro", "/img/j.png", "Z\xC3\xBCrich",
+                    "https://s.example/p", "mug"};
   {
     EventStore store(dir.path, 100, 3600s);
     CHECK(store.last_id() == 0);
@@ -95,7 +85,8 @@ TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers th
   EventStore store(dir.path, 3, 3600s);
   for (std::uint64_t id = 1; id <= 10; ++id)
     store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
-  store.append(*proof::make_event(11, now_ms() - 7200 * 1000, Signup{"old", "o", "/i", "", "", ""}));
+  store.append(
+      *proof::make_event(11, now_ms() - 7200 * 1000, Signup{"old", "o", "/i", "", "", ""}));
   store.prune();
   CHECK(ids(store.load(100)) == std::vector<std::uint64_t>{9, 10});  // 11 is too old, 1..8 too many
   CHECK(store.last_id() == 11);  // pruned, but ids must not step back after a restart
