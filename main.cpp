@@ -69,7 +69,10 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
   }
   proof::Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : store.get(),
                  redis.get());
-  if (redis) redis->start([&hub](proof::EventPtr event) { hub.ingest(std::move(event)); });
+  if (redis) {
+    redis->start([&hub](proof::EventPtr event) { hub.ingest(std::move(event)); },
+                 [&hub](std::uint64_t id) { hub.erase_local(id); });
+  }
   proof::Metrics metrics;
   proof::HttpServer server(settings, hub, metrics, *daily);
   const proof::StopSignals stop_signals([&server](int signal) {

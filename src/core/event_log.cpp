@@ -43,6 +43,27 @@ void EventLog::append(EventPtr event) {
   }
 }
 
+namespace {
+template <class Events>
+auto find_id(Events& events, std::uint64_t id) {
+  const auto it =
+      std::lower_bound(events.begin(), events.end(), id,
+                       [](const EventPtr& e, std::uint64_t value) { return e->id < value; });
+  return it != events.end() && (*it)->id == id ? it : events.end();
+}
+}  // namespace
+
+bool EventLog::erase(std::uint64_t id) {
+  const auto it = find_id(events_, id);
+  if (it == events_.end()) return false;
+  events_.erase(it);
+  return true;
+}
+
+bool EventLog::contains(std::uint64_t id) const {
+  return find_id(events_, id) != events_.end();
+}
+
 std::vector<EventPtr> EventLog::after(std::uint64_t last_id) const {
   const auto first =
       std::upper_bound(events_.begin(), events_.end(), last_id,

@@ -46,6 +46,12 @@ class EventLog {
   /// Appends `event` (its id must exceed every id held) and forgets the oldest past capacity.
   void append(EventPtr event);
 
+  /// Forgets the event with `id`; false when none is held.
+  bool erase(std::uint64_t id);
+
+  /// Whether the event with `id` is held.
+  bool contains(std::uint64_t id) const;
+
   /// Events with id > `last_id`, oldest first. An id older than the history yields all of it.
   std::vector<EventPtr> after(std::uint64_t last_id) const;
 

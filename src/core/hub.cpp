@@ -68,6 +68,51 @@ EventPtr Hub::publish(Signup signup) {
   return event;
 }
 
+namespace {
+/// Notices kept for streams that have not been written to yet (the fan-out reads them at
+/// once; a stream joining later has no use for old ones).
+constexpr std::size_t kNoticesKept = 256;
+}  // namespace
+
+bool Hub::erase(std::uint64_t id) {
+  if (shared_) {
+    {
+      std::shared_lock lock(mutex_);
+      if (!log_.contains(id)) return false;
+    }
+    shared_->erase(id);  // every instance's reader, this one's too, calls erase_local
+    return true;
+  }
+  return erase_local(id);
+}
+
+bool Hub::erase_local(std::uint64_t id) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!log_.erase(id)) return false;
+    if (store_) store_->erase(id);
+    notices_.push_back(
+        {++notice_seq_, "event: erase\ndata: {\"id\":" + std::to_string(id) + "}\n\n"});
+    while (notices_.size() > kNoticesKept) notices_.pop_front();
+  }
+  wake_all();
+  return true;
+}
+
+std::vector<Hub::Notice> Hub::notices_after(std::uint64_t seq) const {
+  std::shared_lock lock(mutex_);
+  std::vector<Notice> out;
+  for (const auto& notice : notices_) {
+    if (notice.seq > seq) out.push_back(notice);
+  }
+  return out;
+}
+
+std::uint64_t Hub::notice_seq() const {
+  std::shared_lock lock(mutex_);
+  return notice_seq_;
+}
+
 void Hub::ingest(EventPtr event) {
   {
     std::unique_lock lock(mutex_);

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <vector>
 
 #include "core/event_log.h"
@@ -37,6 +39,24 @@ class Hub {
   /// publish. One already held (an id not above the last) is ignored, so nothing is sent
   /// twice.
   void ingest(EventPtr event);
+
+  /// Erasure: removes the event from the history and the store (or, with a shared history,
+  /// from every instance's) and tells every open stream with an `erase` notice. False when
+  /// no such event is held. Throws StoreError / SharedLogError when it cannot.
+  bool erase(std::uint64_t id);
+
+  /// The local half of erase(), for what the shared history reports.
+  bool erase_local(std::uint64_t id);
+
+  /// A message for every open stream that is not an event (an erasure), with its own
+  /// sequence so the fan-out can read what it has not sent yet.
+  struct Notice {
+    std::uint64_t seq;
+    std::string frame;
+  };
+  /// Notices after `seq`, oldest first (the last few hundred are kept).
+  std::vector<Notice> notices_after(std::uint64_t seq) const;
+  std::uint64_t notice_seq() const;
 
   /// The shared history, if there is one (for /healthz and /metrics).
   const SharedLog* shared() const { return shared_; }
@@ -89,6 +109,8 @@ class Hub {
   EventStore* store_;
   SharedLog* shared_;
   std::uint64_t last_id_ = 0;
+  std::deque<Notice> notices_;  ///< guarded by mutex_
+  std::uint64_t notice_seq_ = 0;
   const std::size_t max_subscribers_;
   std::atomic<std::size_t> subscribers_{0};
   std::atomic<bool> stopping_{false};

@@ -24,6 +24,10 @@ class SharedLog {
   /// and at least `now_us`. Throws SharedLogError, quickly, when it cannot.
   virtual std::uint64_t append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) = 0;
 
+  /// Removes event `id` from the shared history and tells every instance (their readers
+  /// call Hub::erase_local). Throws SharedLogError when it cannot.
+  virtual void erase(std::uint64_t id) = 0;
+
   /// Whether the instance is reading the shared history now.
   virtual bool connected() const = 0;
 

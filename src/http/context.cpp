@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/text.h"
+#include "http/auth.h"
 
 namespace proof {
 
@@ -51,6 +52,16 @@ void HttpContext::refuse(const httplib::Request& req, httplib::Response& res,
                text::printable(req.path), req.remote_addr, refusal.status,
                reason_label(refusal.reason), text::printable(refusal.message));
   set_json_error(res, refusal.status, refusal.message);
+}
+
+bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res) {
+  const std::string key =
+      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
+  if (keys_equal(settings.api_key, key)) return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  refuse(req, res,
+         {401, RejectReason::kUnauthorized, key.empty() ? "missing API key" : "wrong API key"});
+  return false;
 }
 
 int jitter(int low, int high) {

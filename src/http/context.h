@@ -53,6 +53,10 @@ struct HttpContext {
         address_slots(s.max_subscribers_per_ip),
         beacon_rate(kBeaconsPerSecond, kBeaconsPerSecond, kBeaconAddresses) {}
 
+  /// True when the request carries the API key in a header (Authorization: Bearer or
+  /// X-API-Key); otherwise answers 401 and returns false.
+  bool authorized(const httplib::Request& req, httplib::Response& res);
+
   /// Counts, logs (without personal data) and answers a refusal.
   void refuse(const httplib::Request& req, httplib::Response& res, const Refusal& refusal);
 

@@ -20,6 +20,9 @@ void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Respo
 /// GET /stats?days=N: the daily counts, with the API key (stats_endpoint.cpp).
 void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+/// DELETE /events/ID with the API key: erasure (erase_endpoint.cpp).
+void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
 /// GET /healthz and GET /metrics (health_endpoint.cpp).
 void handle_healthz(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_metrics(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -30,15 +30,7 @@ std::optional<std::size_t> parse_days(std::string_view text) {
 
 void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
-  const std::string key =
-      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
-  if (!keys_equal(ctx.settings.api_key, key)) {
-    res.set_header("WWW-Authenticate", "Bearer");
-    ctx.refuse(
-        req, res,
-        {401, RejectReason::kUnauthorized, key.empty() ? "missing API key" : "wrong API key"});
-    return;
-  }
+  if (!ctx.authorized(req, res)) return;
   std::size_t n = kDefaultDays;
   if (req.has_param("days")) {
     const auto asked = req.get_param_value_count("days") == 1

@@ -21,7 +21,11 @@ std::string chunk_head(std::size_t size) {
 }
 
 Fanout::Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat)
-    : hub_(hub), metrics_(metrics), heartbeat_(heartbeat), cursor_(hub.last_id()) {}
+    : hub_(hub),
+      metrics_(metrics),
+      heartbeat_(heartbeat),
+      cursor_(hub.last_id()),
+      notice_cursor_(hub.notice_seq()) {}
 
 bool Fanout::join(Subscriber& s, Clock::time_point now) {
   s.index = subscribers_.size();
@@ -67,6 +71,27 @@ bool Fanout::deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::
 }
 
 void Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped) {
+  publish_events(now, dropped);
+  // Erasures go to every stream, whatever its channel: a page drops the card if it has it.
+  for (const auto& notice : hub_.notices_after(notice_cursor_)) {
+    notice_cursor_ = notice.seq;
+    const std::string head = chunk_head(notice.frame.size());
+    for (Subscriber* s : subscribers_) {
+      if (std::find(dropped.begin(), dropped.end(), s) != dropped.end()) continue;
+      if (!send_frame(*s, notice.frame, head, now)) dropped.push_back(s);
+    }
+  }
+}
+
+bool Fanout::send_frame(Subscriber& s, std::string_view frame, std::string_view head,
+                        Clock::time_point now) {
+  s.last_write = now;
+  const std::string_view chunked[] = {head, frame, kCrlf};
+  const std::string_view plain[] = {frame};
+  return s.chunked ? s.sink->send(chunked) : s.sink->send(plain);
+}
+
+void Fanout::publish_events(Clock::time_point now, std::vector<Subscriber*>& dropped) {
   bool missed = false;
   const auto events = hub_.next(cursor_, missed);
   if (events.empty()) return;
@@ -114,11 +139,7 @@ void Fanout::tick(Clock::time_point now, std::vector<Subscriber*>& dropped) {
   const std::string head = chunk_head(beat.size());
   for (Subscriber* s : subscribers_) {
     if (now - s->last_write < heartbeat_) continue;
-    s->last_write = now;
-    const std::string_view chunked[] = {head, beat, kCrlf};
-    const std::string_view plain[] = {beat};
-    const bool ok = s->chunked ? s->sink->send(chunked) : s->sink->send(plain);
-    if (!ok) dropped.push_back(s);
+    if (!send_frame(*s, beat, head, now)) dropped.push_back(s);
   }
 }
 

@@ -51,8 +51,9 @@ class Fanout {
   bool join(Subscriber& subscriber, Clock::time_point now);
   void leave(Subscriber& subscriber);
 
-  /// Sends what the hub published since the last call to every stream; those that could
-  /// not take it are appended to `dropped` (still joined: the caller closes them).
+  /// Sends what the hub published since the last call (events, on their channels, and
+  /// erasure notices, to all) to every stream; those that could not take it are appended
+  /// to `dropped` (still joined: the caller closes them).
   void publish(Clock::time_point now, std::vector<Subscriber*>& dropped);
 
   /// Heartbeats for streams quiet for a period; failures go to `dropped`.
@@ -64,13 +65,18 @@ class Fanout {
   std::size_t size() const { return subscribers_.size(); }
 
  private:
+  void publish_events(Clock::time_point now, std::vector<Subscriber*>& dropped);
+  /// Writes one frame that is not an event (heartbeat, notice) with the stream's framing.
+  bool send_frame(Subscriber& s, std::string_view frame, std::string_view head,
+                  Clock::time_point now);
   /// Writes to `s` the events in `events` after its cursor; false if the sink failed.
   bool deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::time_point now);
 
   Hub& hub_;
   Metrics& metrics_;
   std::chrono::seconds heartbeat_;
-  std::uint64_t cursor_;  ///< the newest id read from the hub
+  std::uint64_t cursor_;         ///< the newest id read from the hub
+  std::uint64_t notice_cursor_;  ///< the newest notice (erasure) sent
   std::vector<Subscriber*> subscribers_;
   // Per publish: each event's chunk-size line, shared by every chunked stream.
   std::vector<std::string> chunk_heads_;

@@ -31,6 +31,14 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'id', text, 'ts', ARGV[
 return text
 )lua";
 
+/// Removes an event's entry (when its stream id is known) and appends a marker every
+/// reader sees, atomically: the name is gone from Redis and every instance forgets it.
+constexpr const char* kEraseScript = R"lua(
+if ARGV[2] ~= '' then redis.call('XDEL', KEYS[1], ARGV[2]) end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'erase', ARGV[1])
+return 'OK'
+)lua";
+
 struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
@@ -119,8 +127,10 @@ RedisLog::~RedisLog() {
   if (command_) redisFree(command_);
 }
 
-void RedisLog::start(std::function<void(EventPtr)> deliver) {
+void RedisLog::start(std::function<void(EventPtr)> deliver,
+                     std::function<void(std::uint64_t)> erase) {
   deliver_ = std::move(deliver);
+  erase_ = std::move(erase);
   reader_ = std::thread([this] { read_loop(); });
 }
 
@@ -139,7 +149,7 @@ void RedisLog::set_error(const std::string& error) {
   last_error_ = error;
 }
 
-std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) {
+std::string RedisLog::run(const std::vector<std::string>& args) {
   std::lock_guard lock(command_mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (!command_) {
@@ -152,12 +162,10 @@ std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::ui
       throw SharedLogError("Redis is unreachable: " + error);
     }
   }
-  const Reply reply = command(
-      command_, {"EVAL", kAppendScript, "2", last_id_key_, events_key_, std::to_string(now_us),
-                 std::to_string(history_), std::to_string(ts_ms), signup_json(signup)});
+  const Reply reply = command(command_, args);
   if (!reply) {
-    // The connection failed mid-command: whether Redis took the entry is unknown, and the
-    // publisher is told it was not stored (a retry may then add it twice; never lost).
+    // The connection failed mid-command: whether Redis ran it is unknown, and the caller
+    // is told it did not (a retried publish may then be added twice; never lost).
     const std::string error = command_->errstr;
     redisFree(command_);
     command_ = nullptr;
@@ -167,9 +175,25 @@ std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::ui
   }
   if (reply->type == REDIS_REPLY_ERROR)
     throw SharedLogError("Redis refused: " + reply_text(reply.get()));
-  const std::string id = reply_text(reply.get());
+  return reply_text(reply.get());
+}
+
+std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) {
+  const std::string id =
+      run({"EVAL", kAppendScript, "2", last_id_key_, events_key_, std::to_string(now_us),
+           std::to_string(history_), std::to_string(ts_ms), signup_json(signup)});
   if (id.empty()) throw SharedLogError("Redis gave no id");
   return std::stoull(id);
+}
+
+void RedisLog::erase(std::uint64_t id) {
+  std::string entry;
+  {
+    std::lock_guard lock(entries_mutex_);
+    if (const auto it = entries_.find(id); it != entries_.end()) entry = it->second;
+  }
+  run({"EVAL", kEraseScript, "1", events_key_, std::to_string(id), entry,
+       std::to_string(history_)});
 }
 
 EventPtr RedisLog::decode(const std::string& entry_id,
@@ -209,7 +233,21 @@ void RedisLog::read_loop() {
   const auto hand_over = [&](const std::vector<Entry>& entries) {
     for (const auto& [entry_id, fields] : entries) {
       position = entry_id;
+      if (!fields.empty() && fields.front().first == "erase") {
+        try {
+          erase_(std::stoull(fields.front().second));
+        } catch (const std::exception& e) {
+          spdlog::warn("redis: skipped erase marker {}: {}", entry_id, e.what());
+        }
+        continue;
+      }
       if (EventPtr event = decode(entry_id, fields)) {
+        {
+          std::lock_guard lock(entries_mutex_);
+          entries_[event->id] = entry_id;
+          // Only events still in some instance's history can be erased usefully.
+          while (entries_.size() > 2 * history_ + 16) entries_.erase(entries_.begin());
+        }
         const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -34,12 +35,14 @@ class RedisLog final : public SharedLog {
   /// Starts the reader: on its first connection it hands over the newest `history` events,
   /// oldest first, then every new one as it is appended, by any instance, in order. After
   /// a lost connection it reads on from the last entry it saw: nothing lost, nothing twice.
-  void start(std::function<void(EventPtr)> deliver);
+  /// Erasure markers in the stream (from any instance) go to `erase`, in the same order.
+  void start(std::function<void(EventPtr)> deliver, std::function<void(std::uint64_t)> erase);
 
   /// Stops the reader (within a quarter of a second).
   void stop();
 
   std::uint64_t append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) override;
+  void erase(std::uint64_t id) override;
   bool connected() const override { return reader_connected_.load(); }
   double reader_lag_seconds() const override {
     return static_cast<double>(lag_ms_.load()) / 1000.0;
@@ -64,7 +67,14 @@ class RedisLog final : public SharedLog {
   redisContext* command_ = nullptr;
   std::chrono::steady_clock::time_point command_retry_after_{};
 
+  /// Sends one command on the command connection (connecting if needed); throws
+  /// SharedLogError when Redis cannot be reached or refuses.
+  std::string run(const std::vector<std::string>& args);
+
   std::function<void(EventPtr)> deliver_;
+  std::function<void(std::uint64_t)> erase_;
+  std::mutex entries_mutex_;
+  std::map<std::uint64_t, std::string> entries_;  ///< event id -> stream entry, for XDEL
   std::thread reader_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> reader_connected_{false};

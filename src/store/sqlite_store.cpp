@@ -54,6 +54,8 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
   // killed process loses nothing; only a power cut can lose the last commits.
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
+  // Erasure means gone: deleted rows are overwritten, not left in free pages.
+  exec("PRAGMA secure_delete=ON");
   exec(
       "CREATE TABLE IF NOT EXISTS events ("
       " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT NULL,"
@@ -122,6 +124,15 @@ void EventStore::append(const Event& event) {
   } catch (const StoreError& e) {
     spdlog::warn("{} (will retry)", e.what());
   }
+}
+
+void EventStore::erase(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_, "DELETE FROM events WHERE id = ?", -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot erase from");
+  sqlite3_bind_int64(q.stmt, 1, static_cast<sqlite3_int64>(id));
+  if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot erase from");
 }
 
 std::vector<EventPtr> EventStore::load(std::size_t n) {

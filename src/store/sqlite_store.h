@@ -41,6 +41,9 @@ class EventStore : public StatsStore {
   /// The newest `n` events within the retention, oldest first.
   std::vector<EventPtr> load(std::size_t n);
 
+  /// Deletes the event with `id` (erasure: it is never loaded again). Throws StoreError.
+  void erase(std::uint64_t id);
+
   /// The highest id ever stored (0 for a new store), kept even after its event is pruned.
   std::uint64_t last_id();
 

@@ -1,0 +1,37 @@
+// DELETE /events/ID: erasure. The event leaves the history, the store (or Redis, for every
+// instance) and every replay and resume; open pages get `event: erase` and drop its card.
+#include <spdlog/spdlog.h>
+
+#include "core/sse.h"
+#include "http/endpoints.h"
+#include "store/sqlite_store.h"
+
+namespace proof {
+
+void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (!ctx.authorized(req, res)) return;
+  const auto id = sse::parse_event_id(req.matches.size() > 1 ? req.matches[1].str() : "");
+  if (!id) {
+    ctx.refuse(req, res, {400, RejectReason::kBadRequest, "the event id must be a decimal number"});
+    return;
+  }
+  bool erased = false;
+  try {
+    erased = ctx.hub.erase(*id);
+  } catch (const std::exception& e) {
+    spdlog::error("could not erase event {}: {}", *id, e.what());
+    res.set_header("Retry-After", "2");
+    set_json_error(res, 503, "could not erase the event now; retry later");
+    return;
+  }
+  if (!erased) {
+    ctx.refuse(
+        req, res,
+        {404, RejectReason::kNotFound, "no event " + std::to_string(*id) + " in the history"});
+    return;
+  }
+  spdlog::info("erased event {} (asked from {})", *id, req.remote_addr);
+  res.status = 204;
+}
+
+}  // namespace proof
