@@ -44,9 +44,9 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   if (req.has_param("channel")) {
     channel = req.get_param_value("channel");
     if (!is_valid_channel(channel)) {
-      ctx.refuse(req, res,
-                 {400, RejectReason::kBadRequest,
-                  "channel must be 1-64 characters of a-z, 0-9, _ and -"});
+      ctx.refuse(
+          req, res,
+          {400, RejectReason::kBadRequest, "channel must be 1-64 characters of a-z, 0-9, _ and -"});
       return;
     }
   }
@@ -82,14 +82,16 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     // are gone. Say so (as Mercure and Centrifugo do) rather than pretend none were missed.
     const auto held = ctx.hub.start(ctx.settings.history).replay;
     if (!held.empty() && *resume < held.front()->id && held.size() >= ctx.settings.history) {
-      stream->opening += fmt::format("event: gap\ndata: {{\"last_event_id\":{},\"oldest_id\":{}}}\n\n",
-                                     *resume, held.front()->id);
+      stream->opening +=
+          fmt::format("event: gap\ndata: {{\"last_event_id\":{},\"oldest_id\":{}}}\n\n", *resume,
+                      held.front()->id);
     }
   }
   for (const auto& event : pending) stream->opening += event->frame;
   stream->opening_events = pending.size();
   stream->cursor = cursor;
   stream->channel = std::move(channel);
+  stream->presence = req.has_param("presence") && req.get_param_value("presence") == "1";
   res.set_header("Content-Type", sse::kContentType);
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");

@@ -126,6 +126,7 @@ bool HttpServer::bind() {
   }
   options.uncapped_addresses = s.trusted_proxies;
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
+  options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.head_limits.max_body_bytes = limits::kBodyBytes;
   options.tls = d.tls ? d.tls->get() : nullptr;
   options.hsts = s.hsts;

@@ -20,17 +20,40 @@ std::string chunk_head(std::size_t size) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-Fanout::Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat)
+Fanout::Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat,
+               std::chrono::seconds presence_interval)
     : hub_(hub),
       metrics_(metrics),
       heartbeat_(heartbeat),
       cursor_(hub.last_id()),
-      notice_cursor_(hub.notice_seq()) {}
+      notice_cursor_(hub.notice_seq()),
+      presence_interval_(presence_interval) {}
+
+std::size_t Fanout::open_pages(const std::string& channel) const {
+  if (channel.empty()) return subscribers_.size();
+  const auto it = per_channel_.find(channel);
+  return it == per_channel_.end() ? 0 : it->second;
+}
+
+bool Fanout::presence_if_due(Subscriber& s, Clock::time_point now) {
+  const std::size_t count = open_pages(s.channel);
+  if (!s.presence || count == s.presence_sent || now - s.presence_at < presence_interval_) {
+    return true;
+  }
+  s.presence_sent = count;
+  s.presence_at = now;
+  const std::string frame = "event: presence\ndata: {\"count\":" + std::to_string(count) + "}\n\n";
+  return send_frame(s, frame, chunk_head(frame.size()), now);
+}
 
 bool Fanout::join(Subscriber& s, Clock::time_point now) {
   s.index = subscribers_.size();
   subscribers_.push_back(&s);
+  if (!s.channel.empty()) ++per_channel_[s.channel];
   s.last_write = now;
+  // The count is sent when the stream opens, whatever the interval.
+  s.presence_at = now - presence_interval_;
+  if (!presence_if_due(s, now)) return false;
   // What was published between the handshake (on a worker) and now.
   bool missed = false;
   const auto events = hub_.next(s.cursor, missed);
@@ -47,6 +70,12 @@ void Fanout::leave(Subscriber& s) {
   subscribers_[s.index] = last;
   last->index = s.index;
   subscribers_.pop_back();
+  if (!s.channel.empty()) {
+    if (const auto it = per_channel_.find(s.channel);
+        it != per_channel_.end() && --it->second == 0) {
+      per_channel_.erase(it);
+    }
+  }
 }
 
 bool Fanout::deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::time_point now) {
@@ -138,6 +167,10 @@ void Fanout::tick(Clock::time_point now, std::vector<Subscriber*>& dropped) {
   const std::string_view beat = sse::heartbeat();
   const std::string head = chunk_head(beat.size());
   for (Subscriber* s : subscribers_) {
+    if (!presence_if_due(*s, now)) {
+      dropped.push_back(s);
+      continue;
+    }
     if (now - s->last_write < heartbeat_) continue;
     if (!send_frame(*s, beat, head, now)) dropped.push_back(s);
   }

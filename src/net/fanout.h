@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/hub.h"
@@ -36,6 +37,9 @@ struct Subscriber {
   bool chunked = true;       ///< HTTP/1.1 chunked body; HTTP/1.0 streams are close-delimited
   std::uint64_t cursor = 0;  ///< the id of the last event it has been sent
   std::string channel;       ///< empty: every event
+  bool presence = false;     ///< wants `event: presence` with the number of open pages
+  std::size_t presence_sent = static_cast<std::size_t>(-1);  ///< the count last sent
+  Clock::time_point presence_at{};                           ///< when it was sent
   Clock::time_point last_write{};
   std::size_t index = 0;  ///< its place in the fan-out's list, for removal in O(1)
 };
@@ -44,7 +48,9 @@ class Fanout {
  public:
   using Clock = Subscriber::Clock;
 
-  Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat);
+  /// `presence_interval`: the least time between two presence notices to one stream.
+  Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat,
+         std::chrono::seconds presence_interval = std::chrono::seconds(10));
 
   /// Adds a stream whose head and opening were just written, and sends it what was
   /// published since its cursor. False when that already failed (drop it).
@@ -56,7 +62,11 @@ class Fanout {
   /// to `dropped` (still joined: the caller closes them).
   void publish(Clock::time_point now, std::vector<Subscriber*>& dropped);
 
-  /// Heartbeats for streams quiet for a period; failures go to `dropped`.
+  /// Pages open now: on `channel`, or on the whole site when it is empty.
+  std::size_t open_pages(const std::string& channel) const;
+
+  /// Heartbeats for streams quiet for a period, and presence notices whose count changed
+  /// (at most one per interval per stream); failures go to `dropped`.
   void tick(Clock::time_point now, std::vector<Subscriber*>& dropped);
 
   /// The bytes that end a stream cleanly (the last chunk), for shutdown.
@@ -66,6 +76,8 @@ class Fanout {
 
  private:
   void publish_events(Clock::time_point now, std::vector<Subscriber*>& dropped);
+  /// Sends `s` the current count if it is due; false if the sink failed.
+  bool presence_if_due(Subscriber& s, Clock::time_point now);
   /// Writes one frame that is not an event (heartbeat, notice) with the stream's framing.
   bool send_frame(Subscriber& s, std::string_view frame, std::string_view head,
                   Clock::time_point now);
@@ -78,6 +90,8 @@ class Fanout {
   std::uint64_t cursor_;         ///< the newest id read from the hub
   std::uint64_t notice_cursor_;  ///< the newest notice (erasure) sent
   std::vector<Subscriber*> subscribers_;
+  std::chrono::seconds presence_interval_;
+  std::unordered_map<std::string, std::size_t> per_channel_;  ///< open streams per channel
   // Per publish: each event's chunk-size line, shared by every chunked stream.
   std::vector<std::string> chunk_heads_;
   std::vector<std::string_view> pieces_;

@@ -129,7 +129,7 @@ struct EventLoop::Impl {
         handler(h),
         hub(hb),
         metrics(m),
-        fanout(hb, m, options.heartbeat),
+        fanout(hb, m, options.heartbeat, options.presence_interval),
         pool(options.workers) {}
 
   void run();
@@ -499,6 +499,7 @@ void EventLoop::Impl::start_stream(Connection& c, StreamOpening& opening, Clock:
   s.chunked = !c.http10;
   s.cursor = opening.cursor;
   s.channel = std::move(opening.channel);
+  s.presence = opening.presence;
   const auto io = c.flush();
   if (io == Connection::Io::closed) {
     metrics.dropped();

@@ -26,6 +26,7 @@ struct LoopOptions {
   std::size_t max_connections_per_address = 0;  ///< 0: no cap
   std::vector<std::string> uncapped_addresses;  ///< trusted proxies: many clients behind one
   std::chrono::seconds heartbeat{15};
+  std::chrono::seconds presence_interval{10};  ///< least time between two live counts to a stream
   std::chrono::milliseconds request_timeout{5000};  ///< a started request must be complete by then
   std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
   std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long
