@@ -18,6 +18,7 @@
 #include "app/send.h"
 #include "app/stats.h"
 #include "core/daily_stats.h"
+#include "core/hourly_totals.h"
 #include "core/hub.h"
 #include "core/metrics.h"
 #include "http/http_server.h"
@@ -47,8 +48,10 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
   }
   // The daily counts stay in --data-dir (also with --redis): each instance counts its own.
   std::unique_ptr<proof::DailyStats> daily;
+  std::unique_ptr<proof::HourlyTotals> hourly;  // for /summary, also kept in --data-dir
   try {
     daily = std::make_unique<proof::DailyStats>(store.get());
+    hourly = std::make_unique<proof::HourlyTotals>(store.get());
   } catch (const proof::StoreError& e) {
     spdlog::error("{}", e.what());
     return proof::kExitFailure;
@@ -74,7 +77,7 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
                  [&hub](std::uint64_t id) { hub.erase_local(id); });
   }
   proof::Metrics metrics;
-  proof::HttpServer server(settings, hub, metrics, *daily);
+  proof::HttpServer server(settings, hub, metrics, *daily, *hourly);
   const proof::StopSignals stop_signals([&server](int signal) {
     spdlog::info("signal {} received: closing streams and stopping", signal);
     proof::notify_stopping();

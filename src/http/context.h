@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "core/daily_stats.h"
+#include "core/hourly_totals.h"
 #include "core/hub.h"
 #include "core/metrics.h"
 #include "http/address_rate.h"
@@ -42,11 +43,12 @@ inline constexpr double kBeaconsPerSecond = 5;
 inline constexpr std::size_t kBeaconAddresses = 10000;
 
 struct HttpContext {
-  HttpContext(const Settings& s, Hub& h, Metrics& m, DailyStats& d)
+  HttpContext(const Settings& s, Hub& h, Metrics& m, DailyStats& d, HourlyTotals& t)
       : settings(s),
         hub(h),
         metrics(m),
         stats(d),
+        hourly(t),
         origins(s.allowed_origins),
         files(s.public_dir),
         publish_rate(s.max_publish_rate, s.max_publish_rate),
@@ -64,6 +66,7 @@ struct HttpContext {
   Hub& hub;
   Metrics& metrics;
   DailyStats& stats;
+  HourlyTotals& hourly;  ///< signups per hour, for /summary
   OriginPolicy origins;
   StaticFiles files;
   RateLimiter publish_rate;

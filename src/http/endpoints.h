@@ -23,6 +23,9 @@ void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Respon
 /// DELETE /events/ID with the API key: erasure (erase_endpoint.cpp).
 void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+/// GET /summary: signups in the last H hours (summary_endpoint.cpp).
+void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
 /// GET /healthz and GET /metrics (health_endpoint.cpp).
 void handle_healthz(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_metrics(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -44,8 +44,8 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Settings& s, Hub& h, Metrics& m, DailyStats& d)
-      : settings(s), context(s, h, m, d), router(context) {}
+  Impl(const Settings& s, Hub& h, Metrics& m, DailyStats& d, HourlyTotals& t)
+      : settings(s), context(s, h, m, d, t), router(context) {}
 
   const Settings& settings;
   HttpContext context;
@@ -58,8 +58,9 @@ struct HttpServer::Impl {
   bool stop_requested = false;
 };
 
-HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats)
-    : impl_(std::make_unique<Impl>(settings, hub, metrics, stats)) {}
+HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats,
+                       HourlyTotals& hourly)
+    : impl_(std::make_unique<Impl>(settings, hub, metrics, stats, hourly)) {}
 
 HttpServer::~HttpServer() {
   impl_->loop.reset();

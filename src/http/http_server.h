@@ -11,12 +11,14 @@
 namespace proof {
 
 class DailyStats;
+class HourlyTotals;
 class Hub;
 class Metrics;
 
 class HttpServer {
  public:
-  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats);
+  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats,
+             HourlyTotals& hourly);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

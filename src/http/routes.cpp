@@ -18,6 +18,7 @@ using HandlerResponse = httplib::Server::HandlerResponse;
 constexpr Route kRoutes[] = {
     {"GET", "/events", true, false, handle_events},
     {"DELETE", "/events/{id}", true, false, handle_erase},
+    {"GET", "/summary", true, false, handle_summary},
     {"POST", "/signup", true, false, handle_signup},
     {"POST", "/beacon", true, false, handle_beacon},
     {"GET", "/stats", false, false, handle_stats},

@@ -65,6 +65,9 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
   // fails harmlessly with "duplicate column".
   sqlite3_exec(db_, "ALTER TABLE events ADD COLUMN channel TEXT NOT NULL DEFAULT ''", nullptr,
                nullptr, nullptr);
+  exec(
+      "CREATE TABLE IF NOT EXISTS hourly_totals (hour INTEGER NOT NULL, channel TEXT NOT NULL,"
+      " count INTEGER NOT NULL, PRIMARY KEY (hour, channel))");
   exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   // One row per UTC day (days since 1970-01-01): counts only, nothing about visitors.
   exec(
@@ -133,6 +136,43 @@ void EventStore::erase(std::uint64_t id) {
   if (!q.stmt) fail("cannot erase from");
   sqlite3_bind_int64(q.stmt, 1, static_cast<sqlite3_int64>(id));
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot erase from");
+}
+
+void EventStore::add_hour(std::int64_t hour, const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_,
+                     "INSERT INTO hourly_totals (hour, channel, count) VALUES (?, ?, 1)"
+                     " ON CONFLICT (hour, channel) DO UPDATE SET count = count + 1",
+                     -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot count in");
+  sqlite3_bind_int64(q.stmt, 1, hour);
+  sqlite3_bind_text(q.stmt, 2, channel.data(), static_cast<int>(channel.size()), SQLITE_STATIC);
+  if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot count in");
+}
+
+std::vector<HourlyStore::Row> EventStore::load_hours(std::int64_t first_hour) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_, "SELECT hour, channel, count FROM hourly_totals WHERE hour >= ?", -1,
+                     &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot read the hourly totals in");
+  sqlite3_bind_int64(q.stmt, 1, first_hour);
+  std::vector<Row> rows;
+  while (sqlite3_step(q.stmt) == SQLITE_ROW) {
+    rows.push_back({sqlite3_column_int64(q.stmt, 0), column_text(q.stmt, 1),
+                    static_cast<std::uint64_t>(sqlite3_column_int64(q.stmt, 2))});
+  }
+  return rows;
+}
+
+void EventStore::drop_hours_before(std::int64_t first_hour) {
+  std::lock_guard lock(mutex_);
+  Statement q;
+  sqlite3_prepare_v2(db_, "DELETE FROM hourly_totals WHERE hour < ?", -1, &q.stmt, nullptr);
+  if (!q.stmt) fail("cannot prune the hourly totals in");
+  sqlite3_bind_int64(q.stmt, 1, first_hour);
+  if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune the hourly totals in");
 }
 
 std::vector<EventPtr> EventStore::load(std::size_t n) {

@@ -13,6 +13,7 @@
 
 #include "core/daily_stats.h"
 #include "core/event_log.h"
+#include "core/hourly_totals.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -26,7 +27,7 @@ struct StoreError : std::runtime_error {
 
 /// The history (serialised by the Hub under its write lock) and the daily counts (written
 /// by DailyStats from request threads) share one connection, guarded by one mutex.
-class EventStore : public StatsStore {
+class EventStore : public StatsStore, public HourlyStore {
  public:
   /// Opens or creates `dir`/events.db. `keep` events at most are kept, none older than
   /// `max_age`. Throws StoreError when the directory cannot be created or written.
@@ -49,6 +50,11 @@ class EventStore : public StatsStore {
 
   /// Drops what retention no longer allows.
   void prune();
+
+  /// HourlyStore: signups per hour and channel, for /summary.
+  void add_hour(std::int64_t hour, const std::string& channel) override;
+  std::vector<Row> load_hours(std::int64_t first_hour) override;
+  void drop_hours_before(std::int64_t first_hour) override;
 
   /// StatsStore: the daily counts, in their own table of the same file.
   void save_day(std::int64_t day, const DayCounts& counts) override;

@@ -1,0 +1,61 @@
+#include "core/hourly_totals.h"
+
+#include <spdlog/spdlog.h>
+
+namespace proof {
+
+std::int64_t HourlyTotals::hour_of(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::hours>(t.time_since_epoch()).count();
+}
+
+HourlyTotals::HourlyTotals(HourlyStore* store, Clock::time_point now) : store_(store) {
+  if (!store_) return;
+  for (const auto& row : store_->load_hours(hour_of(now) - kKeepHours + 1)) {
+    counts_[{row.hour, row.channel}] = row.count;
+  }
+}
+
+void HourlyTotals::expire(std::int64_t current_hour) {
+  const std::int64_t first = current_hour - kKeepHours + 1;
+  if (counts_.empty() || counts_.begin()->first.first >= first) return;
+  counts_.erase(counts_.begin(), counts_.lower_bound({first, std::string()}));
+  if (store_) {
+    try {
+      store_->drop_hours_before(first);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not drop old hourly totals: {}", e.what());
+    }
+  }
+}
+
+void HourlyTotals::add(const std::string& channel, Clock::time_point now) {
+  const std::int64_t hour = hour_of(now);
+  std::lock_guard lock(mutex_);
+  expire(hour);
+  ++counts_[{hour, std::string()}];
+  if (!channel.empty()) ++counts_[{hour, channel}];
+  if (!store_) return;
+  try {
+    // The event is already accepted: a total that could not be written is logged, not
+    // turned into a refusal.
+    store_->add_hour(hour, std::string());
+    if (!channel.empty()) store_->add_hour(hour, channel);
+  } catch (const std::exception& e) {
+    spdlog::warn("could not store an hourly total: {}", e.what());
+  }
+}
+
+std::uint64_t HourlyTotals::count(int hours, const std::string& channel,
+                                  Clock::time_point now) const {
+  const std::int64_t current = hour_of(now);
+  const std::int64_t first = current - hours + 1;
+  std::lock_guard lock(mutex_);
+  std::uint64_t total = 0;
+  for (auto it = counts_.lower_bound({first, std::string()}); it != counts_.end(); ++it) {
+    if (it->first.first > current) break;
+    if (it->first.second == channel) total += it->second;
+  }
+  return total;
+}
+
+}  // namespace proof
