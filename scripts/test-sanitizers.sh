@@ -36,6 +36,7 @@ configure_and_build() {  # build-dir sanitizer [targets...]
   # No -Werror here: GCC's sanitizer instrumentation is known for false -Wstringop-* and
   # -Wmaybe-uninitialized warnings; the normal build (scripts/test.sh) judges warnings.
   cmake -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROOF_SANITIZE="$sanitizer" \
+        -DCMAKE_INSTALL_PREFIX=/usr \
         -DPROOF_BUILD_BENCH=OFF -DPROOF_WARNINGS_AS_ERRORS=OFF >/dev/null
   local targets=()
   for t in "$@"; do targets+=(--target "$t"); done

@@ -59,6 +59,8 @@ export async function startProof({ port, pageOrigin, args = [] }) {
       '--bind', '127.0.0.1',
       '--port', String(port),
       '--api-key', API_KEY,
+      // Cards show names as posted here; how names are shortened is tested on the server.
+      '--display-name', 'full',
       '--public-dir', path.join(ROOT, 'public'),
       '--allowed-origin', pageOrigin,
       '--heartbeat', '15',

@@ -68,7 +68,7 @@ test('eight tabs share one stream: every tab gets every event and shows its card
   await waitFor(async () => (await leaders(list))[0].evaluate(() => document.querySelector('.proof').dataset.state === 'open'));
   const id = await postSignup(proof, { user_name: 'Tab Test', offer_name: 'Tea' });
   for (const page of list) {
-    await page.waitForFunction(() => window.__cards.some((c) => /^Tab T\. just signed up/.test(c.text)), null, { timeout: 10000 });
+    await page.waitForFunction(() => window.__cards.some((c) => /^Tab Test just signed up/.test(c.text)), null, { timeout: 10000 });
   }
   // Each of the other seven tabs heard it relayed once (the leader hears its own relay on its listener too).
   for (const page of list) assert.deepEqual(await page.evaluate(() => window.__relayed), [id]);

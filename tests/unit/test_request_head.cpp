@@ -151,7 +151,7 @@ TEST_CASE("the request line is METHOD SP TARGET SP HTTP/1.x", "[request_head]") 
   CHECK(status_of("GET /a\x01 HTTP/1.1\r\nHost: x\r\n\r\n") == 400);
   CHECK(status_of("GET /a\x7f HTTP/1.1\r\nHost: x\r\n\r\n") == 400);
   CHECK(status_of("GET /\tb HTTP/1.1\r\nHost: x\r\n\r\n") == 400);
-  CHECK(status_of(std::string("GET /a\0b HTTP/1.1\r\nHost: x\r\n\r\n", 33)) == 400);
+  CHECK(status_of(std::string("GET /a\0b HTTP/1.1\r\nHost: x\r\n\r\n", 30)) == 400);
   // Any token is a method here; whether the route knows it is for the router to say.
   CHECK(parsed("PURGE /x HTTP/1.1\r\nHost: x\r\n\r\n").method == "PURGE");
   CHECK(parsed("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").target == "*");
