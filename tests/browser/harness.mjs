@@ -212,9 +212,10 @@ export async function openPage(context, errors) {
   const page = await context.newPage();
   await page.addInitScript(recordCards);
   page.on('console', (msg) => {
-    // A proof without POST /beacon (before issue 12's server side lands)
-    // answers 404 or 405; beacons.test.mjs checks the beacons themselves.
-    if (/status of 40[45] .*\/beacon\)$/.test(`${msg.text()} (${msg.location().url})`)) return;
+    // Eight tabs of one browser showing a card each send more beacons a second than one
+    // address may (429 by design: those counts are dropped); endpoints.test.mjs checks
+    // the beacons themselves.
+    if (/status of 429 .*\/beacon\)$/.test(`${msg.text()} (${msg.location().url})`)) return;
     if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
