@@ -33,7 +33,7 @@ constexpr std::size_t kLiveBuffer = 1024;
 
 }  // namespace
 
-Hub::Hub(std::size_t history, std::size_t max_subscribers, EventStore* store, SharedLog* shared)
+Hub::Hub(std::size_t history, std::size_t max_subscribers, HistoryStore* store, SharedLog* shared)
     : history_(history),
       log_(std::max(history, kLiveBuffer)),
       store_(store),

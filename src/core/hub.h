@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/event_log.h"
+#include "core/history_store.h"
 #include "core/shared_log.h"
-#include "store/sqlite_store.h"
 
 namespace proof {
 
@@ -26,7 +26,7 @@ class Hub {
   /// the history and the id sequence are loaded from it.
   /// `shared`: a history shared with other instances (Redis); then publish() appends there
   /// and events reach this hub through ingest(), like everyone else's.
-  Hub(std::size_t history, std::size_t max_subscribers, EventStore* store = nullptr,
+  Hub(std::size_t history, std::size_t max_subscribers, HistoryStore* store = nullptr,
       SharedLog* shared = nullptr);
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
@@ -106,7 +106,7 @@ class Hub {
   mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_
   const std::size_t history_;
   EventLog log_;
-  EventStore* store_;
+  HistoryStore* store_;
   SharedLog* shared_;
   std::uint64_t last_id_ = 0;
   std::deque<Notice> notices_;  ///< guarded by mutex_

@@ -29,30 +29,21 @@ Fanout::Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat,
       notice_cursor_(hub.notice_seq()),
       presence_interval_(presence_interval) {}
 
-std::size_t Fanout::open_pages(const std::string& channel) const {
-  if (channel.empty()) return subscribers_.size();
-  const auto it = per_channel_.find(channel);
-  return it == per_channel_.end() ? 0 : it->second;
-}
-
 bool Fanout::presence_if_due(Subscriber& s, Clock::time_point now) {
-  const std::size_t count = open_pages(s.channel);
-  if (!s.presence || count == s.presence_sent || now - s.presence_at < presence_interval_) {
-    return true;
-  }
-  s.presence_sent = count;
-  s.presence_at = now;
-  const std::string frame = "event: presence\ndata: {\"count\":" + std::to_string(count) + "}\n\n";
+  if (!s.presence) return true;
+  const auto count =
+      presence_due(s.presence_sent, presence_.count(s.channel), now, presence_interval_);
+  if (!count) return true;
+  const std::string frame = presence_frame(*count);
   return send_frame(s, frame, chunk_head(frame.size()), now);
 }
 
 bool Fanout::join(Subscriber& s, Clock::time_point now) {
   s.index = subscribers_.size();
   subscribers_.push_back(&s);
-  if (!s.channel.empty()) ++per_channel_[s.channel];
+  presence_.open(s.channel);
   s.last_write = now;
-  // The count is sent when the stream opens, whatever the interval.
-  s.presence_at = now - presence_interval_;
+  // The count goes out when the stream opens (nothing sent yet), whatever the interval.
   if (!presence_if_due(s, now)) return false;
   // What was published between the handshake (on a worker) and now.
   bool missed = false;
@@ -70,12 +61,7 @@ void Fanout::leave(Subscriber& s) {
   subscribers_[s.index] = last;
   last->index = s.index;
   subscribers_.pop_back();
-  if (!s.channel.empty()) {
-    if (const auto it = per_channel_.find(s.channel);
-        it != per_channel_.end() && --it->second == 0) {
-      per_channel_.erase(it);
-    }
-  }
+  presence_.close(s.channel);
 }
 
 bool Fanout::deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::time_point now) {

@@ -11,11 +11,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/hub.h"
 #include "core/metrics.h"
+#include "core/presence.h"
 
 namespace proof::net {
 
@@ -34,12 +34,11 @@ struct Subscriber {
   using Clock = std::chrono::steady_clock;
 
   StreamSink* sink = nullptr;
-  bool chunked = true;       ///< HTTP/1.1 chunked body; HTTP/1.0 streams are close-delimited
-  std::uint64_t cursor = 0;  ///< the id of the last event it has been sent
-  std::string channel;       ///< empty: every event
-  bool presence = false;     ///< wants `event: presence` with the number of open pages
-  std::size_t presence_sent = static_cast<std::size_t>(-1);  ///< the count last sent
-  Clock::time_point presence_at{};                           ///< when it was sent
+  bool chunked = true;         ///< HTTP/1.1 chunked body; HTTP/1.0 streams are close-delimited
+  std::uint64_t cursor = 0;    ///< the id of the last event it has been sent
+  std::string channel;         ///< empty: every event
+  bool presence = false;       ///< wants `event: presence` with the number of open pages
+  PresenceSent presence_sent;  ///< the count last sent, and when
   Clock::time_point last_write{};
   std::size_t index = 0;  ///< its place in the fan-out's list, for removal in O(1)
 };
@@ -63,7 +62,11 @@ class Fanout {
   void publish(Clock::time_point now, std::vector<Subscriber*>& dropped);
 
   /// Pages open now: on `channel`, or on the whole site when it is empty.
-  std::size_t open_pages(const std::string& channel) const;
+  std::size_t open_pages(const std::string& channel) const { return presence_.count(channel); }
+
+  /// The open-page counts, where a backend shared by several instances adds theirs
+  /// (PresenceCount::set_remote, on the loop thread).
+  PresenceCount& presence() { return presence_; }
 
   /// Heartbeats for streams quiet for a period, and presence notices whose count changed
   /// (at most one per interval per stream); failures go to `dropped`.
@@ -91,7 +94,7 @@ class Fanout {
   std::uint64_t notice_cursor_;  ///< the newest notice (erasure) sent
   std::vector<Subscriber*> subscribers_;
   std::chrono::seconds presence_interval_;
-  std::unordered_map<std::string, std::size_t> per_channel_;  ///< open streams per channel
+  PresenceCount presence_;  ///< open streams, per channel and in all
   // Per publish: each event's chunk-size line, shared by every chunked stream.
   std::vector<std::string> chunk_heads_;
   std::vector<std::string_view> pieces_;

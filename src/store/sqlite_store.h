@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <vector>
 
 #include "core/daily_stats.h"
 #include "core/event_log.h"
+#include "core/history_store.h"
 #include "core/hourly_totals.h"
 
 struct sqlite3;
@@ -20,14 +20,9 @@ struct sqlite3_stmt;
 
 namespace proof {
 
-/// A store that cannot be opened or written; the message names the directory or file.
-struct StoreError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 /// The history (serialised by the Hub under its write lock) and the daily counts (written
 /// by DailyStats from request threads) share one connection, guarded by one mutex.
-class EventStore : public StatsStore, public HourlyStore {
+class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
  public:
   /// Opens or creates `dir`/events.db. `keep` events at most are kept, none older than
   /// `max_age`. Throws StoreError when the directory cannot be created or written.
@@ -37,16 +32,16 @@ class EventStore : public StatsStore, public HourlyStore {
   EventStore& operator=(const EventStore&) = delete;
 
   /// Writes `event` durably (WAL, survives a process crash). Throws StoreError.
-  void append(const Event& event);
+  void append(const Event& event) override;
 
   /// The newest `n` events within the retention, oldest first.
-  std::vector<EventPtr> load(std::size_t n);
+  std::vector<EventPtr> load(std::size_t n) override;
 
   /// Deletes the event with `id` (erasure: it is never loaded again). Throws StoreError.
-  void erase(std::uint64_t id);
+  void erase(std::uint64_t id) override;
 
   /// The highest id ever stored (0 for a new store), kept even after its event is pruned.
-  std::uint64_t last_id();
+  std::uint64_t last_id() override;
 
   /// Drops what retention no longer allows.
   void prune();

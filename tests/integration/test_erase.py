@@ -1,6 +1,7 @@
 """DELETE /events/ID: erasure from the history, the store, replay and resume, live pages,
 across a restart with --data-dir, on every instance sharing Redis, and from `proof erase`."""
 
+import json
 import subprocess
 import tempfile
 import unittest
@@ -63,6 +64,30 @@ class EraseTest(unittest.TestCase):
         replay = SSEClient(proof.port, "/events?replay=1")
         self.addCleanup(replay.close)
         self.assertEqual(int(read_events(replay, 1)[0]["id"]), event_id)
+
+    def test_x_api_key_404_json_and_a_cross_origin_preflight(self):
+        proof = Proof("--allowed-origin", "https://shop.example")
+        self.addCleanup(proof.kill)
+        event_id = proof.publish(user_name="x")["id"]
+        status, headers, body = erase(proof, event_id + 1)
+        self.assertEqual(status, 404)
+        self.assertIn("application/json", headers.get("content-type", ""))
+        self.assertIn("error", json.loads(body))
+        # A browser on the operator's allowed origin may ask to DELETE with the key header.
+        status, headers, _ = proof.request("OPTIONS", f"/events/{event_id}", headers={
+            "Origin": "https://shop.example", "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "x-api-key"})
+        self.assertEqual(status, 204)
+        self.assertEqual(headers.get("access-control-allow-origin"), "https://shop.example")
+        self.assertIn("DELETE", headers.get("access-control-allow-methods", ""))
+        self.assertIn("X-API-Key", headers.get("access-control-allow-headers", ""))
+        status, _, _ = proof.request("OPTIONS", f"/events/{event_id}", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "DELETE"})
+        self.assertEqual(status, 403)
+        # The key in X-API-Key works as well as Authorization: Bearer.
+        status, _, body = proof.request("DELETE", f"/events/{event_id}", headers={"X-API-Key": API_KEY})
+        self.assertEqual(status, 204, body)
+        self.assertEqual(erase(proof, event_id)[0], 404)
 
     def test_proof_erase_from_a_shell(self):
         proof = Proof()

@@ -195,3 +195,118 @@ TEST_CASE("Fanout: a stream that fell behind the live buffer is dropped, not ski
   CHECK_FALSE(fanout.join(stale.subscriber, Clock::now()));
   CHECK(stale.sink.sends == 0);
 }
+
+namespace {
+Signup signup_on(std::string name, std::string channel) {
+  Signup s = signup_named(std::move(name));
+  s.channel = std::move(channel);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("Fanout: a channel stream gets its channel's events and those with none",
+          "[fanout][channel]") {
+  Hub hub(100, 10);
+  Metrics metrics;
+  Fanout fanout(hub, metrics, 15s);
+  std::vector<Subscriber*> dropped;
+  Stream mug(hub.last_id()), hat(hub.last_id()), all(hub.last_id());
+  mug.subscriber.channel = "mug";
+  hat.subscriber.channel = "hat";
+  for (Stream* s : {&mug, &hat, &all}) REQUIRE(fanout.join(s->subscriber, Clock::now()));
+  const auto on_mug = hub.publish(signup_on("Ada", "mug"));
+  const auto on_hat = hub.publish(signup_on("Bo", "hat"));
+  const auto everywhere = hub.publish(signup_named("Cy"));
+  fanout.publish(Clock::now(), dropped);
+  CHECK(unchunk(mug.sink.received) == on_mug->frame + everywhere->frame);
+  CHECK(unchunk(hat.sink.received) == on_hat->frame + everywhere->frame);
+  CHECK(unchunk(all.sink.received) == on_mug->frame + on_hat->frame + everywhere->frame);
+  // Skipped events do not come round again on the next publish.
+  const auto later = hub.publish(signup_on("Di", "hat"));
+  mug.sink.received.clear();
+  hat.sink.received.clear();
+  fanout.publish(Clock::now(), dropped);
+  CHECK(mug.sink.received.empty());
+  CHECK(unchunk(hat.sink.received) == later->frame);
+  CHECK(dropped.empty());
+}
+
+TEST_CASE("Fanout: a channel stream that joins late is caught up with its channel only",
+          "[fanout][channel]") {
+  Hub hub(100, 10);
+  Metrics metrics;
+  Fanout fanout(hub, metrics, 15s);
+  std::vector<Subscriber*> dropped;
+  Stream late(hub.last_id());
+  late.subscriber.channel = "mug";
+  hub.publish(signup_on("Ada", "hat"));
+  const auto on_mug = hub.publish(signup_on("Bo", "mug"));
+  fanout.publish(Clock::now(), dropped);
+  REQUIRE(fanout.join(late.subscriber, Clock::now()));
+  CHECK(unchunk(late.sink.received) == on_mug->frame);
+}
+
+TEST_CASE("Fanout: an erasure reaches every stream as event: erase, without an id line",
+          "[fanout][erase]") {
+  Hub hub(100, 10);
+  Metrics metrics;
+  Fanout fanout(hub, metrics, 15s);
+  std::vector<Subscriber*> dropped;
+  Stream mug(hub.last_id()), hat(hub.last_id()), plain(hub.last_id(), false);
+  mug.subscriber.channel = "mug";
+  hat.subscriber.channel = "hat";
+  for (Stream* s : {&mug, &hat, &plain}) REQUIRE(fanout.join(s->subscriber, Clock::now()));
+  const auto event = hub.publish(signup_on("Ada", "mug"));
+  fanout.publish(Clock::now(), dropped);
+  for (Stream* s : {&mug, &hat}) s->sink.received.clear();
+  plain.sink.received.clear();
+  REQUIRE(hub.erase(event->id));
+  fanout.publish(Clock::now(), dropped);
+  fanout.publish(Clock::now(), dropped);  // sent once
+  const std::string notice = "event: erase\ndata: {\"id\":" + std::to_string(event->id) + "}\n\n";
+  CHECK(unchunk(mug.sink.received) == notice);
+  CHECK(unchunk(hat.sink.received) == notice);  // a page drops the card if it has it
+  CHECK(plain.sink.received == notice);
+  CHECK(notice.find("id: ") == std::string::npos);
+  CHECK_FALSE(hub.erase(event->id));  // gone: a second erase finds nothing
+  CHECK(dropped.empty());
+}
+
+TEST_CASE("Fanout: presence streams get the count at once, then changes once per interval",
+          "[fanout][presence]") {
+  Hub hub(100, 10);
+  Metrics metrics;
+  Fanout fanout(hub, metrics, 15s, 10s);
+  std::vector<Subscriber*> dropped;
+  const auto t0 = Clock::now();
+  Stream watcher(hub.last_id()), mug(hub.last_id()), silent(hub.last_id()), other(hub.last_id());
+  watcher.subscriber.presence = true;
+  mug.subscriber.presence = true;
+  mug.subscriber.channel = "mug";
+  REQUIRE(fanout.join(watcher.subscriber, t0));
+  CHECK(unchunk(watcher.sink.received) == "event: presence\ndata: {\"count\":1}\n\n");
+  REQUIRE(fanout.join(silent.subscriber, t0 + 1s));
+  REQUIRE(fanout.join(mug.subscriber, t0 + 2s));
+  CHECK(unchunk(mug.sink.received) == "event: presence\ndata: {\"count\":1}\n\n");
+  watcher.sink.received.clear();
+  mug.sink.received.clear();
+  fanout.tick(t0 + 5s, dropped);  // 3 open now, but within the interval
+  CHECK(watcher.sink.received.empty());
+  fanout.tick(t0 + 10s, dropped);
+  CHECK(unchunk(watcher.sink.received) == "event: presence\ndata: {\"count\":3}\n\n");
+  CHECK(mug.sink.received.empty());  // its channel still has 1: nothing changed
+  other.subscriber.channel = "mug";
+  REQUIRE(fanout.join(other.subscriber, t0 + 11s));
+  fanout.leave(silent.subscriber);
+  fanout.tick(t0 + 12s, dropped);
+  CHECK(unchunk(mug.sink.received) == "event: presence\ndata: {\"count\":2}\n\n");
+  fanout.presence().set_remote("mug", 4);  // pages open on other instances
+  fanout.tick(t0 + 30s, dropped);
+  CHECK(unchunk(mug.sink.received) ==
+        "event: presence\ndata: {\"count\":2}\n\nevent: presence\ndata: {\"count\":6}\n\n");
+  CHECK(count(unchunk(watcher.sink.received), "event: presence") == 1);  // still 3
+  CHECK(silent.sink.received.find("presence") == std::string::npos);
+  CHECK(other.sink.received.find("presence") == std::string::npos);
+  CHECK(fanout.open_pages("") == 3);
+  CHECK(dropped.empty());
+}

@@ -292,3 +292,47 @@ TEST_CASE("Hub: a stream a burst behind still gets every event", "[hub]") {
   CHECK_FALSE(missed);
   CHECK(got == published);
 }
+
+namespace {
+Signup signup_on(std::string name, std::string channel) {
+  Signup s = signup_named(std::move(name));
+  s.channel = std::move(channel);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("Hub: replay and resume on a channel hold its events and those without one",
+          "[hub][channel]") {
+  Hub hub(100, 10);
+  const auto a = hub.publish(signup_on("a", "mug"));
+  const auto b = hub.publish(signup_on("b", "hat"));
+  const auto c = hub.publish(signup_named("c"));
+  const auto d = hub.publish(signup_on("d", "hat"));
+  const auto e = hub.publish(signup_on("e", "mug"));
+  // replay=N counts the events that match, not those published.
+  const auto start = hub.start(2, "mug");
+  CHECK(ids(start.replay) == std::vector<std::uint64_t>{c->id, e->id});
+  CHECK(start.cursor == e->id);
+  CHECK(ids(hub.start(5, "mug").replay) == std::vector<std::uint64_t>{a->id, c->id, e->id});
+  CHECK(ids(hub.start(5).replay).size() == 5);
+  CHECK(ids(hub.resume(a->id, "hat")) == std::vector<std::uint64_t>{b->id, c->id, d->id});
+  CHECK(ids(hub.resume(a->id)).size() == 4);
+}
+
+TEST_CASE("Hub: an erased event is never replayed or resumed, and is announced once",
+          "[hub][erase]") {
+  Hub hub(100, 10);
+  const auto a = hub.publish(signup_named("a"));
+  const auto b = hub.publish(signup_named("b"));
+  const auto c = hub.publish(signup_named("c"));
+  const std::uint64_t seq = hub.notice_seq();
+  REQUIRE(hub.erase(b->id));
+  CHECK_FALSE(hub.erase(b->id));
+  CHECK_FALSE(hub.erase(c->id + 1));
+  CHECK(ids(hub.start(10).replay) == std::vector<std::uint64_t>{a->id, c->id});
+  CHECK(ids(hub.resume(a->id)) == std::vector<std::uint64_t>{c->id});
+  const auto notices = hub.notices_after(seq);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].frame == "event: erase\ndata: {\"id\":" + std::to_string(b->id) + "}\n\n");
+  CHECK(hub.notices_after(notices[0].seq).empty());
+}

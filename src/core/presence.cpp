@@ -1,0 +1,49 @@
+#include "core/presence.h"
+
+namespace proof {
+
+void PresenceCount::open(const std::string& channel) {
+  ++local_total_;
+  if (!channel.empty()) ++local_[channel];
+}
+
+void PresenceCount::close(const std::string& channel) {
+  if (local_total_ > 0) --local_total_;
+  if (channel.empty()) return;
+  // Forget channels nobody has open, so arbitrary channel names cannot pile up.
+  if (const auto it = local_.find(channel); it != local_.end() && --it->second == 0) {
+    local_.erase(it);
+  }
+}
+
+void PresenceCount::set_remote(const std::string& channel, std::size_t count) {
+  if (count == 0) {
+    remote_.erase(channel);
+  } else {
+    remote_[channel] = count;
+  }
+}
+
+std::size_t PresenceCount::count(const std::string& channel) const {
+  std::size_t n = local_total_;
+  if (!channel.empty()) {
+    const auto it = local_.find(channel);
+    n = it == local_.end() ? 0 : it->second;
+  }
+  if (const auto it = remote_.find(channel); it != remote_.end()) n += it->second;
+  return n;
+}
+
+std::optional<std::size_t> presence_due(PresenceSent& sent, std::size_t count,
+                                        std::chrono::steady_clock::time_point now,
+                                        std::chrono::seconds interval) {
+  if (sent.any && (count == sent.count || now - sent.at < interval)) return std::nullopt;
+  sent = PresenceSent{true, count, now};
+  return count;
+}
+
+std::string presence_frame(std::size_t count) {
+  return "event: presence\ndata: {\"count\":" + std::to_string(count) + "}\n\n";
+}
+
+}  // namespace proof
