@@ -29,6 +29,8 @@
 namespace {
 
 int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
+  // Before any thread starts: a stop signal must reach StopSignals, not a worker.
+  proof::block_stop_signals();
   // What proof creates (events.db under --data-dir) holds names: readable by its owner
   // only, also when started outside the systemd unit (whose UMask= does the same).
   ::umask(0077);

@@ -25,9 +25,14 @@ sigset_t stop_set() {
 
 }  // namespace
 
-StopSignals::StopSignals(std::function<void(int)> on_stop) {
+void block_stop_signals() {
   const sigset_t set = stop_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+StopSignals::StopSignals(std::function<void(int)> on_stop) {
+  block_stop_signals();
+  const sigset_t set = stop_set();
   thread_ = std::thread([this, set, on_stop = std::move(on_stop)] {
     int signal = 0;
     if (sigwait(&set, &signal) == 0 && signal != kWakeSignal) on_stop(signal);

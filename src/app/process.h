@@ -8,6 +8,12 @@
 
 namespace proof {
 
+/// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards.
+/// Call it first: a thread started before it (the Redis reader, the tallies) would take a
+/// SIGTERM with the default action and end the process without a clean stop; blocked, the
+/// signal waits for StopSignals.
+void block_stop_signals();
+
 /// Blocks SIGTERM and SIGINT in the calling thread (and so in every thread it starts
 /// afterwards), then runs a thread that calls `on_stop` with the first one to arrive.
 /// Construct it before any other thread exists. The destructor waits until `on_stop` has
