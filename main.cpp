@@ -21,9 +21,13 @@
 #include "core/hourly_totals.h"
 #include "core/hub.h"
 #include "core/metrics.h"
+#include "core/presence.h"
+#include "core/tallies.h"
 #include "http/http_server.h"
 #include "store/redis_address.h"
+#include "store/redis_connection.h"
 #include "store/redis_log.h"
+#include "store/redis_tallies.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -48,16 +52,7 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
       return proof::kExitFailure;
     }
   }
-  // The daily counts stay in --data-dir (also with --redis): each instance counts its own.
-  std::unique_ptr<proof::DailyStats> daily;
-  std::unique_ptr<proof::HourlyTotals> hourly;  // for /summary, also kept in --data-dir
-  try {
-    daily = std::make_unique<proof::DailyStats>(store.get());
-    hourly = std::make_unique<proof::HourlyTotals>(store.get());
-  } catch (const proof::StoreError& e) {
-    spdlog::error("{}", e.what());
-    return proof::kExitFailure;
-  }
+  std::unique_ptr<proof::RedisCommands> redis_commands;
   std::unique_ptr<proof::RedisLog> redis;
   if (!settings.redis_url.empty()) {
     std::string error;
@@ -66,20 +61,46 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
       spdlog::error("--redis: {}", error);
       return proof::kExitFailure;
     }
-    redis = std::make_unique<proof::RedisLog>(*address, settings.redis_prefix, settings.history);
+    redis_commands = std::make_unique<proof::RedisCommands>(*address);
+    redis = std::make_unique<proof::RedisLog>(
+        *redis_commands, proof::RedisKeys{settings.redis_prefix}, settings.history);
     if (store) {
-      spdlog::warn("--data-dir: with --redis the history is kept in Redis, not in {}",
+      spdlog::warn("--data-dir: with --redis the history and the counts are kept in Redis, "
+                   "not in {}",
                    settings.data_dir);
     }
+  }
+  // The counts behind /summary and /stats: in Redis, summed over every instance, with
+  // --redis; else in this process, and in --data-dir when one is given.
+  std::unique_ptr<proof::DailyStats> daily;
+  std::unique_ptr<proof::HourlyTotals> hourly;
+  std::unique_ptr<proof::Tallies> tallies;
+  proof::PresenceExchange presence;
+  proof::RedisTallies* shared_tallies = nullptr;
+  if (redis) {
+    auto shared = std::make_unique<proof::RedisTallies>(
+        *redis_commands, proof::RedisKeys{settings.redis_prefix}, presence);
+    shared_tallies = shared.get();
+    tallies = std::move(shared);
+  } else {
+    try {
+      daily = std::make_unique<proof::DailyStats>(store.get());
+      hourly = std::make_unique<proof::HourlyTotals>(store.get());
+    } catch (const proof::StoreError& e) {
+      spdlog::error("{}", e.what());
+      return proof::kExitFailure;
+    }
+    tallies = std::make_unique<proof::LocalTallies>(*daily, *hourly);
   }
   proof::Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : store.get(),
                  redis.get());
   if (redis) {
     redis->start([&hub](proof::EventPtr event) { hub.ingest(std::move(event)); },
                  [&hub](std::uint64_t id) { hub.erase_local(id); });
+    shared_tallies->start();
   }
   proof::Metrics metrics;
-  proof::HttpServer server(settings, hub, metrics, *daily, *hourly);
+  proof::HttpServer server(settings, hub, metrics, *tallies, redis ? &presence : nullptr);
   const proof::StopSignals stop_signals([&server](int signal) {
     spdlog::info("signal {} received: closing streams and stopping", signal);
     proof::notify_stopping();
@@ -93,7 +114,10 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
   proof::notify_ready(settings.port);
 
   const bool drained = server.run();
-  if (redis) redis->stop();  // its thread feeds the hub, which is about to go
+  if (redis) {
+    redis->stop();  // its thread feeds the hub, which is about to go
+    shared_tallies->stop();  // this instance's pages leave the shared count
+  }
   spdlog::info("stopped");
   if (!drained) {
     // A worker is still inside a request (a slow client mid-read): do not wait for it or

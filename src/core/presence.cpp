@@ -3,11 +3,13 @@
 namespace proof {
 
 void PresenceCount::open(const std::string& channel) {
+  ++local_version_;
   ++local_total_;
   if (!channel.empty()) ++local_[channel];
 }
 
 void PresenceCount::close(const std::string& channel) {
+  ++local_version_;
   if (local_total_ > 0) --local_total_;
   if (channel.empty()) return;
   // Forget channels nobody has open, so arbitrary channel names cannot pile up.
@@ -22,6 +24,40 @@ void PresenceCount::set_remote(const std::string& channel, std::size_t count) {
   } else {
     remote_[channel] = count;
   }
+}
+
+void PresenceCount::replace_remote(
+    const std::vector<std::pair<std::string, std::size_t>>& counts) {
+  remote_.clear();
+  for (const auto& [channel, count] : counts) set_remote(channel, count);
+}
+
+std::vector<std::pair<std::string, std::size_t>> PresenceCount::local_counts() const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  out.reserve(local_.size() + 1);
+  out.emplace_back(std::string(), local_total_);
+  for (const auto& [channel, count] : local_) out.emplace_back(channel, count);
+  return out;
+}
+
+void PresenceExchange::post_local(Counts counts) {
+  std::lock_guard lock(mutex_);
+  local_ = std::move(counts);
+}
+
+std::optional<PresenceExchange::Counts> PresenceExchange::take_remote() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(remote_, std::nullopt);
+}
+
+PresenceExchange::Counts PresenceExchange::local() const {
+  std::lock_guard lock(mutex_);
+  return local_;
+}
+
+void PresenceExchange::post_remote(Counts counts) {
+  std::lock_guard lock(mutex_);
+  remote_ = std::move(counts);
 }
 
 std::size_t PresenceCount::count(const std::string& channel) const {

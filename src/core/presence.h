@@ -6,10 +6,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace proof {
 
@@ -24,13 +28,47 @@ class PresenceCount {
   /// all when `channel` is empty. Replaces the previous figure for that channel; 0 clears it.
   void set_remote(const std::string& channel, std::size_t count);
 
+  /// Replaces every figure from other instances at once (channel "" for all).
+  void replace_remote(const std::vector<std::pair<std::string, std::size_t>>& counts);
+
   /// Pages open now on `channel`, or on the whole site when it is empty.
   std::size_t count(const std::string& channel) const;
 
+  /// This instance's own pages: ("", all of them) first, then each channel with any open.
+  std::vector<std::pair<std::string, std::size_t>> local_counts() const;
+
+  /// Moves on every open() and close(): whether local_counts() is worth reading again.
+  std::uint64_t local_version() const { return local_version_; }
+
  private:
+  std::uint64_t local_version_ = 0;
   std::size_t local_total_ = 0;
   std::unordered_map<std::string, std::size_t> local_;   ///< per non-empty channel
   std::unordered_map<std::string, std::size_t> remote_;  ///< "" is the site-wide addend
+};
+
+/// The live count's way between the event loop and the thread that shares it with other
+/// instances (--redis): the loop posts its own counts when they change and takes the
+/// others' when new ones came; the sharing thread does the opposite. Neither waits on the
+/// other for more than a copy.
+class PresenceExchange {
+ public:
+  using Counts = std::vector<std::pair<std::string, std::size_t>>;
+
+  /// Loop thread: this instance's counts (PresenceCount::local_counts) are now `counts`.
+  void post_local(Counts counts);
+  /// Loop thread: the other instances' counts, if new ones arrived since the last take.
+  std::optional<Counts> take_remote();
+
+  /// Sharing thread: this instance's counts as last posted (none posted: all zero).
+  Counts local() const;
+  /// Sharing thread: the sum of the other instances' counts, per channel ("" for all).
+  void post_remote(Counts counts);
+
+ private:
+  mutable std::mutex mutex_;
+  Counts local_{{std::string(), 0}};
+  std::optional<Counts> remote_;
 };
 
 /// What one stream was last told.

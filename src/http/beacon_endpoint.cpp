@@ -58,10 +58,10 @@ void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   }
   const auto now = std::chrono::system_clock::now();
   if (beacon.kind == Beacon::Kind::kShown) {
-    ctx.stats.count_shown(now);
+    ctx.tallies.count_shown(now);
     ctx.metrics.card_shown();
   } else {
-    ctx.stats.count_click(now);
+    ctx.tallies.count_click(now);
     ctx.metrics.card_clicked();
   }
   res.status = 204;

@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "app/config.h"
-#include "core/daily_stats.h"
-#include "core/hourly_totals.h"
+#include "core/answer_cache.h"
 #include "core/hub.h"
 #include "core/metrics.h"
+#include "core/tallies.h"
 #include "http/address_rate.h"
 #include "http/admission.h"
 #include "http/cors.h"
@@ -42,13 +42,15 @@ std::string_view default_message(int status);
 inline constexpr double kBeaconsPerSecond = 5;
 inline constexpr std::size_t kBeaconAddresses = 10000;
 
+/// GET /summary: distinct questions (hours, channel) answered from the cache at once.
+inline constexpr std::size_t kSummaryAnswers = 1024;
+
 struct HttpContext {
-  HttpContext(const Settings& s, Hub& h, Metrics& m, DailyStats& d, HourlyTotals& t)
+  HttpContext(const Settings& s, Hub& h, Metrics& m, Tallies& t)
       : settings(s),
         hub(h),
         metrics(m),
-        stats(d),
-        hourly(t),
+        tallies(t),
         origins(s.allowed_origins),
         files(s.public_dir),
         publish_rate(s.max_publish_rate, s.max_publish_rate),
@@ -65,8 +67,9 @@ struct HttpContext {
   const Settings& settings;
   Hub& hub;
   Metrics& metrics;
-  DailyStats& stats;
-  HourlyTotals& hourly;  ///< signups per hour, for /summary
+  Tallies& tallies;  ///< signups per hour and day, cards shown, clicks, peak pages
+  /// GET /summary's answers, a few seconds each (at most kSummaryAnswers of them).
+  AnswerCache summaries{kSummaryAnswers, std::chrono::seconds(5)};
   OriginPolicy origins;
   StaticFiles files;
   RateLimiter publish_rate;

@@ -54,7 +54,7 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
       ctx.hub, ctx.address_slots,
       client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),
                      ctx.settings.trusted_proxies),
-      ctx.stats);
+      ctx.tallies);
   if (const auto refusal = slots->refusal()) {
     // Spread the retries of a crowd over time rather than have it come back at once.
     res.set_header("Retry-After", std::to_string(jitter(5, 15)));

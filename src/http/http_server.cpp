@@ -44,12 +44,13 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Settings& s, Hub& h, Metrics& m, DailyStats& d, HourlyTotals& t)
-      : settings(s), context(s, h, m, d, t), router(context) {}
+  Impl(const Settings& s, Hub& h, Metrics& m, Tallies& t, PresenceExchange* p)
+      : settings(s), context(s, h, m, t), router(context), presence(p) {}
 
   const Settings& settings;
   HttpContext context;
   Router router;
+  PresenceExchange* presence;
   int listen_fd = -1;
   int port = 0;
   std::unique_ptr<net::TlsContext> tls;
@@ -58,9 +59,9 @@ struct HttpServer::Impl {
   bool stop_requested = false;
 };
 
-HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats,
-                       HourlyTotals& hourly)
-    : impl_(std::make_unique<Impl>(settings, hub, metrics, stats, hourly)) {}
+HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, Tallies& tallies,
+                       PresenceExchange* presence)
+    : impl_(std::make_unique<Impl>(settings, hub, metrics, tallies, presence)) {}
 
 HttpServer::~HttpServer() {
   impl_->loop.reset();
@@ -128,6 +129,7 @@ bool HttpServer::bind() {
   options.uncapped_addresses = s.trusted_proxies;
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
   options.presence_interval = std::chrono::seconds(s.presence_interval);
+  options.presence_exchange = d.presence;
   options.head_limits.max_body_bytes = limits::kBodyBytes;
   options.tls = d.tls ? d.tls->get() : nullptr;
   options.hsts = s.hsts;

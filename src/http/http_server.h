@@ -10,15 +10,16 @@
 
 namespace proof {
 
-class DailyStats;
-class HourlyTotals;
 class Hub;
 class Metrics;
+class PresenceExchange;
+class Tallies;
 
 class HttpServer {
  public:
-  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, DailyStats& stats,
-             HourlyTotals& hourly);
+  /// `presence`, when set, carries the live count to and from other instances (--redis).
+  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, Tallies& tallies,
+             PresenceExchange* presence = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

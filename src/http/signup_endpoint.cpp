@@ -82,8 +82,7 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     return;
   }
   ctx.metrics.published();
-  ctx.stats.count_published(std::chrono::system_clock::now());
-  ctx.hourly.add(event->signup.channel);
+  ctx.tallies.count_published(event->signup.channel, std::chrono::system_clock::now());
   spdlog::info("published event {} from {}", event->id, req.remote_addr);
   spdlog::debug("event {}: {}", event->id, event->json);
   res.status = 202;

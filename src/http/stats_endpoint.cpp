@@ -1,7 +1,11 @@
 // GET /stats?days=N: the daily counts for the operator (the key is required), as
 // `proof stats` and the /admin page read them.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <vector>
 #include <optional>
 #include <string_view>
 
@@ -45,8 +49,17 @@ void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Respon
     }
     n = *asked;
   }
+  std::vector<DayRecord> records;
+  try {
+    records = ctx.tallies.days(n, std::chrono::system_clock::now());
+  } catch (const std::runtime_error& e) {
+    spdlog::warn("could not read the daily counts for /stats: {}", e.what());
+    res.set_header("Retry-After", "2");
+    set_json_error(res, 503, "the shared counts (Redis) are unreachable; retry later");
+    return;
+  }
   nlohmann::json days = nlohmann::json::array();
-  for (const DayRecord& record : ctx.stats.days(n, std::chrono::system_clock::now())) {
+  for (const DayRecord& record : records) {
     days.push_back(nlohmann::json{{"date", iso_date(record.day)},
                                   {"published", record.counts.published},
                                   {"shown", record.counts.shown},

@@ -2,7 +2,7 @@
 
 namespace proof {
 
-StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address, DailyStats& stats)
+StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address, Tallies& tallies)
     : hub_(hub), addresses_(addresses), address_(std::move(address)) {
   address_held_ = addresses_.acquire(address_);
   if (!address_held_) {
@@ -15,7 +15,7 @@ StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address,
     refusal_ = Refusal{503, RejectReason::kSubscriberCap, "too many subscribers; retry later"};
     return;
   }
-  stats.observe_pages(hub_.subscribers(), std::chrono::system_clock::now());
+  tallies.observe_pages(hub_.subscribers(), std::chrono::system_clock::now());
 }
 
 StreamSlots::~StreamSlots() {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/daily_stats.h"
+#include "core/tallies.h"
 #include "core/hub.h"
 #include "http/admission.h"
 #include "http/context.h"
@@ -15,8 +15,8 @@ namespace proof {
 class StreamSlots {
  public:
   /// Tries to take both slots for `address`; refusal() says which one was full. A stream
-  /// admitted raises the day's peak of open pages in `stats`.
-  StreamSlots(Hub& hub, AddressSlots& addresses, std::string address, DailyStats& stats);
+  /// admitted raises the day's peak of open pages in `tallies`.
+  StreamSlots(Hub& hub, AddressSlots& addresses, std::string address, Tallies& tallies);
   ~StreamSlots();
   StreamSlots(const StreamSlots&) = delete;
   StreamSlots& operator=(const StreamSlots&) = delete;

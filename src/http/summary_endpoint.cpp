@@ -2,10 +2,10 @@
 // people signed up this week". No key (pages ask for it), CORS as for /events, and a
 // short cache, so a crowd of page loads costs one count per few seconds.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <map>
-#include <mutex>
+#include <stdexcept>
 
 #include "core/signup.h"
 #include "http/endpoints.h"
@@ -15,12 +15,6 @@ namespace proof {
 namespace {
 
 constexpr int kDefaultHours = 24;
-constexpr std::chrono::seconds kCacheFor{5};
-
-struct Cached {
-  std::string body;
-  std::chrono::steady_clock::time_point until;
-};
 
 /// 1..max as digits only; 0 otherwise.
 int parse_hours(const std::string& text) {
@@ -54,25 +48,24 @@ void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Resp
       return;
     }
   }
-  static std::mutex mutex;
-  static std::map<std::pair<int, std::string>, Cached> cache;
   const auto now = std::chrono::steady_clock::now();
-  std::string body;
-  {
-    std::lock_guard lock(mutex);
-    auto& entry = cache[{hours, channel}];
-    if (now >= entry.until) {
-      entry.body =
-          fmt::format("{{\"count\":{},\"hours\":{}}}\n", ctx.hourly.count(hours, channel), hours);
-      entry.until = now + kCacheFor;
+  const std::string key = std::to_string(hours) + "/" + channel;
+  std::optional<std::string> body = ctx.summaries.find(key, now);
+  if (!body) {
+    try {
+      body = fmt::format("{{\"count\":{},\"hours\":{}}}\n",
+                         ctx.tallies.signups(hours, channel, std::chrono::system_clock::now()),
+                         hours);
+    } catch (const std::runtime_error& e) {
+      spdlog::warn("could not count signups for /summary: {}", e.what());
+      res.set_header("Retry-After", "2");
+      set_json_error(res, 503, "the shared counts (Redis) are unreachable; retry later");
+      return;
     }
-    body = entry.body;
-    // Channels are chosen by pages: forget expired answers so the map stays small.
-    if (cache.size() > 1024)
-      std::erase_if(cache, [now](const auto& kv) { return now >= kv.second.until; });
+    ctx.summaries.keep(key, *body, now);
   }
   res.set_header("Cache-Control", "public, max-age=5");
-  res.set_content(body, kJsonType);
+  res.set_content(*body, kJsonType);
 }
 
 }  // namespace proof

@@ -156,6 +156,7 @@ struct EventLoop::Impl {
   Metrics& metrics;
   Fanout fanout;
   WorkerPool pool;
+  std::uint64_t posted_presence = 0;  ///< the local_version() last posted to the exchange
 
   int epoll_fd = -1;
   int wake_fd = -1;
@@ -588,6 +589,15 @@ void EventLoop::Impl::tick(Clock::time_point now) {
       case State::dispatched:
         break;
     }
+  }
+  if (PresenceExchange* exchange = options.presence_exchange) {
+    // Ours out when it changed, theirs in when it came: the ticks below send the sums.
+    PresenceCount& pages = fanout.presence();
+    if (pages.local_version() != posted_presence) {
+      posted_presence = pages.local_version();
+      exchange->post_local(pages.local_counts());
+    }
+    if (auto remote = exchange->take_remote()) pages.replace_remote(*remote);
   }
   fanout.tick(now, dropped);
   for (Subscriber* s : dropped) drop_stream(*static_cast<Connection*>(s->sink));

@@ -15,6 +15,7 @@
 
 #include "core/hub.h"
 #include "core/metrics.h"
+#include "core/presence.h"
 #include "net/request_handler.h"
 #include "net/request_head.h"
 
@@ -27,6 +28,8 @@ struct LoopOptions {
   std::vector<std::string> uncapped_addresses;  ///< trusted proxies: many clients behind one
   std::chrono::seconds heartbeat{15};
   std::chrono::seconds presence_interval{10};  ///< least time between two live counts to a stream
+  /// Where the live count meets other instances' (--redis); null: this instance alone.
+  PresenceExchange* presence_exchange = nullptr;
   std::chrono::milliseconds request_timeout{5000};  ///< a started request must be complete by then
   std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
   std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long

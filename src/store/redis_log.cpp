@@ -10,24 +10,29 @@ namespace proof {
 
 namespace {
 
-/// How long a command or a connection attempt may take: a POST while Redis is away is
-/// refused in about this long, never held for the request timeout.
-constexpr timeval kCommandTimeout{1, 0};
 /// How long the reader blocks in XREAD: also how soon stop() is noticed.
 constexpr int kBlockMs = 250;
-/// After a failed connection, commands fail at once for this long instead of each paying
-/// for a connection attempt.
+/// After the reader's connection failed, the pause before it tries again.
 constexpr std::chrono::milliseconds kRetryPause{500};
 
 /// Assigns the next id (above every one issued, at least the caller's clock in us) and
-/// appends the entry, atomically. Numbers are Lua doubles: ids (~1.8e15) are exact below
-/// 2^53; "%.0f" keeps them out of scientific notation.
+/// appends the entry, atomically; in the same step it counts the signup in its hour (for
+/// /summary) and its day (for /stats), so the shared totals never disagree with what was
+/// accepted, whichever instance accepted it. Numbers are Lua doubles: ids (~1.8e15) are
+/// exact below 2^53; "%.0f" keeps them out of scientific notation.
+/// KEYS: last_id, events, hour, day. ARGV: now_us, history, ts, signup, channel, hour TTL,
+/// day TTL.
 constexpr const char* kAppendScript = R"lua(
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local id = math.max(last + 1, tonumber(ARGV[1]))
 local text = string.format('%.0f', id)
 redis.call('SET', KEYS[1], text)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'id', text, 'ts', ARGV[3], 'signup', ARGV[4])
+redis.call('HINCRBY', KEYS[3], '*', 1)
+if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[5], 1) end
+redis.call('EXPIRE', KEYS[3], ARGV[6])
+redis.call('HINCRBY', KEYS[4], 'published', 1)
+redis.call('EXPIRE', KEYS[4], ARGV[7])
 return text
 )lua";
 
@@ -39,52 +44,6 @@ redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'erase', ARGV[1])
 return 'OK'
 )lua";
 
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
-Reply command(redisContext* context, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  return Reply(static_cast<redisReply*>(
-      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
-}
-
-std::string reply_text(const redisReply* reply) {
-  return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
-}
-
-redisContext* connect(const RedisAddress& address, std::string& error) {
-  redisContext* context =
-      address.unix_path.empty()
-          ? redisConnectWithTimeout(address.host.c_str(), address.port, kCommandTimeout)
-          : redisConnectUnixWithTimeout(address.unix_path.c_str(), kCommandTimeout);
-  if (context == nullptr) {
-    error = "cannot allocate a Redis connection";
-    return nullptr;
-  }
-  if (context->err) {
-    error = context->errstr;
-    redisFree(context);
-    return nullptr;
-  }
-  redisSetTimeout(context, kCommandTimeout);
-  if (address.db != 0) {
-    const Reply selected = command(context, {"SELECT", std::to_string(address.db)});
-    if (!selected || selected->type == REDIS_REPLY_ERROR) {
-      error = selected ? reply_text(selected.get()) : context->errstr;
-      redisFree(context);
-      return nullptr;
-    }
-  }
-  return context;
-}
-
 /// Entries of an XRANGE/XREVRANGE reply, or of one stream in an XREAD reply.
 using Entry = std::pair<std::string, std::vector<std::pair<std::string, std::string>>>;
 std::vector<Entry> entries_of(const redisReply* list) {
@@ -93,11 +52,11 @@ std::vector<Entry> entries_of(const redisReply* list) {
   for (std::size_t i = 0; i < list->elements; ++i) {
     const redisReply* entry = list->element[i];
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
-    Entry e{reply_text(entry->element[0]), {}};
+    Entry e{redis_text(entry->element[0]), {}};
     const redisReply* fields = entry->element[1];
     if (fields->type == REDIS_REPLY_ARRAY) {
       for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
-        e.second.emplace_back(reply_text(fields->element[f]), reply_text(fields->element[f + 1]));
+        e.second.emplace_back(redis_text(fields->element[f]), redis_text(fields->element[f + 1]));
       }
     }
     out.push_back(std::move(e));
@@ -116,16 +75,10 @@ std::string signup_json(const Signup& s) {
 
 }  // namespace
 
-RedisLog::RedisLog(RedisAddress address, std::string prefix, std::size_t history)
-    : address_(std::move(address)),
-      events_key_(prefix + ":events"),
-      last_id_key_(prefix + ":last_id"),
-      history_(history) {}
+RedisLog::RedisLog(RedisCommands& commands, RedisKeys keys, std::size_t history)
+    : commands_(commands), keys_(std::move(keys)), history_(history) {}
 
-RedisLog::~RedisLog() {
-  stop();
-  if (command_) redisFree(command_);
-}
+RedisLog::~RedisLog() { stop(); }
 
 void RedisLog::start(std::function<void(EventPtr)> deliver,
                      std::function<void(std::uint64_t)> erase) {
@@ -139,49 +92,19 @@ void RedisLog::stop() {
   if (reader_.joinable()) reader_.join();
 }
 
-std::string RedisLog::last_error() const {
-  std::lock_guard lock(error_mutex_);
-  return last_error_;
-}
-
-void RedisLog::set_error(const std::string& error) {
-  std::lock_guard lock(error_mutex_);
-  last_error_ = error;
-}
-
-std::string RedisLog::run(const std::vector<std::string>& args) {
-  std::lock_guard lock(command_mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  if (!command_) {
-    if (now < command_retry_after_) throw SharedLogError("Redis is unreachable: " + last_error());
-    std::string error;
-    command_ = connect(address_, error);
-    if (!command_) {
-      command_retry_after_ = now + kRetryPause;
-      set_error(error);
-      throw SharedLogError("Redis is unreachable: " + error);
-    }
-  }
-  const Reply reply = command(command_, args);
-  if (!reply) {
-    // The connection failed mid-command: whether Redis ran it is unknown, and the caller
-    // is told it did not (a retried publish may then be added twice; never lost).
-    const std::string error = command_->errstr;
-    redisFree(command_);
-    command_ = nullptr;
-    command_retry_after_ = now + kRetryPause;
-    set_error(error);
-    throw SharedLogError("Redis failed: " + error);
-  }
-  if (reply->type == REDIS_REPLY_ERROR)
-    throw SharedLogError("Redis refused: " + reply_text(reply.get()));
-  return reply_text(reply.get());
-}
+std::string RedisLog::last_error() const { return commands_.last_error(); }
 
 std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) {
-  const std::string id =
-      run({"EVAL", kAppendScript, "2", last_id_key_, events_key_, std::to_string(now_us),
-           std::to_string(history_), std::to_string(ts_ms), signup_json(signup)});
+  const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(ts_ms));
+  const std::int64_t hour = std::chrono::floor<std::chrono::hours>(at).time_since_epoch().count();
+  const std::int64_t day = std::chrono::floor<std::chrono::days>(at).time_since_epoch().count();
+  const std::string id = redis_text(
+      commands_
+          .run({"EVAL", kAppendScript, "4", keys_.last_id(), keys_.events(), keys_.hour(hour),
+                keys_.day(day), std::to_string(now_us), std::to_string(history_),
+                std::to_string(ts_ms), signup_json(signup), signup.channel,
+                std::to_string(kHourKeySeconds), std::to_string(kDayKeySeconds)})
+          .get());
   if (id.empty()) throw SharedLogError("Redis gave no id");
   return std::stoull(id);
 }
@@ -192,8 +115,8 @@ void RedisLog::erase(std::uint64_t id) {
     std::lock_guard lock(entries_mutex_);
     if (const auto it = entries_.find(id); it != entries_.end()) entry = it->second;
   }
-  run({"EVAL", kEraseScript, "1", events_key_, std::to_string(id), entry,
-       std::to_string(history_)});
+  commands_.run({"EVAL", kEraseScript, "1", keys_.events(), std::to_string(id), entry,
+                 std::to_string(history_)});
 }
 
 EventPtr RedisLog::decode(const std::string& entry_id,
@@ -216,11 +139,11 @@ EventPtr RedisLog::decode(const std::string& entry_id,
       }
     }
   } catch (const std::exception& e) {
-    spdlog::warn("redis: skipped entry {} of {}: {}", entry_id, events_key_, e.what());
+    spdlog::warn("redis: skipped entry {} of {}: {}", entry_id, keys_.events(), e.what());
     return nullptr;
   }
   if (id == 0) {
-    spdlog::warn("redis: skipped entry {} of {}: no id", entry_id, events_key_);
+    spdlog::warn("redis: skipped entry {} of {}: no id", entry_id, keys_.events());
     return nullptr;
   }
   return make_event(id, ts, std::move(s));
@@ -259,11 +182,11 @@ void RedisLog::read_loop() {
   while (!stopping_) {
     if (!context) {
       std::string error;
-      context = connect(address_, error);
+      context = redis_connect(commands_.address(), error);
       if (!context) {
         reader_connected_ = false;
-        set_error(error);
-        if (!reported_down) spdlog::error("redis: cannot reach {}: {}", events_key_, error);
+        commands_.set_error(error);
+        if (!reported_down) spdlog::error("redis: cannot reach {}: {}", keys_.events(), error);
         reported_down = true;
         std::this_thread::sleep_for(kRetryPause);
         continue;
@@ -271,10 +194,10 @@ void RedisLog::read_loop() {
       redisSetTimeout(context, timeval{1, kBlockMs * 1000});
       if (position.empty()) {
         // First contact: the newest events, oldest first, as this instance's history.
-        const Reply newest = command(
-            context, {"XREVRANGE", events_key_, "+", "-", "COUNT", std::to_string(history_)});
+        const RedisReply newest = redis_command(
+            context, {"XREVRANGE", keys_.events(), "+", "-", "COUNT", std::to_string(history_)});
         if (!newest || newest->type == REDIS_REPLY_ERROR) {
-          set_error(newest ? reply_text(newest.get()) : context->errstr);
+          commands_.set_error(newest ? redis_text(newest.get()) : context->errstr);
           redisFree(context);
           context = nullptr;
           std::this_thread::sleep_for(kRetryPause);
@@ -289,13 +212,13 @@ void RedisLog::read_loop() {
       if (reported_down) spdlog::info("redis: connected again, reading on after {}", position);
       reported_down = false;
     }
-    const Reply reply =
-        command(context, {"XREAD", "COUNT", "1000", "BLOCK", std::to_string(kBlockMs), "STREAMS",
-                          events_key_, position});
+    const RedisReply reply =
+        redis_command(context, {"XREAD", "COUNT", "1000", "BLOCK", std::to_string(kBlockMs), "STREAMS",
+                          keys_.events(), position});
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
-      const std::string error = reply ? reply_text(reply.get()) : context->errstr;
+      const std::string error = reply ? redis_text(reply.get()) : context->errstr;
       spdlog::error("redis: lost the reader's connection: {}", error);
-      set_error(error);
+      commands_.set_error(error);
       reported_down = true;
       reader_connected_ = false;
       redisFree(context);

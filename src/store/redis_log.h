@@ -4,7 +4,7 @@
 // one reader thread per instance follows the stream with XREAD BLOCK and hands every entry
 // to the hub, which feeds the event loop's fan-out as a local publish would. Two Redis
 // connections per instance, however many streams are open: one for commands, one for the
-// reader.
+// reader (the command connection is shared with the tallies, store/redis_tallies.h).
 #pragma once
 
 #include <atomic>
@@ -18,16 +18,15 @@
 
 #include "core/event_log.h"
 #include "core/shared_log.h"
-#include "store/redis_address.h"
-
-struct redisContext;
+#include "store/redis_connection.h"
 
 namespace proof {
 
 class RedisLog final : public SharedLog {
  public:
-  /// Does not connect yet: start() does, and keeps trying while Redis is away.
-  RedisLog(RedisAddress address, std::string prefix, std::size_t history);
+  /// Does not connect yet: start() does, and keeps trying while Redis is away. `commands`
+  /// must outlive this.
+  RedisLog(RedisCommands& commands, RedisKeys keys, std::size_t history);
   ~RedisLog() override;
   RedisLog(const RedisLog&) = delete;
   RedisLog& operator=(const RedisLog&) = delete;
@@ -48,7 +47,7 @@ class RedisLog final : public SharedLog {
     return static_cast<double>(lag_ms_.load()) / 1000.0;
   }
 
-  /// The last error met, for /healthz ("connection refused").
+  /// The last connection error met, for logs ("Connection refused").
   std::string last_error() const;
 
  private:
@@ -56,20 +55,10 @@ class RedisLog final : public SharedLog {
   /// Turns one stream entry into an event; null (with a warning) for one it cannot read.
   EventPtr decode(const std::string& entry_id,
                   const std::vector<std::pair<std::string, std::string>>& fields);
-  void set_error(const std::string& error);
 
-  RedisAddress address_;
-  std::string events_key_;
-  std::string last_id_key_;
+  RedisCommands& commands_;
+  RedisKeys keys_;
   std::size_t history_;
-
-  std::mutex command_mutex_;  ///< guards command_ (workers publish concurrently)
-  redisContext* command_ = nullptr;
-  std::chrono::steady_clock::time_point command_retry_after_{};
-
-  /// Sends one command on the command connection (connecting if needed); throws
-  /// SharedLogError when Redis cannot be reached or refuses.
-  std::string run(const std::vector<std::string>& args);
 
   std::function<void(EventPtr)> deliver_;
   std::function<void(std::uint64_t)> erase_;
@@ -79,8 +68,6 @@ class RedisLog final : public SharedLog {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> reader_connected_{false};
   std::atomic<std::int64_t> lag_ms_{0};
-  mutable std::mutex error_mutex_;
-  std::string last_error_;
 };
 
 }  // namespace proof

@@ -71,3 +71,66 @@ TEST_CASE("Presence: the frame is event presence with the count as JSON, no id l
           "[presence]") {
   CHECK(proof::presence_frame(23) == "event: presence\ndata: {\"count\":23}\n\n");
 }
+
+TEST_CASE("Presence: the local counts handed to other instances are this instance's alone",
+          "[presence]") {
+  PresenceCount pages;
+  const auto before = pages.local_version();
+  pages.open("mug");
+  pages.open("mug");
+  pages.open("");
+  pages.set_remote("", 40);  // others' pages never go back out as ours
+  pages.set_remote("mug", 7);
+  CHECK(pages.local_version() != before);
+  auto local = pages.local_counts();
+  REQUIRE(local.size() == 2);
+  CHECK(local[0] == std::pair<std::string, std::size_t>{"", 3});
+  CHECK(local[1] == std::pair<std::string, std::size_t>{"mug", 2});
+
+  const auto seen = pages.local_version();
+  CHECK(pages.count("") == 43);  // reading changes nothing
+  CHECK(pages.local_version() == seen);
+  pages.close("mug");
+  pages.close("mug");
+  local = pages.local_counts();
+  REQUIRE(local.size() == 1);  // a channel nobody has open here is not reported
+  CHECK(local[0] == std::pair<std::string, std::size_t>{"", 1});
+}
+
+TEST_CASE("Presence: a new report from other instances replaces the old one whole",
+          "[presence]") {
+  PresenceCount pages;
+  pages.open("hat");
+  pages.replace_remote({{"", 10}, {"hat", 4}, {"mug", 6}});
+  CHECK(pages.count("") == 11);
+  CHECK(pages.count("hat") == 5);
+  CHECK(pages.count("mug") == 6);
+  // The mug pages elsewhere closed: a channel missing from the report counts nothing there.
+  pages.replace_remote({{"", 4}, {"hat", 4}});
+  CHECK(pages.count("") == 5);
+  CHECK(pages.count("mug") == 0);
+  pages.replace_remote({});  // the others are gone (or unreachable): ours alone
+  CHECK(pages.count("") == 1);
+  CHECK(pages.count("hat") == 1);
+}
+
+TEST_CASE("Presence: the exchange hands each report over once, in both directions",
+          "[presence]") {
+  proof::PresenceExchange exchange;
+  // Before the loop posts anything, this instance has no pages.
+  REQUIRE(exchange.local().size() == 1);
+  CHECK(exchange.local()[0].second == 0);
+  CHECK_FALSE(exchange.take_remote());
+
+  exchange.post_local({{"", 3}, {"mug", 1}});
+  CHECK(exchange.local().size() == 2);
+  CHECK(exchange.local().size() == 2);  // reading it leaves it for the next exchange
+
+  exchange.post_remote({{"", 5}});
+  exchange.post_remote({{"", 6}});  // only the newest matters
+  const auto remote = exchange.take_remote();
+  REQUIRE(remote);
+  REQUIRE(remote->size() == 1);
+  CHECK((*remote)[0].second == 6);
+  CHECK_FALSE(exchange.take_remote());  // taken: nothing new until the next report
+}

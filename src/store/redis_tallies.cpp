@@ -1,0 +1,258 @@
+#include "store/redis_tallies.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <random>
+
+#include "core/shared_log.h"
+
+namespace proof {
+
+namespace {
+
+/// Adds cards shown and clicks to one day. KEYS: day. ARGV: shown, clicks, day TTL.
+constexpr const char* kCardsScript = R"lua(
+if ARGV[1] ~= '0' then redis.call('HINCRBY', KEYS[1], 'shown', ARGV[1]) end
+if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[1], 'clicks', ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 'OK'
+)lua";
+
+/// Renews this instance's lease and writes its open pages; forgets instances whose lease
+/// ran out (by Redis's clock, so machines' clocks need not agree); returns the sum of the
+/// others' pages per channel; raises today's peak with everyone's pages together.
+/// KEYS: presence, instances, today. ARGV: instance, lease ms, day TTL, then channel/count
+/// pairs ("*" for all channels).
+constexpr const char* kPresenceScript = R"lua(
+local me = ARGV[1]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), me)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+local alive = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do alive[id] = true end
+local sums = {}
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  local bar = string.find(fields[i], '|', 1, true)
+  local id = bar and string.sub(fields[i], 1, bar - 1) or ''
+  if id == me or not alive[id] then
+    redis.call('HDEL', KEYS[1], fields[i])
+  else
+    local channel = string.sub(fields[i], bar + 1)
+    sums[channel] = (sums[channel] or 0) + tonumber(fields[i + 1])
+  end
+end
+local total = sums['*'] or 0
+for i = 4, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], me .. '|' .. ARGV[i], ARGV[i + 1])
+  if ARGV[i] == '*' then total = total + tonumber(ARGV[i + 1]) end
+end
+if total > tonumber(redis.call('HGET', KEYS[3], 'peak_pages') or '0') then
+  redis.call('HSET', KEYS[3], 'peak_pages', total)
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+end
+local out = {}
+for channel, n in pairs(sums) do
+  out[#out + 1] = channel
+  out[#out + 1] = n
+end
+return out
+)lua";
+
+/// Takes this instance's pages out of the count. KEYS: presence, instances. ARGV: instance.
+constexpr const char* kLeaveScript = R"lua(
+local mine = ARGV[1] .. '|'
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #mine) == mine then redis.call('HDEL', KEYS[1], field) end
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 'OK'
+)lua";
+
+/// The sum of one field over the hour keys. KEYS: hours. ARGV: field.
+constexpr const char* kSignupsScript = R"lua(
+local n = 0
+for _, key in ipairs(KEYS) do n = n + tonumber(redis.call('HGET', key, ARGV[1]) or '0') end
+return n
+)lua";
+
+/// Four numbers per day key, in the order of DayCounts. KEYS: days.
+constexpr const char* kDaysScript = R"lua(
+local out = {}
+for _, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, 'published', 'shown', 'clicks', 'peak_pages')
+  for i = 1, 4 do out[#out + 1] = tonumber(v[i] or '0') end
+end
+return out
+)lua";
+
+std::string random_instance_name() {
+  std::random_device random;
+  char name[17];
+  std::snprintf(name, sizeof name, "%08x%08x", random(), random());
+  return name;
+}
+
+std::int64_t day_of(Tallies::Clock::time_point t) {
+  return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+}
+
+}  // namespace
+
+RedisTallies::RedisTallies(RedisCommands& commands, RedisKeys keys, PresenceExchange& presence)
+    : commands_(commands),
+      keys_(std::move(keys)),
+      presence_(presence),
+      instance_(random_instance_name()) {}
+
+RedisTallies::~RedisTallies() { stop(); }
+
+void RedisTallies::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void RedisTallies::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  try {
+    send_cards();
+    commands_.run({"EVAL", kLeaveScript, "2", keys_.presence(), keys_.instances(), instance_});
+  } catch (const SharedLogError& e) {
+    spdlog::warn("redis: could not take this instance's counts out at stop: {}", e.what());
+  }
+}
+
+void RedisTallies::run() {
+  std::unique_lock lock(stop_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    share();
+    lock.lock();
+    wake_.wait_for(lock, kShareEvery, [this] { return stopping_; });
+  }
+}
+
+void RedisTallies::send_cards() {
+  std::map<std::int64_t, CardCounts> batch;
+  {
+    std::lock_guard lock(pending_mutex_);
+    batch.swap(pending_);
+  }
+  for (auto it = batch.begin(); it != batch.end(); it = batch.erase(it)) {
+    try {
+      commands_.run({"EVAL", kCardsScript, "1", keys_.day(it->first),
+                     std::to_string(it->second.shown), std::to_string(it->second.clicks),
+                     std::to_string(kDayKeySeconds)});
+    } catch (const SharedLogError&) {
+      // Kept for the next exchange (a connection lost mid-script may count them twice).
+      std::lock_guard lock(pending_mutex_);
+      for (; it != batch.end(); ++it) {
+        pending_[it->first].shown += it->second.shown;
+        pending_[it->first].clicks += it->second.clicks;
+      }
+      throw;
+    }
+  }
+}
+
+void RedisTallies::share() {
+  const auto now = std::chrono::steady_clock::now();
+  try {
+    send_cards();
+    std::vector<std::string> args{"EVAL",
+                                  kPresenceScript,
+                                  "3",
+                                  keys_.presence(),
+                                  keys_.instances(),
+                                  keys_.day(day_of(Clock::now())),
+                                  instance_,
+                                  std::to_string(std::chrono::milliseconds(kLease).count()),
+                                  std::to_string(kDayKeySeconds)};
+    for (const auto& [channel, count] : presence_.local()) {
+      if (count == 0) continue;
+      args.push_back(channel.empty() ? kAllChannels : channel);
+      args.push_back(std::to_string(count));
+    }
+    const RedisReply reply = commands_.run(args);
+    PresenceExchange::Counts others;
+    if (reply->type == REDIS_REPLY_ARRAY) {
+      for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+        std::string channel = redis_text(reply->element[i]);
+        if (channel == kAllChannels) channel.clear();
+        const std::int64_t count = redis_integer(reply->element[i + 1]);
+        if (count > 0) others.emplace_back(std::move(channel), static_cast<std::size_t>(count));
+      }
+    }
+    presence_.post_remote(std::move(others));
+    last_shared_ = now;
+    if (reported_down_) spdlog::info("redis: sharing counts again");
+    reported_down_ = false;
+  } catch (const SharedLogError& e) {
+    if (!reported_down_) spdlog::warn("redis: could not share counts: {}", e.what());
+    reported_down_ = true;
+    // Without news for a lease, the others' pages are not counted: they may be gone.
+    if (now - last_shared_ > kLease) presence_.post_remote({});
+  }
+}
+
+void RedisTallies::count_published(const std::string& /*channel*/, Clock::time_point /*now*/) {}
+
+void RedisTallies::count_shown(Clock::time_point now) {
+  std::lock_guard lock(pending_mutex_);
+  ++pending_[day_of(now)].shown;
+}
+
+void RedisTallies::count_click(Clock::time_point now) {
+  std::lock_guard lock(pending_mutex_);
+  ++pending_[day_of(now)].clicks;
+}
+
+void RedisTallies::observe_pages(std::size_t /*open*/, Clock::time_point /*now*/) {}
+
+std::uint64_t RedisTallies::signups(int hours, const std::string& channel, Clock::time_point now) {
+  const std::int64_t current = std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
+  std::vector<std::string> args{"EVAL", kSignupsScript, std::to_string(hours)};
+  for (std::int64_t hour = current - hours + 1; hour <= current; ++hour) {
+    args.push_back(keys_.hour(hour));
+  }
+  args.push_back(channel.empty() ? kAllChannels : channel);
+  return static_cast<std::uint64_t>(redis_integer(commands_.run(args).get()));
+}
+
+std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) {
+  n = std::min(n, DailyStats::kKeepDays);
+  const std::int64_t today = day_of(now);
+  const std::int64_t first = today - static_cast<std::int64_t>(n) + 1;
+  std::vector<std::string> args{"EVAL", kDaysScript, std::to_string(n)};
+  for (std::int64_t day = first; day <= today; ++day) args.push_back(keys_.day(day));
+  const RedisReply reply = commands_.run(args);
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 * n) {
+    throw SharedLogError("Redis gave an unexpected answer for the daily counts");
+  }
+  std::vector<DayRecord> out;
+  out.reserve(n);
+  std::lock_guard lock(pending_mutex_);  // this instance's cards not sent yet count too
+  for (std::size_t i = 0; i < n; ++i) {
+    DayRecord record{first + static_cast<std::int64_t>(i), {}};
+    const auto value = [&](std::size_t k) {
+      return static_cast<std::uint64_t>(std::max<std::int64_t>(0, redis_integer(reply->element[4 * i + k])));
+    };
+    record.counts = {value(0), value(1), value(2), value(3)};
+    if (const auto it = pending_.find(record.day); it != pending_.end()) {
+      record.counts.shown += it->second.shown;
+      record.counts.clicks += it->second.clicks;
+    }
+    out.push_back(record);
+  }
+  return out;
+}
+
+}  // namespace proof
