@@ -4,8 +4,10 @@
 #            whole ctest suite except the widget, browser and bench tests (Node and Chromium
 #            test the JavaScript, not our C++; the bench smoke measures speed) and the
 #            deployment sandbox test (see below). Tests see PROOF_SANITIZER=address|thread.
-#   thread:  build-tsan/ (-DPROOF_SANITIZE=thread), then the hub, worker pool, fan-out and connection
-#            concurrency unit tests and the stream integration tests against a TSan server.
+#   thread:  build-tsan/ (-DPROOF_SANITIZE=thread), then the hub, worker pool, fan-out,
+#            connection and presence-exchange unit tests, and the stream, publish, strict
+#            HTTP and Redis-counts integration tests (the loop, workers, Redis reader and
+#            tallies threads together) against a TSan server.
 # Sanitizer reports go to files (log_path), including those of every proof server the
 # integration tests start, so a report fails this script even where a test would not notice
 # it; they are printed at the end.
@@ -99,11 +101,11 @@ fi
 if [ "$which" = thread ] || [ "$which" = all ]; then
   configure_and_build build-tsan thread proof proof_unit_tests
   tsan_options="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/cmake/tsan.supp:log_path=$reports/tsan"
-  run_step "TSan unit tests [hub],[worker_pool],[fanout],[connection]" env TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
-    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool],[fanout],[connection]"
-  run_step "TSan integration: stream, publish, strict_http" env -C tests/integration TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
+  run_step "TSan unit tests [hub],[worker_pool],[fanout],[connection],[presence]" env TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
+    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool],[fanout],[connection],[presence]"
+  run_step "TSan integration: stream, publish, strict_http, redis_counts" env -C tests/integration TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
     PROOF_BIN="$root/build-tsan/proof" PROOF_PUBLIC_DIR="$root/public" PYTHONDONTWRITEBYTECODE=1 \
-    python3 -m unittest test_stream test_publish test_strict_http
+    python3 -m unittest test_stream test_publish test_strict_http test_redis_counts
   check_reports "TSan" tsan
 fi
 
