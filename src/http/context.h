@@ -40,6 +40,9 @@ std::string_view default_message(int status);
 
 /// POST /beacon: reports a second per client address, and addresses remembered at once.
 inline constexpr double kBeaconsPerSecond = 5;
+/// ...after a burst of this many: a browser with several tabs open shows the same card in
+/// each at once (tabs share one stream), and each of those is a card really shown.
+inline constexpr double kBeaconBurst = 20;
 inline constexpr std::size_t kBeaconAddresses = 10000;
 
 /// GET /summary: distinct questions (hours, channel) answered from the cache at once.
@@ -55,7 +58,7 @@ struct HttpContext {
         files(s.public_dir),
         publish_rate(s.max_publish_rate, s.max_publish_rate),
         address_slots(s.max_subscribers_per_ip),
-        beacon_rate(kBeaconsPerSecond, kBeaconsPerSecond, kBeaconAddresses) {}
+        beacon_rate(kBeaconsPerSecond, kBeaconBurst, kBeaconAddresses) {}
 
   /// True when the request carries the API key in a header (Authorization: Bearer or
   /// X-API-Key); otherwise answers 401 and returns false.
