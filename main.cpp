@@ -65,9 +65,10 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
     redis = std::make_unique<proof::RedisLog>(
         *redis_commands, proof::RedisKeys{settings.redis_prefix}, settings.history);
     if (store) {
-      spdlog::warn("--data-dir: with --redis the history and the counts are kept in Redis, "
-                   "not in {}",
-                   settings.data_dir);
+      spdlog::warn(
+          "--data-dir: with --redis the history and the counts are kept in Redis, "
+          "not in {}",
+          settings.data_dir);
     }
   }
   // The counts behind /summary and /stats: in Redis, summed over every instance, with
@@ -115,7 +116,7 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
 
   const bool drained = server.run();
   if (redis) {
-    redis->stop();  // its thread feeds the hub, which is about to go
+    redis->stop();           // its thread feeds the hub, which is about to go
     shared_tallies->stop();  // this instance's pages leave the shared count
   }
   spdlog::info("stopped");

@@ -26,8 +26,7 @@ void PresenceCount::set_remote(const std::string& channel, std::size_t count) {
   }
 }
 
-void PresenceCount::replace_remote(
-    const std::vector<std::pair<std::string, std::size_t>>& counts) {
+void PresenceCount::replace_remote(const std::vector<std::pair<std::string, std::size_t>>& counts) {
   remote_.clear();
   for (const auto& [channel, count] : counts) set_remote(channel, count);
 }

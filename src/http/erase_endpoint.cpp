@@ -4,7 +4,6 @@
 
 #include "core/sse.h"
 #include "http/endpoints.h"
-#include "store/sqlite_store.h"
 
 namespace proof {
 

@@ -5,11 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/display_name.h"
+#include "core/history_store.h"
+#include "core/shared_log.h"
 #include "core/signup.h"
 #include "core/text.h"
 #include "http/auth.h"
 #include "http/endpoints.h"
-#include "store/sqlite_store.h"
 
 namespace proof {
 

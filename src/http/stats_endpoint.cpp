@@ -4,10 +4,10 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
-#include <vector>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
+#include <vector>
 
 #include "http/auth.h"
 #include "http/endpoints.h"

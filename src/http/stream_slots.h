@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "core/tallies.h"
 #include "core/hub.h"
+#include "core/tallies.h"
 #include "http/admission.h"
 #include "http/context.h"
 

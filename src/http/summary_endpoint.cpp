@@ -53,9 +53,9 @@ void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Resp
   std::optional<std::string> body = ctx.summaries.find(key, now);
   if (!body) {
     try {
-      body = fmt::format("{{\"count\":{},\"hours\":{}}}\n",
-                         ctx.tallies.signups(hours, channel, std::chrono::system_clock::now()),
-                         hours);
+      body =
+          fmt::format("{{\"count\":{},\"hours\":{}}}\n",
+                      ctx.tallies.signups(hours, channel, std::chrono::system_clock::now()), hours);
     } catch (const std::runtime_error& e) {
       spdlog::warn("could not count signups for /summary: {}", e.what());
       res.set_header("Retry-After", "2");

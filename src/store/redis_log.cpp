@@ -78,7 +78,9 @@ std::string signup_json(const Signup& s) {
 RedisLog::RedisLog(RedisCommands& commands, RedisKeys keys, std::size_t history)
     : commands_(commands), keys_(std::move(keys)), history_(history) {}
 
-RedisLog::~RedisLog() { stop(); }
+RedisLog::~RedisLog() {
+  stop();
+}
 
 void RedisLog::start(std::function<void(EventPtr)> deliver,
                      std::function<void(std::uint64_t)> erase) {
@@ -92,7 +94,9 @@ void RedisLog::stop() {
   if (reader_.joinable()) reader_.join();
 }
 
-std::string RedisLog::last_error() const { return commands_.last_error(); }
+std::string RedisLog::last_error() const {
+  return commands_.last_error();
+}
 
 std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) {
   const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(ts_ms));
@@ -213,8 +217,8 @@ void RedisLog::read_loop() {
       reported_down = false;
     }
     const RedisReply reply =
-        redis_command(context, {"XREAD", "COUNT", "1000", "BLOCK", std::to_string(kBlockMs), "STREAMS",
-                          keys_.events(), position});
+        redis_command(context, {"XREAD", "COUNT", "1000", "BLOCK", std::to_string(kBlockMs),
+                                "STREAMS", keys_.events(), position});
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
       const std::string error = reply ? redis_text(reply.get()) : context->errstr;
       spdlog::error("redis: lost the reader's connection: {}", error);

@@ -107,7 +107,9 @@ RedisTallies::RedisTallies(RedisCommands& commands, RedisKeys keys, PresenceExch
       presence_(presence),
       instance_(random_instance_name()) {}
 
-RedisTallies::~RedisTallies() { stop(); }
+RedisTallies::~RedisTallies() {
+  stop();
+}
 
 void RedisTallies::start() {
   thread_ = std::thread([this] { run(); });
@@ -218,7 +220,8 @@ void RedisTallies::count_click(Clock::time_point now) {
 void RedisTallies::observe_pages(std::size_t /*open*/, Clock::time_point /*now*/) {}
 
 std::uint64_t RedisTallies::signups(int hours, const std::string& channel, Clock::time_point now) {
-  const std::int64_t current = std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
+  const std::int64_t current =
+      std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
   std::vector<std::string> args{"EVAL", kSignupsScript, std::to_string(hours)};
   for (std::int64_t hour = current - hours + 1; hour <= current; ++hour) {
     args.push_back(keys_.hour(hour));
@@ -243,7 +246,8 @@ std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) 
   for (std::size_t i = 0; i < n; ++i) {
     DayRecord record{first + static_cast<std::int64_t>(i), {}};
     const auto value = [&](std::size_t k) {
-      return static_cast<std::uint64_t>(std::max<std::int64_t>(0, redis_integer(reply->element[4 * i + k])));
+      return static_cast<std::uint64_t>(
+          std::max<std::int64_t>(0, redis_integer(reply->element[4 * i + k])));
     };
     record.counts = {value(0), value(1), value(2), value(3)};
     if (const auto it = pending_.find(record.day); it != pending_.end()) {

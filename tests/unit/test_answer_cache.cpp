@@ -10,8 +10,7 @@
 using namespace std::chrono_literals;
 using proof::AnswerCache;
 
-TEST_CASE("Answer cache: an answer is reused while fresh, then asked for again",
-          "[answer_cache]") {
+TEST_CASE("Answer cache: an answer is reused while fresh, then asked for again", "[answer_cache]") {
   AnswerCache cache(8, 5s);
   const auto t0 = AnswerCache::Clock::time_point{} + 1h;
   CHECK_FALSE(cache.find("24/", t0));

@@ -1,7 +1,7 @@
 // hub.h: publishing, replay, the subscriber cap and the futex wake-up between threads.
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -18,7 +18,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-Signup signup_named(std::string name) { return Signup{std::move(name), "offer", "/img/a.svg", "", "", ""}; }
+Signup signup_named(std::string name) {
+  return Signup{std::move(name), "offer", "/img/a.svg", "", "", ""};
+}
 
 std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
   std::vector<std::uint64_t> out;
@@ -99,7 +101,8 @@ TEST_CASE("Hub: the cursor survives a history of 0", "[hub]") {
   CHECK(hub.last_id() == id);
 }
 
-TEST_CASE("Hub: try_subscribe stops at max_subscribers and unsubscribe frees a slot", "[hub][subscribers]") {
+TEST_CASE("Hub: try_subscribe stops at max_subscribers and unsubscribe frees a slot",
+          "[hub][subscribers]") {
   Hub hub(10, 3);
   CHECK(hub.max_subscribers() == 3);
   CHECK(hub.try_subscribe());
@@ -211,7 +214,8 @@ TEST_CASE("Hub: stop wakes every waiter and reports stopping", "[hub][wait][thre
   for (const auto& t : woke) CHECK(t - stopped < 2s);
 }
 
-TEST_CASE("Hub: concurrent readers see every published id exactly once, in order", "[hub][threads]") {
+TEST_CASE("Hub: concurrent readers see every published id exactly once, in order",
+          "[hub][threads]") {
   constexpr int kPublishers = 8;
   constexpr int kPerPublisher = 500;
   constexpr int kReaders = 16;
@@ -285,7 +289,8 @@ TEST_CASE("Hub: a stream a burst behind still gets every event", "[hub]") {
   Hub hub(5, 10);
   const std::uint64_t cursor = hub.start(0).cursor;
   std::vector<std::uint64_t> published;
-  for (int i = 0; i < 500; ++i) published.push_back(hub.publish(Signup{"c", "o", "/i", "", "", ""})->id);
+  for (int i = 0; i < 500; ++i)
+    published.push_back(hub.publish(Signup{"c", "o", "/i", "", "", ""})->id);
   bool missed = true;
   std::vector<std::uint64_t> got;
   for (const auto& e : hub.next(cursor, missed)) got.push_back(e->id);

@@ -97,8 +97,7 @@ TEST_CASE("Presence: the local counts handed to other instances are this instanc
   CHECK(local[0] == std::pair<std::string, std::size_t>{"", 1});
 }
 
-TEST_CASE("Presence: a new report from other instances replaces the old one whole",
-          "[presence]") {
+TEST_CASE("Presence: a new report from other instances replaces the old one whole", "[presence]") {
   PresenceCount pages;
   pages.open("hat");
   pages.replace_remote({{"", 10}, {"hat", 4}, {"mug", 6}});
@@ -114,8 +113,7 @@ TEST_CASE("Presence: a new report from other instances replaces the old one whol
   CHECK(pages.count("hat") == 1);
 }
 
-TEST_CASE("Presence: the exchange hands each report over once, in both directions",
-          "[presence]") {
+TEST_CASE("Presence: the exchange hands each report over once, in both directions", "[presence]") {
   proof::PresenceExchange exchange;
   // Before the loop posts anything, this instance has no pages.
   REQUIRE(exchange.local().size() == 1);
