@@ -75,8 +75,8 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
   // --redis; else in this process, and in --data-dir when one is given.
   std::unique_ptr<proof::DailyStats> daily;
   std::unique_ptr<proof::HourlyTotals> hourly;
+  proof::PresenceExchange presence;  // before the tallies, whose thread uses it
   std::unique_ptr<proof::Tallies> tallies;
-  proof::PresenceExchange presence;
   proof::RedisTallies* shared_tallies = nullptr;
   if (redis) {
     auto shared = std::make_unique<proof::RedisTallies>(
@@ -107,7 +107,15 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
     proof::notify_stopping();
     server.stop();
   });
-  if (!server.bind()) return proof::kExitFailure;
+  const auto stop_redis = [&] {
+    if (!redis) return;
+    redis->stop();           // its thread feeds the hub, which is about to go
+    shared_tallies->stop();  // this instance's pages leave the shared count
+  };
+  if (!server.bind()) {
+    stop_redis();
+    return proof::kExitFailure;
+  }
   settings.port = server.port();
   spdlog::info("proof {} {}", proof::kVersion, proof::describe(settings));
   // bind() leaves the socket listening: connections queue from here on, so systemd may
@@ -115,10 +123,7 @@ int serve(proof::Settings settings, const std::vector<std::string>& warnings) {
   proof::notify_ready(settings.port);
 
   const bool drained = server.run();
-  if (redis) {
-    redis->stop();           // its thread feeds the hub, which is about to go
-    shared_tallies->stop();  // this instance's pages leave the shared count
-  }
+  stop_redis();
   spdlog::info("stopped");
   if (!drained) {
     // A worker is still inside a request (a slow client mid-read): do not wait for it or
