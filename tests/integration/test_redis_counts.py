@@ -4,11 +4,12 @@ the instances, and an instance that stops or dies leaves the live count."""
 
 import json
 import signal
+import subprocess
 import time
 import unittest
 from urllib.parse import urlencode
 
-from harness import API_KEY, Proof, SSEClient, raise_fd_limit
+from harness import API_KEY, PROOF_BIN, Proof, SSEClient, raise_fd_limit
 from test_presence import next_count, reaches
 from test_redis import REDIS, RedisServer
 
@@ -151,6 +152,14 @@ class SharedCountsTest(unittest.TestCase):
         self.redis.start()
         self.assertTrue(reaches(site, 2, timeout=12), "the count did not come back with Redis")
         self.assertEqual(eventually(lambda: a.request("GET", "/summary?hours=2")[0], 200), 200)
+
+    def test_a_port_in_use_stops_the_start_cleanly_with_redis_threads_running(self):
+        a = self.instance()
+        result = subprocess.run(
+            [PROOF_BIN, "--bind", "127.0.0.1", "--port", str(a.port), "--api-key", API_KEY,
+             "--redis", self.redis.url], capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn("cannot listen", result.stdout + result.stderr)
 
 
 if __name__ == "__main__":
