@@ -88,7 +88,7 @@ inline constexpr const char* kAllChannels = "*";
 
 /// How long the shared counts are kept: an hour total 720 hours, a day 400 days, with a day
 /// to spare so the oldest one asked for is never half gone.
-inline constexpr std::int64_t kHourKeySeconds = (720 + 24) * 3600;
-inline constexpr std::int64_t kDayKeySeconds = (400 + 1) * 86400;
+inline constexpr std::int64_t kHourKeySeconds = std::int64_t{720 + 24} * 3600;
+inline constexpr std::int64_t kDayKeySeconds = std::int64_t{400 + 1} * 86400;
 
 }  // namespace proof

@@ -1,8 +1,9 @@
 #include "store/redis_tallies.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
+#include <algorithm>
 #include <random>
 
 #include "core/shared_log.h"
@@ -90,9 +91,7 @@ return out
 
 std::string random_instance_name() {
   std::random_device random;
-  char name[17];
-  std::snprintf(name, sizeof name, "%08x%08x", random(), random());
-  return name;
+  return fmt::format("{:08x}{:08x}", random(), random());
 }
 
 std::int64_t day_of(Tallies::Clock::time_point t) {
