@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/log_throttle.h"
 #include "core/text.h"
 #include "http/auth.h"
 
@@ -48,9 +49,12 @@ std::string_view default_message(int status) {
 void HttpContext::refuse(const httplib::Request& req, httplib::Response& res,
                          const Refusal& refusal) {
   metrics.rejected(refusal.reason);
-  spdlog::warn("rejected {} {} from {}: {} {} ({})", text::printable(req.method),
-               text::printable(req.path), req.remote_addr, refusal.status,
-               reason_label(refusal.reason), text::printable(refusal.message));
+  if (std::uint64_t skipped = 0; refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
+    spdlog::warn("rejected {} {} from {}: {} {} ({}){}", text::printable(req.method),
+                 text::printable(req.path), req.remote_addr, refusal.status,
+                 reason_label(refusal.reason), text::printable(refusal.message),
+                 skipped_note(skipped));
+  }
   set_json_error(res, refusal.status, refusal.message);
 }
 

@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "core/log_throttle.h"
 #include "core/text.h"
 #include "http/endpoints.h"
 
@@ -147,8 +148,11 @@ void install_routes(httplib::Server& server, HttpContext& ctx) {
     if (res.status == 413) {
       // The body limit refuses before any handler runs; count it like every other refusal.
       ctx.metrics.rejected(RejectReason::kTooLarge);
-      spdlog::warn("rejected {} {} from {}: 413 too_large", text::printable(req.method),
-                   text::printable(req.path), req.remote_addr);
+      if (std::uint64_t skipped = 0;
+          refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
+        spdlog::warn("rejected {} {} from {}: 413 too_large{}", text::printable(req.method),
+                     text::printable(req.path), req.remote_addr, skipped_note(skipped));
+      }
     }
     if (res.body.empty()) {
       std::string message(default_message(res.status));

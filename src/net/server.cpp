@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/log_throttle.h"
 #include "core/sse.h"
 #include "net/connection.h"
 #include "net/fanout.h"
@@ -518,7 +519,10 @@ void EventLoop::Impl::refuse(Connection& c, int status, std::string_view message
     message = limit_message;
   }
   metrics.rejected(reason_for(status));
-  spdlog::warn("rejected a request from {}: {} ({})", c.peer().ip, status, message);
+  if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
+    spdlog::warn("rejected a request from {}: {} ({}){}", c.peer().ip, status, message,
+                 skipped_note(skipped));
+  }
   c.queue(refusal_bytes(status, message, retry_after));
   c.state = Connection::State::closing;
   c.in.clear();

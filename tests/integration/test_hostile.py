@@ -150,6 +150,35 @@ class PublishRateTest(unittest.TestCase):
             proof.publish(user_name=f"z{i}")
 
 
+class RefusalLogFloodTest(unittest.TestCase):
+    def test_a_flood_of_bad_requests_is_counted_in_full_but_logged_at_a_bounded_rate(self):
+        proof = Proof()
+        self.addCleanup(proof.kill)
+        before = proof.metric('proof_requests_rejected_total{reason="bad_request"}')
+        started = time.monotonic()
+        sock = socket.create_connection(("127.0.0.1", proof.port))
+        self.addCleanup(sock.close)
+        # 2,000 pipelined bad requests on one keep-alive connection: each a 400.
+        sock.sendall(b"GET /events?replay=x HTTP/1.1\r\nHost: a\r\n\r\n" * 2000)
+        received = b""
+        while received.count(b"HTTP/1.1 400") < 2000:
+            chunk = sock.recv(65536)
+            self.assertTrue(chunk, "the connection closed mid-flood")
+            received += chunk
+        elapsed = time.monotonic() - started
+        after = proof.metric('proof_requests_rejected_total{reason="bad_request"}')
+        self.assertEqual(after - before, 2000, "/metrics counts every refusal")
+        logged = proof.logs().count("rejected GET /events")
+        # A burst of 50, then 20 a second: the journal gets a few dozen lines, not 2,000.
+        self.assertLessEqual(logged, 50 + 20 * (elapsed + 1))
+        self.assertGreater(logged, 0)
+        # A second later the next refusal is logged again, saying how many were left out.
+        time.sleep(1.2)
+        self.assertEqual(proof.request("GET", "/events?replay=y")[0], 400)
+        self.assertIn("more refusals not logged", proof.logs().splitlines()[-1])
+        self.assertEqual(proof.request("GET", "/healthz")[0], 200)
+
+
 class HostileRequestsTest(unittest.TestCase):
     CORPUS = [
         b"GARBAGE\r\n\r\n",
