@@ -45,6 +45,17 @@ inline bool field_ok(const Rule& rule, std::string_view raw) {
   return value.empty() || !rule.is_url || url_rule(value);
 }
 
+/// The documented channel rule, written out apart from is_valid_channel: present means
+/// 1 to 64 of a-z, 0-9, '_' and '-', exactly as given (no trimming, no default).
+inline bool channel_ok(std::string_view raw) {
+  if (raw.empty() || raw.size() > limits::kChannelChars) return false;
+  for (const char c : raw) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
 /// Properties of an accepted value that hold whatever the input was.
 inline void check_safe_value(const Rule& rule, std::string_view value) {
   const auto cps = decode_utf8(value);
@@ -87,7 +98,16 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
 
   const auto doc = nlohmann::json::parse(got.data, nullptr, /*allow_exceptions=*/false);
   PROOF_FUZZ_CHECK(doc.is_object(), got.data);
-  PROOF_FUZZ_CHECK(doc.size() == 5 + !signup.city.empty() + !signup.url.empty(), got.data);
+  PROOF_FUZZ_CHECK(doc.size() == 5 + !signup.city.empty() + !signup.url.empty() +
+                                     !signup.channel.empty(),
+                   got.data);
+  if (signup.channel.empty()) {
+    PROOF_FUZZ_CHECK(!doc.contains("channel"), got.data);
+  } else {
+    PROOF_FUZZ_CHECK(doc.contains("channel") && doc["channel"].is_string() &&
+                         doc["channel"].get<std::string>() == signup.channel,
+                     got.data);
+  }
   PROOF_FUZZ_CHECK(doc.contains("id") && doc["id"].is_number_unsigned() &&
                        doc["id"].get<std::uint64_t>() == id, got.data);
   PROOF_FUZZ_CHECK(doc.contains("ts") && doc["ts"].is_number_integer() &&
@@ -111,6 +131,8 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
     const auto it = fields.find(rule.name);
     if (it != fields.end() && !field_ok(rule, it->second)) expect_ok = false;
   }
+  const auto channel = fields.find("channel");
+  if (channel != fields.end() && !channel_ok(channel->second)) expect_ok = false;
 
   const Outcome<Signup> outcome = validate(fields);
   if (const auto* rejection = std::get_if<Rejection>(&outcome)) {
@@ -132,6 +154,8 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
     }
     check_safe_value(rule, value);
   }
+  PROOF_FUZZ_CHECK(signup.channel == (channel == fields.end() ? std::string() : channel->second),
+                   signup.channel);
 
   // Ids across the whole range, timestamps of either sign.
   const std::uint64_t id = seed * 0x9E3779B97F4A7C15ull;
