@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/log_throttle.h"
+#include "core/signup.h"
 #include "core/text.h"
 #include "http/auth.h"
 
@@ -65,6 +66,17 @@ bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res
   res.set_header("WWW-Authenticate", "Bearer");
   refuse(req, res,
          {401, RejectReason::kUnauthorized, key.empty() ? "missing API key" : "wrong API key"});
+  return false;
+}
+
+bool HttpContext::channel_param(const httplib::Request& req, httplib::Response& res,
+                                std::string& channel) {
+  if (!req.has_param("channel")) return true;
+  channel = req.get_param_value("channel");
+  if (is_valid_channel(channel)) return true;
+  channel.clear();
+  refuse(req, res,
+         {400, RejectReason::kBadRequest, "channel must be 1-64 characters of a-z, 0-9, _ and -"});
   return false;
 }
 

@@ -64,6 +64,10 @@ struct HttpContext {
   /// X-API-Key); otherwise answers 401 and returns false.
   bool authorized(const httplib::Request& req, httplib::Response& res);
 
+  /// Reads the optional `?channel=NAME` into `channel` ("" when absent); answers 400 and
+  /// returns false when it is not a valid channel name (GET /events and GET /summary).
+  bool channel_param(const httplib::Request& req, httplib::Response& res, std::string& channel);
+
   /// Counts, logs (without personal data) and answers a refusal.
   void refuse(const httplib::Request& req, httplib::Response& res, const Refusal& refusal);
 

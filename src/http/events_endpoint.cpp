@@ -4,7 +4,6 @@
 
 #include <memory>
 
-#include "core/signup.h"
 #include "core/sse.h"
 #include "http/client_address.h"
 #include "http/endpoints.h"
@@ -41,15 +40,7 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     replay = *count;
   }
   std::string channel;
-  if (req.has_param("channel")) {
-    channel = req.get_param_value("channel");
-    if (!is_valid_channel(channel)) {
-      ctx.refuse(
-          req, res,
-          {400, RejectReason::kBadRequest, "channel must be 1-64 characters of a-z, 0-9, _ and -"});
-      return;
-    }
-  }
+  if (!ctx.channel_param(req, res, channel)) return;
   auto slots = std::make_shared<StreamSlots>(
       ctx.hub, ctx.address_slots,
       client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/signup.h"
 #include "http/endpoints.h"
 
 namespace proof {
@@ -39,15 +38,7 @@ void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Resp
     }
   }
   std::string channel;
-  if (req.has_param("channel")) {
-    channel = req.get_param_value("channel");
-    if (!is_valid_channel(channel)) {
-      ctx.refuse(
-          req, res,
-          {400, RejectReason::kBadRequest, "channel must be 1-64 characters of a-z, 0-9, _ and -"});
-      return;
-    }
-  }
+  if (!ctx.channel_param(req, res, channel)) return;
   const auto now = std::chrono::steady_clock::now();
   const std::string key = std::to_string(hours) + "/" + channel;
   std::optional<std::string> body = ctx.summaries.find(key, now);
