@@ -11,8 +11,8 @@
 #include <variant>
 
 #include "core/event_log.h"
-#include "oracle.h"
 #include "core/signup.h"
+#include "oracle.h"
 
 namespace proof::fuzz {
 
@@ -98,9 +98,9 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
 
   const auto doc = nlohmann::json::parse(got.data, nullptr, /*allow_exceptions=*/false);
   PROOF_FUZZ_CHECK(doc.is_object(), got.data);
-  PROOF_FUZZ_CHECK(doc.size() == 5 + !signup.city.empty() + !signup.url.empty() +
-                                     !signup.channel.empty(),
-                   got.data);
+  PROOF_FUZZ_CHECK(
+      doc.size() == 5 + !signup.city.empty() + !signup.url.empty() + !signup.channel.empty(),
+      got.data);
   if (signup.channel.empty()) {
     PROOF_FUZZ_CHECK(!doc.contains("channel"), got.data);
   } else {
@@ -108,10 +108,12 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
                          doc["channel"].get<std::string>() == signup.channel,
                      got.data);
   }
-  PROOF_FUZZ_CHECK(doc.contains("id") && doc["id"].is_number_unsigned() &&
-                       doc["id"].get<std::uint64_t>() == id, got.data);
-  PROOF_FUZZ_CHECK(doc.contains("ts") && doc["ts"].is_number_integer() &&
-                       doc["ts"].get<std::int64_t>() == ts_ms, got.data);
+  PROOF_FUZZ_CHECK(
+      doc.contains("id") && doc["id"].is_number_unsigned() && doc["id"].get<std::uint64_t>() == id,
+      got.data);
+  PROOF_FUZZ_CHECK(
+      doc.contains("ts") && doc["ts"].is_number_integer() && doc["ts"].get<std::int64_t>() == ts_ms,
+      got.data);
   for (const Rule& rule : kRules) {
     const std::string& value = signup.*rule.field;
     const std::string key(rule.name);
@@ -161,7 +163,8 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
   const std::uint64_t id = seed * 0x9E3779B97F4A7C15ull;
   const auto ts = static_cast<std::int64_t>(seed * 0xBF58476D1CE4E5B9ull);
   check_event(signup, id, ts);
-  check_event(signup, std::numeric_limits<std::uint64_t>::max(), std::numeric_limits<std::int64_t>::min());
+  check_event(signup, std::numeric_limits<std::uint64_t>::max(),
+              std::numeric_limits<std::int64_t>::min());
 }
 
 }  // namespace proof::fuzz

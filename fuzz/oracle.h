@@ -34,8 +34,8 @@ namespace proof::fuzz {
   std::abort();
 }
 
-#define PROOF_FUZZ_CHECK(cond, detail) \
-  do {                                 \
+#define PROOF_FUZZ_CHECK(cond, detail)                     \
+  do {                                                     \
     if (!(cond)) ::proof::fuzz::violated(#cond, (detail)); \
   } while (0)
 
@@ -85,9 +85,13 @@ inline std::optional<std::vector<char32_t>> decode_utf8(std::string_view s) {
 }
 
 /// C0 controls, DEL and C1 controls: none may appear in a field.
-inline bool is_control(char32_t cp) { return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F); }
+inline bool is_control(char32_t cp) {
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
 
-inline bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+inline bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 inline std::string_view strip(std::string_view s) {
   while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
@@ -133,6 +137,8 @@ inline bool obviously_unsafe(std::string_view url) {
 
 /// SSE as a browser reads it: the parser the unit tests use too.
 using SseStream = proof::test::ParsedStream;
-inline SseStream read_sse(std::string_view s) { return proof::test::parse_sse(s); }
+inline SseStream read_sse(std::string_view s) {
+  return proof::test::parse_sse(s);
+}
 
 }  // namespace proof::fuzz

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "check_signup.h"
-#include "oracle.h"
 #include "core/signup.h"
+#include "oracle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view url(reinterpret_cast<const char*>(data), size);

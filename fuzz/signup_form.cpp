@@ -52,7 +52,8 @@ std::optional<Fields> reference_parse(std::string_view body) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     const auto name = decode(pair.substr(0, eq));
-    const auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    const auto value =
+        decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!name || !value) return std::nullopt;
     if (!fields.emplace(*name, *value).second) return std::nullopt;
   }
@@ -64,8 +65,8 @@ std::string encode(std::string_view s) {
   std::string out;
   for (const char c : s) {
     const auto b = static_cast<unsigned char>(c);
-    if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~') {
+    if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
       out += c;
     } else if (c == ' ') {
       out += '+';

@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "oracle.h"
 #include "core/sse.h"
+#include "oracle.h"
 
 namespace {
 
@@ -119,6 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto ms = static_cast<std::int64_t>(id >> 1);
   PROOF_FUZZ_CHECK(proof::sse::format_retry(std::chrono::milliseconds(ms)) ==
-                       "retry: " + std::to_string(ms) + "\n\n", "");
+                       "retry: " + std::to_string(ms) + "\n\n",
+                   "");
   return 0;
 }

@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "oracle.h"
 #include "http/static_files.h"
+#include "oracle.h"
 
 namespace fs = std::filesystem;
 
@@ -56,7 +56,8 @@ struct Scratch {
     // The target is worthless if nothing ever resolves: check the plain cases once.
     for (const auto* f : {files.get(), files_slash.get()}) {
       if (f->resolve("/img/a.svg") != root / "img" / "a.svg" ||
-          f->resolve("/") != root / "index.html" || f->resolve("/sub/") != root / "sub" / "index.html" ||
+          f->resolve("/") != root / "index.html" ||
+          f->resolve("/sub/") != root / "sub" / "index.html" ||
           f->resolve("/link_in") != root / "img" / "a.svg" || f->resolve("/link_out") ||
           f->resolve("/link_abs") || f->resolve("/link_dir_out/secret") || f->resolve("/.env")) {
         proof::fuzz::violated("StaticFiles::resolve fails its plain cases; root as given",

@@ -41,7 +41,9 @@ std::int64_t now_ns() {
 constexpr std::int64_t kMs = 1'000'000;
 
 volatile std::sig_atomic_t g_signalled = 0;
-void on_signal(int) { g_signalled = 1; }
+void on_signal(int) {
+  g_signalled = 1;
+}
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -198,9 +200,9 @@ class Generator {
   std::map<std::string, std::size_t> publish_statuses_;
   std::size_t outstanding_seq_ = 0;
 
-  std::vector<std::uint8_t> got_;          ///< subscriber x event: delivered yet?
-  std::vector<std::uint32_t> per_event_;   ///< deliveries of each event
-  std::vector<std::int64_t> latencies_;    ///< ns, one per first delivery
+  std::vector<std::uint8_t> got_;         ///< subscriber x event: delivered yet?
+  std::vector<std::uint32_t> per_event_;  ///< deliveries of each event
+  std::vector<std::int64_t> latencies_;   ///< ns, one per first delivery
   std::size_t delivered_ = 0;
   std::size_t duplicates_ = 0;
   std::size_t unmarked_ = 0;  ///< events without our stamp (another publisher's)
@@ -487,8 +489,8 @@ void Generator::publisher_read() {
   for (;;) {
     const ssize_t n = ::recv(pub_.fd, buf, sizeof buf, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    const bool read_to_close = pub_.phase == Phase::kBody && !pub_.response.chunked &&
-                               !pub_.response.content_length;
+    const bool read_to_close =
+        pub_.phase == Phase::kBody && !pub_.response.chunked && !pub_.response.content_length;
     if (n <= 0) {
       if (read_to_close) {
         ++answered_;
@@ -642,7 +644,8 @@ int Generator::run() {
 
   // 2. Let the server settle, then see what the open streams cost it.
   const std::int64_t settle_until = now_ns() + o_.settle_ms * kMs;
-  loop(settle_until, [] { return false; }, [] { return std::int64_t{0}; });
+  loop(
+      settle_until, [] { return false; }, [] { return std::int64_t{0}; });
   open_ = snapshot(o_.server_pid);
 
   // 3. Publish one event every --interval-ms; each POST waits for the previous answer.
@@ -650,13 +653,10 @@ int Generator::run() {
   const std::int64_t publish_deadline =
       publish_begin + (static_cast<std::int64_t>(o_.events) * o_.interval_ms + 30000) * kMs;
   loop(
-      publish_deadline,
-      [&] {
-        return answered_ >= o_.events && next_seq_ >= o_.events;
-      },
+      publish_deadline, [&] { return answered_ >= o_.events && next_seq_ >= o_.events; },
       [&]() -> std::int64_t {
-        const std::int64_t due = publish_begin + static_cast<std::int64_t>(next_seq_) *
-                                                     o_.interval_ms * kMs;
+        const std::int64_t due =
+            publish_begin + static_cast<std::int64_t>(next_seq_) * o_.interval_ms * kMs;
         if (next_seq_ < o_.events && now_ns() >= due) publish_next();
         if (next_seq_ >= o_.events) return 0;
         return publish_begin + static_cast<std::int64_t>(next_seq_) * o_.interval_ms * kMs;
@@ -678,7 +678,8 @@ int Generator::run() {
   if (o_.hold_s != 0) {
     const std::int64_t until =
         o_.hold_s > 0 ? now_ns() + static_cast<std::int64_t>(o_.hold_s * 1e9) : 0;
-    loop(until, [] { return false; }, [] { return std::int64_t{0}; });
+    loop(
+        until, [] { return false; }, [] { return std::int64_t{0}; });
   }
 
   for (auto& s : subs_) close_fd(s.fd, true);
@@ -697,7 +698,8 @@ int Generator::run() {
 
 double percentile(const std::vector<std::int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+  const auto rank =
+      static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
   return static_cast<double>(sorted[std::min(rank, sorted.size() - 1)]) / 1e6;
 }
 
@@ -706,8 +708,10 @@ Json Generator::report() const {
   r["target"] = o_.host + ":" + std::to_string(o_.port);
   Json reasons = Json::object();
   for (const auto& [why, n] : fail_reasons_) reasons[why] = n;
-  r["subscribers"] = {{"requested", o_.subscribers}, {"connected", connected_},
-                      {"failed", failed_},           {"failed_by_reason", reasons},
+  r["subscribers"] = {{"requested", o_.subscribers},
+                      {"connected", connected_},
+                      {"failed", failed_},
+                      {"failed_by_reason", reasons},
                       {"closed_early", closed_}};
   Json statuses = Json::object();
   for (const auto& [status, n] : publish_statuses_) statuses[status] = n;
@@ -731,14 +735,15 @@ Json Generator::report() const {
   for (std::size_t e = 0; e < o_.events; ++e) {
     if (event_ok_[e]) counts.push_back(per_event_[e]);
   }
-  r["deliveries"] = {{"expected", expected},
-                     {"received", received},
-                     {"received_unacknowledged", delivered_ - received},
-                     {"events_reaching_all", full},
-                     {"min_per_event", counts.empty() ? 0 : *std::min_element(counts.begin(), counts.end())},
-                     {"duplicates", duplicates_},
-                     {"unmarked_events", unmarked_},
-                     {"foreign_events", foreign_}};
+  r["deliveries"] = {
+      {"expected", expected},
+      {"received", received},
+      {"received_unacknowledged", delivered_ - received},
+      {"events_reaching_all", full},
+      {"min_per_event", counts.empty() ? 0 : *std::min_element(counts.begin(), counts.end())},
+      {"duplicates", duplicates_},
+      {"unmarked_events", unmarked_},
+      {"foreign_events", foreign_}};
 
   std::vector<std::int64_t> sorted = latencies_;
   std::sort(sorted.begin(), sorted.end());
@@ -761,11 +766,10 @@ Json Generator::report() const {
   }
   rusage self{};
   ::getrusage(RUSAGE_SELF, &self);
-  r["loadgen_cpu_s"] =
-      static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
-      static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
-  r["complete"] = failed_ == 0 && closed_ == 0 && published_ == o_.events &&
-                  received == expected && full == o_.events;
+  r["loadgen_cpu_s"] = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+                       static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+  r["complete"] = failed_ == 0 && closed_ == 0 && published_ == o_.events && received == expected &&
+                  full == o_.events;
   return r;
 }
 
@@ -782,21 +786,26 @@ void Generator::print_text(const Json& r) const {
     std::printf("  failed: %-16s %zu\n", why.c_str(), n.get<std::size_t>());
   }
   std::printf("events              %zu published of %zu\n",
-              r["events"]["published"].get<std::size_t>(), r["events"]["requested"].get<std::size_t>());
-  std::printf("deliveries          %zu of %zu (%zu events reached all; %zu duplicates; %zu unmarked)\n",
-              d["received"].get<std::size_t>(), d["expected"].get<std::size_t>(),
-              d["events_reaching_all"].get<std::size_t>(), d["duplicates"].get<std::size_t>(),
-              d["unmarked_events"].get<std::size_t>());
-  std::printf("latency ms          p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", l["p50"].get<double>(),
-              l["p90"].get<double>(), l["p99"].get<double>(), l["max"].get<double>());
+              r["events"]["published"].get<std::size_t>(),
+              r["events"]["requested"].get<std::size_t>());
+  std::printf(
+      "deliveries          %zu of %zu (%zu events reached all; %zu duplicates; %zu unmarked)\n",
+      d["received"].get<std::size_t>(), d["expected"].get<std::size_t>(),
+      d["events_reaching_all"].get<std::size_t>(), d["duplicates"].get<std::size_t>(),
+      d["unmarked_events"].get<std::size_t>());
+  std::printf("latency ms          p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+              l["p50"].get<double>(), l["p90"].get<double>(), l["p99"].get<double>(),
+              l["max"].get<double>());
   for (const char* when : {"idle", "open", "end"}) {
     const auto& snap = r["server"][when];
     if (snap.is_null()) continue;
     std::printf("server %-4s         RSS %ld kB, %ld threads, %.2f s CPU\n", when,
-                snap["rss_kb"].get<long>(), snap["threads"].get<long>(), snap["cpu_s"].get<double>());
+                snap["rss_kb"].get<long>(), snap["threads"].get<long>(),
+                snap["cpu_s"].get<double>());
   }
   if (r["server"].contains("rss_per_subscriber_kb")) {
-    std::printf("RSS per subscriber  %.2f kB\n", r["server"]["rss_per_subscriber_kb"].get<double>());
+    std::printf("RSS per subscriber  %.2f kB\n",
+                r["server"]["rss_per_subscriber_kb"].get<double>());
   }
   std::printf("complete            %s\n", r["complete"].get<bool>() ? "yes" : "NO");
 }
@@ -854,7 +863,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = loadgen::on_signal;
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);

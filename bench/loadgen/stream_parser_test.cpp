@@ -67,8 +67,7 @@ int main() {
   check(!loadgen::parse_head("garbage"), "garbage head");
 
   // proof: chunked, one frame per chunk, a retry line and heartbeats between events.
-  const std::string e1 =
-      "id: 7\nevent: signup\ndata: {\"id\":7,\"user_name\":\"LG0.123\"}\n\n";
+  const std::string e1 = "id: 7\nevent: signup\ndata: {\"id\":7,\"user_name\":\"LG0.123\"}\n\n";
   const std::string e2 = "id: 8\nevent: signup\ndata: {\"id\":8,\"user_name\":\"LG1.456\"}\n\n";
   const auto chunk = [](const std::string& s) {
     char size[32];

@@ -180,7 +180,6 @@ std::string origin(const std::string& text) {
   return *normal;
 }
 
-
 /// redis://HOST:PORT[/DB] or unix:///path, read as the Redis store will read it.
 void redis_url(const std::string& url) {
   if (url.empty()) return;

@@ -7,8 +7,8 @@ namespace proof {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(RejectReason::kCount)> kLabels = {
-    "unauthorized", "malformed", "invalid_field", "too_large", "unsupported_media_type",
-    "origin",       "subscriber_cap", "bad_request", "not_found", "method",
+    "unauthorized", "malformed",      "invalid_field", "too_large", "unsupported_media_type",
+    "origin",       "subscriber_cap", "bad_request",   "not_found", "method",
     "rate_limited", "address_cap",
 };
 

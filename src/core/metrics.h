@@ -59,7 +59,8 @@ class Metrics {
   std::atomic<std::uint64_t> subscribers_dropped_{0};
   std::atomic<std::uint64_t> cards_shown_{0};
   std::atomic<std::uint64_t> card_clicks_{0};
-  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RejectReason::kCount)> rejected_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RejectReason::kCount)>
+      rejected_{};
 };
 
 }  // namespace proof

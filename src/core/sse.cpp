@@ -31,7 +31,9 @@ std::string format_retry(std::chrono::milliseconds delay) {
   return "retry: " + std::to_string(delay.count()) + "\n\n";
 }
 
-std::string_view heartbeat() { return ": heartbeat\n\n"; }
+std::string_view heartbeat() {
+  return ": heartbeat\n\n";
+}
 
 std::optional<std::uint64_t> parse_event_id(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;

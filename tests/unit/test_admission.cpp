@@ -84,14 +84,15 @@ TEST_CASE("Admission: each address holds at most per_address streams", "[admissi
   CHECK_FALSE(slots.acquire("203.0.113.7"));
 }
 
-TEST_CASE("Admission: releasing everything leaves nothing held, extra releases are harmless", "[admission][slots]") {
+TEST_CASE("Admission: releasing everything leaves nothing held, extra releases are harmless",
+          "[admission][slots]") {
   AddressSlots slots(1);
   REQUIRE(slots.acquire("a"));
   slots.release("a");
   slots.release("a");
   slots.release("never-seen");
   CHECK(slots.held("a") == 0);
-  CHECK(slots.acquire("a"));  // the extra release did not create a spare slot...
+  CHECK(slots.acquire("a"));        // the extra release did not create a spare slot...
   CHECK_FALSE(slots.acquire("a"));  // ...so the cap still holds
 }
 

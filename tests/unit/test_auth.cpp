@@ -8,14 +8,15 @@
 TEST_CASE("Auth: keys_equal accepts only the exact key", "[auth]") {
   CHECK(proof::keys_equal("s3cret", "s3cret"));
   CHECK(proof::keys_equal("k", "k"));
-  CHECK_FALSE(proof::keys_equal("s3cret", "s3cre"));     // a prefix
-  CHECK_FALSE(proof::keys_equal("s3cret", "s3cret!"));   // longer
+  CHECK_FALSE(proof::keys_equal("s3cret", "s3cre"));         // a prefix
+  CHECK_FALSE(proof::keys_equal("s3cret", "s3cret!"));       // longer
   CHECK_FALSE(proof::keys_equal("s3cret", "s3crets3cret"));  // the key twice over
-  CHECK_FALSE(proof::keys_equal("s3cret", "S3cret"));    // case matters
-  CHECK_FALSE(proof::keys_equal("s3cret", "x3cret"));    // first byte differs
-  CHECK_FALSE(proof::keys_equal("s3cret", "s3creT"));    // last byte differs
-  CHECK_FALSE(proof::keys_equal("s3cret", ""));          // nothing given
-  CHECK_FALSE(proof::keys_equal("ab", std::string_view("ab\0", 3)));  // a trailing NUL is not the key
+  CHECK_FALSE(proof::keys_equal("s3cret", "S3cret"));        // case matters
+  CHECK_FALSE(proof::keys_equal("s3cret", "x3cret"));        // first byte differs
+  CHECK_FALSE(proof::keys_equal("s3cret", "s3creT"));        // last byte differs
+  CHECK_FALSE(proof::keys_equal("s3cret", ""));              // nothing given
+  CHECK_FALSE(
+      proof::keys_equal("ab", std::string_view("ab\0", 3)));  // a trailing NUL is not the key
 }
 
 TEST_CASE("Auth: an empty expected key never matches, not even an empty one", "[auth]") {
@@ -37,8 +38,8 @@ TEST_CASE("Auth: X-API-Key is used when there is no Bearer token", "[auth][heade
   CHECK(proof::key_from_headers("", "  abc ") == "abc");
   CHECK(proof::key_from_headers("Basic dXNlcjpwYXNz", "abc") == "abc");
   CHECK(proof::key_from_headers("Basic dXNlcjpwYXNz", "").empty());
-  CHECK(proof::key_from_headers("Bearer", "abc") == "abc");      // no token after the scheme
+  CHECK(proof::key_from_headers("Bearer", "abc") == "abc");  // no token after the scheme
   CHECK(proof::key_from_headers("Bearer   ", "abc") == "abc");
-  CHECK(proof::key_from_headers("Bearerabc", "").empty());       // not the Bearer scheme
+  CHECK(proof::key_from_headers("Bearerabc", "").empty());  // not the Bearer scheme
   CHECK(proof::key_from_headers("", "").empty());
 }

@@ -19,13 +19,15 @@ TEST_CASE("Client address: without trusted proxies the peer is the client", "[cl
   CHECK(client_address("203.0.113.7", "1.2.3.4", kProxies) == "203.0.113.7");
 }
 
-TEST_CASE("Client address: behind a trusted proxy the forwarded address is the client", "[client_address]") {
+TEST_CASE("Client address: behind a trusted proxy the forwarded address is the client",
+          "[client_address]") {
   CHECK(client_address("127.0.0.1", "198.51.100.9", kProxies) == "198.51.100.9");
   CHECK(client_address("127.0.0.1", " 198.51.100.9 ", kProxies) == "198.51.100.9");
   CHECK(client_address("127.0.0.1", "", kProxies) == "127.0.0.1");
 }
 
-TEST_CASE("Client address: X-Forwarded-For is read from the right, skipping trusted hops", "[client_address]") {
+TEST_CASE("Client address: X-Forwarded-For is read from the right, skipping trusted hops",
+          "[client_address]") {
   // The client forged "6.6.6.6"; the proxy appended the real address on the right.
   CHECK(client_address("127.0.0.1", "6.6.6.6, 198.51.100.9", kProxies) == "198.51.100.9");
   // Two proxies of ours in a chain: the first untrusted hop from the right is the client.

@@ -24,9 +24,10 @@ TEST_CASE("CORS: normalise lower-cases and drops the trailing slash", "[cors]") 
 }
 
 TEST_CASE("CORS: normalise refuses what is not scheme://host[:port]", "[cors]") {
-  for (const char* junk : {"", "shop.example", "ftp://shop.example", "https://", "https:///",
-                           "https://shop.example/path", "https://shop.example?x", "https://user@shop.example",
-                           "https://shop example", "null", "javascript:alert(1)", "**"}) {
+  for (const char* junk :
+       {"", "shop.example", "ftp://shop.example", "https://", "https:///",
+        "https://shop.example/path", "https://shop.example?x", "https://user@shop.example",
+        "https://shop example", "null", "javascript:alert(1)", "**"}) {
     INFO("'" << junk << "'");
     CHECK_FALSE(OriginPolicy::normalise(junk).has_value());
   }
@@ -52,7 +53,7 @@ TEST_CASE("CORS: a listed origin is allowed, in any case, and others are refused
   CHECK(policy.check("https://shop.example", "proof.example") == Verdict::kAllowed);
   CHECK(policy.check("https://SHOP.example", "proof.example") == Verdict::kAllowed);
   CHECK(policy.check("http://localhost:3000", "proof.example") == Verdict::kAllowed);
-  CHECK(policy.check("http://shop.example", "proof.example") == Verdict::kRefused);    // scheme
+  CHECK(policy.check("http://shop.example", "proof.example") == Verdict::kRefused);       // scheme
   CHECK(policy.check("https://shop.example:444", "proof.example") == Verdict::kRefused);  // port
   CHECK(policy.check("https://evil.shop.example", "proof.example") == Verdict::kRefused);
   CHECK(policy.check("https://shop.example.evil", "proof.example") == Verdict::kRefused);

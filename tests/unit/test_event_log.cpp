@@ -15,7 +15,8 @@ using proof::Signup;
 namespace {
 
 EventPtr event_with_id(std::uint64_t id) {
-  return proof::make_event(id, 1700000000000, Signup{"user" + std::to_string(id), "offer", "/img/a.svg", "", "", ""});
+  return proof::make_event(id, 1700000000000,
+                           Signup{"user" + std::to_string(id), "offer", "/img/a.svg", "", "", ""});
 }
 
 /// A log holding events with ids `first`, `first + step`, ... (`count` of them).
@@ -74,7 +75,8 @@ TEST_CASE("EventLog: resuming repeatedly never repeats or skips an event", "[eve
   CHECK(seen == expected);
 }
 
-TEST_CASE("EventLog: latest(n) gives the n newest, oldest first, capped at what is held", "[event_log]") {
+TEST_CASE("EventLog: latest(n) gives the n newest, oldest first, capped at what is held",
+          "[event_log]") {
   const EventLog log = log_of(100, 1, 1, 5);
   CHECK(ids(log.latest(2)) == std::vector<std::uint64_t>{4, 5});
   CHECK(ids(log.latest(5)) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
@@ -99,8 +101,10 @@ TEST_CASE("EventLog: capacity 0 holds nothing", "[event_log]") {
   CHECK(log.last_id() == 0);
 }
 
-TEST_CASE("EventLog: make_event JSON carries every field and omits empty city and url", "[event_log][json]") {
-  const auto bare = proof::make_event(123, 1700000000456, Signup{"Jane", "Pro", "/img/j.png", "", "", ""});
+TEST_CASE("EventLog: make_event JSON carries every field and omits empty city and url",
+          "[event_log][json]") {
+  const auto bare =
+      proof::make_event(123, 1700000000456, Signup{"Jane", "Pro", "/img/j.png", "", "", ""});
   const auto j = nlohmann::json::parse(bare->json);
   CHECK(j.at("id") == 123);
   CHECK(j.at("ts") == 1700000000456);
@@ -113,16 +117,21 @@ TEST_CASE("EventLog: make_event JSON carries every field and omits empty city an
   CHECK(bare->ts_ms == 1700000000456);
   CHECK(bare->signup.user_name == "Jane");
 
-  const auto full = proof::make_event(124, 1, Signup{"Jane", "Pro", "/i.png", "Lyon", "https://s.example/p", ""});
+  const auto full =
+      proof::make_event(124, 1, Signup{"Jane", "Pro", "/i.png", "Lyon", "https://s.example/p", ""});
   const auto k = nlohmann::json::parse(full->json);
   CHECK(k.at("city") == "Lyon");
   CHECK(k.at("url") == "https://s.example/p");
 }
 
-TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faithfully", "[event_log][json]") {
+TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faithfully",
+          "[event_log][json]") {
   const Signup nasty{"Jane \"JD\" <script>alert('x')</script> & co \\",
-                     "</script><img src=x onerror=alert(1)>", "/img/a.png?x=\"y\"&z=<w>",
-                     "Z\xC3\xBCrich \xF0\x9F\x8E\x89", "https://s.example/?q=\"'<>", ""};
+                     "</script><img src=x onerror=alert(1)>",
+                     "/img/a.png?x=\"y\"&z=<w>",
+                     "Z\xC3\xBCrich \xF0\x9F\x8E\x89",
+                     "https://s.example/?q=\"'<>",
+                     ""};
   const auto e = proof::make_event(9, 2, nasty);
   const auto j = nlohmann::json::parse(e->json);
   CHECK(j.at("user_name").get<std::string>() == nasty.user_name);
@@ -150,7 +159,8 @@ TEST_CASE("EventLog: next_event_id follows the clock when it is ahead", "[event_
   CHECK(proof::next_event_id(1700000000000000, 1700000000500000) == 1700000000500000u);
 }
 
-TEST_CASE("EventLog: next_event_id stays strictly increasing when the clock stalls or steps back", "[event_log][ids]") {
+TEST_CASE("EventLog: next_event_id stays strictly increasing when the clock stalls or steps back",
+          "[event_log][ids]") {
   std::uint64_t id = 0;
   std::uint64_t clock = 5000;
   std::vector<std::uint64_t> issued;

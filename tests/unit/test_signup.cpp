@@ -47,7 +47,8 @@ const std::string& field_of(const Signup& s, std::string_view name) {
 // ---- parse_form -------------------------------------------------------------------------
 
 TEST_CASE("Signup: the original's form body parses, empty img_path included", "[signup][form]") {
-  const Fields f = accepted(proof::parse_form("api_key=k&user_name=Jane&offer_name=Newsletter&img_path="));
+  const Fields f =
+      accepted(proof::parse_form("api_key=k&user_name=Jane&offer_name=Newsletter&img_path="));
   CHECK(f.size() == 4);
   CHECK(f.at("api_key") == "k");
   CHECK(f.at("user_name") == "Jane");
@@ -120,7 +121,8 @@ TEST_CASE("Signup: a non-string JSON value is refused and names the field", "[si
   }
 }
 
-TEST_CASE("Signup: a JSON null means the field is absent, so it gets its default", "[signup][json]") {
+TEST_CASE("Signup: a JSON null means the field is absent, so it gets its default",
+          "[signup][json]") {
   const Fields f = accepted(proof::parse_json(R"({"user_name":null,"offer_name":"Pro"})"));
   CHECK(f.count("user_name") == 0);
   CHECK(accepted(proof::validate(f)).user_name == proof::defaults::kUserName);
@@ -128,7 +130,7 @@ TEST_CASE("Signup: a JSON null means the field is absent, so it gets its default
 
 TEST_CASE("Signup: malformed JSON is refused", "[signup][json]") {
   for (const std::string& body : {""s, "{"s, R"({"user_name":"Jane")"s, R"({"user_name":"Jane",})"s,
-                                 R"({user_name:"Jane"})"s, R"({"a":"b"} trailing)"s}) {
+                                  R"({user_name:"Jane"})"s, R"({"a":"b"} trailing)"s}) {
     INFO(body);
     CHECK(refused(proof::parse_json(body)).reason == "malformed");
   }
@@ -184,7 +186,8 @@ TEST_CASE("Signup: the 120-character limit counts code points", "[signup][valida
     }
   }
   // Surrounding spaces do not count towards the limit.
-  CHECK(std::holds_alternative<Signup>(proof::validate(Fields{{"user_name", "  " + repeat("a", 120) + "  "}})));
+  CHECK(std::holds_alternative<Signup>(
+      proof::validate(Fields{{"user_name", "  " + repeat("a", 120) + "  "}})));
 }
 
 TEST_CASE("Signup: URLs may be 2048 characters, not more", "[signup][validate]") {
@@ -202,8 +205,8 @@ TEST_CASE("Signup: URLs may be 2048 characters, not more", "[signup][validate]")
 
 TEST_CASE("Signup: control characters in any field are refused", "[signup][validate]") {
   for (const char* field : {"user_name", "offer_name", "img_path", "city", "url"}) {
-    for (const std::string& value : {"Jane\nDoe"s, "Jane\rid: 9"s, "a\0b"s, "\x1B[2J"s, "x\x7F"s,
-                                    "x\xC2\x85y"s}) {
+    for (const std::string& value :
+         {"Jane\nDoe"s, "Jane\rid: 9"s, "a\0b"s, "\x1B[2J"s, "x\x7F"s, "x\xC2\x85y"s}) {
       INFO(field << " = " << value);
       const Rejection r = refused(proof::validate(Fields{{field, value}}));
       CHECK(r.reason == "invalid_field");
@@ -243,8 +246,9 @@ TEST_CASE("Signup: unsafe img_path or url is refused", "[signup][validate]") {
 // ---- is_safe_url ------------------------------------------------------------------------
 
 TEST_CASE("Signup: http(s) URLs in any case and site paths are safe", "[signup][url]") {
-  for (const char* url : {"http://shop.example", "https://shop.example/a?b=c#d", "HTTP://shop.example/",
-                          "HtTpS://Shop.Example/x", "/", "/x", "/img/a.png?v=2", "/a//b"}) {
+  for (const char* url :
+       {"http://shop.example", "https://shop.example/a?b=c#d", "HTTP://shop.example/",
+        "HtTpS://Shop.Example/x", "/", "/x", "/img/a.png?v=2", "/a//b"}) {
     INFO(url);
     CHECK(proof::is_safe_url(url));
   }
@@ -262,9 +266,9 @@ TEST_CASE("Signup: script, data and protocol-relative URLs are unsafe", "[signup
 }
 
 TEST_CASE("Signup: URLs with spaces, tabs, newlines or controls are unsafe", "[signup][url]") {
-  for (const std::string& url : {" /x"s, "/x "s, "/a b"s, "\t/x"s, "/x\ty"s, "/x\ny"s, "/x\r"s,
-                                "java\tscript:alert(1)"s, "https://a.example/\x7F"s, "/\0x"s,
-                                "https://a.example/\x01"s}) {
+  for (const std::string& url :
+       {" /x"s, "/x "s, "/a b"s, "\t/x"s, "/x\ty"s, "/x\ny"s, "/x\r"s, "java\tscript:alert(1)"s,
+        "https://a.example/\x7F"s, "/\0x"s, "https://a.example/\x01"s}) {
     INFO(url);
     CHECK_FALSE(proof::is_safe_url(url));
   }

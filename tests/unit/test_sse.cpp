@@ -19,7 +19,8 @@ TEST_CASE("SSE: a simple event is framed exactly", "[sse][framing]") {
         "id: 18446744073709551615\nevent: x\ndata: d\n\n");
 }
 
-TEST_CASE("SSE: a simple event reads back as one event with its id, type and data", "[sse][framing]") {
+TEST_CASE("SSE: a simple event reads back as one event with its id, type and data",
+          "[sse][framing]") {
   const auto parsed = parse_sse(sse::format_event(7, "signup", "hello world"));
   REQUIRE(parsed.events.size() == 1);
   CHECK(parsed.events[0].id == "7");
@@ -66,8 +67,9 @@ TEST_CASE("SSE: data cannot inject fields or end the event early", "[sse][framin
 }
 
 TEST_CASE("SSE: several events in a row parse as separate events", "[sse][framing]") {
-  const auto parsed = parse_sse(sse::format_event(1, "signup", "a\nb") + std::string(sse::heartbeat()) +
-                                sse::format_event(2, "signup", "c"));
+  const auto parsed =
+      parse_sse(sse::format_event(1, "signup", "a\nb") + std::string(sse::heartbeat()) +
+                sse::format_event(2, "signup", "c"));
   REQUIRE(parsed.events.size() == 2);
   CHECK(parsed.events[0].id == "1");
   CHECK(parsed.events[0].data == "a\nb");
@@ -108,10 +110,10 @@ TEST_CASE("SSE: parse_event_id takes decimal digits within 64 bits", "[sse][resu
 }
 
 TEST_CASE("SSE: parse_event_id refuses junk and values past 64 bits", "[sse][resume]") {
-  for (const std::string& s : {""s, "-1"s, "+1"s, " 1"s, "1 "s, "1a"s, "0x10"s, "1.5"s, "1e3"s,
-                              "18446744073709551616"s, "18446744073709551620"s,
-                              "99999999999999999999"s, "100000000000000000000"s /* 21 digits */,
-                              "000000000000000000001"s /* 21 digits, small value */, "\0"s, "١"s}) {
+  for (const std::string& s :
+       {""s, "-1"s, "+1"s, " 1"s, "1 "s, "1a"s, "0x10"s, "1.5"s, "1e3"s, "18446744073709551616"s,
+        "18446744073709551620"s, "99999999999999999999"s, "100000000000000000000"s /* 21 digits */,
+        "000000000000000000001"s /* 21 digits, small value */, "\0"s, "١"s}) {
     INFO("'" << s << "'");
     CHECK_FALSE(sse::parse_event_id(s).has_value());
   }
@@ -132,7 +134,7 @@ TEST_CASE("SSE: parse_count caps at max and refuses junk", "[sse][replay]") {
 
 // A huge count is capped at `max`, not refused: GET /events?replay=10000000000 means "all".
 TEST_CASE("SSE: parse_count caps very large counts instead of refusing them", "[sse][replay]") {
-  CHECK(sse::parse_count("1000000000", 100) == 100u);              // 10 digits
+  CHECK(sse::parse_count("1000000000", 100) == 100u);               // 10 digits
   CHECK(sse::parse_count("99999999999999999999999", 100) == 100u);  // past 64 bits
   CHECK(sse::parse_count("0000000005", 100) == 5u);                 // leading zeros
 }

@@ -1,6 +1,6 @@
 // static_files.h: serving --public-dir without ever leaving it, with cache validators.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -91,7 +91,8 @@ TEST_CASE("Static: a path without extension serves the .html page of that name",
   CHECK_FALSE(files.resolve("/.hidden"));
 }
 
-TEST_CASE("Static: plain files resolve, doubled slashes and symlinks inside the root too", "[static]") {
+TEST_CASE("Static: plain files resolve, doubled slashes and symlinks inside the root too",
+          "[static]") {
   const PublicDir dir;
   const StaticFiles files(dir.root);
   CHECK(files.resolve("/a.js") == fs::canonical(dir.root / "a.js"));
@@ -105,8 +106,9 @@ TEST_CASE("Static: paths that climb out, hide or smuggle are refused", "[static]
   const StaticFiles files(dir.root);
   for (const std::string& path : std::vector<std::string>{
            "/../x", "/..", "/../outside/secret.txt", "/a/../../etc/passwd", "/docs/../index.html",
-        "/./a.js", "/.hidden", "/docs/.hidden", "/..%2fx", "\\a.js", "/\\a.js", "/docs\\index.html",
-        "/..\\outside\\secret.txt", std::string("/a.js\0.png", 10), "a.js", "", "/missing.js"}) {
+           "/./a.js", "/.hidden", "/docs/.hidden", "/..%2fx", "\\a.js", "/\\a.js",
+           "/docs\\index.html", "/..\\outside\\secret.txt", std::string("/a.js\0.png", 10), "a.js",
+           "", "/missing.js"}) {
     INFO("'" << path << "'");
     CHECK_FALSE(files.resolve(path).has_value());
     CHECK_FALSE(files.load(path).has_value());
@@ -142,7 +144,8 @@ TEST_CASE("Static: a root given with a trailing slash serves the same files", "[
 
 TEST_CASE("Static: content types follow the extension", "[static]") {
   CHECK_THAT(std::string(StaticFiles::content_type("a.js")), Catch::StartsWith("text/javascript"));
-  CHECK_THAT(std::string(StaticFiles::content_type("/x/index.html")), Catch::StartsWith("text/html"));
+  CHECK_THAT(std::string(StaticFiles::content_type("/x/index.html")),
+             Catch::StartsWith("text/html"));
   CHECK(StaticFiles::content_type("logo.svg") == "image/svg+xml");
   CHECK_THAT(std::string(StaticFiles::content_type("style.css")), Catch::StartsWith("text/css"));
   CHECK(StaticFiles::content_type("a.png") == "image/png");

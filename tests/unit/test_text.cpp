@@ -10,42 +10,46 @@ namespace text = proof::text;
 TEST_CASE("Text: plain ASCII and well-formed multibyte UTF-8 are valid", "[text][utf8]") {
   CHECK(text::is_valid_utf8(""));
   CHECK(text::is_valid_utf8("Jane Doe"));
-  CHECK(text::is_valid_utf8("Zo\xC3\xAB"));                   // ë, 2 bytes
-  CHECK(text::is_valid_utf8("\xE2\x82\xAC 5"));               // €, 3 bytes
-  CHECK(text::is_valid_utf8("hi \xF0\x9F\x8E\x89"));          // 🎉, 4 bytes
-  CHECK(text::is_valid_utf8("\xF4\x8F\xBF\xBF"));             // U+10FFFF, the last code point
-  CHECK(text::is_valid_utf8("\xED\x9F\xBF"));                 // U+D7FF, just below surrogates
-  CHECK(text::is_valid_utf8("\xEE\x80\x80"));                 // U+E000, just above them
-  CHECK(text::is_valid_utf8("a\0b"s));                        // NUL is valid UTF-8 (a control)
+  CHECK(text::is_valid_utf8("Zo\xC3\xAB"));           // ë, 2 bytes
+  CHECK(text::is_valid_utf8("\xE2\x82\xAC 5"));       // €, 3 bytes
+  CHECK(text::is_valid_utf8("hi \xF0\x9F\x8E\x89"));  // 🎉, 4 bytes
+  CHECK(text::is_valid_utf8("\xF4\x8F\xBF\xBF"));     // U+10FFFF, the last code point
+  CHECK(text::is_valid_utf8("\xED\x9F\xBF"));         // U+D7FF, just below surrogates
+  CHECK(text::is_valid_utf8("\xEE\x80\x80"));         // U+E000, just above them
+  CHECK(text::is_valid_utf8("a\0b"s));                // NUL is valid UTF-8 (a control)
 }
 
 TEST_CASE("Text: overlong encodings are refused", "[text][utf8]") {
-  CHECK_FALSE(text::is_valid_utf8("\xC0\xAF"));        // '/' in 2 bytes
+  CHECK_FALSE(text::is_valid_utf8("\xC0\xAF"));  // '/' in 2 bytes
   CHECK_FALSE(text::is_valid_utf8("\xC1\xBF"));
-  CHECK_FALSE(text::is_valid_utf8("\xE0\x80\xAF"));    // '/' in 3 bytes
-  CHECK_FALSE(text::is_valid_utf8("\xE0\x9F\xBF"));    // U+07FF in 3 bytes
+  CHECK_FALSE(text::is_valid_utf8("\xE0\x80\xAF"));      // '/' in 3 bytes
+  CHECK_FALSE(text::is_valid_utf8("\xE0\x9F\xBF"));      // U+07FF in 3 bytes
   CHECK_FALSE(text::is_valid_utf8("\xF0\x80\x80\xAF"));  // '/' in 4 bytes
   CHECK_FALSE(text::is_valid_utf8("\xF0\x8F\xBF\xBF"));  // U+FFFF in 4 bytes
 }
 
 TEST_CASE("Text: UTF-16 surrogates and code points above U+10FFFF are refused", "[text][utf8]") {
-  CHECK_FALSE(text::is_valid_utf8("\xED\xA0\x80"));      // U+D800
-  CHECK_FALSE(text::is_valid_utf8("\xED\xBF\xBF"));      // U+DFFF
+  CHECK_FALSE(text::is_valid_utf8("\xED\xA0\x80"));              // U+D800
+  CHECK_FALSE(text::is_valid_utf8("\xED\xBF\xBF"));              // U+DFFF
   CHECK_FALSE(text::is_valid_utf8("\xED\xA0\xBD\xED\xB8\x80"));  // a CESU-8 surrogate pair
-  CHECK_FALSE(text::is_valid_utf8("\xF4\x90\x80\x80"));  // U+110000
+  CHECK_FALSE(text::is_valid_utf8("\xF4\x90\x80\x80"));          // U+110000
   CHECK_FALSE(text::is_valid_utf8("\xF5\x80\x80\x80"));
   CHECK_FALSE(text::is_valid_utf8("\xFF"));
   CHECK_FALSE(text::is_valid_utf8("\xFE"));
 }
 
 TEST_CASE("Text: truncated and stray bytes are refused", "[text][utf8]") {
-  CHECK_FALSE(text::is_valid_utf8("\xC3"));               // lead byte, nothing after
-  CHECK_FALSE(text::is_valid_utf8("abc\xE2\x82"));         // 3-byte sequence cut at the end
-  CHECK_FALSE(text::is_valid_utf8("\xF0\x9F\x8E"));        // emoji cut short
-  CHECK_FALSE(text::is_valid_utf8("\xF0\x9F\x8E" "A"));    // cut short, then ASCII
-  CHECK_FALSE(text::is_valid_utf8("\x80"));                // lone continuation byte
-  CHECK_FALSE(text::is_valid_utf8("a\xBF" "b"));
-  CHECK_FALSE(text::is_valid_utf8("\xC3\xA9\xA9"));        // one continuation too many
+  CHECK_FALSE(text::is_valid_utf8("\xC3"));          // lead byte, nothing after
+  CHECK_FALSE(text::is_valid_utf8("abc\xE2\x82"));   // 3-byte sequence cut at the end
+  CHECK_FALSE(text::is_valid_utf8("\xF0\x9F\x8E"));  // emoji cut short
+  CHECK_FALSE(
+      text::is_valid_utf8("\xF0\x9F\x8E"
+                          "A"));             // cut short, then ASCII
+  CHECK_FALSE(text::is_valid_utf8("\x80"));  // lone continuation byte
+  CHECK_FALSE(
+      text::is_valid_utf8("a\xBF"
+                          "b"));
+  CHECK_FALSE(text::is_valid_utf8("\xC3\xA9\xA9"));  // one continuation too many
 }
 
 TEST_CASE("Text: C0 controls, DEL and C1 controls are found", "[text][controls]") {
@@ -57,17 +61,19 @@ TEST_CASE("Text: C0 controls, DEL and C1 controls are found", "[text][controls]"
   CHECK(text::has_control_chars("\x1F"));
   CHECK(text::has_control_chars("del\x7F"));
   CHECK(text::has_control_chars("next\xC2\x85line"));  // U+0085 NEL
-  CHECK(text::has_control_chars("\xC2\x80"));           // U+0080
-  CHECK(text::has_control_chars("\xC2\x9F"));           // U+009F
+  CHECK(text::has_control_chars("\xC2\x80"));          // U+0080
+  CHECK(text::has_control_chars("\xC2\x9F"));          // U+009F
 }
 
 TEST_CASE("Text: printable characters, NBSP and accents are not controls", "[text][controls]") {
   CHECK_FALSE(text::has_control_chars(""));
   CHECK_FALSE(text::has_control_chars("Jane Doe ~!@#$%^&*()"));
-  CHECK_FALSE(text::has_control_chars("a\xC2\xA0" "b"));  // U+00A0 no-break space
-  CHECK_FALSE(text::has_control_chars("caf\xC3\xA9"));      // é
-  CHECK_FALSE(text::has_control_chars("\xC2\xA9"));          // ©, first byte C2 too
-  CHECK_FALSE(text::has_control_chars("\xE2\x80\xA8"));      // U+2028 is not a C0/C1 control
+  CHECK_FALSE(
+      text::has_control_chars("a\xC2\xA0"
+                              "b"));                     // U+00A0 no-break space
+  CHECK_FALSE(text::has_control_chars("caf\xC3\xA9"));   // é
+  CHECK_FALSE(text::has_control_chars("\xC2\xA9"));      // ©, first byte C2 too
+  CHECK_FALSE(text::has_control_chars("\xE2\x80\xA8"));  // U+2028 is not a C0/C1 control
   CHECK_FALSE(text::has_control_chars("\xF0\x9F\x8E\x89"));
 }
 
@@ -84,7 +90,7 @@ TEST_CASE("Text: form_decode turns + into space and decodes %XX", "[text][form]"
   CHECK(text::form_decode("Jane+Doe") == "Jane Doe"s);
   CHECK(text::form_decode("%41") == "A"s);
   CHECK(text::form_decode("%4a%4A") == "JJ"s);
-  CHECK(text::form_decode("a%2Bb") == "a+b"s);       // an escaped plus stays a plus
+  CHECK(text::form_decode("a%2Bb") == "a+b"s);  // an escaped plus stays a plus
   CHECK(text::form_decode("100%25") == "100%"s);
   CHECK(text::form_decode("caf%C3%A9") == "caf\xC3\xA9"s);
   CHECK(text::form_decode("%00") == "\0"s);
