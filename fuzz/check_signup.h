@@ -134,13 +134,19 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
     if (it != fields.end() && !field_ok(rule, it->second)) expect_ok = false;
   }
   const auto channel = fields.find("channel");
-  if (channel != fields.end() && !channel_ok(channel->second)) expect_ok = false;
+  // README: an empty field is an absent one; a present channel is 1-64 of a-z 0-9 _ -.
+  if (channel != fields.end() && !channel->second.empty() && !channel_ok(channel->second)) {
+    expect_ok = false;
+  }
+  // Only a verified receiver sets the source; a publisher's `source` field is refused.
+  if (fields.contains("source")) expect_ok = false;
 
   const Outcome<Signup> outcome = validate(fields);
-  if (const auto* rejection = std::get_if<Rejection>(&outcome)) {
-    PROOF_FUZZ_CHECK(!expect_ok, rejection->message);  // a valid signup was refused
-    PROOF_FUZZ_CHECK(rejection->reason == "invalid_field", rejection->reason);
-    PROOF_FUZZ_CHECK(!rejection->message.empty(), "");
+  if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
+    PROOF_FUZZ_CHECK(!expect_ok, refusal->message);  // a valid signup was refused
+    PROOF_FUZZ_CHECK(refusal->status == 400, refusal->message);
+    PROOF_FUZZ_CHECK(refusal->reason == RejectReason::kInvalidField, refusal->message);
+    PROOF_FUZZ_CHECK(!refusal->message.empty(), "");
     return;
   }
   PROOF_FUZZ_CHECK(expect_ok, "an invalid signup was accepted");
@@ -158,6 +164,7 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
   }
   PROOF_FUZZ_CHECK(signup.channel == (channel == fields.end() ? std::string() : channel->second),
                    signup.channel);
+  PROOF_FUZZ_CHECK(signup.source.empty(), signup.source);
 
   // Ids across the whole range, timestamps of either sign.
   const std::uint64_t id = seed * 0x9E3779B97F4A7C15ull;

@@ -86,9 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto outcome = proof::parse_form(body);
   const auto expected = reference_parse(body);
 
-  if (const auto* rejection = std::get_if<proof::Rejection>(&outcome)) {
-    if (expected) violated("parse_form refused a well-formed body", rejection->message);
-    PROOF_FUZZ_CHECK(rejection->reason == "malformed", rejection->reason);
+  if (const auto* refusal = std::get_if<proof::Refusal>(&outcome)) {
+    if (expected) violated("parse_form refused a well-formed body", refusal->message);
+    PROOF_FUZZ_CHECK(refusal->reason == proof::RejectReason::kMalformed, refusal->message);
     return 0;
   }
   const Fields& fields = std::get<Fields>(outcome);

@@ -15,11 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto outcome = proof::parse_json(body);
   const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
 
-  if (const auto* rejection = std::get_if<proof::Rejection>(&outcome)) {
-    PROOF_FUZZ_CHECK(rejection->reason == "malformed" || rejection->reason == "invalid_field",
-                     rejection->reason);
-    PROOF_FUZZ_CHECK(!rejection->message.empty(), "");
-    if (rejection->reason == "malformed") {
+  if (const auto* refusal = std::get_if<proof::Refusal>(&outcome)) {
+    using proof::RejectReason;
+    PROOF_FUZZ_CHECK(refusal->reason == RejectReason::kMalformed ||
+                         refusal->reason == RejectReason::kInvalidField,
+                     refusal->message);
+    PROOF_FUZZ_CHECK(!refusal->message.empty(), "");
+    if (refusal->reason == RejectReason::kMalformed) {
       PROOF_FUZZ_CHECK(doc.is_discarded() || !doc.is_object(), body);
     } else {
       bool has_non_string = false;

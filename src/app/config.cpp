@@ -21,11 +21,16 @@
 #ifndef PROOF_DEFAULT_PUBLIC_DIR
 #define PROOF_DEFAULT_PUBLIC_DIR "/usr/local/share/proof/public"
 #endif
+#ifndef PROOF_VERSION
+#error "PROOF_VERSION comes from project(VERSION) in CMakeLists.txt"
+#endif
 #ifndef PROOF_SOURCE_PUBLIC_DIR
 #define PROOF_SOURCE_PUBLIC_DIR "public"
 #endif
 
 namespace proof {
+
+const char* const kVersion = PROOF_VERSION;
 
 namespace {
 
@@ -376,7 +381,8 @@ std::string describe(const Settings& s) {
     if (spec.key == "bind" || spec.key == "port") continue;
     out << ", " << spec.key << ' ';
     if (spec.secret) {
-      out << (s.api_key.empty() ? "missing" : "set (redacted)");
+      const bool missing = spec.show(s).empty();
+      out << (missing ? (spec.key == "api-key" ? "missing" : "(none)") : "set (redacted)");
       continue;
     }
     const std::string value = bare(spec.show(s));
@@ -390,6 +396,12 @@ std::string to_config_text(const Settings& s) {
   // Unset keys are written as comments, so that the output reads back as it is (an empty
   // list or file name would not).
   for (const auto& spec : settings_table()) {
+    if (spec.secret && spec.kind == SettingSpec::Kind::list) {
+      // Commented out: a file written from this must not hold a made-up secret.
+      out << "# " << spec.key << " = " << (spec.show(s).empty() ? "[] (none)" : "(set, redacted)")
+          << '\n';
+      continue;
+    }
     if (spec.secret) {
       out << spec.key << " = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n';
       continue;

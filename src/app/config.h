@@ -9,7 +9,8 @@
 
 namespace proof {
 
-inline constexpr const char* kVersion = "0.1.0";
+/// proof's version: project(VERSION) in CMakeLists.txt, the one place it is written.
+extern const char* const kVersion;
 
 struct Settings {
   std::string bind = "127.0.0.1";
@@ -33,6 +34,14 @@ struct Settings {
   std::string display_name = "initial";  ///< initial | first | full | none
   int presence_interval = 10;            ///< seconds between presence updates, 1..3600
   bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
+  /// Webhook signing secrets of the verified sources (/hooks/NAME), each repeatable for a
+  /// rotation; never printed.
+  std::vector<std::string> stripe_secrets;
+  std::vector<std::string> shopify_secrets;
+  std::vector<std::string> woocommerce_secrets;
+  std::vector<std::string> lemonsqueezy_secrets;
+  std::vector<std::string> webhook_secrets;  ///< Standard Webhooks: whsec_ + base64
+  bool accept_test_events = false;           ///< test-mode deliveries count (for setting up)
 };
 
 /// The process's exit status, the same for every command (documented in the README).

@@ -1,31 +1,125 @@
-// The server's life: open what the settings ask for (the SQLite store, Redis), wire the hub,
-// the counts and the HTTP server together, serve until a stop signal, then stop in order.
+// The server's life: open what the settings ask for (the SQLite store, Redis, the key
+// store), wire the hub, the counts and the HTTP server together, serve until a stop
+// signal, then stop in order.
 #include "app/serve.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 
 #include "app/logging.h"
 #include "app/notify.h"
 #include "app/process.h"
 #include "core/daily_stats.h"
+#include "core/display_name.h"
 #include "core/hourly_totals.h"
 #include "core/hub.h"
+#include "core/memory_key_store.h"
 #include "core/metrics.h"
 #include "core/presence.h"
 #include "core/tallies.h"
 #include "http/http_server.h"
 #include "store/redis_address.h"
 #include "store/redis_connection.h"
+#include "store/redis_key_store.h"
 #include "store/redis_log.h"
 #include "store/redis_tallies.h"
+#include "store/sqlite_key_store.h"
 #include "store/sqlite_store.h"
 
 namespace proof {
+
+namespace {
+
+HttpOptions http_options(const Settings& s) {
+  HttpOptions o;
+  o.bind = s.bind;
+  o.port = s.port;
+  o.api_key = s.api_key;
+  o.allowed_origins = s.allowed_origins;
+  o.public_dir = s.public_dir;
+  o.history = s.history;
+  o.heartbeat_seconds = s.heartbeat_seconds;
+  o.max_subscribers = s.max_subscribers;
+  o.max_subscribers_per_ip = s.max_subscribers_per_ip;
+  o.trusted_proxies = s.trusted_proxies;
+  o.max_publish_rate = s.max_publish_rate;
+  // Settings checked the word already.
+  o.display_name = parse_display_name(s.display_name).value_or(DisplayName::kInitial);
+  o.presence_interval = s.presence_interval;
+  o.tls_cert = s.tls_cert;
+  o.tls_key = s.tls_key;
+  o.hsts = s.hsts;
+  o.secrets = {s.stripe_secrets, s.shopify_secrets, s.woocommerce_secrets, s.lemonsqueezy_secrets,
+               s.webhook_secrets};
+  o.accept_test_events = s.accept_test_events;
+  return o;
+}
+
+/// What the settings ask to open before serving, in the order it must close: the SQLite
+/// store (--data-dir) or Redis (--redis), the counts of /summary and /stats wherever they
+/// live, and the key store of delivery ids and Idempotency-Keys.
+struct Backends {
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<RedisCommands> redis_commands;
+  std::unique_ptr<RedisLog> redis;
+  PresenceExchange presence;  // before the tallies, whose thread uses it
+  std::unique_ptr<DailyStats> daily;
+  std::unique_ptr<HourlyTotals> hourly;
+  std::unique_ptr<RedisTallies> redis_tallies;
+  std::unique_ptr<Tallies> local_tallies;
+  std::unique_ptr<KeyStore> keys;
+
+  Tallies& tallies() { return redis_tallies ? *redis_tallies : *local_tallies; }
+};
+
+/// Opens every backend; false, with the reason logged, when one cannot be. Starts no thread.
+bool open_backends(const Settings& settings, Backends& b) {
+  try {
+    if (!settings.data_dir.empty()) {
+      b.store = std::make_unique<EventStore>(settings.data_dir, settings.history,
+                                             std::chrono::seconds(settings.history_max_age));
+    }
+    if (!settings.redis_url.empty()) {
+      std::string error;
+      const auto address = parse_redis_url(settings.redis_url, error);
+      if (!address) {
+        spdlog::error("--redis: {}", error);
+        return false;
+      }
+      const RedisKeys keys{settings.redis_prefix};
+      b.redis_commands = std::make_unique<RedisCommands>(*address);
+      b.redis = std::make_unique<RedisLog>(*b.redis_commands, keys, settings.history);
+      b.redis_tallies = std::make_unique<RedisTallies>(*b.redis_commands, keys, b.presence);
+      // Delivery ids are the service's, not one instance's: two instances receiving the
+      // same delivery at once must publish one card.
+      b.keys = std::make_unique<RedisKeyStore>(*b.redis_commands, keys);
+      if (b.store) {
+        spdlog::warn(
+            "--data-dir: with --redis the history, the counts and the delivery ids "
+            "are kept in Redis, not in {}",
+            settings.data_dir);
+      }
+      return true;
+    }
+    b.daily = std::make_unique<DailyStats>(b.store.get());
+    b.hourly = std::make_unique<HourlyTotals>(b.store.get());
+    b.local_tallies = std::make_unique<LocalTallies>(*b.daily, *b.hourly);
+    if (b.store) {
+      b.keys = std::make_unique<SqliteKeyStore>(settings.data_dir);
+    } else {
+      b.keys = std::make_unique<MemoryKeyStore>();
+    }
+    return true;
+  } catch (const std::runtime_error& e) {  // StoreError, KeyStoreError
+    spdlog::error("{}", e.what());
+    return false;
+  }
+}
+
+}  // namespace
 
 int serve(Settings settings, const std::vector<std::string>& warnings) {
   // Before any thread starts: a stop signal must reach StopSignals, not a worker.
@@ -37,75 +131,30 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   for (const auto& warning : warnings) spdlog::warn("{}", warning);
   raise_open_file_limit(settings.max_subscribers);
 
-  std::unique_ptr<EventStore> store;
-  if (!settings.data_dir.empty()) {
-    try {
-      store = std::make_unique<EventStore>(settings.data_dir, settings.history,
-                                           std::chrono::seconds(settings.history_max_age));
-    } catch (const StoreError& e) {
-      spdlog::error("{}", e.what());
-      return kExitFailure;
-    }
-  }
-  std::unique_ptr<RedisCommands> redis_commands;
-  std::unique_ptr<RedisLog> redis;
-  if (!settings.redis_url.empty()) {
-    std::string error;
-    const auto address = parse_redis_url(settings.redis_url, error);
-    if (!address) {
-      spdlog::error("--redis: {}", error);
-      return kExitFailure;
-    }
-    redis_commands = std::make_unique<RedisCommands>(*address);
-    redis = std::make_unique<RedisLog>(*redis_commands, RedisKeys{settings.redis_prefix},
-                                       settings.history);
-    if (store) {
-      spdlog::warn(
-          "--data-dir: with --redis the history and the counts are kept in Redis, "
-          "not in {}",
-          settings.data_dir);
-    }
-  }
-  // The counts behind /summary and /stats: in Redis, summed over every instance, with
-  // --redis; else in this process, and in --data-dir when one is given.
-  std::unique_ptr<DailyStats> daily;
-  std::unique_ptr<HourlyTotals> hourly;
-  PresenceExchange presence;  // before the tallies, whose thread uses it
-  std::unique_ptr<Tallies> tallies;
-  RedisTallies* shared_tallies = nullptr;
-  if (redis) {
-    auto shared =
-        std::make_unique<RedisTallies>(*redis_commands, RedisKeys{settings.redis_prefix}, presence);
-    shared_tallies = shared.get();
-    tallies = std::move(shared);
-  } else {
-    try {
-      daily = std::make_unique<DailyStats>(store.get());
-      hourly = std::make_unique<HourlyTotals>(store.get());
-    } catch (const StoreError& e) {
-      spdlog::error("{}", e.what());
-      return kExitFailure;
-    }
-    tallies = std::make_unique<LocalTallies>(*daily, *hourly);
-  }
-  Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : store.get(), redis.get());
+  Backends backends;
+  if (!open_backends(settings, backends)) return kExitFailure;
+  RedisLog* redis = backends.redis.get();
+  Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : backends.store.get(),
+          redis);
   if (redis) {
     redis->start([&hub](EventPtr event) { hub.ingest(std::move(event)); },
                  [&hub](std::uint64_t id) { hub.erase_local(id); });
-    shared_tallies->start();
+    backends.redis_tallies->start();
   }
+  const auto stop_redis = [&] {
+    if (!redis) return;
+    redis->stop();                   // its thread feeds the hub, which is about to go
+    backends.redis_tallies->stop();  // this instance's pages leave the shared count
+  };
   Metrics metrics;
-  HttpServer server(settings, hub, metrics, *tallies, redis ? &presence : nullptr);
+  const HttpOptions options = http_options(settings);
+  HttpServer server(options, hub, metrics, backends.tallies(), *backends.keys,
+                    redis ? &backends.presence : nullptr);
   const StopSignals stop_signals([&server](int signal) {
     spdlog::info("signal {} received: closing streams and stopping", signal);
     notify_stopping();
     server.stop();
   });
-  const auto stop_redis = [&] {
-    if (!redis) return;
-    redis->stop();           // its thread feeds the hub, which is about to go
-    shared_tallies->stop();  // this instance's pages leave the shared count
-  };
   if (!server.bind()) {
     stop_redis();
     return kExitFailure;
@@ -116,16 +165,10 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   // start what depends on proof before the accept loop runs.
   notify_ready(settings.port);
 
-  const bool drained = server.run();
+  server.run();
   stop_redis();
   spdlog::info("stopped");
-  if (!drained) {
-    // A worker is still inside a request (a slow client mid-read): do not wait for it or
-    // destroy what it uses; the kernel closes its socket as the process ends.
-    spdlog::shutdown();
-    std::_Exit(EXIT_SUCCESS);
-  }
-  return EXIT_SUCCESS;
+  return kExitOk;
 }
 
 }  // namespace proof

@@ -1,7 +1,8 @@
 #include "app/server_client.h"
 
 #include <iostream>
-#include <nlohmann/json.hpp>
+
+#include "core/refusal.h"
 
 namespace proof {
 
@@ -54,10 +55,7 @@ std::string describe_failure(httplib::Error error) {
 }
 
 std::string server_message(const httplib::Response& response) {
-  const auto body = nlohmann::json::parse(response.body, nullptr, false);
-  if (body.is_object() && body.contains("error") && body["error"].is_string()) {
-    return body["error"].get<std::string>();
-  }
+  if (auto message = refusal_message(response.body)) return *message;
   return response.body.empty() ? std::string("(no body)") : response.body;
 }
 

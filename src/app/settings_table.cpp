@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "http/cors.h"
+#include "sources/receiver.h"
 #include "store/redis_address.h"
 
 namespace proof {
@@ -254,6 +255,39 @@ std::vector<SettingSpec> make_table() {
       text("tls-key", "FILE", "PEM private key for --tls-cert", &Settings::tls_key, readable_file));
   t.push_back(flag("hsts", "Send Strict-Transport-Security on HTTPS answers (with --tls-cert)",
                    &Settings::hsts));
+  const auto secret_list = [&t](std::string name, std::string help,
+                                std::vector<std::string> Settings::*field, std::string source) {
+    auto spec = list(std::move(name), "SECRET", std::move(help), field,
+                     [source](const std::string& secret) {
+                       if (auto problem = sources::secret_problem(source, secret)) {
+                         throw SettingError("a secret " + *problem);
+                       }
+                       return secret;
+                     });
+    spec.secret = true;
+    t.push_back(std::move(spec));
+  };
+  secret_list("stripe-secret",
+              "Stripe webhook signing secret (whsec_...) for POST /hooks/stripe (repeatable: "
+              "old and new during a rotation)",
+              &Settings::stripe_secrets, "stripe");
+  secret_list("shopify-secret",
+              "Shopify webhook signing key (or app client secret) for POST /hooks/shopify "
+              "(repeatable)",
+              &Settings::shopify_secrets, "shopify");
+  secret_list("woocommerce-secret",
+              "WooCommerce webhook secret for POST /hooks/woocommerce (repeatable)",
+              &Settings::woocommerce_secrets, "woocommerce");
+  secret_list("lemonsqueezy-secret",
+              "Lemon Squeezy webhook signing secret for POST /hooks/lemonsqueezy (repeatable)",
+              &Settings::lemonsqueezy_secrets, "lemonsqueezy");
+  secret_list("webhook-secret",
+              "Standard Webhooks secret (whsec_ + base64) for POST /hooks/standard (repeatable)",
+              &Settings::webhook_secrets, "standard");
+  t.push_back(flag("accept-test-events",
+                   "Show test-mode deliveries (Stripe livemode false, Shopify test orders, Lemon "
+                   "Squeezy test mode) as cards: for setting up only",
+                   &Settings::accept_test_events));
   t.push_back(choice("log-level", "Least severe log level written", &Settings::log_level,
                      {"trace", "debug", "info", "warn", "error", "critical", "off"}));
   return t;

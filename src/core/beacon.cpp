@@ -8,8 +8,8 @@ namespace proof {
 
 namespace {
 
-Rejection malformed(std::string message) {
-  return {"malformed", std::move(message)};
+Refusal malformed(std::string message) {
+  return {.status = 400, .reason = RejectReason::kMalformed, .message = std::move(message)};
 }
 
 }  // namespace

@@ -102,6 +102,15 @@ void DailyStats::count_published(Clock::time_point now) {
   });
 }
 
+void DailyStats::uncount_published(Clock::time_point accepted) {
+  // The day of acceptance, not today: an erasure corrects the day the signup counted on.
+  update(accepted, [](DayCounts& c) {
+    if (c.published == 0) return false;
+    --c.published;
+    return true;
+  });
+}
+
 void DailyStats::count_shown(Clock::time_point now) {
   update(now, [](DayCounts& c) {
     ++c.shown;

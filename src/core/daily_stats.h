@@ -66,6 +66,8 @@ class DailyStats {
   DailyStats& operator=(const DailyStats&) = delete;
 
   void count_published(Clock::time_point now);
+  /// A signup accepted at `accepted` was erased: its day counts one fewer (never below 0).
+  void uncount_published(Clock::time_point accepted);
   void count_shown(Clock::time_point now);
   void count_click(Clock::time_point now);
 

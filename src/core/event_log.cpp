@@ -18,6 +18,7 @@ EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup) {
   if (!signup.city.empty()) data["city"] = signup.city;
   if (!signup.url.empty()) data["url"] = signup.url;
   if (!signup.channel.empty()) data["channel"] = signup.channel;
+  if (!signup.source.empty()) data["source"] = signup.source;
   auto event = std::make_shared<Event>();
   event->id = id;
   event->ts_ms = ts_ms;
@@ -60,8 +61,9 @@ bool EventLog::erase(std::uint64_t id) {
   return true;
 }
 
-bool EventLog::contains(std::uint64_t id) const {
-  return find_id(events_, id) != events_.end();
+EventPtr EventLog::find(std::uint64_t id) const {
+  const auto it = find_id(events_, id);
+  return it == events_.end() ? nullptr : *it;
 }
 
 std::vector<EventPtr> EventLog::after(std::uint64_t last_id) const {

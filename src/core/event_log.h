@@ -49,8 +49,8 @@ class EventLog {
   /// Forgets the event with `id`; false when none is held.
   bool erase(std::uint64_t id);
 
-  /// Whether the event with `id` is held.
-  bool contains(std::uint64_t id) const;
+  /// The event with `id`, or null when it is not held.
+  EventPtr find(std::uint64_t id) const;
 
   /// Events with id > `last_id`, oldest first. An id older than the history yields all of it.
   std::vector<EventPtr> after(std::uint64_t last_id) const;

@@ -32,14 +32,35 @@ void HourlyTotals::add(const std::string& channel, Clock::time_point now) {
   const std::int64_t hour = hour_of(now);
   std::lock_guard lock(mutex_);
   expire(hour);
-  ++counts_[{hour, std::string()}];
-  if (!channel.empty()) ++counts_[{hour, channel}];
+  change(channel, hour, 1);
+}
+
+void HourlyTotals::remove(const std::string& channel, Clock::time_point accepted,
+                          Clock::time_point now) {
+  const std::int64_t hour = hour_of(accepted);
+  std::lock_guard lock(mutex_);
+  expire(hour_of(now));
+  if (!counts_.contains({hour, std::string()})) return;  // forgotten, or never counted here
+  change(channel, hour, -1);
+}
+
+void HourlyTotals::change(const std::string& channel, std::int64_t hour, int delta) {
+  const auto apply = [&](const std::string& key) {
+    std::uint64_t& count = counts_[{hour, key}];
+    if (delta > 0) {
+      ++count;
+    } else if (count > 0) {
+      --count;
+    }
+  };
+  apply(std::string());
+  if (!channel.empty()) apply(channel);
   if (!store_) return;
   try {
-    // The event is already accepted: a total that could not be written is logged, not
-    // turned into a refusal.
-    store_->add_hour(hour, std::string());
-    if (!channel.empty()) store_->add_hour(hour, channel);
+    // The event is already accepted (or erased): a total that could not be written is
+    // logged, not turned into a refusal.
+    store_->add_hour(hour, std::string(), delta);
+    if (!channel.empty()) store_->add_hour(hour, channel, delta);
   } catch (const std::exception& e) {
     spdlog::warn("could not store an hourly total: {}", e.what());
   }

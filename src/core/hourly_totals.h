@@ -17,8 +17,9 @@ namespace proof {
 class HourlyStore {
  public:
   virtual ~HourlyStore() = default;
-  /// Adds one signup to `hour` (hours since the epoch, UTC) for `channel` ("" overall).
-  virtual void add_hour(std::int64_t hour, const std::string& channel) = 0;
+  /// Adds `delta` (1, or -1 for an erased signup; never below zero) to `hour` (hours since
+  /// the epoch, UTC) for `channel` ("" overall).
+  virtual void add_hour(std::int64_t hour, const std::string& channel, int delta) = 0;
   /// Every stored (hour, channel) count from `first_hour` on.
   struct Row {
     std::int64_t hour;
@@ -40,6 +41,11 @@ class HourlyTotals {
   /// One accepted signup (on `channel`, or none).
   void add(const std::string& channel, Clock::time_point now = Clock::now());
 
+  /// One signup accepted at `accepted` no longer counts (it was erased). Nothing happens
+  /// to an hour already forgotten or at zero.
+  void remove(const std::string& channel, Clock::time_point accepted,
+              Clock::time_point now = Clock::now());
+
   /// Signups in the last `hours` hours, the current one included; on `channel` alone when
   /// it is not empty.
   std::uint64_t count(int hours, const std::string& channel,
@@ -48,6 +54,9 @@ class HourlyTotals {
  private:
   static std::int64_t hour_of(Clock::time_point t);
   void expire(std::int64_t current_hour);
+  /// Adds `delta` to the hour's total and the channel's (never below zero), here and in the
+  /// store.
+  void change(const std::string& channel, std::int64_t hour, int delta);
 
   mutable std::mutex mutex_;
   HourlyStore* store_;

@@ -1,29 +1,10 @@
 #include "core/hub.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <climits>
-#include <ctime>
+#include <chrono>
 #include <mutex>
 
 namespace proof {
-
-namespace {
-
-static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
-                  std::atomic<std::uint32_t>::is_always_lock_free,
-              "the futex word must be a plain 32-bit integer");
-
-std::uint32_t* futex_word(const std::atomic<std::uint32_t>& a) {
-  // The kernel compares and waits on the raw word; the atomic is lock-free and of the same
-  // size, so its address is the word's.
-  return const_cast<std::uint32_t*>(reinterpret_cast<const std::uint32_t*>(&a));
-}
-
-}  // namespace
 
 namespace {
 
@@ -64,7 +45,7 @@ EventPtr Hub::publish(Signup signup) {
     last_id_ = id;
     log_.append(event);
   }
-  wake_all();
+  notify();
   return event;
 }
 
@@ -78,7 +59,7 @@ bool Hub::erase(std::uint64_t id) {
   if (shared_) {
     {
       std::shared_lock lock(mutex_);
-      if (!log_.contains(id)) return false;
+      if (!log_.find(id)) return false;
     }
     shared_->erase(id);  // every instance's reader, this one's too, calls erase_local
     return true;
@@ -95,8 +76,13 @@ bool Hub::erase_local(std::uint64_t id) {
         {++notice_seq_, "event: erase\ndata: {\"id\":" + std::to_string(id) + "}\n\n"});
     while (notices_.size() > kNoticesKept) notices_.pop_front();
   }
-  wake_all();
+  notify();
   return true;
+}
+
+EventPtr Hub::find(std::uint64_t id) const {
+  std::shared_lock lock(mutex_);
+  return log_.find(id);
 }
 
 std::vector<Hub::Notice> Hub::notices_after(std::uint64_t seq) const {
@@ -120,7 +106,7 @@ void Hub::ingest(EventPtr event) {
     last_id_ = event->id;
     log_.append(std::move(event));
   }
-  wake_all();
+  notify();
 }
 
 std::vector<EventPtr> Hub::resume(std::uint64_t last_id, std::string_view channel) const {
@@ -149,20 +135,7 @@ std::uint64_t Hub::last_id() const {
   return last_id_;
 }
 
-void Hub::wait(std::uint32_t seen, std::chrono::milliseconds timeout) const {
-  if (timeout.count() <= 0) return;
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  timespec ts{};
-  ts.tv_sec = static_cast<time_t>(secs.count());
-  ts.tv_nsec = static_cast<long>(std::chrono::nanoseconds(timeout - secs).count());
-  // Returns at once if the word no longer holds `seen`; spurious returns are harmless
-  // because callers re-check for events.
-  syscall(SYS_futex, futex_word(generation_), FUTEX_WAIT_PRIVATE, seen, &ts, nullptr, 0);
-}
-
-void Hub::wake_all() {
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  syscall(SYS_futex, futex_word(generation_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+void Hub::notify() {
   std::lock_guard lock(listener_mutex_);
   if (listener_) listener_();
 }
@@ -182,11 +155,6 @@ bool Hub::try_subscribe() {
 
 void Hub::unsubscribe() {
   subscribers_.fetch_sub(1, std::memory_order_acq_rel);
-}
-
-void Hub::stop() {
-  stopping_.store(true, std::memory_order_release);
-  wake_all();
 }
 
 }  // namespace proof

@@ -1,10 +1,10 @@
-// The broadcast point between publishers and streams. Publishing appends to the history
-// and wakes every waiting stream at once through one futex word: no per-stream queues, no
-// mutex convoy, and each stream writes the same pre-serialised frame.
+// The broadcast point between publishers and streams. Publishing (on a worker, or the Redis
+// reader) appends to the history and calls the listener, which wakes the event loop; the
+// loop's fan-out reads what is new with next() and writes the same pre-serialised frame to
+// every stream. Resume and replay read the same history. Thread-safe.
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -45,6 +45,9 @@ class Hub {
   /// no such event is held. Throws StoreError / SharedLogError when it cannot.
   bool erase(std::uint64_t id);
 
+  /// The event with `id` if the history holds it, else null.
+  EventPtr find(std::uint64_t id) const;
+
   /// The local half of erase(), for what the shared history reports.
   bool erase_local(std::uint64_t id);
 
@@ -77,31 +80,20 @@ class Hub {
   };
   Start start(std::size_t replay, std::string_view channel = {}) const;
 
-  /// A counter that changes on every publish and on stop; read it before looking for
-  /// events, then wait on the value read, and no wake-up can be missed.
-  std::uint32_t generation() const { return generation_.load(std::memory_order_acquire); }
-
-  /// Blocks until generation() differs from `seen` or `timeout` passes.
-  void wait(std::uint32_t seen, std::chrono::milliseconds timeout) const;
-
   /// Takes a subscriber slot; false when all `max_subscribers` are taken.
   bool try_subscribe();
   void unsubscribe();
   std::size_t subscribers() const { return subscribers_.load(std::memory_order_relaxed); }
 
-  /// Called after every publish (on the publishing thread): the event loop's wake-up.
-  /// Must be quick and must not call back into the hub.
+  /// Called after every publish and erasure (on the publishing thread): the event loop's
+  /// wake-up. Must be quick and must not call back into the hub.
   void set_listener(std::function<void()> listener);
-
-  /// Wakes every stream for good: they see stopping() and end.
-  void stop();
-  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
   std::uint64_t last_id() const;
   std::size_t max_subscribers() const { return max_subscribers_; }
 
  private:
-  void wake_all();
+  void notify();
 
   mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_
   const std::size_t history_;
@@ -113,11 +105,8 @@ class Hub {
   std::uint64_t notice_seq_ = 0;
   const std::size_t max_subscribers_;
   std::atomic<std::size_t> subscribers_{0};
-  std::atomic<bool> stopping_{false};
   std::mutex listener_mutex_;
   std::function<void()> listener_;
-  // The futex word: 32 bits, as the kernel requires.
-  alignas(64) std::atomic<std::uint32_t> generation_{0};
 };
 
 }  // namespace proof

@@ -6,29 +6,12 @@ namespace proof {
 
 namespace {
 
-constexpr std::array<std::string_view, static_cast<std::size_t>(RejectReason::kCount)> kLabels = {
-    "unauthorized", "malformed",      "invalid_field", "too_large", "unsupported_media_type",
-    "origin",       "subscriber_cap", "bad_request",   "not_found", "method",
-    "rate_limited", "address_cap",
-};
-
 void family(std::ostringstream& out, std::string_view name, std::string_view type,
             std::string_view help) {
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
 }  // namespace
-
-std::string_view reason_label(RejectReason reason) {
-  return kLabels.at(static_cast<std::size_t>(reason));
-}
-
-RejectReason reason_from_label(std::string_view label) {
-  for (std::size_t i = 0; i < kLabels.size(); ++i) {
-    if (kLabels[i] == label) return static_cast<RejectReason>(i);
-  }
-  return RejectReason::kBadRequest;
-}
 
 std::string Metrics::render(std::size_t subscribers) const {
   std::ostringstream out;
@@ -48,9 +31,9 @@ std::string Metrics::render(std::size_t subscribers) const {
          "Clicks on cards the widget reported (POST /beacon, kind click).");
   out << "proof_card_clicks_total " << card_clicks_.load() << '\n';
   family(out, "proof_requests_rejected_total", "counter", "Requests refused, by reason.");
-  for (std::size_t i = 0; i < kLabels.size(); ++i) {
-    out << "proof_requests_rejected_total{reason=\"" << kLabels[i] << "\"} " << rejected_[i].load()
-        << '\n';
+  for (std::size_t i = 0; i < rejected_.size(); ++i) {
+    out << "proof_requests_rejected_total{reason=\"" << reason_label(static_cast<RejectReason>(i))
+        << "\"} " << rejected_[i].load() << '\n';
   }
   const std::chrono::duration<double> uptime = std::chrono::steady_clock::now() - started_;
   family(out, "proof_uptime_seconds", "gauge", "Seconds since the server started.");

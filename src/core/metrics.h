@@ -8,29 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/refusal.h"
+
 namespace proof {
-
-/// Why a request was refused; each is one `reason` label of proof_requests_rejected_total.
-enum class RejectReason : std::size_t {
-  kUnauthorized,
-  kMalformed,
-  kInvalidField,
-  kTooLarge,
-  kUnsupportedMediaType,
-  kOrigin,
-  kSubscriberCap,
-  kBadRequest,
-  kNotFound,
-  kMethod,
-  kRateLimited,
-  kAddressCap,
-  kCount,
-};
-
-std::string_view reason_label(RejectReason reason);
-
-/// Maps a Rejection::reason string from request parsing to its metric reason.
-RejectReason reason_from_label(std::string_view label);
 
 class Metrics {
  public:

@@ -8,11 +8,11 @@ namespace proof {
 
 namespace {
 
-Rejection malformed(std::string message) {
-  return {"malformed", std::move(message)};
+Refusal malformed(std::string message) {
+  return {.status = 400, .reason = RejectReason::kMalformed, .message = std::move(message)};
 }
-Rejection invalid(std::string message) {
-  return {"invalid_field", std::move(message)};
+Refusal invalid(std::string message) {
+  return {.status = 400, .reason = RejectReason::kInvalidField, .message = std::move(message)};
 }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
@@ -95,6 +95,10 @@ Outcome<Fields> parse_json(std::string_view body) {
 }
 
 Outcome<Signup> validate(const Fields& fields) {
+  if (fields.contains("source")) {
+    return invalid(
+        "source cannot be set here; verified sources post to /hooks/NAME with their signature");
+  }
   Signup signup;
   for (const FieldRule& rule : kRules) {
     const std::string name(rule.name);
@@ -117,8 +121,8 @@ Outcome<Signup> validate(const Fields& fields) {
     target = value;
   }
   // Not trimmed or defaulted like the text fields: a channel names a stream exactly, and
-  // a typo must be a 400 rather than a channel nobody listens to.
-  if (const auto it = fields.find("channel"); it != fields.end()) {
+  // a typo must be a 400 rather than a channel nobody listens to. Empty is absent.
+  if (const auto it = fields.find("channel"); it != fields.end() && !it->second.empty()) {
     if (!is_valid_channel(it->second)) {
       return invalid("channel must be 1-" + std::to_string(limits::kChannelChars) +
                      " characters of a-z, 0-9, _ and -");

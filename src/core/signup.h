@@ -8,16 +8,21 @@
 #include <string_view>
 #include <variant>
 
+#include "core/refusal.h"
+
 namespace proof {
 
 /// One accepted signup, fields already trimmed, checked and defaulted.
 struct Signup {
-  std::string user_name;
-  std::string offer_name;
-  std::string img_path;
-  std::string city;     ///< empty when not given
-  std::string url;      ///< empty when not given; where a click on the card leads
-  std::string channel;  ///< empty: every stream; else only streams of this channel
+  std::string user_name{};
+  std::string offer_name{};
+  std::string img_path{};
+  std::string city{};     ///< empty when not given
+  std::string url{};      ///< empty when not given; where a click on the card leads
+  std::string channel{};  ///< empty: every stream; else only streams of this channel
+  /// The verified source that sent it ("stripe", "shopify"...), set by a /hooks receiver
+  /// after its signature was checked; empty for POST /signup, which cannot claim one.
+  std::string source{};
 };
 
 /// Documented limits (README "Publishing").
@@ -35,17 +40,11 @@ inline constexpr std::string_view kOfferName = "one of our partners";
 inline constexpr std::string_view kImgPath = "/img/default.svg";
 }  // namespace defaults
 
-/// Why a request is refused: `reason` labels the metric, `message` goes to the client.
-struct Rejection {
-  std::string reason;
-  std::string message;
-};
-
 /// Raw named fields of a body, before validation.
 using Fields = std::map<std::string, std::string, std::less<>>;
 
 template <class T>
-using Outcome = std::variant<T, Rejection>;
+using Outcome = std::variant<T, Refusal>;
 
 /// Parses an application/x-www-form-urlencoded body. Unknown names are kept (and later
 /// ignored, as the original did); a malformed escape or a repeated field is refused.
@@ -55,7 +54,9 @@ Outcome<Fields> parse_form(std::string_view body);
 Outcome<Fields> parse_json(std::string_view body);
 
 /// Checks and defaults the known fields: UTF-8, no control characters, length limits,
-/// and http(s)-or-site-relative URLs.
+/// and http(s)-or-site-relative URLs. An empty field is an absent one (HTML forms send
+/// every field, filled or not). A `source` field is refused: only a verified receiver
+/// sets the source.
 Outcome<Signup> validate(const Fields& fields);
 
 /// True for a channel name: 1 to 64 characters, each of a-z, 0-9, '_' or '-'.

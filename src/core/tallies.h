@@ -21,6 +21,9 @@ class Tallies {
 
   /// A signup was accepted (on `channel`, or none).
   virtual void count_published(const std::string& channel, Clock::time_point now) = 0;
+  /// A signup accepted at `accepted` was erased (or taken back): it no longer counts in
+  /// its hour and day. Never below zero.
+  virtual void uncount_published(const std::string& channel, Clock::time_point accepted) = 0;
   /// A card was shown / clicked on a page (a beacon that passed every check).
   virtual void count_shown(Clock::time_point now) = 0;
   virtual void count_click(Clock::time_point now) = 0;
@@ -42,6 +45,10 @@ class LocalTallies final : public Tallies {
   void count_published(const std::string& channel, Clock::time_point now) override {
     daily_.count_published(now);
     hourly_.add(channel, now);
+  }
+  void uncount_published(const std::string& channel, Clock::time_point accepted) override {
+    daily_.uncount_published(accepted);
+    hourly_.remove(channel, accepted);
   }
   void count_shown(Clock::time_point now) override { daily_.count_shown(now); }
   void count_click(Clock::time_point now) override { daily_.count_click(now); }

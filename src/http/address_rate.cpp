@@ -31,6 +31,20 @@ std::optional<std::chrono::milliseconds> AddressRateLimiter::acquire(const std::
   return std::chrono::milliseconds(static_cast<long long>(std::ceil(wait_seconds * 1000.0)));
 }
 
+std::optional<std::chrono::milliseconds> AddressRateLimiter::spent(const std::string& address,
+                                                                   Clock::time_point now) const {
+  if (rate_ <= 0) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  const auto it = buckets_.find(address);
+  if (it == buckets_.end()) return std::nullopt;
+  const std::chrono::duration<double> elapsed = now - it->second.last;
+  const double tokens =
+      std::min(burst_, it->second.tokens + std::max(0.0, elapsed.count()) * rate_);
+  if (tokens >= 1.0) return std::nullopt;
+  return std::chrono::milliseconds(
+      static_cast<long long>(std::ceil((1.0 - tokens) / rate_ * 1000.0)));
+}
+
 void AddressRateLimiter::make_room(Clock::time_point now) {
   // A full scan, but only when the table is full, and it usually frees many entries at once.
   std::erase_if(buckets_, [&](const auto& entry) {

@@ -25,6 +25,12 @@ class AddressRateLimiter {
   std::optional<std::chrono::milliseconds> acquire(const std::string& address,
                                                    Clock::time_point now);
 
+  /// Whether `address` has spent its allowance, without taking from it: how long until it
+  /// may again, or nullopt. (For a limit charged only for what fails, such as a bad
+  /// signature, but checked before every attempt.)
+  std::optional<std::chrono::milliseconds> spent(const std::string& address,
+                                                 Clock::time_point now) const;
+
   /// Addresses tracked now (for tests of the bound).
   std::size_t tracked() const;
 

@@ -3,7 +3,6 @@
 // Nothing here can change the published counts or the peak of pages: only shown and clicks.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <variant>
 
@@ -16,14 +15,15 @@ namespace proof {
 
 void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const std::string address = client_address(
-      req.remote_addr, req.get_header_value("X-Forwarded-For"), ctx.settings.trusted_proxies);
+      req.remote_addr, req.get_header_value("X-Forwarded-For"), ctx.options.trusted_proxies);
   if (const auto wait = ctx.beacon_rate.acquire(address, std::chrono::steady_clock::now())) {
-    const auto seconds = std::chrono::ceil<std::chrono::seconds>(*wait).count();
-    res.set_header("Retry-After", std::to_string(std::max<long long>(1, seconds)));
-    ctx.refuse(req, res,
-               {429, RejectReason::kRateLimited,
-                fmt::format("more than {:g} beacons per second from one address; retry later",
-                            kBeaconsPerSecond)});
+    ctx.refuse(
+        req, res,
+        {.status = 429,
+         .reason = RejectReason::kRateLimited,
+         .message = fmt::format("more than {:g} beacons per second from one address; retry later",
+                                kBeaconsPerSecond),
+         .retry_after = retry_seconds(*wait)});
     return;
   }
   if (req.body.size() > kBeaconBodyBytes) {
@@ -40,8 +40,8 @@ void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     return;
   }
   auto parsed = parse_beacon(req.body);
-  if (const auto* rejection = std::get_if<Rejection>(&parsed)) {
-    ctx.refuse(req, res, {400, reason_from_label(rejection->reason), rejection->message});
+  if (const auto* refusal = std::get_if<Refusal>(&parsed)) {
+    ctx.refuse(req, res, *refusal);
     return;
   }
   const Beacon& beacon = std::get<Beacon>(parsed);

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/log_throttle.h"
@@ -12,39 +11,11 @@
 
 namespace proof {
 
-void set_json_error(httplib::Response& res, int status, std::string_view message) {
-  res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump(
-                      -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                      "\n",
-                  kJsonType);
-}
-
-std::string_view default_message(int status) {
-  switch (status) {
-    case 400:
-      return "bad request";
-    case 404:
-      return "not found";
-    case 405:
-      return "method not allowed";
-    case 408:
-      return "request timeout";
-    case 413:
-      return "request body too large";
-    case 414:
-      return "URI too long";
-    case 416:
-      return "range not satisfiable";
-    case 417:
-      return "expectation failed";
-    case 429:
-      return "too many requests";
-    case 431:
-      return "request headers too large";
-    default:
-      return status >= 500 ? "server error" : "request refused";
-  }
+void write_refusal(httplib::Response& res, const Refusal& refusal) {
+  res.status = refusal.status;
+  if (refusal.retry_after > 0) res.set_header("Retry-After", std::to_string(refusal.retry_after));
+  if (!refusal.challenge.empty()) res.set_header("WWW-Authenticate", refusal.challenge);
+  res.set_content(refusal_body(refusal.message), kJsonType);
 }
 
 void HttpContext::refuse(const httplib::Request& req, httplib::Response& res,
@@ -56,34 +27,55 @@ void HttpContext::refuse(const httplib::Request& req, httplib::Response& res,
                  reason_label(refusal.reason), text::printable(refusal.message),
                  skipped_note(skipped));
   }
-  set_json_error(res, refusal.status, refusal.message);
+  write_refusal(res, refusal);
+}
+
+bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res,
+                             std::string_view key) {
+  if (keys_equal(options.api_key, key)) return true;
+  refuse(req, res,
+         {.status = 401,
+          .reason = RejectReason::kUnauthorized,
+          .message = key.empty() ? "missing API key; send it as Authorization: Bearer KEY"
+                                 : "wrong API key",
+          .challenge = "Bearer"});
+  return false;
 }
 
 bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res) {
-  const std::string key =
-      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
-  if (keys_equal(settings.api_key, key)) return true;
-  res.set_header("WWW-Authenticate", "Bearer");
-  refuse(req, res,
-         {401, RejectReason::kUnauthorized, key.empty() ? "missing API key" : "wrong API key"});
-  return false;
+  return authorized(
+      req, res,
+      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key")));
 }
 
 bool HttpContext::channel_param(const httplib::Request& req, httplib::Response& res,
                                 std::string& channel) {
-  if (!req.has_param("channel")) return true;
   channel = req.get_param_value("channel");
-  if (is_valid_channel(channel)) return true;
+  if (channel.empty() || is_valid_channel(channel)) return true;
   channel.clear();
   refuse(req, res,
-         {400, RejectReason::kBadRequest, "channel must be 1-64 characters of a-z, 0-9, _ and -"});
+         {.status = 400,
+          .reason = RejectReason::kBadRequest,
+          .message = "channel must be 1-64 characters of a-z, 0-9, _ and -"});
   return false;
+}
+
+const sources::Receiver* HttpContext::receiver(std::string_view name) const {
+  for (const auto& r : receivers) {
+    if (r->name() == name) return r.get();
+  }
+  return nullptr;
 }
 
 int jitter(int low, int high) {
   // Per thread, to avoid a shared lock.
   thread_local std::mt19937 rng{std::random_device{}()};
   return std::uniform_int_distribution<int>(low, high)(rng);
+}
+
+int retry_seconds(std::chrono::milliseconds wait) {
+  return static_cast<int>(
+      std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count()));
 }
 
 }  // namespace proof

@@ -26,6 +26,11 @@ void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Respon
 /// GET /summary: signups in the last H hours (summary_endpoint.cpp).
 void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+/// POST /hooks/NAME: a verified source's signed webhook; GET /hooks/recent: the last
+/// deliveries and the counts, with the API key (hooks_endpoint.cpp).
+void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+void handle_hooks_recent(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
+
 /// GET /healthz and GET /metrics (health_endpoint.cpp).
 void handle_healthz(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_metrics(HttpContext& ctx, const httplib::Request& req, httplib::Response& res);

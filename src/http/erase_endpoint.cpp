@@ -1,5 +1,6 @@
 // DELETE /events/ID: erasure. The event leaves the history, the store (or Redis, for every
-// instance) and every replay and resume; open pages get `event: erase` and drop its card.
+// instance), every replay and resume, and the totals; open pages get `event: erase` and
+// drop its card.
 #include <spdlog/spdlog.h>
 
 #include "core/sse.h"
@@ -16,11 +17,14 @@ void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Respon
   }
   bool erased = false;
   try {
-    erased = ctx.hub.erase(*id);
+    erased = ctx.publisher.erase(*id);
   } catch (const std::exception& e) {
     spdlog::error("could not erase event {}: {}", *id, e.what());
-    res.set_header("Retry-After", "2");
-    set_json_error(res, 503, "could not erase the event now; retry later");
+    ctx.refuse(req, res,
+               {.status = 503,
+                .reason = RejectReason::kUnavailable,
+                .message = "could not erase the event now; retry later",
+                .retry_after = 2});
     return;
   }
   if (!erased) {

@@ -32,7 +32,7 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   }
   std::size_t replay = 0;
   if (req.has_param("replay")) {
-    const auto count = sse::parse_count(req.get_param_value("replay"), ctx.settings.history);
+    const auto count = sse::parse_count(req.get_param_value("replay"), ctx.options.history);
     if (!count) {
       ctx.refuse(req, res, {400, RejectReason::kBadRequest, "replay must be a whole number"});
       return;
@@ -44,11 +44,11 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   auto slots = std::make_shared<StreamSlots>(
       ctx.hub, ctx.address_slots,
       client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),
-                     ctx.settings.trusted_proxies),
+                     ctx.options.trusted_proxies),
       ctx.tallies);
-  if (const auto refusal = slots->refusal()) {
+  if (auto refusal = slots->refusal()) {
     // Spread the retries of a crowd over time rather than have it come back at once.
-    res.set_header("Retry-After", std::to_string(jitter(5, 15)));
+    refusal->retry_after = jitter(5, 15);
     ctx.refuse(req, res, *refusal);
     return;
   }
@@ -71,8 +71,8 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   if (resume && *resume != 0) {
     // Resuming from before the oldest event a full history holds: some events in between
     // are gone. Say so (as Mercure and Centrifugo do) rather than pretend none were missed.
-    const auto held = ctx.hub.start(ctx.settings.history).replay;
-    if (!held.empty() && *resume < held.front()->id && held.size() >= ctx.settings.history) {
+    const auto held = ctx.hub.start(ctx.options.history).replay;
+    if (!held.empty() && *resume < held.front()->id && held.size() >= ctx.options.history) {
       stream->opening +=
           fmt::format("event: gap\ndata: {{\"last_event_id\":{},\"oldest_id\":{}}}\n\n", *resume,
                       held.front()->id);

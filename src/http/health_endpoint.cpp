@@ -20,6 +20,9 @@ void handle_healthz(HttpContext& ctx, const httplib::Request&, httplib::Response
 void handle_metrics(HttpContext& ctx, const httplib::Request&, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   std::string text = ctx.metrics.render(ctx.hub.subscribers());
+  std::vector<std::string> configured;
+  for (const auto& receiver : ctx.receivers) configured.emplace_back(receiver->name());
+  if (!configured.empty()) text += ctx.deliveries.render_metrics(configured);
   if (const SharedLog* shared = ctx.hub.shared()) {
     text += fmt::format(
         "# HELP proof_redis_connected Whether this instance is reading the shared history in "

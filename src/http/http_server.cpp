@@ -20,6 +20,9 @@ namespace proof {
 
 namespace {
 
+/// Where the verified sources post, and only they may send a body over limits::kBodyBytes.
+constexpr std::string_view kHooksPrefix = "/hooks/";
+
 /// A burst of page loads after a restart must not meet refused or hanging connects.
 constexpr int kListenBacklog = 4096;
 
@@ -44,10 +47,10 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const Settings& s, Hub& h, Metrics& m, Tallies& t, PresenceExchange* p)
-      : settings(s), context(s, h, m, t), router(context), presence(p) {}
+  Impl(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, PresenceExchange* p)
+      : options(s), context(s, h, m, t, k), router(context), presence(p) {}
 
-  const Settings& settings;
+  const HttpOptions& options;
   HttpContext context;
   Router router;
   PresenceExchange* presence;
@@ -59,9 +62,9 @@ struct HttpServer::Impl {
   bool stop_requested = false;
 };
 
-HttpServer::HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, Tallies& tallies,
-                       PresenceExchange* presence)
-    : impl_(std::make_unique<Impl>(settings, hub, metrics, tallies, presence)) {}
+HttpServer::HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
+                       KeyStore& keys, PresenceExchange* presence)
+    : impl_(std::make_unique<Impl>(options, hub, metrics, tallies, keys, presence)) {}
 
 HttpServer::~HttpServer() {
   impl_->loop.reset();
@@ -70,7 +73,7 @@ HttpServer::~HttpServer() {
 
 bool HttpServer::bind() {
   Impl& d = *impl_;
-  const Settings& s = d.settings;
+  const HttpOptions& s = d.options;
   if (!s.tls_cert.empty()) {
     std::string error;
     d.tls = net::TlsContext::load(s.tls_cert, s.tls_key, error);
@@ -131,6 +134,22 @@ bool HttpServer::bind() {
   options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.presence_exchange = d.presence;
   options.head_limits.max_body_bytes = limits::kBodyBytes;
+  // Signed webhooks: a real order with a long cart runs to hundreds of KB.
+  options.head_limits.large_body_prefix = kHooksPrefix;
+  options.head_limits.max_large_body_bytes = sources::kMaxDeliveryBytes;
+  options.on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
+    // A 413 for a delivery is a delivery its platform sent: the Sources panel shows it.
+    if (refusal.status != 413 || !target.starts_with(kHooksPrefix)) return;
+    std::string_view source = target.substr(kHooksPrefix.size());
+    source = source.substr(0, source.find_first_of("/?"));
+    if (ctx.receiver(source) == nullptr) return;
+    ctx.deliveries.record({sources::Clock::now(),
+                           std::string(source),
+                           sources::DeliveryOutcome::kTooLarge,
+                           refusal.message,
+                           {},
+                           0});
+  };
   options.tls = d.tls ? d.tls->get() : nullptr;
   options.hsts = s.hsts;
   d.loop = std::make_unique<net::EventLoop>(d.listen_fd, std::move(options), d.router,
@@ -144,9 +163,8 @@ int HttpServer::port() const {
   return impl_->port;
 }
 
-bool HttpServer::run() {
+void HttpServer::run() {
   impl_->loop->run();
-  return true;
 }
 
 void HttpServer::stop() {

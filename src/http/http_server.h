@@ -6,20 +6,22 @@
 #include <memory>
 #include <string>
 
-#include "app/config.h"
+#include "http/options.h"
 
 namespace proof {
 
 class Hub;
+class KeyStore;
 class Metrics;
 class PresenceExchange;
 class Tallies;
 
 class HttpServer {
  public:
-  /// `presence`, when set, carries the live count to and from other instances (--redis).
-  HttpServer(const Settings& settings, Hub& hub, Metrics& metrics, Tallies& tallies,
-             PresenceExchange* presence = nullptr);
+  /// `keys` remembers deliveries and Idempotency-Keys; `presence`, when set, carries the
+  /// live count to and from other instances (--redis).
+  HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
+             KeyStore& keys, PresenceExchange* presence = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -30,8 +32,8 @@ class HttpServer {
   /// The bound port (useful with --port 0).
   int port() const;
 
-  /// Serves until stop(). Returns true when every worker finished in time.
-  bool run();
+  /// Serves until stop(), then ends every stream and finishes the requests in hand.
+  void run();
 
   /// Ends every stream and stops accepting; safe to call from another thread.
   void stop();

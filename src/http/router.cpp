@@ -5,6 +5,7 @@
 
 #include "core/signup.h"
 #include "http/routes.h"
+#include "sources/receiver.h"
 
 namespace proof {
 
@@ -58,11 +59,12 @@ thread_local bool g_over_tls = false;
 }  // namespace
 
 Router::Router(HttpContext& context) {
-  set_payload_max_length(limits::kBodyBytes);
+  // The loop has already held each body to its route's limit (16 KiB, 1 MiB for /hooks/).
+  set_payload_max_length(sources::kMaxDeliveryBytes);
   set_keep_alive_max_count(1000);
   set_keep_alive_timeout(5);
   install_routes(*this, context);
-  if (context.settings.hsts) {
+  if (context.options.hsts) {
     // Opt-in: once a browser has seen it, the site cannot go back to plain HTTP for a year.
     set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
       if (g_over_tls) res.set_header("Strict-Transport-Security", "max-age=31536000");

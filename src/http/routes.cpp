@@ -4,7 +4,6 @@
 
 #include <exception>
 
-#include "core/log_throttle.h"
 #include "core/text.h"
 #include "http/endpoints.h"
 
@@ -23,6 +22,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/signup", true, false, handle_signup},
     {"POST", "/beacon", true, false, handle_beacon},
     {"GET", "/stats", false, false, handle_stats},
+    {"GET", "/hooks/recent", false, false, handle_hooks_recent},
+    {"POST", "/hooks/{id}", false, false, handle_hook},
     {"GET", "/healthz", false, true, handle_healthz},
     {"GET", "/metrics", false, true, handle_metrics},
 };
@@ -145,20 +146,15 @@ void install_routes(httplib::Server& server, HttpContext& ctx) {
   server.set_pre_routing_handler(
       [&ctx](const Request& req, Response& res) { return pre_route(ctx, req, res); });
   server.set_error_handler([&ctx](const Request& req, Response& res) {
-    if (res.status == 413) {
-      // The body limit refuses before any handler runs; count it like every other refusal.
-      ctx.metrics.rejected(RejectReason::kTooLarge);
-      if (std::uint64_t skipped = 0;
-          refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
-        spdlog::warn("rejected {} {} from {}: 413 too_large{}", text::printable(req.method),
-                     text::printable(req.path), req.remote_addr, skipped_note(skipped));
-      }
-    }
-    if (res.body.empty()) {
-      std::string message(default_message(res.status));
-      if (res.status == 413) message += " (limit " + std::to_string(limits::kBodyBytes) + " bytes)";
-      set_json_error(res, res.status, message);
-    }
+    // What the library answered itself: a 413 from the body limit, a 404 for a path with
+    // no route and no file, a 400 for what it could not parse. Handlers wrote their own.
+    if (!res.body.empty()) return;
+    Refusal refusal{.status = res.status,
+                    .reason = res.status == 413   ? RejectReason::kTooLarge
+                              : res.status == 404 ? RejectReason::kNotFound
+                                                  : RejectReason::kBadRequest,
+                    .message = std::string(default_message(res.status))};
+    ctx.refuse(req, res, refusal);
   });
   server.set_exception_handler([](const Request& req, Response& res, std::exception_ptr ep) {
     std::string what = "unknown";
@@ -169,7 +165,7 @@ void install_routes(httplib::Server& server, HttpContext& ctx) {
     } catch (...) {
     }
     spdlog::error("{} {} failed: {}", text::printable(req.method), text::printable(req.path), what);
-    set_json_error(res, 500, "internal error");
+    write_refusal(res, {.status = 500, .message = "internal error"});
   });
   server.set_logger([](const Request& req, const Response& res) {
     spdlog::debug("{} {} {} from {}", text::printable(req.method), text::printable(req.path),

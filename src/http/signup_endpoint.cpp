@@ -1,10 +1,10 @@
-// POST /signup: the original's form body or JSON, the key, the publish rate, validation,
-// then the hub.
+// POST /signup: the original's form body or JSON, the key, Idempotency-Key, the publish
+// rate, validation, then the publisher (core/publisher.h).
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
-#include "core/display_name.h"
 #include "core/history_store.h"
 #include "core/shared_log.h"
 #include "core/signup.h"
@@ -14,78 +14,165 @@
 
 namespace proof {
 
-void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const std::string type = text::ascii_lower(req.get_header_value("Content-Type"));
+namespace {
+
+/// The body's fields, by its media type; a refusal for a type or a body that cannot be read.
+Outcome<Fields> read_fields(const httplib::Request& req, const std::string& type) {
   const auto is = [&](std::string_view prefix) { return type.starts_with(prefix); };
-  Outcome<Fields> parsed;
-  if (is("application/json")) {
-    parsed = parse_json(req.body);
-  } else if (type.empty() || is("application/x-www-form-urlencoded")) {
-    parsed = parse_form(req.body);
-  } else if (is("multipart/form-data")) {
+  if (is("application/json")) return parse_json(req.body);
+  if (type.empty() || is("application/x-www-form-urlencoded")) return parse_form(req.body);
+  if (is("multipart/form-data")) {
     Fields fields;
     for (const auto& [name, part] : req.files) fields.emplace(name, part.content);
-    parsed = std::move(fields);
-  } else {
-    ctx.refuse(req, res,
-               {415, RejectReason::kUnsupportedMediaType,
-                "send application/x-www-form-urlencoded, multipart/form-data or application/json"});
-    return;
+    return fields;
   }
-  if (const auto* rejection = std::get_if<Rejection>(&parsed)) {
-    ctx.refuse(req, res, {400, reason_from_label(rejection->reason), rejection->message});
-    return;
-  }
-  const Fields& fields = std::get<Fields>(parsed);
+  return Refusal{415, RejectReason::kUnsupportedMediaType,
+                 "send application/x-www-form-urlencoded, multipart/form-data or application/json"};
+}
+
+/// The key from a header, else from the form's api_key field (the original's way).
+std::string key_of(const httplib::Request& req, const Fields& fields) {
   std::string key =
       key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
   if (key.empty()) {
     if (const auto it = fields.find("api_key"); it != fields.end()) key = it->second;
   }
-  if (!keys_equal(ctx.settings.api_key, key)) {
-    ctx.refuse(
-        req, res,
-        {401, RejectReason::kUnauthorized, key.empty() ? "missing API key" : "wrong API key"});
-    return;
+  return key;
+}
+
+Refusal unavailable(std::string message, int retry_after) {
+  return {.status = 503,
+          .reason = RejectReason::kUnavailable,
+          .message = std::move(message),
+          .retry_after = retry_after};
+}
+
+/// Idempotency-Key: held from the key check to the answer, so a retried POST publishes
+/// once. Without the header it does nothing.
+class IdempotentRequest {
+ public:
+  IdempotentRequest(HttpContext& ctx, std::optional<std::string> key, std::string fingerprint)
+      : ctx_(ctx), key_(std::move(key)), fingerprint_(std::move(fingerprint)) {}
+  ~IdempotentRequest() {
+    if (!key_ || finished_) return;
+    try {
+      ctx_.idempotency.abandon(*key_);  // refused: a retry is handled afresh
+    } catch (const KeyStoreError& e) {
+      spdlog::warn("could not release an Idempotency-Key ({}); it lapses in {} s", e.what(),
+                   Idempotency::kPending.count());
+    }
   }
+  IdempotentRequest(const IdempotentRequest&) = delete;
+  IdempotentRequest& operator=(const IdempotentRequest&) = delete;
+
+  /// True when the request is to be handled; false when it has been answered already: an
+  /// earlier answer replayed, or a refusal (another body, still in flight, Redis away).
+  bool begin(const httplib::Request& req, httplib::Response& res) {
+    if (!key_) return true;
+    Idempotency::Start start{};
+    try {
+      start = ctx_.idempotency.begin(*key_, fingerprint_, KeyStore::Clock::now());
+    } catch (const KeyStoreError& e) {
+      spdlog::error("could not check an Idempotency-Key: {}", e.what());
+      finished_ = true;  // nothing was claimed
+      ctx_.refuse(req, res,
+                  unavailable("the key store (Redis) is unreachable; nothing was broadcast, "
+                              "retry later",
+                              2));
+      return false;
+    }
+    using State = Idempotency::Start::State;
+    if (start.state == State::kFresh) return true;
+    finished_ = true;  // the key belongs to the first request
+    if (start.state == State::kReplay) {
+      res.status = 202;
+      res.set_header("Idempotent-Replayed", "true");
+      res.set_content(nlohmann::json{{"id", start.id}}.dump() + "\n", kJsonType);
+    } else if (start.state == State::kMismatch) {
+      ctx_.refuse(req, res,
+                  {.status = 422,
+                   .reason = RejectReason::kConflict,
+                   .message = "this Idempotency-Key was used with another body; use a new key "
+                              "for a new signup"});
+    } else {
+      ctx_.refuse(req, res,
+                  {.status = 409,
+                   .reason = RejectReason::kConflict,
+                   .message = "a request with this Idempotency-Key is still being handled; "
+                              "retry later",
+                   .retry_after = 1});
+    }
+    return false;
+  }
+
+  void done(std::uint64_t id) {
+    if (!key_) return;
+    finished_ = true;
+    try {
+      ctx_.idempotency.done(*key_, fingerprint_, id, KeyStore::Clock::now());
+    } catch (const KeyStoreError& e) {
+      spdlog::warn("published event {} but could not remember its Idempotency-Key: {}", id,
+                   e.what());
+    }
+  }
+
+ private:
+  HttpContext& ctx_;
+  std::optional<std::string> key_;
+  std::string fingerprint_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const std::string type = text::ascii_lower(req.get_header_value("Content-Type"));
+  Outcome<Fields> parsed = read_fields(req, type);
+  if (const auto* refusal = std::get_if<Refusal>(&parsed)) return ctx.refuse(req, res, *refusal);
+  const Fields& fields = std::get<Fields>(parsed);
+  if (!ctx.authorized(req, res, key_of(req, fields))) return;
+
+  std::optional<std::string> idempotency_key;
+  if (req.has_header("Idempotency-Key")) {
+    idempotency_key = req.get_header_value_count("Idempotency-Key") == 1
+                          ? Idempotency::parse_key(req.get_header_value("Idempotency-Key"))
+                          : std::nullopt;
+    if (!idempotency_key) {
+      return ctx.refuse(req, res,
+                        {400, RejectReason::kBadRequest,
+                         "Idempotency-Key must be given once, 1 to 255 visible ASCII characters"});
+    }
+  }
+  IdempotentRequest idempotent(ctx, std::move(idempotency_key),
+                               Idempotency::fingerprint(type, req.body));
+  if (!idempotent.begin(req, res)) return;
+
   // After the key check, so that strangers cannot use up the publisher's allowance.
   if (const auto wait = ctx.publish_rate.acquire(std::chrono::steady_clock::now())) {
-    const auto seconds = std::chrono::ceil<std::chrono::seconds>(*wait).count();
-    res.set_header("Retry-After", std::to_string(std::max<long long>(1, seconds)));
-    ctx.refuse(req, res,
-               {429, RejectReason::kRateLimited,
-                fmt::format("more than {:g} signups per second; retry later",
-                            ctx.settings.max_publish_rate)});
-    return;
+    return ctx.refuse(req, res,
+                      {.status = 429,
+                       .reason = RejectReason::kRateLimited,
+                       .message = fmt::format("more than {:g} signups per second; retry later",
+                                              ctx.options.max_publish_rate),
+                       .retry_after = retry_seconds(*wait)});
   }
   auto validated = validate(fields);
-  if (const auto* rejection = std::get_if<Rejection>(&validated)) {
-    ctx.refuse(req, res, {400, reason_from_label(rejection->reason), rejection->message});
-    return;
-  }
+  if (const auto* refusal = std::get_if<Refusal>(&validated)) return ctx.refuse(req, res, *refusal);
   EventPtr event;
   try {
-    Signup& signup = std::get<Signup>(validated);
-    // Before the hub sees it: the full name is neither stored nor broadcast.
-    signup.user_name =
-        reduce_name(signup.user_name,
-                    parse_display_name(ctx.settings.display_name).value_or(DisplayName::kInitial));
-    event = ctx.hub.publish(std::move(signup));
+    event = ctx.publisher.publish(std::move(std::get<Signup>(validated)), req.remote_addr);
   } catch (const StoreError& e) {
     spdlog::error("could not store a signup: {}", e.what());
-    res.set_header("Retry-After", "5");
-    set_json_error(res, 503, "could not store the event; nothing was broadcast");
-    return;
+    return ctx.refuse(
+        req, res, unavailable("could not store the event; nothing was broadcast, retry later", 5));
   } catch (const SharedLogError& e) {
     spdlog::error("could not share a signup: {}", e.what());
-    res.set_header("Retry-After", "2");
-    set_json_error(res, 503, "the shared history (Redis) is unreachable; nothing was broadcast");
-    return;
+    return ctx.refuse(
+        req, res,
+        unavailable("the shared history (Redis) is unreachable; nothing was broadcast, retry later",
+                    2));
   }
-  ctx.metrics.published();
-  ctx.tallies.count_published(event->signup.channel, std::chrono::system_clock::now());
-  spdlog::info("published event {} from {}", event->id, req.remote_addr);
-  spdlog::debug("event {}: {}", event->id, event->json);
+  idempotent.done(event->id);
   res.status = 202;
   res.set_content(nlohmann::json{{"id", event->id}}.dump() + "\n", kJsonType);
 }

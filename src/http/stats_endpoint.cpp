@@ -54,8 +54,11 @@ void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Respon
     records = ctx.tallies.days(n, std::chrono::system_clock::now());
   } catch (const std::runtime_error& e) {
     spdlog::warn("could not read the daily counts for /stats: {}", e.what());
-    res.set_header("Retry-After", "2");
-    set_json_error(res, 503, "the shared counts (Redis) are unreachable; retry later");
+    ctx.refuse(req, res,
+               {.status = 503,
+                .reason = RejectReason::kUnavailable,
+                .message = "the shared counts (Redis) are unreachable; retry later",
+                .retry_after = 2});
     return;
   }
   nlohmann::json days = nlohmann::json::array();

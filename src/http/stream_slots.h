@@ -23,7 +23,7 @@ class StreamSlots {
 
   /// Why the stream may not open (429 address cap, 503 subscriber cap), or nullopt when
   /// both slots are held.
-  const std::optional<Refusal>& refusal() const { return refusal_; }
+  std::optional<Refusal> refusal() const { return refusal_; }
 
  private:
   Hub& hub_;

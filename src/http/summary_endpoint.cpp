@@ -49,8 +49,11 @@ void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Resp
                       ctx.tallies.signups(hours, channel, std::chrono::system_clock::now()), hours);
     } catch (const std::runtime_error& e) {
       spdlog::warn("could not count signups for /summary: {}", e.what());
-      res.set_header("Retry-After", "2");
-      set_json_error(res, 503, "the shared counts (Redis) are unreachable; retry later");
+      ctx.refuse(req, res,
+                 {.status = 503,
+                  .reason = RejectReason::kUnavailable,
+                  .message = "the shared counts (Redis) are unreachable; retry later",
+                  .retry_after = 2});
       return;
     }
     ctx.summaries.keep(key, *body, now);

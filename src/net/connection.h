@@ -90,6 +90,7 @@ class Connection final : public StreamSink {
   bool close_after = false;            ///< the connection ends after the current answer
   bool peer_closed = false;            ///< the client shut its side
   bool read_paused = false;            ///< stopped reading at the buffer limit
+  bool large_body = false;             ///< holds one of LoopOptions::max_large_bodies
   Clock::time_point deadline{};        ///< what it means depends on the state
   Clock::time_point last_progress{};   ///< last time output moved or a request began
   std::shared_ptr<void> stream_slots;  ///< held while streaming

@@ -69,6 +69,11 @@ HeadError error(int status, const char* message) {
   return HeadError{status, message};
 }
 
+/// The 413 of a body over `limit`, in the words of the HTTP layer's own 413.
+HeadError body_too_large(std::size_t limit) {
+  return HeadError{413, "request body too large (limit " + std::to_string(limit) + " bytes)"};
+}
+
 /// Calls `each` with every comma-separated element of a list value, OWS trimmed (empty
 /// elements included, so a caller can refuse them).
 template <typename Each>
@@ -84,20 +89,20 @@ void for_each_element(std::string_view value, Each&& each) {
 using Fields = detail::HeadFields;
 
 /// Content-Length: one value of digits only. Returns the refusal, if any.
-std::optional<HeadError> read_content_length(std::string_view value, const HeadLimits& limits,
+std::optional<HeadError> read_content_length(std::string_view value, std::size_t max_body,
                                              Fields& fields) {
   if (fields.has_content_length) {
-    return error(400, "The request has more than one Content-Length header.");
+    return error(400, "the request has more than one Content-Length header");
   }
   if (fields.has_transfer_encoding) {
-    return error(400, "The request has both Content-Length and Transfer-Encoding.");
+    return error(400, "the request has both Content-Length and Transfer-Encoding");
   }
-  if (value.empty()) return error(400, "The Content-Length header is empty.");
+  if (value.empty()) return error(400, "the Content-Length header is empty");
   std::size_t length = 0;
   bool too_large = false;
   for (const char c : value) {
     if (c < '0' || c > '9') {
-      return error(400, "The Content-Length header must be a single number of digits only.");
+      return error(400, "the Content-Length header must be a single number of digits only");
     }
     // Saturate instead of overflowing: any value past the limit is refused alike, but only
     // once the whole value is known to be digits (a comma list is a 400, not a 413).
@@ -108,9 +113,7 @@ std::optional<HeadError> read_content_length(std::string_view value, const HeadL
       length = length * 10 + digit;
     }
   }
-  if (too_large || length > limits.max_body_bytes) {
-    return error(413, "The request body is larger than the server accepts.");
-  }
+  if (too_large || length > max_body) return body_too_large(max_body);
   fields.has_content_length = true;
   fields.content_length = length;
   return std::nullopt;
@@ -120,10 +123,10 @@ std::optional<HeadError> read_content_length(std::string_view value, const HeadL
 std::optional<HeadError> read_transfer_encoding(std::string_view value, int minor_version,
                                                 Fields& fields) {
   if (minor_version == 0) {
-    return error(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request.");
+    return error(400, "transfer-Encoding is not allowed in an HTTP/1.0 request");
   }
   if (fields.has_content_length) {
-    return error(400, "The request has both Content-Length and Transfer-Encoding.");
+    return error(400, "the request has both Content-Length and Transfer-Encoding");
   }
   fields.has_transfer_encoding = true;
   std::optional<HeadError> refusal;
@@ -132,16 +135,16 @@ std::optional<HeadError> read_transfer_encoding(std::string_view value, int mino
     const std::size_t semicolon = element.find(';');
     const std::string_view coding = trim_ows(element.substr(0, semicolon));
     if (!is_token(coding)) {
-      refusal = error(400, "The Transfer-Encoding header is malformed.");
+      refusal = error(400, "the Transfer-Encoding header is malformed");
     } else if (iequals(coding, "chunked") && semicolon == std::string_view::npos) {
       if (fields.chunked) {
-        refusal = error(400, "The request applies the chunked transfer coding twice.");
+        refusal = error(400, "the request applies the chunked transfer coding twice");
       }
       fields.chunked = true;
     } else if (iequals(coding, "chunked")) {
-      refusal = error(400, "The chunked transfer coding takes no parameters.");
+      refusal = error(400, "the chunked transfer coding takes no parameters");
     } else {
-      refusal = error(501, "The only transfer coding the server accepts is chunked.");
+      refusal = error(501, "the only transfer coding the server accepts is chunked");
     }
   });
   return refusal;
@@ -149,29 +152,30 @@ std::optional<HeadError> read_transfer_encoding(std::string_view value, int mino
 
 /// Reads one header line (without its CRLF) into `fields`. Returns the refusal, if any.
 std::optional<HeadError> read_field(std::string_view line, int minor_version,
-                                    const HeadLimits& limits, Fields& fields) {
+                                    const HeadLimits& limits, std::size_t max_body,
+                                    Fields& fields) {
   if (is_ows(line.front())) {
-    return error(400, "A header line starts with whitespace (obsolete line folding).");
+    return error(400, "a header line starts with whitespace (obsolete line folding)");
   }
   if (++fields.count > limits.max_headers) {
-    return error(431, "The request has too many header fields.");
+    return error(431, "the request has too many header fields");
   }
   const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return error(400, "A header line has no colon.");
+  if (colon == std::string_view::npos) return error(400, "a header line has no colon");
   const std::string_view name = line.substr(0, colon);
   if (!is_token(name)) {
-    if (name.empty()) return error(400, "A header line has an empty name.");
+    if (name.empty()) return error(400, "a header line has an empty name");
     if (is_ows(name.back())) {
-      return error(400, "A header name is followed by whitespace before its colon.");
+      return error(400, "a header name is followed by whitespace before its colon");
     }
-    return error(400, "A header name has characters not allowed in a name.");
+    return error(400, "a header name has characters not allowed in a name");
   }
   const std::string_view raw_value = line.substr(colon + 1);
   for (const char c : raw_value) {
-    if (c == '\0') return error(400, "A header value contains a NUL character.");
-    if (c == '\r') return error(400, "A header value contains a bare CR.");
+    if (c == '\0') return error(400, "a header value contains a NUL character");
+    if (c == '\r') return error(400, "a header value contains a bare CR");
     if (is_forbidden_in_value(c)) {
-      return error(400, "A header value contains a control character.");
+      return error(400, "a header value contains a control character");
     }
   }
   const std::string_view value = trim_ows(raw_value);
@@ -179,15 +183,15 @@ std::optional<HeadError> read_field(std::string_view line, int minor_version,
   switch (lower(name.front())) {  // one comparison for most names
     case 'h':
       if (iequals(name, "host")) {
-        if (++fields.hosts > 1) return error(400, "The request has more than one Host header.");
+        if (++fields.hosts > 1) return error(400, "the request has more than one Host header");
         for (const char c : value) {
-          if (is_ows(c)) return error(400, "The Host header is malformed.");
+          if (is_ows(c)) return error(400, "the Host header is malformed");
         }
       }
       break;
     case 'c':
       if (iequals(name, "content-length")) {
-        return read_content_length(value, limits, fields);
+        return read_content_length(value, max_body, fields);
       }
       if (iequals(name, "connection")) {
         for_each_element(value, [&](std::string_view option) {
@@ -204,7 +208,7 @@ std::optional<HeadError> read_field(std::string_view line, int minor_version,
     case 'e':
       if (iequals(name, "expect")) {
         if (!iequals(value, "100-continue")) {
-          return error(417, "The only expectation the server meets is 100-continue.");
+          return error(417, "the only expectation the server meets is 100-continue");
         }
         // RFC 9110 §10.1.1: a server ignores 100-continue from an HTTP/1.0 client.
         fields.expect_continue = minor_version == 1;
@@ -225,30 +229,30 @@ struct RequestLine {
 std::variant<RequestLine, HeadError> read_request_line(std::string_view line) {
   const std::size_t first = line.find(' ');
   if (first == std::string_view::npos) {
-    return error(400, "The request line is not METHOD TARGET HTTP-VERSION.");
+    return error(400, "the request line is not METHOD TARGET HTTP-VERSION");
   }
   const std::size_t second = line.find(' ', first + 1);
   if (second == std::string_view::npos) {
-    return error(400, "The request line is not METHOD TARGET HTTP-VERSION.");
+    return error(400, "the request line is not METHOD TARGET HTTP-VERSION");
   }
   RequestLine parsed;
   parsed.method = line.substr(0, first);
   parsed.target = line.substr(first + 1, second - first - 1);
   const std::string_view version = line.substr(second + 1);
-  if (!is_token(parsed.method)) return error(400, "The request method is not a valid token.");
-  if (parsed.target.empty()) return error(400, "The request target is empty.");
+  if (!is_token(parsed.method)) return error(400, "the request method is not a valid token");
+  if (parsed.target.empty()) return error(400, "the request target is empty");
   for (const char c : parsed.target) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f) {
-      return error(400, "The request target contains whitespace or a control character.");
+      return error(400, "the request target contains whitespace or a control character");
     }
   }
   const bool well_formed = version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
                            version[5] >= '0' && version[5] <= '9' && version[6] == '.' &&
                            version[7] >= '0' && version[7] <= '9';
-  if (!well_formed) return error(400, "The request line does not end with an HTTP version.");
+  if (!well_formed) return error(400, "the request line does not end with an HTTP version");
   if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) {
-    return error(505, "The server speaks HTTP/1.0 and HTTP/1.1 only.");
+    return error(505, "the server speaks HTTP/1.0 and HTTP/1.1 only");
   }
   parsed.minor_version = version[7] - '0';
   return parsed;
@@ -268,6 +272,11 @@ void RequestHeadParser::reset() {
   *this = RequestHeadParser(limits);
 }
 
+std::string_view RequestHeadParser::target(std::string_view buffer) const {
+  if (!request_line_done_ || target_at_ + target_size_ > buffer.size()) return {};
+  return buffer.substr(target_at_, target_size_);
+}
+
 HeadResult RequestHeadParser::parse(std::string_view buffer) {
   if (finished_) return *finished_;
   HeadResult result = resume(buffer);
@@ -285,21 +294,21 @@ HeadResult RequestHeadParser::resume(std::string_view buffer) {
   const auto incomplete = [&]() -> HeadResult {
     if (buffer.size() < limits_.max_head_bytes) return std::monostate{};
     if (!request_line_done_) {
-      return error(414, "The request line is longer than the server accepts.");
+      return error(414, "the request line is longer than the server accepts");
     }
-    return error(431, "The request head is larger than the server accepts.");
+    return error(431, "the request head is larger than the server accepts");
   };
 
   if (!request_line_done_) {
     // RFC 9112 §2.2: empty lines before the request line are ignored; a few, not a head's
     // worth (a caller parsing afresh at each line end would pay for all of them each time).
     while (pos_ < window && (data[pos_] == '\r' || data[pos_] == '\n')) {
-      if (data[pos_] == '\n') return error(400, "A line ends with a bare LF instead of CRLF.");
+      if (data[pos_] == '\n') return error(400, "a line ends with a bare LF instead of CRLF");
       if (pos_ == 2 * kMaxLeadingBlankLines) {
-        return error(400, "The request starts with too many empty lines.");
+        return error(400, "the request starts with too many empty lines");
       }
       if (pos_ + 1 >= window) return incomplete();
-      if (data[pos_ + 1] != '\n') return error(400, "The request contains a bare CR.");
+      if (data[pos_ + 1] != '\n') return error(400, "the request contains a bare CR");
       pos_ += 2;
     }
   }
@@ -309,7 +318,7 @@ HeadResult RequestHeadParser::resume(std::string_view buffer) {
     if (found == nullptr) return incomplete();
     const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - data);
     if (newline == pos_ || data[newline - 1] != '\r') {
-      return error(400, "A line ends with a bare LF instead of CRLF.");
+      return error(400, "a line ends with a bare LF instead of CRLF");
     }
     const std::size_t line_start = pos_;
     const std::string_view line(data + pos_, newline - 1 - pos_);
@@ -326,17 +335,18 @@ HeadResult RequestHeadParser::resume(std::string_view buffer) {
       target_at_ = static_cast<std::size_t>(request_line.target.data() - data);
       target_size_ = request_line.target.size();
       minor_version_ = request_line.minor_version;
+      body_limit_ = limits_.body_limit(request_line.target);
       request_line_done_ = true;
       continue;
     }
     if (line.empty()) break;  // the blank line: the head is complete
-    if (auto refusal = read_field(line, minor_version_, limits_, fields_)) {
+    if (auto refusal = read_field(line, minor_version_, limits_, body_limit_, fields_)) {
       return std::move(*refusal);
     }
   }
 
   if (minor_version_ == 1 && fields_.hosts == 0) {
-    return error(400, "An HTTP/1.1 request must have a Host header.");
+    return error(400, "an HTTP/1.1 request must have a Host header");
   }
   RequestHead head;
   head.method = std::string(buffer.substr(method_at_, method_size_));
@@ -347,6 +357,7 @@ HeadResult RequestHeadParser::resume(std::string_view buffer) {
                         : fields_.connection_keep_alive && !fields_.connection_close;
   head.chunked = fields_.chunked;
   head.content_length = fields_.content_length;
+  head.max_body_bytes = body_limit_;
   head.expect_continue = fields_.expect_continue;
   head.head_bytes = pos_;
   head.leading_blank_bytes = leading_blank_bytes_;
@@ -391,20 +402,21 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
           // The size is certain to be too large as soon as its digits so far say so.
           const std::size_t room = max_body_bytes_ - data_bytes_;
           if (d > room || chunk_left_ > (room - d) / 16) {
-            fail(413, "The request body is larger than the server accepts.");
+            state_ = State::error;
+            error_ = body_too_large(max_body_bytes_);
             return i;
           }
           chunk_left_ = chunk_left_ * 16 + d;
           ++size_digits_;
         } else if (size_digits_ == 0) {
-          fail(400, "A chunk size is not a hexadecimal number.");
+          fail(400, "a chunk size is not a hexadecimal number");
           return i;
         } else if (c == ';' || is_ows(c)) {
           step_ = Step::extension;
         } else if (c == '\r') {
           step_ = Step::size_lf;
         } else {
-          fail(400, "A chunk size is not a hexadecimal number.");
+          fail(400, "a chunk size is not a hexadecimal number");
           return i;
         }
         break;
@@ -413,13 +425,13 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
         if (c == '\r') {
           step_ = Step::size_lf;
         } else if (is_forbidden_in_value(c)) {
-          fail(400, "A chunk extension contains a control character or a bare LF.");
+          fail(400, "a chunk extension contains a control character or a bare LF");
           return i;
         }
         break;
       case Step::size_lf:
         if (c != '\n') {
-          fail(400, "A chunk size line does not end with CRLF.");
+          fail(400, "a chunk size line does not end with CRLF");
           return i;
         }
         size_digits_ = 0;
@@ -427,14 +439,14 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
         break;
       case Step::data_cr:
         if (c != '\r') {
-          fail(400, "Chunk data is longer than its size, or lacks its CRLF.");
+          fail(400, "chunk data is longer than its size, or lacks its CRLF");
           return i;
         }
         step_ = Step::data_lf;
         break;
       case Step::data_lf:
         if (c != '\n') {
-          fail(400, "Chunk data is not followed by CRLF.");
+          fail(400, "chunk data is not followed by CRLF");
           return i;
         }
         step_ = Step::size;
@@ -443,7 +455,7 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
         if (c == '\r') {
           step_ = Step::final_lf;
         } else if (!is_token_char(c)) {
-          fail(400, "A trailer line is malformed.");
+          fail(400, "a trailer line is malformed");
           return i;
         } else {
           saw_colon_ = false;
@@ -453,27 +465,27 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
       case Step::trailer_line:
         if (c == '\r') {
           if (!saw_colon_) {
-            fail(400, "A trailer line has no colon.");
+            fail(400, "a trailer line has no colon");
             return i;
           }
           step_ = Step::trailer_lf;
         } else if (!saw_colon_ && c == ':') {
           saw_colon_ = true;
         } else if (saw_colon_ ? is_forbidden_in_value(c) : !is_token_char(c)) {
-          fail(400, "A trailer line is malformed.");
+          fail(400, "a trailer line is malformed");
           return i;
         }
         break;
       case Step::trailer_lf:
         if (c != '\n') {
-          fail(400, "A trailer line does not end with CRLF.");
+          fail(400, "a trailer line does not end with CRLF");
           return i;
         }
         step_ = Step::trailer_start;
         break;
       case Step::final_lf:
         if (c != '\n') {
-          fail(400, "The chunked body does not end with CRLF.");
+          fail(400, "the chunked body does not end with CRLF");
           return i;
         }
         state_ = State::done;
@@ -483,7 +495,7 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
     }
     ++i;
     if (++framing_bytes_ > max_framing_bytes_) {
-      fail(413, "The chunked body has more framing than the server accepts.");
+      fail(413, "the chunked body has more framing than the server accepts");
       return i;
     }
   }

@@ -23,6 +23,18 @@ struct HeadLimits {
   std::size_t max_head_bytes = 16 * 1024;
   std::size_t max_headers = 100;           ///< header lines: 431 past it
   std::size_t max_body_bytes = 16 * 1024;  ///< a Content-Length above it: 413
+  /// Targets starting with this prefix may carry up to max_large_body_bytes instead (the
+  /// signed webhooks of /hooks/: a real order with a long cart runs to hundreds of KB).
+  /// Empty: no target may.
+  std::string_view large_body_prefix;
+  std::size_t max_large_body_bytes = 0;
+
+  /// The body limit for a request to `target`.
+  std::size_t body_limit(std::string_view target) const {
+    return !large_body_prefix.empty() && target.starts_with(large_body_prefix)
+               ? max_large_body_bytes
+               : max_body_bytes;
+  }
 };
 
 struct RequestHead {
@@ -32,6 +44,7 @@ struct RequestHead {
   bool keep_alive = true;          ///< from the version and the Connection tokens
   bool chunked = false;            ///< Transfer-Encoding: chunked (then content_length is 0)
   std::size_t content_length = 0;  ///< 0 when absent
+  std::size_t max_body_bytes = 0;  ///< the limit that applies to its body (HeadLimits::body_limit)
   bool expect_continue = false;    ///< Expect: 100-continue in HTTP/1.1 (ignored in 1.0)
   /// Bytes from the start of the buffer to the end of the blank line, empty lines before
   /// the request line included: the body (or the next request) starts here.
@@ -90,6 +103,9 @@ class RequestHeadParser {
   explicit RequestHeadParser(const HeadLimits& limits = {});
   HeadResult parse(std::string_view buffer);
   void reset();
+  /// The request target once the request line has been read, else empty; `buffer` is the
+  /// one given to parse().
+  std::string_view target(std::string_view buffer) const;
 
  private:
   HeadResult resume(std::string_view buffer);
@@ -99,6 +115,7 @@ class RequestHeadParser {
   std::size_t pos_ = 0;  // the start of the first line not read yet
   bool request_line_done_ = false;
   std::size_t leading_blank_bytes_ = 0;
+  std::size_t body_limit_ = 0;  // for the target of the request line, once it is read
   std::size_t method_at_ = 0, method_size_ = 0;
   std::size_t target_at_ = 0, target_size_ = 0;
   int minor_version_ = 1;

@@ -14,10 +14,10 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "core/log_throttle.h"
+#include "core/refusal.h"
 #include "core/sse.h"
 #include "net/connection.h"
 #include "net/fanout.h"
@@ -59,58 +59,31 @@ std::string address_of(const sockaddr_storage& addr, int& port) {
   return text;
 }
 
-std::string_view status_text(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 414:
-      return "URI Too Long";
-    case 417:
-      return "Expectation Failed";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "Error";
-  }
-}
-
 RejectReason reason_for(int status) {
   switch (status) {
+    case 408:
+      return RejectReason::kTimeout;
     case 413:
     case 414:
     case 431:
       return RejectReason::kTooLarge;
-    case 429:
-      return RejectReason::kAddressCap;
-    case 503:
-      return RejectReason::kSubscriberCap;
     default:
       return RejectReason::kBadRequest;
   }
 }
 
-/// A complete answer written by the loop itself, for what never reaches a worker.
-std::string refusal_bytes(int status, std::string_view message, int retry_after) {
-  const std::string body = nlohmann::json{{"error", message}}.dump(
-                               -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                           "\n";
+/// A complete answer written by the loop itself, for what never reaches a worker: the same
+/// body and headers as the HTTP layer's refusals (core/refusal.h), and the connection ends.
+std::string refusal_bytes(const Refusal& refusal) {
+  const std::string body = refusal_body(refusal.message);
   std::string out =
-      "HTTP/1.1 " + std::to_string(status) + " " + std::string(status_text(status)) +
+      "HTTP/1.1 " + std::to_string(refusal.status) + " " +
+      std::string(status_phrase(refusal.status)) +
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n";
-  if (retry_after > 0) out += "Retry-After: " + std::to_string(retry_after) + "\r\n";
+  if (refusal.retry_after > 0) {
+    out += "Retry-After: " + std::to_string(refusal.retry_after) + "\r\n";
+  }
   out += "\r\n" + body;
   return out;
 }
@@ -138,10 +111,16 @@ struct EventLoop::Impl {
   void on_event(Connection& c, std::uint32_t events, Clock::time_point now);
   void on_readable(Connection& c, Clock::time_point now);
   void process_input(Connection& c, Clock::time_point now);
+  /// Bytes `c` may buffer: a request head, its body and one pipelined after it.
+  std::size_t read_limit(const Connection& c) const;
+  /// A body over the usual limit (only /hooks/ may send one) takes one of
+  /// LoopOptions::max_large_bodies places while it arrives; false (refused) when none is free.
+  bool admit_large_body(Connection& c);
+  void release_large_body(Connection& c);
   void dispatch(Connection& c, std::size_t total);
   void complete(Completion& done, Clock::time_point now);
   void start_stream(Connection& c, StreamOpening& opening, Clock::time_point now);
-  void refuse(Connection& c, int status, std::string_view message, int retry_after = 0);
+  void refuse(Connection& c, const Refusal& refusal);
   void after_write(Connection& c, Connection::Io io, Clock::time_point now);
   void begin_linger(Connection& c, Clock::time_point now);
   void drop_stream(Connection& c);
@@ -165,6 +144,7 @@ struct EventLoop::Impl {
   std::size_t open = 0;
   std::unordered_map<std::string, std::size_t> per_address;
   std::uint64_t next_serial = 1;
+  std::size_t large_bodies = 0;  ///< connections reading a body over the usual limit
   std::vector<Subscriber*> dropped;
 
   std::mutex done_mutex;
@@ -212,10 +192,6 @@ void EventLoop::stop() {
   impl_->stopping = true;
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto n = ::write(impl_->wake_fd, &one, sizeof one);
-}
-
-std::size_t EventLoop::worker_threads() const {
-  return impl_->pool.threads();
 }
 
 void EventLoop::Impl::run() {
@@ -283,16 +259,19 @@ void EventLoop::Impl::accept_all(Clock::time_point now) {
     }
     Peer peer;
     peer.ip = address_of(addr, peer.port);
-    const auto refuse_now = [&](int status, std::string_view message) {
-      metrics.rejected(reason_for(status));
-      const std::string bytes = refusal_bytes(status, message, 5);
+    const auto refuse_now = [&](const Refusal& refusal) {
+      metrics.rejected(refusal.reason);
+      const std::string bytes = refusal_bytes(refusal);
       [[maybe_unused]] const auto n =
           ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::close(fd);
     };
     if (open >= options.max_connections ||
         static_cast<std::size_t>(fd) >= (std::size_t{1} << kFdBits)) {
-      refuse_now(503, "too many connections; retry later");
+      refuse_now({.status = 503,
+                  .reason = RejectReason::kSubscriberCap,
+                  .message = "too many connections; retry later",
+                  .retry_after = 5});
       continue;
     }
     std::string address_key;
@@ -300,7 +279,10 @@ void EventLoop::Impl::accept_all(Clock::time_point now) {
         std::find(options.uncapped_addresses.begin(), options.uncapped_addresses.end(), peer.ip) ==
             options.uncapped_addresses.end()) {
       if (per_address[peer.ip] >= options.max_connections_per_address) {
-        refuse_now(429, "too many connections from one address; retry later");
+        refuse_now({.status = 429,
+                    .reason = RejectReason::kAddressCap,
+                    .message = "too many connections from one address; retry later",
+                    .retry_after = 5});
         continue;
       }
       address_key = peer.ip;
@@ -361,15 +343,55 @@ void EventLoop::Impl::on_readable(Connection& c, Clock::time_point now) {
     }
     return;
   }
-  const bool was_empty = c.in.empty();
-  const std::size_t limit =
-      options.head_limits.max_head_bytes + 2 * options.head_limits.max_body_bytes + 1024;
-  c.read_paused = false;
-  if (c.read_available(limit) == Connection::Io::closed) c.peer_closed = true;
-  if (was_empty && !c.in.empty() && c.state == State::reading) {
-    c.deadline = now + options.request_timeout;
+  const int fd = c.fd();
+  const std::uint64_t serial = c.serial();
+  for (;;) {
+    const bool was_empty = c.in.empty();
+    const std::size_t limit = read_limit(c);
+    c.read_paused = false;
+    if (c.read_available(limit) == Connection::Io::closed) c.peer_closed = true;
+    if (was_empty && !c.in.empty() && c.state == State::reading) {
+      c.deadline = now + options.request_timeout;
+    }
+    if (c.state != State::reading) return;
+    process_input(c, now);
+    // A head read within the small limit may allow a large body (/hooks/): with the socket
+    // edge-triggered, what it still holds must be read now, not at the next event.
+    if (!find(fd, serial) || c.state != State::reading || !c.read_paused ||
+        read_limit(c) <= limit) {
+      return;
+    }
   }
-  if (c.state == State::reading) process_input(c, now);
+}
+
+std::size_t EventLoop::Impl::read_limit(const Connection& c) const {
+  const HeadLimits& limits = options.head_limits;
+  // Room for the request and one pipelined behind it, bodies in chunked framing included.
+  const std::size_t body = c.head ? c.head->max_body_bytes : limits.max_body_bytes;
+  return limits.max_head_bytes + 2 * std::max(body, limits.max_body_bytes) + 1024;
+}
+
+bool EventLoop::Impl::admit_large_body(Connection& c) {
+  const RequestHead& head = *c.head;
+  const bool large = head.max_body_bytes > options.head_limits.max_body_bytes &&
+                     (head.chunked || head.content_length > options.head_limits.max_body_bytes);
+  if (!large || c.large_body) return true;
+  if (large_bodies >= options.max_large_bodies) {
+    refuse(c, {.status = 503,
+               .reason = RejectReason::kUnavailable,
+               .message = "too many large request bodies arriving at once; retry later",
+               .retry_after = 1});
+    return false;
+  }
+  ++large_bodies;
+  c.large_body = true;
+  return true;
+}
+
+void EventLoop::Impl::release_large_body(Connection& c) {
+  if (!c.large_body) return;
+  c.large_body = false;
+  --large_bodies;
 }
 
 void EventLoop::Impl::process_input(Connection& c, Clock::time_point now) {
@@ -387,12 +409,13 @@ void EventLoop::Impl::process_input(Connection& c, Clock::time_point now) {
         return;
       }
       if (auto* error = std::get_if<HeadError>(&result)) {
-        return refuse(c, error->status, error->message);
+        return refuse(c, {error->status, reason_for(error->status), error->message});
       }
       c.head = std::move(std::get<RequestHead>(result));
       c.http10 = c.head->minor_version == 0;
       c.close_after = !c.head->keep_alive;
-      if (c.head->chunked) c.chunked_body.emplace(options.head_limits.max_body_bytes);
+      if (!admit_large_body(c)) return;
+      if (c.head->chunked) c.chunked_body.emplace(c.head->max_body_bytes);
     }
     std::size_t total = 0;
     const std::size_t head_bytes = c.head->head_bytes;
@@ -402,7 +425,8 @@ void EventLoop::Impl::process_input(Connection& c, Clock::time_point now) {
         c.body_scanned += c.chunked_body->feed(std::string_view(c.in).substr(start));
       }
       if (c.chunked_body->state() == ChunkedBodyScanner::State::error) {
-        return refuse(c, c.chunked_body->error().status, c.chunked_body->error().message);
+        const HeadError& error = c.chunked_body->error();
+        return refuse(c, {error.status, reason_for(error.status), error.message});
       }
       if (c.chunked_body->state() == ChunkedBodyScanner::State::done) {
         total = head_bytes + c.body_scanned;
@@ -429,12 +453,14 @@ void EventLoop::Impl::dispatch(Connection& c, std::size_t total) {
   const std::size_t skip = c.head->leading_blank_bytes;
   auto bytes = std::make_shared<std::string>(c.in, skip, total - skip);
   c.in.erase(0, total);
+  release_large_body(c);
   c.head_parser.reset();
   c.head.reset();
   c.chunked_body.reset();
   c.body_scanned = 0;
   c.continue_sent = false;
   c.state = Connection::State::dispatched;
+  c.deadline = Clock::now() + options.answer_timeout;
   Request request;
   request.remote_ip = c.peer().ip;
   request.remote_port = c.peer().port;
@@ -458,7 +484,9 @@ void EventLoop::Impl::dispatch(Connection& c, std::size_t total) {
 
 void EventLoop::Impl::complete(Completion& completion, Clock::time_point now) {
   Connection* found = find(completion.fd, completion.serial);
-  if (!found) return;  // the client left; a stream's slots go back as `completion` ends
+  // The client left, or the loop already answered 503 for a worker that took too long; a
+  // stream's slots go back as `completion` ends.
+  if (!found || found->state != Connection::State::dispatched) return;
   Connection& c = *found;
   Answer& answer = completion.answer;
   if (answer.stream) return start_stream(c, *answer.stream, now);
@@ -510,20 +538,17 @@ void EventLoop::Impl::start_stream(Connection& c, StreamOpening& opening, Clock:
   if (!fanout.join(s, now)) drop_stream(c);
 }
 
-void EventLoop::Impl::refuse(Connection& c, int status, std::string_view message, int retry_after) {
-  // The same words as a 413 from the HTTP layer, which states the limit.
-  std::string limit_message;
-  if (status == 413) {
-    limit_message = "request body too large (limit " +
-                    std::to_string(options.head_limits.max_body_bytes) + " bytes)";
-    message = limit_message;
+void EventLoop::Impl::refuse(Connection& c, const Refusal& refusal) {
+  metrics.rejected(refusal.reason);
+  if (options.on_refused) {
+    options.on_refused(c.head ? std::string_view(c.head->target) : c.head_parser.target(c.in),
+                       refusal);
   }
-  metrics.rejected(reason_for(status));
   if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
-    spdlog::warn("rejected a request from {}: {} ({}){}", c.peer().ip, status, message,
-                 skipped_note(skipped));
+    spdlog::warn("rejected a request from {}: {} {} ({}){}", c.peer().ip, refusal.status,
+                 reason_label(refusal.reason), refusal.message, skipped_note(skipped));
   }
-  c.queue(refusal_bytes(status, message, retry_after));
+  c.queue(refusal_bytes(refusal));
   c.state = Connection::State::closing;
   c.in.clear();
   c.head_parser.reset();
@@ -557,6 +582,7 @@ void EventLoop::Impl::drop_stream(Connection& c) {
 
 void EventLoop::Impl::close(Connection& c) {
   if (c.state == Connection::State::streaming) fanout.leave(c.subscriber);
+  release_large_body(c);
   if (!c.address_key.empty()) {
     auto it = per_address.find(c.address_key);
     if (it != per_address.end() && --it->second == 0) per_address.erase(it);
@@ -577,7 +603,9 @@ void EventLoop::Impl::tick(Clock::time_point now) {
         if (c.in.empty() && !c.head) {
           close(c);  // an idle keep-alive connection, or one that never spoke
         } else {
-          refuse(c, 408, "the request did not arrive in time");
+          refuse(c, {.status = 408,
+                     .reason = RejectReason::kTimeout,
+                     .message = std::string(default_message(408))});
         }
         break;
       case State::streaming:
@@ -591,6 +619,13 @@ void EventLoop::Impl::tick(Clock::time_point now) {
         if (now >= c.deadline) close(c);
         break;
       case State::dispatched:
+        // The worker is stuck (a stalled disk or Redis): answer now; its answer is dropped.
+        if (now >= c.deadline) {
+          refuse(c, {.status = 503,
+                     .reason = RejectReason::kUnavailable,
+                     .message = "the server could not answer in time; retry later",
+                     .retry_after = 2});
+        }
         break;
     }
   }
@@ -629,7 +664,7 @@ void EventLoop::Impl::shutdown() {
   }
   for (auto& completion : finished) {
     Connection* c = find(completion.fd, completion.serial);
-    if (!c || completion.answer.stream) continue;
+    if (!c || c->state != Connection::State::dispatched || completion.answer.stream) continue;
     c->queue(completion.answer.bytes);
     c->flush();
   }

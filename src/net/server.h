@@ -9,13 +9,16 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/hub.h"
 #include "core/metrics.h"
 #include "core/presence.h"
+#include "core/refusal.h"
 #include "net/request_handler.h"
 #include "net/request_head.h"
 
@@ -34,6 +37,18 @@ struct LoopOptions {
   std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
   std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long
   std::size_t stream_backlog = 64 * 1024;  ///< bytes a stream may fall behind before it is dropped
+  /// Requests reading a body over head_limits.max_body_bytes at once (HeadLimits's large
+  /// bodies): each may buffer about twice max_large_body_bytes, so this bounds what a crowd
+  /// of slow senders can make the loop hold. Past it: 503 with Retry-After.
+  std::size_t max_large_bodies = 16;
+  /// A request a worker has not answered within this gets 503 and Retry-After from the
+  /// loop (a stalled disk or Redis): platforms that retry a delivery want an answer within
+  /// 5 s, and a 503 is better than a late 200. The worker's late answer is dropped.
+  std::chrono::milliseconds answer_timeout{4500};
+  /// Told of every refusal the loop writes itself (413, 408, 400...) with the request's
+  /// target when it was read, so the HTTP layer can count them where they belong (a 413 on
+  /// /hooks/stripe is a delivery Stripe sent). Runs on the loop thread; must be quick.
+  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
   HeadLimits head_limits;
   SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
   bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers
@@ -53,9 +68,6 @@ class EventLoop {
 
   /// Safe from any thread (and a signal-handling thread).
   void stop();
-
-  /// Threads this loop runs (itself not counted): the workers.
-  std::size_t worker_threads() const;
 
  private:
   struct Impl;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,6 +82,14 @@ struct RedisKeys {
   std::string presence() const { return prefix + ":presence"; }
   /// The instances counting pages now, each scored with when it is gone if not renewed.
   std::string instances() const { return prefix + ":instances"; }
+  /// One remembered delivery id or Idempotency-Key (store/redis_key_store.h).
+  std::string remembered(std::string_view key) const {
+    return prefix + ":seen:" + std::string(key);
+  }
+  /// Every remembered key, scored with when it expires (ms), to bound how many are held.
+  std::string remembered_index() const { return prefix + ":seen"; }
+  /// How many remembered keys were dropped early because the bound was reached.
+  std::string remembered_evicted() const { return prefix + ":seen-evicted"; }
 };
 
 /// Field name for the counts over every channel (no channel name can be "*").

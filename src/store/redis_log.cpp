@@ -70,6 +70,7 @@ std::string signup_json(const Signup& s) {
   if (!s.city.empty()) j["city"] = s.city;
   if (!s.url.empty()) j["url"] = s.url;
   if (!s.channel.empty()) j["channel"] = s.channel;
+  if (!s.source.empty()) j["source"] = s.source;
   return j.dump();
 }
 
@@ -140,6 +141,7 @@ EventPtr RedisLog::decode(const std::string& entry_id,
         s.city = j.value("city", "");
         s.url = j.value("url", "");
         s.channel = j.value("channel", "");
+        s.source = j.value("source", "");
       }
     }
   } catch (const std::exception& e) {

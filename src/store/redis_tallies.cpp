@@ -72,6 +72,20 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 'OK'
 )lua";
 
+/// An erased signup leaves its hour (overall and on its channel) and its day; a count
+/// already at zero stays there. KEYS: hour, day. ARGV: channel ("" for none).
+constexpr const char* kUncountScript = R"lua(
+local function down(key, field)
+  if tonumber(redis.call('HGET', key, field) or '0') > 0 then
+    redis.call('HINCRBY', key, field, -1)
+  end
+end
+down(KEYS[1], '*')
+if ARGV[1] ~= '' then down(KEYS[1], ARGV[1]) end
+down(KEYS[2], 'published')
+return 'OK'
+)lua";
+
 /// The sum of one field over the hour keys. KEYS: hours. ARGV: field.
 constexpr const char* kSignupsScript = R"lua(
 local n = 0
@@ -205,6 +219,18 @@ void RedisTallies::share() {
 }
 
 void RedisTallies::count_published(const std::string& /*channel*/, Clock::time_point /*now*/) {}
+
+void RedisTallies::uncount_published(const std::string& channel, Clock::time_point accepted) {
+  const std::int64_t hour =
+      std::chrono::floor<std::chrono::hours>(accepted).time_since_epoch().count();
+  try {
+    commands_.run(
+        {"EVAL", kUncountScript, "2", keys_.hour(hour), keys_.day(day_of(accepted)), channel});
+  } catch (const SharedLogError& e) {
+    // The erasure itself is done; the totals keep one too many until the day ends.
+    spdlog::warn("redis: could not take an erased signup out of the totals: {}", e.what());
+  }
+}
 
 void RedisTallies::count_shown(Clock::time_point now) {
   std::lock_guard lock(pending_mutex_);

@@ -45,6 +45,7 @@ class RedisTallies final : public Tallies {
 
   /// Counted in Redis by the append script already (store/redis_log.cpp).
   void count_published(const std::string& channel, Clock::time_point now) override;
+  void uncount_published(const std::string& channel, Clock::time_point accepted) override;
   void count_shown(Clock::time_point now) override;
   void count_click(Clock::time_point now) override;
   /// The peak is raised by the sharing thread, with every instance's pages together.

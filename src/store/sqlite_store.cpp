@@ -60,11 +60,14 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
       "CREATE TABLE IF NOT EXISTS events ("
       " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT NULL,"
       " offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT NOT NULL,"
-      " channel TEXT NOT NULL DEFAULT '')");
-  // A file written before channels existed gains the column; in a newer one the statement
-  // fails harmlessly with "duplicate column".
-  sqlite3_exec(db_, "ALTER TABLE events ADD COLUMN channel TEXT NOT NULL DEFAULT ''", nullptr,
-               nullptr, nullptr);
+      " channel TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '')");
+  // A file written before channels (or verified sources) existed gains the column; in a
+  // newer one the statement fails harmlessly with "duplicate column".
+  for (const char* column : {"channel", "source"}) {
+    const std::string sql =
+        std::string("ALTER TABLE events ADD COLUMN ") + column + " TEXT NOT NULL DEFAULT ''";
+    sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  }
   exec(
       "CREATE TABLE IF NOT EXISTS hourly_totals (hour INTEGER NOT NULL, channel TEXT NOT NULL,"
       " count INTEGER NOT NULL, PRIMARY KEY (hour, channel))");
@@ -76,7 +79,7 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
       " peak_pages INTEGER NOT NULL)");
   if (sqlite3_prepare_v2(db_,
                          "INSERT INTO events (id, ts, user_name, offer_name, img_path, city, url,"
-                         " channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         " channel, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          -1, &insert_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_id', ?)", -1,
                          &remember_id_, nullptr) != SQLITE_OK) {
@@ -113,7 +116,7 @@ void EventStore::append(const Event& event) {
   sqlite3_bind_int64(insert_, 2, event.ts_ms);
   int column = 3;
   for (const std::string* field :
-       {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url, &s.channel}) {
+       {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url, &s.channel, &s.source}) {
     sqlite3_bind_text(insert_, column++, field->data(), static_cast<int>(field->size()),
                       SQLITE_STATIC);
   }
@@ -138,16 +141,17 @@ void EventStore::erase(std::uint64_t id) {
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot erase from");
 }
 
-void EventStore::add_hour(std::int64_t hour, const std::string& channel) {
+void EventStore::add_hour(std::int64_t hour, const std::string& channel, int delta) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_,
-                     "INSERT INTO hourly_totals (hour, channel, count) VALUES (?, ?, 1)"
-                     " ON CONFLICT (hour, channel) DO UPDATE SET count = count + 1",
+                     "INSERT INTO hourly_totals (hour, channel, count) VALUES (?1, ?2, max(?3, 0))"
+                     " ON CONFLICT (hour, channel) DO UPDATE SET count = max(count + ?3, 0)",
                      -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot count in");
   sqlite3_bind_int64(q.stmt, 1, hour);
   sqlite3_bind_text(q.stmt, 2, channel.data(), static_cast<int>(channel.size()), SQLITE_STATIC);
+  sqlite3_bind_int(q.stmt, 3, delta);
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot count in");
 }
 
@@ -178,17 +182,19 @@ void EventStore::drop_hours_before(std::int64_t first_hour) {
 std::vector<EventPtr> EventStore::load(std::size_t n) {
   std::lock_guard lock(mutex_);
   Statement q;
-  sqlite3_prepare_v2(db_,
-                     "SELECT id, ts, user_name, offer_name, img_path, city, url, channel FROM"
-                     " (SELECT * FROM events WHERE ts >= ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-                     -1, &q.stmt, nullptr);
+  sqlite3_prepare_v2(
+      db_,
+      "SELECT id, ts, user_name, offer_name, img_path, city, url, channel, source FROM"
+      " (SELECT * FROM events WHERE ts >= ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+      -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot read");
   sqlite3_bind_int64(q.stmt, 1, now_ms() - max_age_.count() * 1000);
   sqlite3_bind_int64(q.stmt, 2, static_cast<sqlite3_int64>(n));
   std::vector<EventPtr> events;
   while (sqlite3_step(q.stmt) == SQLITE_ROW) {
     Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
-             column_text(q.stmt, 5), column_text(q.stmt, 6), column_text(q.stmt, 7)};
+             column_text(q.stmt, 5), column_text(q.stmt, 6), column_text(q.stmt, 7),
+             column_text(q.stmt, 8)};
     // Every stored row passed validation; one that no longer does comes from a damaged
     // file. Serving the rest beats refusing to start (and crash-looping under systemd).
     bool damaged = false;

@@ -47,7 +47,7 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   void prune();
 
   /// HourlyStore: signups per hour and channel, for /summary.
-  void add_hour(std::int64_t hour, const std::string& channel) override;
+  void add_hour(std::int64_t hour, const std::string& channel, int delta) override;
   std::vector<Row> load_hours(std::int64_t first_hour) override;
   void drop_hours_before(std::int64_t first_hour) override;
 

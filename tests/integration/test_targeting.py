@@ -64,7 +64,8 @@ class ChannelTest(ProofTestCase):
 
     def test_bad_channel_is_a_400_and_broadcasts_nothing(self):
         stream = self.sse()
-        for bad in ["", "Mug", "a b", "x" * 65, "m\u00fcg", "a/b"]:
+        # "" left this list with issue 22: an empty field is an absent one (next test).
+        for bad in ["Mug", "a b", "x" * 65, "m\u00fcg", "a/b"]:
             status, _, body = self.proof.request(
                 "POST", "/signup", json.dumps({"user_name": "x", "channel": bad}),
                 {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"})
@@ -74,6 +75,21 @@ class ChannelTest(ProofTestCase):
         status, _, body = self.proof.request("GET", "/events?channel=Bad!")
         self.assertEqual(status, 400)
         self.assertIn("channel", json.loads(body)["error"])
+
+    def test_an_empty_channel_is_no_channel_as_an_html_form_sends_it(self):
+        mug = self.sse("/events?channel=mug")
+        everything = self.sse("/events?channel=")  # empty here too: every event
+        form = self.proof.publish(user_name="Formy", channel="", city="", url="")
+        status, _, body = self.proof.request(
+            "POST", "/signup", json.dumps({"user_name": "Jason", "channel": ""}),
+            {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"})
+        self.assertEqual(status, 202, body)
+        for stream in (mug, everything):
+            first, second = stream.next_event(), stream.next_event()
+            self.assertEqual([first["json"]["user_name"], second["json"]["user_name"]],
+                             ["Formy", "Jason"])
+            self.assertNotIn("channel", first["json"])
+            self.assertEqual(int(first["id"]), form["id"])
 
     def test_live_stream_gets_its_channel_and_channel_less_events(self):
         mug = self.sse("/events?channel=mug")

@@ -1,29 +1,32 @@
 // beacon.h: what POST /beacon accepts from the widget, and every way a body is refused.
 #include <catch2/catch.hpp>
+
 #include <string>
 #include <variant>
+#include "catch_strings.h"
 
 #include "core/beacon.h"
 
 using proof::Beacon;
 using proof::parse_beacon;
-using proof::Rejection;
+using proof::Refusal;
+using proof::RejectReason;
 
 namespace {
 
 Beacon accepted(const std::string& body) {
   auto parsed = parse_beacon(body);
   INFO(body);
-  if (const auto* r = std::get_if<Rejection>(&parsed)) FAIL(r->message);
+  if (const auto* r = std::get_if<Refusal>(&parsed)) FAIL(r->message);
   return std::get<Beacon>(parsed);
 }
 
 std::string refused(const std::string& body) {
   auto parsed = parse_beacon(body);
   INFO(body);
-  REQUIRE(std::holds_alternative<Rejection>(parsed));
-  CHECK(std::get<Rejection>(parsed).reason == "malformed");
-  return std::get<Rejection>(parsed).message;
+  REQUIRE(std::holds_alternative<Refusal>(parsed));
+  CHECK(std::get<Refusal>(parsed).reason == RejectReason::kMalformed);
+  return std::get<Refusal>(parsed).message;
 }
 
 }  // namespace

@@ -64,7 +64,20 @@ TEST_CASE("Channel: validate keeps a good channel and refuses a bad one", "[sign
   const auto none = proof::validate({});
   CHECK(std::get<proof::Signup>(none).channel.empty());
   const auto bad = proof::validate({{"channel", "Mug!"}});
-  REQUIRE(std::holds_alternative<proof::Rejection>(bad));
-  CHECK(std::get<proof::Rejection>(bad).message.find("channel") != std::string::npos);
-  CHECK(std::holds_alternative<proof::Rejection>(proof::validate({{"channel", ""}})));
+  REQUIRE(std::holds_alternative<proof::Refusal>(bad));
+  CHECK(std::get<proof::Refusal>(bad).message.find("channel") != std::string::npos);
+  // Changed with issue 22: an empty field is an absent one, for channel as for city or url
+  // (HTML forms send every field); it used to be a 400.
+  const auto empty = proof::validate({{"channel", ""}});
+  REQUIRE(std::holds_alternative<proof::Signup>(empty));
+  CHECK(std::get<proof::Signup>(empty).channel.empty());
+}
+
+TEST_CASE("Source: a signup cannot claim a verified source", "[signup]") {
+  const auto claimed = proof::validate({{"user_name", "Jane"}, {"source", "stripe"}});
+  REQUIRE(std::holds_alternative<proof::Refusal>(claimed));
+  CHECK(std::get<proof::Refusal>(claimed).status == 400);
+  CHECK(std::get<proof::Refusal>(claimed).message.find("source") != std::string::npos);
+  // Even an empty one: the field is not the publisher's to send.
+  CHECK(std::holds_alternative<proof::Refusal>(proof::validate({{"source", ""}})));
 }

@@ -1,4 +1,5 @@
-// hub.h: publishing, replay, the subscriber cap and the futex wake-up between threads.
+// hub.h: publishing, replay, the subscriber cap, the listener that wakes the event loop, and
+// readers on other threads.
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -133,85 +134,23 @@ TEST_CASE("Hub: concurrent try_subscribe never exceeds the cap", "[hub][subscrib
   CHECK(hub.subscribers() == 50);
 }
 
-TEST_CASE("Hub: generation changes on every publish", "[hub][wait]") {
+TEST_CASE(
+    "Hub: the listener is called after every publish and erasure, and not after a refused one",
+    "[hub][listener]") {
   Hub hub(10, 10);
-  std::uint32_t g = hub.generation();
-  for (int i = 0; i < 5; ++i) {
-    hub.publish(signup_named("u"));
-    const std::uint32_t now = hub.generation();
-    CHECK(now != g);
-    g = now;
-  }
-}
-
-TEST_CASE("Hub: wait returns at once when the generation already moved on", "[hub][wait]") {
-  Hub hub(10, 10);
-  const std::uint32_t seen = hub.generation();
-  hub.publish(signup_named("u"));
-  const auto t0 = Clock::now();
-  hub.wait(seen, 10s);
-  CHECK(Clock::now() - t0 < 1s);
-}
-
-TEST_CASE("Hub: wait times out when nothing is published", "[hub][wait]") {
-  Hub hub(10, 10);
-  const auto t0 = Clock::now();
-  hub.wait(hub.generation(), 300ms);
-  const auto elapsed = Clock::now() - t0;
-  CHECK(elapsed >= 250ms);
-  CHECK(elapsed < 3s);
-  // A zero or negative timeout does not block.
-  const auto t1 = Clock::now();
-  hub.wait(hub.generation(), 0ms);
-  hub.wait(hub.generation(), -5ms);
-  CHECK(Clock::now() - t1 < 200ms);
-}
-
-TEST_CASE("Hub: a publish from another thread wakes a waiter promptly", "[hub][wait][threads]") {
-  Hub hub(10, 10);
-  std::promise<void> ready;
-  std::atomic<bool> returned{false};
-  Clock::time_point woke;
-  std::thread waiter([&] {
-    const std::uint32_t seen = hub.generation();
-    ready.set_value();
-    hub.wait(seen, 10s);
-    woke = Clock::now();
-    returned = true;
-  });
-  ready.get_future().wait();
-  std::this_thread::sleep_for(200ms);  // let it block in the futex
-  CHECK_FALSE(returned.load());
-  const auto published = Clock::now();
-  hub.publish(signup_named("wake"));
-  waiter.join();
-  CHECK(woke - published < 2s);
-}
-
-TEST_CASE("Hub: stop wakes every waiter and reports stopping", "[hub][wait][threads]") {
-  Hub hub(10, 10);
-  CHECK_FALSE(hub.stopping());
-  constexpr int kWaiters = 4;
-  std::atomic<int> started{0};
-  std::vector<std::thread> waiters;
-  std::vector<Clock::time_point> woke(kWaiters);
-  for (int i = 0; i < kWaiters; ++i) {
-    waiters.emplace_back([&, i] {
-      const std::uint32_t seen = hub.generation();
-      started.fetch_add(1);
-      hub.wait(seen, 10s);
-      woke[static_cast<std::size_t>(i)] = Clock::now();
-    });
-  }
-  while (started.load() < kWaiters) std::this_thread::yield();
-  std::this_thread::sleep_for(200ms);
-  const std::uint32_t before = hub.generation();
-  const auto stopped = Clock::now();
-  hub.stop();
-  for (auto& t : waiters) t.join();
-  CHECK(hub.stopping());
-  CHECK(hub.generation() != before);
-  for (const auto& t : woke) CHECK(t - stopped < 2s);
+  int calls = 0;
+  hub.set_listener([&] { ++calls; });
+  const auto first = hub.publish(signup_named("a"));
+  CHECK(calls == 1);
+  hub.publish(signup_named("b"));
+  CHECK(calls == 2);
+  CHECK(hub.erase(first->id));
+  CHECK(calls == 3);
+  CHECK_FALSE(hub.erase(first->id));  // nothing to tell anyone
+  CHECK(calls == 3);
+  hub.set_listener(nullptr);
+  hub.publish(signup_named("c"));
+  CHECK(calls == 3);
 }
 
 TEST_CASE("Hub: concurrent readers see every published id exactly once, in order",
@@ -233,7 +172,6 @@ TEST_CASE("Hub: concurrent readers see every published id exactly once, in order
       std::uint64_t cursor = 0;
       while (!go.load()) std::this_thread::yield();
       while (mine.size() < kTotal && Clock::now() < deadline) {
-        const std::uint32_t g = hub.generation();  // read before looking, as documented
         bool missed = false;
         const auto events = hub.next(cursor, missed);
         if (missed) mine.push_back(0);  // a hole: fails the exactly-once check below
@@ -241,7 +179,7 @@ TEST_CASE("Hub: concurrent readers see every published id exactly once, in order
           mine.push_back(e->id);
           cursor = e->id;
         }
-        if (events.empty()) hub.wait(g, 1s);
+        if (events.empty()) std::this_thread::yield();
       }
     });
   }

@@ -319,8 +319,9 @@ TEST_CASE("a violation is reported as soon as its line is complete", "[request_h
 TEST_CASE("a refusal carries a sentence for the error body", "[request_head]") {
   const HeadResult result = parse_request_head(get("Content-Length: 1\r\nContent-Length: 2\r\n"));
   REQUIRE(std::holds_alternative<HeadError>(result));
+  // In the one style of every refusal (README, API): lower case, no final period.
   CHECK(std::get<HeadError>(result).message ==
-        "The request has more than one Content-Length header.");
+        "the request has more than one Content-Length header");
 }
 
 namespace {

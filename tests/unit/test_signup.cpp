@@ -1,12 +1,15 @@
 // signup.h: what a publisher sends (form or JSON) and the checks before it reaches a page.
 #include <catch2/catch.hpp>
+
 #include <string>
+#include "catch_strings.h"
 
 #include "core/signup.h"
 
 using namespace std::string_literals;
 using proof::Fields;
-using proof::Rejection;
+using proof::Refusal;
+using proof::RejectReason;
 using proof::Signup;
 
 namespace {
@@ -14,17 +17,18 @@ namespace {
 /// The value of an Outcome that must have succeeded (fails the test otherwise).
 template <class T>
 T accepted(const proof::Outcome<T>& outcome) {
-  if (const auto* rejection = std::get_if<Rejection>(&outcome)) {
-    FAIL("unexpectedly refused: " << rejection->reason << ": " << rejection->message);
+  if (const auto* rejection = std::get_if<Refusal>(&outcome)) {
+    FAIL("unexpectedly refused: " << proof::reason_label(rejection->reason) << ": "
+                                  << rejection->message);
   }
   return std::get<T>(outcome);
 }
 
-/// The Rejection of an Outcome that must have failed.
+/// The Refusal of an Outcome that must have failed.
 template <class T>
-Rejection refused(const proof::Outcome<T>& outcome) {
-  REQUIRE(std::holds_alternative<Rejection>(outcome));
-  return std::get<Rejection>(outcome);
+Refusal refused(const proof::Outcome<T>& outcome) {
+  REQUIRE(std::holds_alternative<Refusal>(outcome));
+  return std::get<Refusal>(outcome);
 }
 
 std::string repeat(const std::string& s, std::size_t n) {
@@ -71,17 +75,18 @@ TEST_CASE("Signup: empty pairs in a form body are skipped", "[signup][form]") {
 }
 
 TEST_CASE("Signup: a repeated form field is refused", "[signup][form]") {
-  const Rejection r = refused(proof::parse_form("user_name=Jane&user_name=Eve"));
-  CHECK(r.reason == "malformed");
+  const Refusal r = refused(proof::parse_form("user_name=Jane&user_name=Eve"));
+  CHECK(r.reason == RejectReason::kMalformed);
   CHECK_THAT(r.message, Catch::Contains("more than once"));
   // The same name spelt with an escape is the same field.
-  CHECK(refused(proof::parse_form("user_name=a&user%5fname=b")).reason == "malformed");
+  CHECK(refused(proof::parse_form("user_name=a&user%5fname=b")).reason == RejectReason::kMalformed);
 }
 
 TEST_CASE("Signup: a bad %-escape in a form body is refused", "[signup][form]") {
-  CHECK(refused(proof::parse_form("user_name=%G1")).reason == "malformed");
-  CHECK(refused(proof::parse_form("user_name=Jane&offer_name=50%")).reason == "malformed");
-  CHECK(refused(proof::parse_form("user%4=Jane")).reason == "malformed");
+  CHECK(refused(proof::parse_form("user_name=%G1")).reason == RejectReason::kMalformed);
+  CHECK(refused(proof::parse_form("user_name=Jane&offer_name=50%")).reason ==
+        RejectReason::kMalformed);
+  CHECK(refused(proof::parse_form("user%4=Jane")).reason == RejectReason::kMalformed);
 }
 
 TEST_CASE("Signup: unknown form fields are kept and then ignored by validate", "[signup][form]") {
@@ -105,8 +110,8 @@ TEST_CASE("Signup: a JSON object of strings parses", "[signup][json]") {
 TEST_CASE("Signup: a JSON body must be an object", "[signup][json]") {
   for (const char* body : {"[]", R"(["user_name"])", R"("Jane")", "42", "null", "true"}) {
     INFO(body);
-    const Rejection r = refused(proof::parse_json(body));
-    CHECK(r.reason == "malformed");
+    const Refusal r = refused(proof::parse_json(body));
+    CHECK(r.reason == RejectReason::kMalformed);
     CHECK_THAT(r.message, Catch::Contains("object"));
   }
 }
@@ -115,8 +120,8 @@ TEST_CASE("Signup: a non-string JSON value is refused and names the field", "[si
   for (const char* body : {R"({"user_name":42})", R"({"user_name":true})", R"({"user_name":["a"]})",
                            R"({"user_name":{"first":"a"}})"}) {
     INFO(body);
-    const Rejection r = refused(proof::parse_json(body));
-    CHECK(r.reason == "invalid_field");
+    const Refusal r = refused(proof::parse_json(body));
+    CHECK(r.reason == RejectReason::kInvalidField);
     CHECK_THAT(r.message, Catch::Contains("user_name"));
   }
 }
@@ -132,14 +137,14 @@ TEST_CASE("Signup: malformed JSON is refused", "[signup][json]") {
   for (const std::string& body : {""s, "{"s, R"({"user_name":"Jane")"s, R"({"user_name":"Jane",})"s,
                                   R"({user_name:"Jane"})"s, R"({"a":"b"} trailing)"s}) {
     INFO(body);
-    CHECK(refused(proof::parse_json(body)).reason == "malformed");
+    CHECK(refused(proof::parse_json(body)).reason == RejectReason::kMalformed);
   }
 }
 
 TEST_CASE("Signup: invalid UTF-8 inside a JSON string is refused", "[signup][json]") {
-  CHECK(std::holds_alternative<Rejection>(proof::parse_json("{\"user_name\":\"\xC0\xAF\"}")));
-  CHECK(std::holds_alternative<Rejection>(proof::parse_json("{\"user_name\":\"\xED\xA0\x80\"}")));
-  CHECK(std::holds_alternative<Rejection>(proof::parse_json("{\"user_name\":\"ab\xE2\x82\"}")));
+  CHECK(std::holds_alternative<Refusal>(proof::parse_json("{\"user_name\":\"\xC0\xAF\"}")));
+  CHECK(std::holds_alternative<Refusal>(proof::parse_json("{\"user_name\":\"\xED\xA0\x80\"}")));
+  CHECK(std::holds_alternative<Refusal>(proof::parse_json("{\"user_name\":\"ab\xE2\x82\"}")));
 }
 
 // ---- validate ---------------------------------------------------------------------------
@@ -180,8 +185,8 @@ TEST_CASE("Signup: the 120-character limit counts code points", "[signup][valida
       INFO("unit bytes: " << unit.size());
       const Signup ok = accepted(proof::validate(Fields{{field, repeat(unit, 120)}}));
       CHECK(field_of(ok, field) == repeat(unit, 120));
-      const Rejection r = refused(proof::validate(Fields{{field, repeat(unit, 121)}}));
-      CHECK(r.reason == "invalid_field");
+      const Refusal r = refused(proof::validate(Fields{{field, repeat(unit, 121)}}));
+      CHECK(r.reason == RejectReason::kInvalidField);
       CHECK_THAT(r.message, Catch::Contains(field) && Catch::Contains("120"));
     }
   }
@@ -197,8 +202,8 @@ TEST_CASE("Signup: URLs may be 2048 characters, not more", "[signup][validate]")
     const std::string ok = prefix + repeat("a", 2048 - prefix.size());
     REQUIRE(ok.size() == 2048);
     CHECK(std::holds_alternative<Signup>(proof::validate(Fields{{field, ok}})));
-    const Rejection r = refused(proof::validate(Fields{{field, ok + "a"}}));
-    CHECK(r.reason == "invalid_field");
+    const Refusal r = refused(proof::validate(Fields{{field, ok + "a"}}));
+    CHECK(r.reason == RejectReason::kInvalidField);
     CHECK_THAT(r.message, Catch::Contains(field));
   }
 }
@@ -208,8 +213,8 @@ TEST_CASE("Signup: control characters in any field are refused", "[signup][valid
     for (const std::string& value :
          {"Jane\nDoe"s, "Jane\rid: 9"s, "a\0b"s, "\x1B[2J"s, "x\x7F"s, "x\xC2\x85y"s}) {
       INFO(field << " = " << value);
-      const Rejection r = refused(proof::validate(Fields{{field, value}}));
-      CHECK(r.reason == "invalid_field");
+      const Refusal r = refused(proof::validate(Fields{{field, value}}));
+      CHECK(r.reason == RejectReason::kInvalidField);
       CHECK_THAT(r.message, Catch::Contains(field));
     }
   }
@@ -219,8 +224,8 @@ TEST_CASE("Signup: invalid UTF-8 in any field is refused", "[signup][validate]")
   for (const char* field : {"user_name", "offer_name", "img_path", "city", "url"}) {
     for (const std::string& value : {"\xC0\xAF"s, "Jos\xC3"s, "/img/\xFF.png"s, "\xED\xA0\x80"s}) {
       INFO(field);
-      const Rejection r = refused(proof::validate(Fields{{field, value}}));
-      CHECK(r.reason == "invalid_field");
+      const Refusal r = refused(proof::validate(Fields{{field, value}}));
+      CHECK(r.reason == RejectReason::kInvalidField);
       CHECK_THAT(r.message, Catch::Contains("UTF-8"));
     }
   }
@@ -237,7 +242,7 @@ TEST_CASE("Signup: unsafe img_path or url is refused", "[signup][validate]") {
   for (const char* field : {"img_path", "url"}) {
     for (const char* value : {"javascript:alert(1)", "//evil.example/x", "data:image/svg+xml,x"}) {
       INFO(field << " = " << value);
-      CHECK(refused(proof::validate(Fields{{field, value}})).reason == "invalid_field");
+      CHECK(refused(proof::validate(Fields{{field, value}})).reason == RejectReason::kInvalidField);
     }
     CHECK(std::holds_alternative<Signup>(proof::validate(Fields{{field, "/img/a.png"}})));
   }

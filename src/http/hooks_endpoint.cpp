@@ -1,0 +1,137 @@
+// POST /hooks/NAME: a verified source's webhook (sources/), and GET /hooks/recent: what
+// arrived, for the operator. No API key on /hooks: the signature is the credential.
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/signup.h"
+#include "core/text.h"
+#include "http/client_address.h"
+#include "http/endpoints.h"
+
+namespace proof {
+
+namespace {
+
+using sources::DeliveryOutcome;
+
+/// The refusal that carries an intake's 4xx or 5xx, with the reason /metrics counts.
+Refusal refusal_of(const sources::Result& result, const sources::Receiver& receiver) {
+  Refusal r{.status = result.status, .message = result.message, .retry_after = result.retry_after};
+  switch (result.outcome) {
+    case DeliveryOutcome::kBadSignature:
+      r.reason = RejectReason::kBadSignature;
+      // RFC 9110 wants a challenge with every 401: the scheme is the platform's signature.
+      r.challenge = "Signature source=\"" + std::string(receiver.name()) + "\"";
+      break;
+    case DeliveryOutcome::kMalformed:
+      r.reason = RejectReason::kMalformed;
+      break;
+    default:
+      r.reason = RejectReason::kUnavailable;
+      break;
+  }
+  return r;
+}
+
+std::int64_t ms_since_epoch(sources::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const std::string name = req.matches.size() > 1 ? req.matches[1].str() : "";
+  const sources::Receiver* receiver = ctx.receiver(name);
+  if (receiver == nullptr) {
+    return ctx.refuse(
+        req, res,
+        {404, RejectReason::kNotFound,
+         "no source " + text::printable(name, 64) +
+             " is set up here; the operator gives its secret with --" +
+             (name == "standard" ? std::string("webhook") : text::printable(name, 64)) +
+             "-secret"});
+  }
+  const std::string address = client_address(
+      req.remote_addr, req.get_header_value("X-Forwarded-For"), ctx.options.trusted_proxies);
+  const auto steady = std::chrono::steady_clock::now();
+  if (const auto wait = ctx.bad_signatures.spent(address, steady)) {
+    return ctx.refuse(req, res,
+                      {.status = 429,
+                       .reason = RejectReason::kRateLimited,
+                       .message = "too many deliveries with bad signatures from this address; "
+                                  "retry later",
+                       .retry_after = retry_seconds(*wait)});
+  }
+  sources::Extras extras;
+  if (!ctx.channel_param(req, res, extras.channel)) return;
+  extras.offer = req.get_param_value("offer");
+  if (!extras.offer.empty()) {
+    // The same rules as POST /signup's offer_name: a bad one is the URL's mistake.
+    const auto checked = validate({{"offer_name", extras.offer}});
+    if (const auto* bad = std::get_if<Refusal>(&checked)) {
+      return ctx.refuse(req, res, {400, RejectReason::kInvalidField, "offer: " + bad->message});
+    }
+  }
+  extras.from = req.remote_addr;
+
+  sources::Delivery delivery;
+  delivery.body = req.body;
+  delivery.content_type = text::ascii_lower(req.get_header_value("Content-Type"));
+  for (const auto& [header, value] : req.headers) {
+    delivery.headers.emplace_back(text::ascii_lower(header), value);
+  }
+  const auto now = sources::Clock::now();
+  sources::Result result = ctx.intake.receive(*receiver, delivery, extras, now);
+  ctx.deliveries.record({now, name, result.outcome, result.reason, result.name, result.id});
+  if (result.outcome == DeliveryOutcome::kBadSignature) {
+    ctx.bad_signatures.acquire(address, steady);
+    spdlog::warn("bad signature on /hooks/{} from {}: {}", name, address, result.message);
+  }
+  if (result.status >= 400) return ctx.refuse(req, res, refusal_of(result, *receiver));
+  if (result.outcome != DeliveryOutcome::kPublished) {
+    spdlog::info("/hooks/{} from {}: {} {}", name, address, sources::outcome_label(result.outcome),
+                 result.reason);
+  }
+  res.status = result.status;
+  res.set_content(result.body, kJsonType);
+}
+
+void handle_hooks_recent(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  if (!ctx.authorized(req, res)) return;
+  nlohmann::json configured = nlohmann::json::array();
+  for (const std::string_view source : sources::kSourceNames) {
+    if (ctx.receiver(source) == nullptr) continue;
+    const auto totals = ctx.deliveries.totals(std::string(source));
+    nlohmann::json counts = nlohmann::json::object();
+    for (const DeliveryOutcome outcome : sources::kOutcomes) {
+      counts[std::string(sources::outcome_label(outcome))] =
+          totals.by_outcome[static_cast<std::size_t>(outcome)];
+    }
+    configured.push_back(
+        {{"source", source},
+         {"path", "/hooks/" + std::string(source)},
+         {"last_delivery",
+          totals.last ? nlohmann::json(ms_since_epoch(*totals.last)) : nlohmann::json(nullptr)},
+         {"counts", std::move(counts)}});
+  }
+  nlohmann::json recent = nlohmann::json::array();
+  for (const auto& entry : ctx.deliveries.recent()) {
+    nlohmann::json row{{"ts", ms_since_epoch(entry.at)},
+                       {"source", entry.source},
+                       {"outcome", sources::outcome_label(entry.outcome)},
+                       {"reason", entry.reason},
+                       {"name", entry.name}};
+    if (entry.id != 0) row["id"] = entry.id;
+    recent.push_back(std::move(row));
+  }
+  res.set_content(nlohmann::json{{"sources", std::move(configured)},
+                                 {"accept_test_events", ctx.options.accept_test_events},
+                                 {"recent", std::move(recent)}}
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                      "\n",
+                  kJsonType);
+}
+
+}  // namespace proof

@@ -1,0 +1,201 @@
+#include "sources/intake.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/digest.h"
+#include "core/encoding.h"
+#include "core/hub.h"
+#include "core/shared_log.h"
+
+namespace proof::sources {
+
+namespace {
+
+constexpr std::string_view kPendingValue = "pending";
+constexpr std::string_view kTakenValue = "taken";
+constexpr std::size_t kMaxKeyBytes = 200;
+
+std::string card_value(const CardRef& card) {
+  return "card " + std::to_string(card.id) + " " + std::to_string(card.ts_ms) + " " + card.channel;
+}
+
+std::optional<CardRef> parse_card_value(std::string_view value) {
+  if (!value.starts_with("card ")) return std::nullopt;
+  std::istringstream in{std::string(value.substr(5))};
+  CardRef card;
+  if (!(in >> card.id >> card.ts_ms)) return std::nullopt;
+  in >> card.channel;  // none for an event without a channel
+  return card;
+}
+
+std::vector<std::string> store_keys(const std::vector<std::string>& a,
+                                    const std::vector<std::string>& b = {}) {
+  std::vector<std::string> out;
+  out.reserve(a.size() + b.size());
+  for (const auto* list : {&a, &b}) {
+    for (const auto& key : *list) out.push_back(store_key(key));
+  }
+  return out;
+}
+
+Result answer(DeliveryOutcome outcome, int status, nlohmann::json body, std::string reason = {}) {
+  Result r;
+  r.outcome = outcome;
+  r.status = status;
+  r.body = body.dump() + "\n";
+  r.reason = std::move(reason);
+  return r;
+}
+
+Result refusal(DeliveryOutcome outcome, int status, std::string message, int retry_after = 0) {
+  Result r;
+  r.outcome = outcome;
+  r.status = status;
+  r.reason = message;
+  r.message = std::move(message);
+  r.retry_after = retry_after;
+  return r;
+}
+
+Result unavailable(const std::exception& e) {
+  spdlog::error("a verified delivery could not be handled now: {}", e.what());
+  return refusal(DeliveryOutcome::kUnavailable, 503,
+                 "the store (or Redis) cannot take the delivery now; nothing was shown, "
+                 "retry later",
+                 5);
+}
+
+Result ignored(std::string reason) {
+  return answer(DeliveryOutcome::kIgnored, 200, {{"ignored", reason}}, reason);
+}
+
+Result duplicate() {
+  return answer(DeliveryOutcome::kDuplicate, 200, {{"ignored", "duplicate"}}, "duplicate");
+}
+
+}  // namespace
+
+std::string_view outcome_label(DeliveryOutcome outcome) {
+  switch (outcome) {
+    case DeliveryOutcome::kPublished:
+      return "published";
+    case DeliveryOutcome::kDuplicate:
+      return "duplicate";
+    case DeliveryOutcome::kIgnored:
+      return "ignored";
+    case DeliveryOutcome::kErased:
+      return "erased";
+    case DeliveryOutcome::kBadSignature:
+      return "bad_signature";
+    case DeliveryOutcome::kTooLarge:
+      return "too_large";
+    case DeliveryOutcome::kMalformed:
+      return "malformed";
+    case DeliveryOutcome::kUnavailable:
+      return "unavailable";
+  }
+  return "unknown";
+}
+
+std::string store_key(std::string_view key) {
+  if (key.size() <= kMaxKeyBytes) return "hook:" + std::string(key);
+  return "hook:sha256:" + to_hex(sha256(key));
+}
+
+Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const Extras& extras,
+                       Clock::time_point now) {
+  if (receiver.is_ping(delivery)) return ignored("ping");
+  if (auto bad = receiver.verify(delivery, now)) {
+    return refusal(DeliveryOutcome::kBadSignature, 401, bad->message);
+  }
+  Meaning meaning = receiver.read(delivery, {.accept_test = accept_test_, .offer = extras.offer});
+  if (auto* card = std::get_if<Card>(&meaning)) {
+    return publish(receiver, std::move(*card), extras, now);
+  }
+  if (const auto* back = std::get_if<TakeBack>(&meaning)) return take_back(*back, now);
+  if (const auto* skip = std::get_if<Ignored>(&meaning)) return ignored(skip->reason);
+  return refusal(DeliveryOutcome::kMalformed, 400, std::get<Malformed>(meaning).message);
+}
+
+Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras,
+                       Clock::time_point now) {
+  if (!extras.channel.empty()) card.fields["channel"] = extras.channel;
+  auto validated = validate(card.fields);
+  if (const auto* refused = std::get_if<Refusal>(&validated)) {
+    return refusal(DeliveryOutcome::kMalformed, 400, refused->message);
+  }
+  Signup& signup = std::get<Signup>(validated);
+  signup.source = std::string(receiver.name());
+  const std::vector<std::string> keys = store_keys(card.delivery_keys, card.order_keys);
+  try {
+    if (keys_.claim(keys, kPendingValue, kPending, now)) return duplicate();
+  } catch (const KeyStoreError& e) {
+    return unavailable(e);
+  }
+  EventPtr event;
+  try {
+    event = publisher_.publish(std::move(signup), extras.from);
+  } catch (const std::runtime_error& e) {  // StoreError, SharedLogError
+    try {
+      keys_.forget(keys);  // so that the platform's retry can publish it
+    } catch (const KeyStoreError& forget_error) {
+      spdlog::warn("could not release a delivery's keys ({}); they lapse in {} s",
+                   forget_error.what(), kPending.count());
+    }
+    return unavailable(e);
+  }
+  try {
+    keys_.put(keys, card_value({event->id, event->ts_ms, event->signup.channel}), kKeep, now);
+  } catch (const KeyStoreError& e) {
+    // Published, but not remembered: a retry after the claim lapses would show it again.
+    spdlog::warn("published event {} but could not remember its delivery: {}", event->id, e.what());
+  }
+  Result r = answer(DeliveryOutcome::kPublished, 202, {{"id", event->id}});
+  r.name = event->signup.user_name;
+  r.id = event->id;
+  return r;
+}
+
+Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
+  const std::vector<std::string> delivery = store_keys(back.delivery_keys);
+  const std::vector<std::string> orders = store_keys(back.order_keys);
+  try {
+    if (!delivery.empty() && keys_.claim(delivery, kTakenValue, kKeep, now)) return duplicate();
+    std::optional<CardRef> card;
+    bool taken = false;
+    for (const std::string& key : orders) {
+      const auto value = keys_.get(key, now);
+      if (!value) continue;
+      if (*value == kTakenValue) taken = true;
+      if (*value == kPendingValue) {
+        // The card is being published right now (a refund racing its own sale): let the
+        // platform come back once it is.
+        keys_.forget(delivery);
+        return refusal(DeliveryOutcome::kUnavailable, 503,
+                       "the purchase is being published right now; retry later", 5);
+      }
+      if (auto found = parse_card_value(*value)) card = found;
+    }
+    // Held from now on, so that a late delivery of the sale itself shows nothing.
+    if (!orders.empty()) keys_.put(orders, kTakenValue, kKeep, now);
+    if (!card) return taken ? duplicate() : ignored("no card");
+    try {
+      publisher_.erase(card->id, card);
+    } catch (const std::runtime_error& e) {
+      keys_.put(orders, card_value(*card), kKeep, now);  // so that a retry finds it again
+      keys_.forget(delivery);
+      return unavailable(e);
+    }
+    Result r = answer(DeliveryOutcome::kErased, 200, {{"erased", card->id}});
+    r.id = card->id;
+    return r;
+  } catch (const KeyStoreError& e) {
+    return unavailable(e);
+  }
+}
+
+}  // namespace proof::sources

@@ -1,0 +1,77 @@
+#include "sources/lemonsqueezy.h"
+
+#include "core/encoding.h"
+#include "sources/json_fields.h"
+#include "sources/signing.h"
+
+namespace proof::sources {
+
+namespace {
+
+class LemonSqueezy final : public Receiver {
+ public:
+  explicit LemonSqueezy(std::vector<std::string> secrets) : secrets_(std::move(secrets)) {}
+
+  std::string_view name() const override { return "lemonsqueezy"; }
+
+  std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
+    if (d.count("x-signature") == 0) {
+      return BadSignature{
+          "X-Signature is missing: only Lemon Squeezy's signed webhooks are accepted here"};
+    }
+    const auto header = d.header("x-signature");
+    if (!header) return BadSignature{"X-Signature is given more than once"};
+    const auto digest = from_hex(*header);
+    if (!digest || digest->size() != 32) {
+      return BadSignature{"X-Signature is not the hex of an HMAC-SHA256"};
+    }
+    if (!signed_by_any(secrets_, d.body, {*digest})) {
+      return BadSignature{
+          "X-Signature does not match --lemonsqueezy-secret: give the signing secret typed "
+          "for this webhook (Settings > Webhooks), and make sure no proxy changes the body"};
+    }
+    return std::nullopt;
+  }
+
+  Meaning read(const Delivery& d, const ReadOptions& options) const override {
+    const nlohmann::json body = parse_object(d.body);
+    if (body.is_discarded()) return Malformed{"the body is not a JSON object"};
+    std::string event = text(body, {"meta", "event_name"});
+    if (event.empty()) event = std::string(d.header("x-event-name").value_or(""));
+    const nlohmann::json* attributes = at(body, {"data", "attributes"});
+    if (event.empty() || attributes == nullptr || !attributes->is_object()) {
+      return Malformed{"the body is not a Lemon Squeezy event (meta.event_name, data.attributes)"};
+    }
+    if (event != "order_created" && event != "order_refunded") return Ignored{"event type"};
+    const std::string id = text(body, {"data", "id"});
+    if (id.empty()) return Malformed{"the order has no id"};
+    const bool test = is_true(body, {"meta", "test_mode"}) || is_true(*attributes, {"test_mode"});
+    if (test && !options.accept_test) return Ignored{"test"};
+    const std::vector<std::string> order_keys{"lemonsqueezy:order:" + id};
+    const std::string status = text(*attributes, {"status"});
+
+    if (event == "order_refunded") {
+      if (status == "refunded" || is_true(*attributes, {"refunded"}))
+        return TakeBack{{}, order_keys};
+      return Ignored{"partial refund"};
+    }
+    if (status != "paid") return Ignored{"unpaid"};
+    Card card;
+    card.order_keys = order_keys;
+    card.fields["user_name"] = card_text(text(*attributes, {"user_name"}));
+    std::string offer = card_text(text(*attributes, {"first_order_item", "product_name"}));
+    card.fields["offer_name"] = offer.empty() ? options.offer : offer;
+    return card;
+  }
+
+ private:
+  std::vector<std::string> secrets_;
+};
+
+}  // namespace
+
+std::unique_ptr<Receiver> make_lemonsqueezy(std::vector<std::string> secrets) {
+  return std::make_unique<LemonSqueezy>(std::move(secrets));
+}
+
+}  // namespace proof::sources

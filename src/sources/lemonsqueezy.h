@@ -1,0 +1,21 @@
+// POST /hooks/lemonsqueezy: Lemon Squeezy's order webhooks. Signed with X-Signature: the
+// lowercase hex of HMAC-SHA256 of the body, keyed with the signing secret typed when the
+// webhook was made (6 to 40 characters). Nothing is timestamped; a retry repeats the order.
+//
+// Cards: order_created with status "paid". Take-backs: order_refunded when the order is
+// refunded in full (a partial refund leaves the card). Test mode (meta.test_mode) is
+// ignored without --accept-test-events.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sources/receiver.h"
+
+namespace proof::sources {
+
+/// `secrets`: each --lemonsqueezy-secret.
+std::unique_ptr<Receiver> make_lemonsqueezy(std::vector<std::string> secrets);
+
+}  // namespace proof::sources

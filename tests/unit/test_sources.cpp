@@ -1,0 +1,447 @@
+// sources/: each platform's receiver without sockets: its signature header read, its
+// signature checked (rotation, staleness, each failure named), and what a verified
+// delivery means (a card, a take-back, or nothing and why). Payloads are built here from
+// the platforms' documented shapes.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+
+#include "core/digest.h"
+#include "core/encoding.h"
+#include "sources/json_fields.h"
+#include "sources/lemonsqueezy.h"
+#include "sources/receiver.h"
+#include "sources/shopify.h"
+#include "sources/standard_webhooks.h"
+#include "sources/stripe.h"
+#include "sources/woocommerce.h"
+
+using namespace proof::sources;
+using json = nlohmann::json;
+using std::chrono::seconds;
+
+namespace {
+
+const Clock::time_point kNow = Clock::time_point(seconds(1'800'000'000));
+
+/// A delivery that owns its body.
+struct Sent {
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  Delivery delivery() const {
+    Delivery d;
+    d.body = body;
+    d.headers = headers;
+    return d;
+  }
+};
+
+std::string hex_hmac(std::string_view key, std::string_view message) {
+  return proof::to_hex(proof::hmac_sha256(key, message));
+}
+std::string b64_hmac(std::string_view key, std::string_view message) {
+  return proof::to_base64(proof::hmac_sha256(key, message));
+}
+
+/// What `m` holds, as a T (a copy: `m` is usually a temporary).
+template <class T>
+T as(const Meaning& m) {
+  REQUIRE(std::holds_alternative<T>(m));
+  return std::get<T>(m);
+}
+
+std::string ignored_reason(const Meaning& m) {
+  return as<Ignored>(m).reason;
+}
+
+// ---- Stripe ----
+
+constexpr const char* kStripeSecret = "whsec_test_secret";
+
+Sent stripe(const json& event, std::int64_t t = 1'800'000'000,
+            const std::string& secret = kStripeSecret) {
+  Sent s;
+  s.body = event.dump();
+  s.headers = {{"stripe-signature", "t=" + std::to_string(t) + ",v1=" +
+                                        hex_hmac(secret, std::to_string(t) + "." + s.body)}};
+  return s;
+}
+
+json checkout(const std::string& status, bool live = true) {
+  return {{"id", "evt_1"},
+          {"type", "checkout.session.completed"},
+          {"livemode", live},
+          {"data",
+           {{"object",
+             {{"id", "cs_1"},
+              {"payment_status", status},
+              {"payment_intent", "pi_1"},
+              {"customer_details", {{"name", "Jane Doe"}, {"address", {{"city", "Leeds"}}}}},
+              {"metadata", json::object()}}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("Stripe: the signature header is read as stripe-node reads it", "[sources][stripe]") {
+  auto ok = parse_stripe_signature("t=123,v1=" + std::string(64, 'a') +
+                                   ",v0=zz,v1=" + std::string(64, 'b'));
+  REQUIRE(std::holds_alternative<StripeSignature>(ok));
+  CHECK(std::get<StripeSignature>(ok).timestamp == 123);
+  CHECK(std::get<StripeSignature>(ok).v1.size() == 2);
+  CHECK(std::holds_alternative<std::string>(parse_stripe_signature("v1=aa")));
+  CHECK(std::holds_alternative<std::string>(parse_stripe_signature("t=12")));
+  CHECK(std::holds_alternative<std::string>(parse_stripe_signature("t=x1,v1=aa")));
+  CHECK(std::holds_alternative<std::string>(parse_stripe_signature("")));
+}
+
+TEST_CASE("Stripe: a known signature verifies; a changed byte, secret or age does not",
+          "[sources][stripe]") {
+  const auto r = make_stripe({kStripeSecret});
+  // Computed with Python's hmac module, independently of proof's code.
+  Sent sent{R"({"id":"evt_1"})",
+            {{"stripe-signature",
+              "t=1700000000,v1=248a374f50f943a28b0f6ab50faf9a7e7e29b710fa26df9fb1618b9bf8ea9c9a"}}};
+  const auto at = Clock::time_point(seconds(1'700'000'100));
+  CHECK_FALSE(r->verify(sent.delivery(), at).has_value());
+  // 301 s later the same delivery is a replay.
+  const auto stale = r->verify(sent.delivery(), at + seconds(201));
+  REQUIRE(stale.has_value());
+  CHECK_THAT(stale->message, Catch::Contains("old"));
+  Sent changed = sent;
+  changed.body[2] = 'I';
+  CHECK_THAT(r->verify(changed.delivery(), at)->message, Catch::Contains("--stripe-secret"));
+  CHECK(make_stripe({"whsec_other"})->verify(sent.delivery(), at).has_value());
+  Sent missing{sent.body, {}};
+  CHECK_THAT(r->verify(missing.delivery(), at)->message, Catch::Contains("missing"));
+  Sent twice{sent.body, {sent.headers[0], sent.headers[0]}};
+  CHECK_THAT(r->verify(twice.delivery(), at)->message, Catch::Contains("more than once"));
+}
+
+TEST_CASE("Stripe: during a rotation either secret verifies", "[sources][stripe]") {
+  const auto r = make_stripe({"whsec_old", "whsec_new"});
+  CHECK_FALSE(r->verify(stripe(checkout("paid"), 1'800'000'000, "whsec_old").delivery(), kNow));
+  CHECK_FALSE(r->verify(stripe(checkout("paid"), 1'800'000'000, "whsec_new").delivery(), kNow));
+  CHECK(r->verify(stripe(checkout("paid"), 1'800'000'000, "whsec_third").delivery(), kNow));
+}
+
+TEST_CASE("Stripe: a paid checkout is a card keyed by event, session and payment intent",
+          "[sources][stripe]") {
+  const auto r = make_stripe({kStripeSecret});
+  const Card card = as<Card>(r->read(stripe(checkout("paid")).delivery(), {}));
+  CHECK(card.fields.at("user_name") == "Jane Doe");
+  CHECK(card.fields.at("city") == "Leeds");
+  CHECK(card.fields.at("offer_name").empty());  // no product name: the default applies
+  CHECK(card.delivery_keys == std::vector<std::string>{"stripe:event:evt_1"});
+  CHECK(card.order_keys == std::vector<std::string>{"stripe:cs:cs_1", "stripe:pi:pi_1"});
+  // metadata.offer_name wins over ?offer=, which wins over the default.
+  json named = checkout("paid");
+  named["data"]["object"]["metadata"]["offer_name"] = "Mug";
+  CHECK(as<Card>(r->read(stripe(named).delivery(), {.offer = "Tea"})).fields.at("offer_name") ==
+        "Mug");
+  CHECK(as<Card>(r->read(stripe(checkout("paid")).delivery(), {.offer = "Tea"}))
+            .fields.at("offer_name") == "Tea");
+}
+
+TEST_CASE("Stripe: unpaid, test-mode and other events show nothing", "[sources][stripe]") {
+  const auto r = make_stripe({kStripeSecret});
+  CHECK(ignored_reason(r->read(stripe(checkout("unpaid")).delivery(), {})) == "unpaid");
+  CHECK(ignored_reason(r->read(stripe(checkout("no_payment_required")).delivery(), {})) ==
+        "unpaid");
+  CHECK(ignored_reason(r->read(stripe(checkout("paid", false)).delivery(), {})) == "test");
+  as<Card>(r->read(stripe(checkout("paid", false)).delivery(), {.accept_test = true}));
+  json other = checkout("paid");
+  other["type"] = "customer.created";
+  CHECK(ignored_reason(r->read(stripe(other).delivery(), {})) == "event type");
+  json later = checkout("paid");
+  later["type"] = "checkout.session.async_payment_succeeded";
+  as<Card>(r->read(stripe(later).delivery(), {}));  // the delayed payment's card
+}
+
+TEST_CASE("Stripe: a full refund takes back through the payment intent; a partial one does not",
+          "[sources][stripe]") {
+  const auto r = make_stripe({kStripeSecret});
+  json refund{
+      {"id", "evt_2"},
+      {"type", "charge.refunded"},
+      {"livemode", true},
+      {"data", {{"object", {{"id", "ch_1"}, {"payment_intent", "pi_1"}, {"refunded", true}}}}}};
+  const TakeBack back = as<TakeBack>(r->read(stripe(refund).delivery(), {}));
+  CHECK(back.order_keys == std::vector<std::string>{"stripe:pi:pi_1"});
+  CHECK(back.delivery_keys == std::vector<std::string>{"stripe:event:evt_2"});
+  refund["data"]["object"]["refunded"] = false;
+  CHECK(ignored_reason(r->read(stripe(refund).delivery(), {})) == "partial refund");
+}
+
+TEST_CASE("Stripe: what is not a Stripe event is malformed", "[sources][stripe]") {
+  const auto r = make_stripe({kStripeSecret});
+  for (const char* body : {"[]", "not json", R"({"id":"evt","type":"x"})",
+                           R"({"id":"evt","type":"x","data":{"object":{}}})"}) {
+    INFO(body);
+    Sent s{body, {}};
+    as<Malformed>(r->read(s.delivery(), {}));
+  }
+}
+
+// ---- Shopify ----
+
+namespace {
+
+constexpr const char* kShopifySecret = "shopify-signing-key";
+
+Sent shopify(const json& order, const std::string& topic = "orders/paid") {
+  Sent s;
+  s.body = order.dump();
+  s.headers = {{"x-shopify-hmac-sha256", b64_hmac(kShopifySecret, s.body)},
+               {"x-shopify-topic", topic},
+               {"x-shopify-webhook-id", "wh-1"},
+               {"x-shopify-shop-domain", "shop.myshopify.com"}};
+  return s;
+}
+
+json order(const std::string& status) {
+  return {{"id", 820982911946154508},
+          {"test", false},
+          {"financial_status", status},
+          {"cancelled_at", nullptr},
+          {"billing_address", {{"first_name", "Jane"}, {"last_name", "Doe"}, {"city", "Leeds"}}},
+          {"line_items", json::array({{{"title", "Blue mug"}}, {{"title", "Tea"}}})}};
+}
+
+}  // namespace
+
+TEST_CASE("Shopify: the base64 HMAC of the body verifies, nothing else", "[sources][shopify]") {
+  const auto r = make_shopify({"old-key", kShopifySecret});
+  const Sent sent = shopify(order("paid"));
+  CHECK_FALSE(r->verify(sent.delivery(), kNow).has_value());
+  Sent bad = sent;
+  bad.headers[0].second = "not base64!";
+  CHECK_THAT(r->verify(bad.delivery(), kNow)->message, Catch::Contains("base64"));
+  bad.headers[0].second = b64_hmac("another", sent.body);
+  CHECK_THAT(r->verify(bad.delivery(), kNow)->message, Catch::Contains("--shopify-secret"));
+  bad.headers.erase(bad.headers.begin());
+  CHECK_THAT(r->verify(bad.delivery(), kNow)->message, Catch::Contains("missing"));
+}
+
+TEST_CASE("Shopify: a paid order is a card from its billing name and first line item",
+          "[sources][shopify]") {
+  const auto r = make_shopify({kShopifySecret});
+  const Card card = as<Card>(r->read(shopify(order("paid")).delivery(), {}));
+  CHECK(card.fields.at("user_name") == "Jane Doe");
+  CHECK(card.fields.at("city") == "Leeds");
+  CHECK(card.fields.at("offer_name") == "Blue mug");
+  CHECK(card.order_keys ==
+        std::vector<std::string>{"shopify:order:shop.myshopify.com:820982911946154508"});
+  CHECK(card.delivery_keys == std::vector<std::string>{"shopify:webhook:wh-1"});
+}
+
+TEST_CASE("Shopify: pending, test, cancelled and refunded orders", "[sources][shopify]") {
+  const auto r = make_shopify({kShopifySecret});
+  CHECK(ignored_reason(r->read(shopify(order("pending"), "orders/create").delivery(), {})) ==
+        "unpaid");
+  json test = order("paid");
+  test["test"] = true;
+  CHECK(ignored_reason(r->read(shopify(test).delivery(), {})) == "test");
+  as<Card>(r->read(shopify(test).delivery(), {.accept_test = true}));
+  as<TakeBack>(r->read(shopify(order("paid"), "orders/cancelled").delivery(), {}));
+  as<TakeBack>(r->read(shopify(order("refunded"), "orders/updated").delivery(), {}));
+  json cancelled = order("paid");
+  cancelled["cancelled_at"] = "2026-12-01T10:00:00Z";
+  as<TakeBack>(r->read(shopify(cancelled, "orders/updated").delivery(), {}));
+  CHECK(ignored_reason(r->read(shopify(order("partially_refunded"), "orders/updated").delivery(),
+                               {})) == "partial refund");
+  CHECK(ignored_reason(r->read(shopify(order("paid"), "products/create").delivery(), {})) ==
+        "event type");
+}
+
+// ---- WooCommerce ----
+
+namespace {
+
+Sent woo(const json& body, const std::string& topic, const std::string& secret = "woo secret") {
+  Sent s;
+  s.body = body.dump();
+  s.headers = {{"x-wc-webhook-signature", b64_hmac(secret, s.body)},
+               {"x-wc-webhook-topic", topic},
+               {"x-wc-webhook-source", "https://shop.example/"}};
+  return s;
+}
+
+json woo_order(const std::string& status) {
+  return {{"id", 42},
+          {"status", status},
+          {"billing", {{"first_name", "Ana"}, {"last_name", "Lima"}, {"city", "Porto"}}},
+          {"line_items", json::array({{{"name", "Candle"}}})}};
+}
+
+}  // namespace
+
+TEST_CASE("WooCommerce: the creation ping is recognised only unsigned and well formed",
+          "[sources][woocommerce]") {
+  const auto r = make_woocommerce({"woo secret"});
+  CHECK(r->is_ping(Sent{"webhook_id=17", {}}.delivery()));
+  CHECK_FALSE(r->is_ping(Sent{"webhook_id=17&x=1", {}}.delivery()));
+  CHECK_FALSE(r->is_ping(Sent{"webhook_id=", {}}.delivery()));
+  CHECK_FALSE(r->is_ping(Sent{"webhook_id=17", {{"x-wc-webhook-signature", "x"}}}.delivery()));
+  CHECK(r->verify(Sent{"webhook_id=17", {}}.delivery(), kNow).has_value());  // never verified
+}
+
+TEST_CASE("WooCommerce: the secret works as typed and as WordPress decodes it",
+          "[sources][woocommerce]") {
+  CHECK(wordpress_decoded("a&amp;b&lt;&#039;&unknown;") == "a&b<'&unknown;");
+  const auto r = make_woocommerce({"a&amp;b"});
+  CHECK_FALSE(r->verify(woo(woo_order("processing"), "order.created", "a&b").delivery(), kNow));
+  CHECK_FALSE(r->verify(woo(woo_order("processing"), "order.created", "a&amp;b").delivery(), kNow));
+  CHECK(r->verify(woo(woo_order("processing"), "order.created", "ab").delivery(), kNow));
+}
+
+TEST_CASE("WooCommerce: processing and completed orders are cards, one per order",
+          "[sources][woocommerce]") {
+  const auto r = make_woocommerce({"woo secret"});
+  const Card card = as<Card>(r->read(woo(woo_order("processing"), "order.updated").delivery(), {}));
+  CHECK(card.fields.at("user_name") == "Ana Lima");
+  CHECK(card.fields.at("offer_name") == "Candle");
+  CHECK(card.order_keys == std::vector<std::string>{"woocommerce:order:https://shop.example/:42"});
+  CHECK(card.delivery_keys.empty());  // its delivery id is new at every send: no use
+  as<Card>(r->read(woo(woo_order("completed"), "order.updated").delivery(), {}));
+  for (const char* unpaid : {"pending", "on-hold", "checkout-draft"}) {
+    CHECK(ignored_reason(r->read(woo(woo_order(unpaid), "order.created").delivery(), {})) ==
+          "unpaid");
+  }
+  for (const char* gone : {"refunded", "cancelled", "failed"}) {
+    as<TakeBack>(r->read(woo(woo_order(gone), "order.updated").delivery(), {}));
+  }
+  CHECK(ignored_reason(r->read(woo(woo_order("processing"), "product.created").delivery(), {})) ==
+        "event type");
+}
+
+// ---- Lemon Squeezy ----
+
+namespace {
+
+Sent lemon(const std::string& event, const std::string& status, bool test = false) {
+  json body{{"meta", {{"event_name", event}, {"test_mode", test}}},
+            {"data",
+             {{"type", "orders"},
+              {"id", "1"},
+              {"attributes",
+               {{"status", status},
+                {"user_name", "Kim Lee"},
+                {"refunded", status == "refunded"},
+                {"first_order_item", {{"product_name", "Ebook"}}}}}}}};
+  Sent s;
+  s.body = body.dump();
+  s.headers = {{"x-signature", hex_hmac("lemon-secret", s.body)}, {"x-event-name", event}};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("Lemon Squeezy: hex HMAC, paid orders, full refunds, test mode",
+          "[sources][lemonsqueezy]") {
+  const auto r = make_lemonsqueezy({"lemon-secret"});
+  CHECK_FALSE(r->verify(lemon("order_created", "paid").delivery(), kNow));
+  CHECK(
+      make_lemonsqueezy({"other-secret"})->verify(lemon("order_created", "paid").delivery(), kNow));
+  const Card card = as<Card>(r->read(lemon("order_created", "paid").delivery(), {}));
+  CHECK(card.fields.at("user_name") == "Kim Lee");
+  CHECK(card.fields.at("offer_name") == "Ebook");
+  CHECK(card.order_keys == std::vector<std::string>{"lemonsqueezy:order:1"});
+  CHECK(ignored_reason(r->read(lemon("order_created", "pending").delivery(), {})) == "unpaid");
+  CHECK(ignored_reason(r->read(lemon("order_created", "paid", true).delivery(), {})) == "test");
+  as<TakeBack>(r->read(lemon("order_refunded", "refunded").delivery(), {}));
+  CHECK(ignored_reason(r->read(lemon("order_refunded", "partial_refund").delivery(), {})) ==
+        "partial refund");
+  CHECK(ignored_reason(r->read(lemon("subscription_created", "active").delivery(), {})) ==
+        "event type");
+}
+
+// ---- Standard Webhooks ----
+
+TEST_CASE("Standard Webhooks: the spec's own example verifies", "[sources][standard]") {
+  // The example in the Standard Webhooks specification.
+  const auto r = make_standard_webhooks({"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+  Sent sent{R"({"test": 2432232314})",
+            {{"webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+             {"webhook-timestamp", "1614265330"},
+             {"webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}}};
+  const auto at = Clock::time_point(seconds(1614265330));
+  CHECK_FALSE(r->verify(sent.delivery(), at).has_value());
+  // The same with Svix's header names, and among other entries.
+  Sent svix{
+      sent.body,
+      {{"svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+       {"svix-timestamp", "1614265330"},
+       {"svix-signature", "v2,zzz v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}}};
+  CHECK_FALSE(r->verify(svix.delivery(), at).has_value());
+  // Too old, too new.
+  CHECK_THAT(r->verify(sent.delivery(), at + seconds(301))->message, Catch::Contains("old"));
+  CHECK_THAT(r->verify(sent.delivery(), at - seconds(301))->message, Catch::Contains("future"));
+  CHECK_FALSE(r->verify(sent.delivery(), at + seconds(299)).has_value());
+  Sent wrong = sent;
+  wrong.headers[2].second = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=";
+  CHECK(r->verify(wrong.delivery(), at).has_value());
+}
+
+TEST_CASE("Standard Webhooks: secrets and headers that cannot be used", "[sources][standard]") {
+  CHECK(standard_secret_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").has_value());
+  CHECK(standard_secret_key("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").has_value());
+  CHECK_FALSE(standard_secret_key("whsec_").has_value());
+  CHECK_FALSE(standard_secret_key("whsec_not*base64").has_value());
+  CHECK(std::holds_alternative<std::string>(parse_standard_signature("m", "12a", "v1,AA==")));
+  CHECK(std::holds_alternative<std::string>(parse_standard_signature("", "1", "v1,AA==")));
+  CHECK(std::holds_alternative<std::string>(parse_standard_signature("m", "1", "v2,AA==")));
+}
+
+TEST_CASE("Standard Webhooks: data carries the signup's fields; an order can be taken back",
+          "[sources][standard]") {
+  const auto r = make_standard_webhooks({"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
+  Sent sent{json{{"type", "signup.created"},
+                 {"timestamp", "2026-12-03T10:00:00Z"},
+                 {"data", {{"user_name", "Jo"}, {"offer_name", "Newsletter"}, {"order_id", "o-9"}}}}
+                .dump(),
+            {{"webhook-id", "msg_1"}}};
+  const Card card = as<Card>(r->read(sent.delivery(), {}));
+  CHECK(card.fields.at("user_name") == "Jo");
+  CHECK_FALSE(card.fields.contains("order_id"));
+  CHECK(card.delivery_keys == std::vector<std::string>{"standard:message:msg_1"});
+  CHECK(card.order_keys == std::vector<std::string>{"standard:order:o-9"});
+  Sent refund{
+      json{{"type", "order.refunded"}, {"timestamp", "x"}, {"data", {{"order_id", "o-9"}}}}.dump(),
+      {{"webhook-id", "msg_2"}}};
+  CHECK(as<TakeBack>(r->read(refund.delivery(), {})).order_keys ==
+        std::vector<std::string>{"standard:order:o-9"});
+  Sent bad{json{{"type", "x"}, {"data", {{"user_name", 5}}}}.dump(), {{"webhook-id", "m"}}};
+  as<Malformed>(r->read(bad.delivery(), {}));
+  Sent envelope{R"({"data":{}})", {{"webhook-id", "m"}}};
+  as<Malformed>(r->read(envelope.delivery(), {}));
+}
+
+// ---- Shared ----
+
+TEST_CASE("Sources: platform text is made fit for a card, never refused", "[sources]") {
+  CHECK(card_text("  Jane\n\tDoe \x7f ") == "Jane Doe");
+  CHECK(card_text("a\xC2\x85"
+                  "b") == "a b");  // U+0085, a C1 control
+  const std::string long_title(300, 'x');
+  const std::string cut = card_text(long_title);
+  CHECK(cut.size() == 119 + 3);  // 119 x and the ellipsis (3 bytes): 120 characters
+  CHECK(cut.ends_with("\u2026"));
+  CHECK(card_text(std::string(120, 'y')) == std::string(120, 'y'));
+  CHECK(card_text("\xC3\x28") == "");  // invalid UTF-8
+  CHECK(full_name("", "Doe") == "Doe");
+  CHECK(full_name("Jane", "") == "Jane");
+}
+
+TEST_CASE("Sources: secrets that cannot be right are refused, naming why", "[sources]") {
+  CHECK(secret_problem("stripe", "whsec_abc") == std::nullopt);
+  CHECK_THAT(*secret_problem("stripe", "sk_live_123"), Catch::Contains("API key"));
+  CHECK_THAT(*secret_problem("stripe", "abc"), Catch::Contains("whsec_"));
+  CHECK_THAT(*secret_problem("lemonsqueezy", "abc"), Catch::Contains("6 to 40"));
+  CHECK_THAT(*secret_problem("standard", "whsec_!!"), Catch::Contains("base64"));
+  CHECK_THAT(*secret_problem("shopify", "key with space"), Catch::Contains("white space"));
+  CHECK(secret_problem("woocommerce", "") == std::string("is empty"));
+  // Never quotes the secret itself.
+  CHECK_THAT(*secret_problem("stripe", "sk_live_secretvalue"), !Catch::Contains("secretvalue"));
+}
