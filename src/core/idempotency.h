@@ -20,8 +20,9 @@ class Idempotency {
  public:
   static constexpr std::chrono::hours kKeep{24};
   /// How long a key waits for its signup to be answered before it lapses (the process
-  /// stopped in between).
-  static constexpr std::chrono::seconds kPending{30};
+  /// stopped in between, or the claim reached Redis after this instance gave up on it):
+  /// longer than a request may take (the loop answers 503 after 4.5 s).
+  static constexpr std::chrono::seconds kPending{15};
 
   explicit Idempotency(KeyStore& keys) : keys_(keys) {}
 

@@ -69,6 +69,11 @@ Result unavailable(const std::exception& e) {
                  5);
 }
 
+Result in_progress() {
+  return refusal(DeliveryOutcome::kUnavailable, 503,
+                 "this purchase is being published right now; retry later", 5);
+}
+
 Result ignored(std::string reason) {
   return answer(DeliveryOutcome::kIgnored, 200, {{"ignored", reason}}, reason);
 }
@@ -132,7 +137,13 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
   signup.source = std::string(receiver.name());
   const std::vector<std::string> keys = store_keys(card.delivery_keys, card.order_keys);
   try {
-    if (keys_.claim(keys, kPendingValue, kPending, now)) return duplicate();
+    if (const auto held = keys_.claim(keys, kPendingValue, kPending, now)) {
+      // Being published right now (the same delivery on another instance, or a claim that
+      // reached Redis only after this instance gave up on it): not a duplicate yet. The
+      // platform retries; by then it is a card (duplicate) or the claim has lapsed.
+      if (*held == kPendingValue) return in_progress();
+      return duplicate();
+    }
   } catch (const KeyStoreError& e) {
     return unavailable(e);
   }
@@ -175,8 +186,7 @@ Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
         // The card is being published right now (a refund racing its own sale): let the
         // platform come back once it is.
         keys_.forget(delivery);
-        return refusal(DeliveryOutcome::kUnavailable, 503,
-                       "the purchase is being published right now; retry later", 5);
+        return in_progress();
       }
       if (auto found = parse_card_value(*value)) card = found;
     }

@@ -58,9 +58,11 @@ class Intake {
   /// How long a delivery's keys are kept: longer than any platform retries (Stripe and
   /// Paddle: 3 days), with room to spare.
   static constexpr std::chrono::hours kKeep{7 * 24};
-  /// How long a claim waits for its card to be published before it lapses (the process
-  /// stopped in between: a retry may then publish).
-  static constexpr std::chrono::seconds kPending{60};
+  /// How long a claim waits for its card to be published before it lapses: longer than a
+  /// request may take (the loop answers 503 after 4.5 s), short enough that a retry after
+  /// a failure soon finds it gone (a claim can reach Redis after this instance gave up on
+  /// it). Meanwhile the same delivery is answered 503, never "duplicate".
+  static constexpr std::chrono::seconds kPending{15};
 
   Intake(Publisher& publisher, KeyStore& keys, bool accept_test)
       : publisher_(publisher), keys_(keys), accept_test_(accept_test) {}

@@ -26,9 +26,14 @@ std::size_t Delivery::count(std::string_view name) const {
 
 std::optional<std::string> secret_problem(std::string_view source, std::string_view secret) {
   if (secret.empty()) return "is empty";
+  // Spaces inside may be meant (a merchant types the WooCommerce or Lemon Squeezy one);
+  // at either end, or a line break anywhere, they come from copying.
+  if (secret.front() == ' ' || secret.back() == ' ') {
+    return "starts or ends with a space (copied with one?)";
+  }
   for (const char c : secret) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
-      return "holds white space or a control character (copied with a line break?)";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return "holds a control character (copied with a line break?)";
     }
   }
   if (source == "stripe") {

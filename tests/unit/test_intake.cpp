@@ -266,6 +266,23 @@ TEST_CASE("Intake: the same delivery at the same moment on several threads publi
   CHECK(b.hub.resume(0).size() == 1);
 }
 
+TEST_CASE("Intake: a purchase being published elsewhere is retried later, not a duplicate",
+          "[intake]") {
+  Bench b;
+  // Another instance claimed it and is publishing (or gave up after its claim reached the
+  // store): the platform must come back, not be told it was shown.
+  const std::vector<std::string> pending{store_key("stripe:cs:cs_1")};
+  b.keys.put(pending, "pending", Intake::kPending, Clock::now());
+  const Result busy = b.send(paid("evt_1"));
+  CHECK(busy.status == 503);
+  CHECK(busy.retry_after > 0);
+  CHECK(b.hub.resume(0).empty());
+  // Once that claim lapses, the retry publishes.
+  Bench later;
+  later.keys.put(pending, "pending", Intake::kPending, Clock::now() - Intake::kPending);
+  CHECK(later.send(paid("evt_1")).outcome == DeliveryOutcome::kPublished);
+}
+
 TEST_CASE("Intake: store keys are namespaced and bounded in size", "[intake]") {
   CHECK(store_key("stripe:event:evt_1") == "hook:stripe:event:evt_1");
   const std::string huge = store_key(std::string(5000, 'k'));

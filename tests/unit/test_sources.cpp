@@ -440,7 +440,9 @@ TEST_CASE("Sources: secrets that cannot be right are refused, naming why", "[sou
   CHECK_THAT(*secret_problem("stripe", "abc"), Catch::Contains("whsec_"));
   CHECK_THAT(*secret_problem("lemonsqueezy", "abc"), Catch::Contains("6 to 40"));
   CHECK_THAT(*secret_problem("standard", "whsec_!!"), Catch::Contains("base64"));
-  CHECK_THAT(*secret_problem("shopify", "key with space"), Catch::Contains("white space"));
+  CHECK_THAT(*secret_problem("shopify", "key\n"), Catch::Contains("control character"));
+  CHECK_THAT(*secret_problem("shopify", " key"), Catch::Contains("space"));
+  CHECK(secret_problem("woocommerce", "typed with spaces") == std::nullopt);
   CHECK(secret_problem("woocommerce", "") == std::string("is empty"));
   // Never quotes the secret itself.
   CHECK_THAT(*secret_problem("stripe", "sk_live_secretvalue"), !Catch::Contains("secretvalue"));
