@@ -16,7 +16,9 @@ int send_signup(const Settings& settings, const ServerTarget& target, const Send
   if (!request.img.empty()) signup["img_path"] = request.img;
   if (!request.link.empty()) signup["url"] = request.link;
 
-  const auto response = client.post_json("/signup", signup.dump());
+  // Retried with the same Idempotency-Key after a 503 or a dropped connection: the signup
+  // is published once, whether the first try reached the server or not.
+  const auto response = client.post_json_once("/signup", signup.dump());
   if (!response) return kExitFailure;
   if (response->status / 100 != 2) {
     client.refused("the server refused the signup", *response);

@@ -1,7 +1,13 @@
 #include "app/server_client.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <iostream>
+#include <random>
+#include <thread>
 
+#include "core/encoding.h"
 #include "core/refusal.h"
 
 namespace proof {
@@ -79,13 +85,59 @@ ServerClient::ServerClient(std::string command, const ServerTarget& target,
   client_ = std::move(client);
 }
 
-std::unique_ptr<httplib::Response> ServerClient::answer(httplib::Result result) {
+std::unique_ptr<httplib::Response> ServerClient::answer(httplib::Result result, bool quiet) {
   if (!result) {
-    std::cerr << command_ << ": no answer from " << url_ << ": " << describe_failure(result.error())
-              << '\n';
+    if (!quiet) {
+      std::cerr << command_ << ": no answer from " << url_ << ": "
+                << describe_failure(result.error()) << '\n';
+    }
     return nullptr;
   }
   return std::make_unique<httplib::Response>(*result);
+}
+
+std::chrono::seconds retry_delay(int attempt, std::string_view retry_after) {
+  constexpr std::chrono::seconds kMost{10};
+  int seconds = 0;
+  const auto [end, ec] =
+      std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+  if (!retry_after.empty() && ec == std::errc{} && end == retry_after.data() + retry_after.size() &&
+      seconds >= 0) {
+    return std::min(std::chrono::seconds(std::max(seconds, 1)), kMost);
+  }
+  return std::min(std::chrono::seconds(1 << std::min(attempt, 4)), kMost);
+}
+
+std::string new_idempotency_key() {
+  std::random_device random;
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    const auto word = static_cast<std::uint32_t>(random());
+    for (int b = 0; b < 4; ++b) bytes += static_cast<char>((word >> (8 * b)) & 0xFF);
+  }
+  return to_hex(bytes);
+}
+
+std::unique_ptr<httplib::Response> ServerClient::post_json_once(const std::string& path,
+                                                                const std::string& body,
+                                                                int attempts) {
+  httplib::Headers headers = headers_;
+  headers.emplace("Idempotency-Key", new_idempotency_key());
+  for (int attempt = 0;; ++attempt) {
+    const bool last = attempt + 1 >= attempts;
+    auto response =
+        answer(client_->Post(split_.path_prefix + path, headers, body, "application/json"), !last);
+    const bool retry = !response || response->status == 503 || response->status == 409;
+    if (!retry || last) return response;
+    const auto wait =
+        retry_delay(attempt, response ? response->get_header_value("Retry-After") : "");
+    std::cerr << command_ << ": "
+              << (response ? "HTTP " + std::to_string(response->status) + ": " +
+                                 server_message(*response)
+                           : std::string("no answer from ") + url_)
+              << "; trying again in " << wait.count() << " s\n";
+    std::this_thread::sleep_for(wait);
+  }
 }
 
 std::unique_ptr<httplib::Response> ServerClient::get(const std::string& path) {

@@ -74,6 +74,20 @@ with tempdir() as tmp:
     check(result.returncode == 0 and "change-me" in result.stderr and "warning" in result.stderr,
           "no warning for the placeholder key: " + result.stderr)
 
+    # Webhook secrets: checked, named when wrong, never printed.
+    secret = "whsec_c2VjcmV0LWZvci1vcGVyYXRvci10ZXN0cw=="
+    result = run([binary, "check-config", "--api-key", key, "--webhook-secret", secret,
+                  "--stripe-secret", "whsec_stripe_operator_test", "--accept-test-events"])
+    check(result.returncode == 0, "valid webhook secrets were refused: " + result.stderr)
+    check(secret not in result.stdout + result.stderr and "whsec_stripe" not in result.stdout,
+          "check-config printed a webhook secret:\n" + result.stdout)
+    check("# webhook-secret = (set, redacted)" in result.stdout, "no redacted secret:\n" + result.stdout)
+    for flag, value, expected in (("--webhook-secret", "whsec_not*base64", "base64"),
+                                  ("--stripe-secret", "sk_live_abc", "API key")):
+        result = run([binary, "check-config", "--api-key", key, flag, value])
+        check(result.returncode == 2 and flag in result.stderr and expected in result.stderr
+              and value not in result.stderr, f"{flag} {value}: {result.returncode} {result.stderr}")
+
     # The operator commands' help names where the key comes from.
     for command in ("send", "erase", "stats"):
         text = run([binary, command, "--help"]).stdout

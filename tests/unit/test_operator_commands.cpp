@@ -53,3 +53,25 @@ TEST_CASE("Operator commands: a stats answer of the wrong shape is an error", "[
                     proof::StatsFormatError);
   }
 }
+
+TEST_CASE("Operator commands: retries wait as the server says, else 1, 2, 4 s, at most 10",
+          "[operator][send]") {
+  using proof::retry_delay;
+  using std::chrono::seconds;
+  CHECK(retry_delay(0, "") == seconds(1));
+  CHECK(retry_delay(1, "") == seconds(2));
+  CHECK(retry_delay(2, "") == seconds(4));
+  CHECK(retry_delay(9, "") == seconds(10));
+  CHECK(retry_delay(0, "3") == seconds(3));
+  CHECK(retry_delay(0, "0") == seconds(1));
+  CHECK(retry_delay(0, "3600") == seconds(10));
+  CHECK(retry_delay(1, "Wed, 21 Oct 2015 07:28:00 GMT") == seconds(2));  // a date: our own
+}
+
+TEST_CASE("Operator commands: each send has an Idempotency-Key of its own", "[operator][send]") {
+  const std::string a = proof::new_idempotency_key();
+  const std::string b = proof::new_idempotency_key();
+  CHECK(a.size() == 32);
+  CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(a != b);
+}
