@@ -2,6 +2,9 @@
 reader, a self-signed certificate. Python standard library only."""
 
 import contextlib
+import hashlib
+import hmac
+import json
 import os
 import shutil
 import signal
@@ -11,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 SKIP = 77  # ctest SKIP_RETURN_CODE: a tool this test needs is not installed
@@ -121,6 +125,37 @@ def run(args, **kwargs):
     kwargs.setdefault("text", True)
     kwargs.setdefault("timeout", 60)
     return subprocess.run(args, **kwargs)
+
+
+# The Stripe secret proof_server() gives when a test passes STRIPE_ARGS.
+STRIPE_SECRET = "whsec_deploy_tests_secret"
+STRIPE_ARGS = ("--stripe-secret", STRIPE_SECRET)
+
+
+def check_hook_through_proxy(url, cert, size=300 * 1024):
+    """POSTs a Stripe delivery of about `size` bytes through the proxy at `url`, signed as
+    Stripe documents it (HMAC-SHA256 of "t.body", hex): the proxy must pass the body
+    unchanged and large enough for a long cart, or the signature fails (401) or the size
+    does (413). Returns the event id of the card."""
+    t = str(int(time.time()))
+    event = {"id": f"evt_proxy_{t}", "type": "checkout.session.completed", "livemode": True,
+             "data": {"object": {"id": f"cs_proxy_{t}", "payment_status": "paid",
+                                 "payment_intent": f"pi_proxy_{t}",
+                                 "customer_details": {"name": "Pro Xy"},
+                                 "metadata": {"offer_name": "Through the proxy"},
+                                 "padding": "x" * size}}}
+    body = json.dumps(event).encode()
+    signature = hmac.new(STRIPE_SECRET.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url + "/hooks/stripe", data=body, method="POST", headers={
+        "Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={signature}"})
+    context = ssl.create_default_context(cafile=cert)
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+            status, text = answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode()
+    check(status == 202, f"a {len(body)}-byte signed delivery through {url}: {status} {text}")
+    return json.loads(text)["id"]
 
 
 def check_sse_through_proxy(binary, url, key, cert, offer):

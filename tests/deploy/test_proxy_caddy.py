@@ -1,6 +1,7 @@
 """docs/Caddyfile, run by Caddy in front of proof on loopback with a self-signed
 certificate (in place of the one Caddy would obtain): an event posted through the proxy
-reaches streams held through it over HTTP/1.1 and HTTP/2. Skipped when caddy is not
+reaches streams held through it over HTTP/1.1 and HTTP/2, and a 300 KB signed webhook passes
+through unchanged. Skipped when caddy is not
 installed (Debian 12: `apt install caddy`).
 
 usage: test_proxy_caddy.py PROOF_BINARY SOURCE_DIR"""
@@ -10,8 +11,9 @@ import re
 import subprocess
 import sys
 
-from deploylib import (check, check_sse_through_proxy, free_port, make_certificate,
-                       proof_server, run, running, skip_unless, tempdir)
+from deploylib import (STRIPE_ARGS, check, check_hook_through_proxy, check_sse_through_proxy,
+                       free_port, make_certificate, proof_server, run, running, skip_unless,
+                       tempdir)
 
 binary, source_dir = sys.argv[1:3]
 skip_unless("caddy")
@@ -39,8 +41,9 @@ with tempdir() as tmp:
     env = {**os.environ, "HOME": tmp, "XDG_DATA_HOME": tmp, "XDG_CONFIG_HOME": tmp}
     caddy = ["caddy", "run", "--config", config, "--adapter", "caddyfile"]
 
-    with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1"]), \
+    with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1", *STRIPE_ARGS]), \
             running(caddy, caddy_port, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         check_sse_through_proxy(binary, f"https://localhost:{caddy_port}", key, cert, "Caddy plan")
+        check_hook_through_proxy(f"https://localhost:{caddy_port}", cert)
 
-print("ok: SSE through Caddy (HTTP/1.1 and HTTP/2, TLS)")
+print("ok: SSE through Caddy (HTTP/1.1 and HTTP/2, TLS), and a 300 KB signed webhook")

@@ -1,7 +1,8 @@
 """docs/nginx-proof.conf, run as written (ports, certificate paths and the IPv6 listener
 adapted to the test) by nginx in front of proof on loopback, with a self-signed
 certificate: an event posted through the proxy with `proof send` reaches a stream held
-through the proxy over HTTP/1.1 and over HTTP/2, and the stream is not buffered.
+through the proxy over HTTP/1.1 and over HTTP/2, and the stream is not buffered; a 300 KB
+signed webhook passes through unchanged.
 
 usage: test_proxy_nginx.py PROOF_BINARY SOURCE_DIR"""
 
@@ -9,8 +10,9 @@ import os
 import re
 import sys
 
-from deploylib import (check, check_sse_through_proxy, free_port, make_certificate,
-                       proof_server, run, running, skip_unless, tempdir)
+from deploylib import (STRIPE_ARGS, check, check_hook_through_proxy, check_sse_through_proxy,
+                       free_port, make_certificate, proof_server, run, running, skip_unless,
+                       tempdir)
 
 binary, source_dir = sys.argv[1:3]
 skip_unless("nginx")
@@ -54,13 +56,14 @@ http {{
     result = run(nginx + ["-t"])
     check(result.returncode == 0, "nginx -t:\n" + result.stderr)
 
-    with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1"]), running(nginx, nginx_port):
+    with proof_server(binary, proof_port, key, ["--trusted-proxy", "127.0.0.1", *STRIPE_ARGS]), running(nginx, nginx_port):
         url = f"https://localhost:{nginx_port}"
         check_sse_through_proxy(binary, url, key, cert, "Nginx plan")
+        check_hook_through_proxy(url, cert)
 
         result = run([binary, "send", "--url", url, "--api-key", "wrong", "--ca-cert", cert,
                       "--user", "A", "--offer", "B"])
         check(result.returncode != 0 and "401" in result.stderr,
               "a refusal through nginx is not reported: " + result.stderr)
 
-print("ok: SSE through nginx (HTTP/1.1 and HTTP/2, TLS)")
+print("ok: SSE through nginx (HTTP/1.1 and HTTP/2, TLS), and a 300 KB signed webhook")
