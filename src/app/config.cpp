@@ -286,35 +286,31 @@ std::string own_url(const Settings& s) {
   return (s.tls_cert.empty() ? "http://" : "https://") + host + ":" + std::to_string(s.port);
 }
 
-}  // namespace
+/// The subcommands, as CLI11 options bound to `result` and `values`.
+struct Subcommands {
+  CLI::App* send;
+  CLI::App* erase;
+  CLI::App* stats;
+  CLI::App* check_config;
 
-Invocation parse_command_line(int argc, const char* const* argv) {
-  Invocation result;
-  CommandLineValues values;
-  CLI::App app{
-      "proof: self-hosted social proof. Signups POSTed to /signup reach every open "
-      "page over Server-Sent Events.",
-      "proof"};
-  app.set_version_flag("--version", std::string("proof ") + kVersion);
-  app.footer("Exit status: 0 ok, 1 runtime failure, 2 bad settings.");
-  app.add_option("--config", values.config_file,
-                 "Read settings from FILE (key = value lines; see proof.conf.example)")
-      ->type_name("FILE");
-  for (const auto& spec : settings_table()) add_setting(app, spec, values);
+  bool talks_to_server() const { return send->parsed() || erase->parsed() || stats->parsed(); }
+};
 
-  auto* send = app.add_subcommand(
-      "send", "Post a test signup to a running server; prints the new event's id");
-  add_target_options(*send, values, result.target);
-  send->add_option("--user", result.send.user, "user_name of the signup")->required();
-  send->add_option("--offer", result.send.offer, "offer_name of the signup")->required();
-  send->add_option("--city", result.send.city, "city of the signup");
-  send->add_option("--img", result.send.img, "img_path of the signup");
-  send->add_option("--link", result.send.link, "url a click on the card leads to");
+Subcommands add_subcommands(CLI::App& app, CommandLineValues& values, Invocation& result) {
+  Subcommands c{};
+  c.send = app.add_subcommand("send",
+                              "Post a test signup to a running server; prints the new event's id");
+  add_target_options(*c.send, values, result.target);
+  c.send->add_option("--user", result.send.user, "user_name of the signup")->required();
+  c.send->add_option("--offer", result.send.offer, "offer_name of the signup")->required();
+  c.send->add_option("--city", result.send.city, "city of the signup");
+  c.send->add_option("--img", result.send.img, "img_path of the signup");
+  c.send->add_option("--link", result.send.link, "url a click on the card leads to");
 
-  auto* erase = app.add_subcommand(
+  c.erase = app.add_subcommand(
       "erase", "Erase an event from a running server's history and from every open page");
-  add_target_options(*erase, values, result.target);
-  erase->add_option("ID", result.erase_id, "The event's id (as `proof send` printed it)")
+  add_target_options(*c.erase, values, result.target);
+  c.erase->add_option("ID", result.erase_id, "The event's id (as `proof send` printed it)")
       ->required()
       ->check(CLI::Validator(
           [](std::string& id) {
@@ -324,35 +320,58 @@ Invocation parse_command_line(int argc, const char* const* argv) {
           },
           "DIGITS"));
 
-  auto* stats = app.add_subcommand(
+  c.stats = app.add_subcommand(
       "stats", "Print a running server's daily counts: published, shown, clicks, CTR, peak pages");
-  add_target_options(*stats, values, result.target);
-  stats->add_option("--days", result.stats_days, "Days to show, ending today (1 to 400)")
+  add_target_options(*c.stats, values, result.target);
+  c.stats->add_option("--days", result.stats_days, "Days to show, ending today (1 to 400)")
       ->check(CLI::Range(1, 400))
       ->default_str("30");
 
-  auto* check_config =
+  c.check_config =
       app.add_subcommand("check-config",
                          "Validate the settings (--config FILE and any flags) and print the "
                          "effective ones with the key redacted; exit status 0 when valid");
-  for (auto* command : {send, erase, stats, check_config}) command->fallthrough();
+  for (auto* command : {c.send, c.erase, c.stats, c.check_config}) command->fallthrough();
   app.require_subcommand(0, 1);
+  return c;
+}
+
+/// After CLI11 has split argv: the settings collected and checked for the command given.
+void finish(const Subcommands& c, const CommandLineValues& values, Invocation& result) {
+  std::map<std::string, std::string> where;
+  result.settings = collect(values, where);
+  if (c.talks_to_server()) {
+    result.command = c.send->parsed()    ? Command::send
+                     : c.erase->parsed() ? Command::erase
+                                         : Command::stats;
+    require_key(result.settings);
+    if (result.target.url.empty()) result.target.url = own_url(result.settings);
+    return;
+  }
+  if (c.check_config->parsed()) result.command = Command::check_config;
+  result.warnings = validate(result.settings, where);
+}
+
+}  // namespace
+
+Invocation parse_command_line(int argc, const char* const* argv) {
+  Invocation result;
+  CommandLineValues values;
+  CLI::App app{
+      "proof: self-hosted social proof. Signups POSTed to /signup, and verified purchases "
+      "from shop platforms' webhooks (/hooks), reach every open page over Server-Sent Events.",
+      "proof"};
+  app.set_version_flag("--version", std::string("proof ") + kVersion);
+  app.footer("Exit status: 0 ok, 1 runtime failure, 2 bad settings.");
+  app.add_option("--config", values.config_file,
+                 "Read settings from FILE (key = value lines; see proof.conf.example)")
+      ->type_name("FILE");
+  for (const auto& spec : settings_table()) add_setting(app, spec, values);
+  const Subcommands commands = add_subcommands(app, values, result);
 
   try {
     app.parse(argc, argv);
-    std::map<std::string, std::string> where;
-    result.settings = collect(values, where);
-    const bool talks_to_server = send->parsed() || erase->parsed() || stats->parsed();
-    if (talks_to_server) {
-      result.command = send->parsed()    ? Command::send
-                       : erase->parsed() ? Command::erase
-                                         : Command::stats;
-      require_key(result.settings);
-      if (result.target.url.empty()) result.target.url = own_url(result.settings);
-    } else {
-      if (check_config->parsed()) result.command = Command::check_config;
-      result.warnings = validate(result.settings, where);
-    }
+    finish(commands, values, result);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {  // --help, --version
       app.exit(e);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "core/sse.h"
 #include "http/client_address.h"
@@ -12,35 +14,72 @@
 
 namespace proof {
 
-void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+namespace {
+
+/// What a stream asks for: where it resumes, how much it replays, its channel.
+struct StreamRequest {
+  std::optional<std::uint64_t> resume;  ///< Last-Event-ID (or ?lastEventId=), when given
+  std::size_t replay = 0;               ///< ?replay=N, for a new stream
+  std::string channel;                  ///< ?channel=, "" for every event
+  bool presence = false;                ///< ?presence=1
+};
+
+/// The stream's request as given, or nullopt after answering 400 for what is malformed.
+std::optional<StreamRequest> read_request(HttpContext& ctx, const httplib::Request& req,
+                                          httplib::Response& res) {
+  const auto bad = [&](const char* message) {
+    ctx.refuse(req, res, {400, RejectReason::kBadRequest, message});
+    return std::nullopt;
+  };
   if (req.get_header_value_count("Last-Event-ID") > 1) {
-    ctx.refuse(req, res, {400, RejectReason::kBadRequest, "Last-Event-ID given more than once"});
-    return;
+    return bad("Last-Event-ID given more than once");
   }
-  std::string resume_raw = req.get_header_value("Last-Event-ID");
+  StreamRequest out;
+  std::string resume = req.get_header_value("Last-Event-ID");
   for (const char* name : {"lastEventId", "last_event_id"}) {
-    if (resume_raw.empty() && req.has_param(name)) resume_raw = req.get_param_value(name);
+    if (resume.empty() && req.has_param(name)) resume = req.get_param_value(name);
   }
-  std::optional<std::uint64_t> resume;
-  if (!resume_raw.empty()) {
-    resume = sse::parse_event_id(resume_raw);
-    if (!resume) {
-      ctx.refuse(req, res,
-                 {400, RejectReason::kBadRequest, "Last-Event-ID must be a decimal event id"});
-      return;
-    }
+  if (!resume.empty()) {
+    out.resume = sse::parse_event_id(resume);
+    if (!out.resume) return bad("Last-Event-ID must be a decimal event id");
   }
-  std::size_t replay = 0;
   if (req.has_param("replay")) {
     const auto count = sse::parse_count(req.get_param_value("replay"), ctx.options.history);
-    if (!count) {
-      ctx.refuse(req, res, {400, RejectReason::kBadRequest, "replay must be a whole number"});
-      return;
-    }
-    replay = *count;
+    if (!count) return bad("replay must be a whole number");
+    out.replay = *count;
   }
-  std::string channel;
-  if (!ctx.channel_param(req, res, channel)) return;
+  if (!ctx.channel_param(req, res, out.channel)) return std::nullopt;
+  out.presence = req.has_param("presence") && req.get_param_value("presence") == "1";
+  return out;
+}
+
+/// The events to send first, and the id after which the stream continues live.
+Hub::Start starting_point(const HttpContext& ctx, const StreamRequest& r) {
+  if (!r.resume) return ctx.hub.start(r.replay, r.channel);
+  Hub::Start start{ctx.hub.resume(*r.resume, r.channel), 0};
+  // An id above any this server has issued (a forged one, or a server whose clock went
+  // back across a restart without --data-dir) must not mute the stream until then.
+  start.cursor =
+      start.replay.empty() ? std::min(*r.resume, ctx.hub.last_id()) : start.replay.back()->id;
+  return start;
+}
+
+/// `event: gap` when a stream resumes from before the oldest event a full history holds:
+/// some events in between are gone. Said (as Mercure and Centrifugo do) rather than
+/// pretending none were missed. "" when nothing was.
+std::string gap_notice(const HttpContext& ctx, std::uint64_t resume) {
+  if (resume == 0) return {};
+  const auto held = ctx.hub.start(ctx.options.history).replay;
+  if (held.empty() || resume >= held.front()->id || held.size() < ctx.options.history) return {};
+  return fmt::format("event: gap\ndata: {{\"last_event_id\":{},\"oldest_id\":{}}}\n\n", resume,
+                     held.front()->id);
+}
+
+}  // namespace
+
+void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto request = read_request(ctx, req, res);
+  if (!request) return;
   auto slots = std::make_shared<StreamSlots>(
       ctx.hub, ctx.address_slots,
       client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),
@@ -49,40 +88,18 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   if (auto refusal = slots->refusal()) {
     // Spread the retries of a crowd over time rather than have it come back at once.
     refusal->retry_after = jitter(5, 15);
-    ctx.refuse(req, res, *refusal);
-    return;
+    return ctx.refuse(req, res, *refusal);
   }
-
-  std::vector<EventPtr> pending;
-  std::uint64_t cursor = 0;
-  if (resume) {
-    pending = ctx.hub.resume(*resume, channel);
-    // An id above any this server has issued (a forged one, or a server whose clock went
-    // back across a restart without --data-dir) must not mute the stream until then.
-    cursor = pending.empty() ? std::min(*resume, ctx.hub.last_id()) : pending.back()->id;
-  } else {
-    auto start = ctx.hub.start(replay, channel);
-    pending = std::move(start.replay);
-    cursor = start.cursor;
-  }
+  const Hub::Start start = starting_point(ctx, *request);
   auto stream = std::make_unique<net::StreamOpening>();
   // The browser's reconnect delay, jittered so a restart is not met by every page at once.
   stream->opening = sse::format_retry(std::chrono::milliseconds(jitter(2000, 5000)));
-  if (resume && *resume != 0) {
-    // Resuming from before the oldest event a full history holds: some events in between
-    // are gone. Say so (as Mercure and Centrifugo do) rather than pretend none were missed.
-    const auto held = ctx.hub.start(ctx.options.history).replay;
-    if (!held.empty() && *resume < held.front()->id && held.size() >= ctx.options.history) {
-      stream->opening +=
-          fmt::format("event: gap\ndata: {{\"last_event_id\":{},\"oldest_id\":{}}}\n\n", *resume,
-                      held.front()->id);
-    }
-  }
-  for (const auto& event : pending) stream->opening += event->frame;
-  stream->opening_events = pending.size();
-  stream->cursor = cursor;
-  stream->channel = std::move(channel);
-  stream->presence = req.has_param("presence") && req.get_param_value("presence") == "1";
+  if (request->resume) stream->opening += gap_notice(ctx, *request->resume);
+  for (const auto& event : start.replay) stream->opening += event->frame;
+  stream->opening_events = start.replay.size();
+  stream->cursor = start.cursor;
+  stream->channel = std::move(request->channel);
+  stream->presence = request->presence;
   res.set_header("Content-Type", sse::kContentType);
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
