@@ -9,10 +9,6 @@
 
 namespace proof {
 
-std::int64_t utc_day(std::chrono::system_clock::time_point t) {
-  return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
-}
-
 std::string iso_date(std::int64_t day) {
   const std::chrono::year_month_day date{
       std::chrono::sys_days{std::chrono::days{static_cast<std::chrono::days::rep>(day)}}};

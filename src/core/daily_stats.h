@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/utc.h"
+
 namespace proof {
 
 /// The four numbers of one day.
@@ -44,9 +46,6 @@ class StatsStore {
   /// Forgets the days before `first_day`.
   virtual void drop_days_before(std::int64_t first_day) = 0;
 };
-
-/// The day number of `t` (UTC).
-std::int64_t utc_day(std::chrono::system_clock::time_point t);
 
 /// "2026-11-28" for a day number.
 std::string iso_date(std::int64_t day);

@@ -2,15 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-namespace proof {
+#include "core/utc.h"
 
-std::int64_t HourlyTotals::hour_of(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::hours>(t.time_since_epoch()).count();
-}
+namespace proof {
 
 HourlyTotals::HourlyTotals(HourlyStore* store, Clock::time_point now) : store_(store) {
   if (!store_) return;
-  for (const auto& row : store_->load_hours(hour_of(now) - kKeepHours + 1)) {
+  for (const auto& row : store_->load_hours(utc_hour(now) - kKeepHours + 1)) {
     counts_[{row.hour, row.channel}] = row.count;
   }
 }
@@ -29,7 +27,7 @@ void HourlyTotals::expire(std::int64_t current_hour) {
 }
 
 void HourlyTotals::add(const std::string& channel, Clock::time_point now) {
-  const std::int64_t hour = hour_of(now);
+  const std::int64_t hour = utc_hour(now);
   std::lock_guard lock(mutex_);
   expire(hour);
   change(channel, hour, 1);
@@ -37,9 +35,9 @@ void HourlyTotals::add(const std::string& channel, Clock::time_point now) {
 
 void HourlyTotals::remove(const std::string& channel, Clock::time_point accepted,
                           Clock::time_point now) {
-  const std::int64_t hour = hour_of(accepted);
+  const std::int64_t hour = utc_hour(accepted);
   std::lock_guard lock(mutex_);
-  expire(hour_of(now));
+  expire(utc_hour(now));
   if (!counts_.contains({hour, std::string()})) return;  // forgotten, or never counted here
   change(channel, hour, -1);
 }
@@ -68,7 +66,7 @@ void HourlyTotals::change(const std::string& channel, std::int64_t hour, int del
 
 std::uint64_t HourlyTotals::count(int hours, const std::string& channel,
                                   Clock::time_point now) const {
-  const std::int64_t current = hour_of(now);
+  const std::int64_t current = utc_hour(now);
   const std::int64_t first = current - hours + 1;
   std::lock_guard lock(mutex_);
   std::uint64_t total = 0;

@@ -52,7 +52,6 @@ class HourlyTotals {
                       Clock::time_point now = Clock::now()) const;
 
  private:
-  static std::int64_t hour_of(Clock::time_point t);
   void expire(std::int64_t current_hour);
   /// Adds `delta` to the hour's total and the channel's (never below zero), here and in the
   /// store.
