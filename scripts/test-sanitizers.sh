@@ -5,7 +5,8 @@
 #            test the JavaScript, not our C++; the bench smoke measures speed) and the
 #            deployment sandbox test (see below). Tests see PROOF_SANITIZER=address|thread.
 #   thread:  build-tsan/ (-DPROOF_SANITIZE=thread), then the hub, worker pool, fan-out,
-#            connection and presence-exchange unit tests, and the stream, publish, strict
+#            connection, presence-exchange, intake and key-store unit tests (the intake's
+#            test of one delivery on eight threads at once), and the stream, publish, strict
 #            HTTP and Redis-counts integration tests (the loop, workers, Redis reader and
 #            tallies threads together) against a TSan server.
 # Sanitizer reports go to files (log_path), including those of every proof server the
@@ -101,8 +102,8 @@ fi
 if [ "$which" = thread ] || [ "$which" = all ]; then
   configure_and_build build-tsan thread proof proof_unit_tests
   tsan_options="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/cmake/tsan.supp:log_path=$reports/tsan"
-  run_step "TSan unit tests [hub],[worker_pool],[fanout],[connection],[presence]" env TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
-    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool],[fanout],[connection],[presence]"
+  run_step "TSan unit tests [hub],[worker_pool],[fanout],[connection],[presence],[intake],[key_store]" env TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
+    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool],[fanout],[connection],[presence],[intake],[key_store]"
   run_step "TSan integration: stream, publish, strict_http, redis_counts" env -C tests/integration TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
     PROOF_BIN="$root/build-tsan/proof" PROOF_PUBLIC_DIR="$root/public" PYTHONDONTWRITEBYTECODE=1 \
     python3 -m unittest test_stream test_publish test_strict_http test_redis_counts

@@ -1,12 +1,20 @@
 #include "sources/lemonsqueezy.h"
 
-#include "core/encoding.h"
 #include "sources/json_fields.h"
 #include "sources/signing.h"
 
 namespace proof::sources {
 
 namespace {
+
+constexpr BodySignature kScheme{
+    .header = "x-signature",
+    .shown = "X-Signature",
+    .base64 = false,
+    .platform = "Lemon Squeezy's",
+    .mismatch =
+        "--lemonsqueezy-secret: give the signing secret typed for this webhook "
+        "(Settings > Webhooks), and make sure no proxy changes the body"};
 
 class LemonSqueezy final : public Receiver {
  public:
@@ -15,22 +23,7 @@ class LemonSqueezy final : public Receiver {
   std::string_view name() const override { return "lemonsqueezy"; }
 
   std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
-    if (d.count("x-signature") == 0) {
-      return BadSignature{
-          "X-Signature is missing: only Lemon Squeezy's signed webhooks are accepted here"};
-    }
-    const auto header = d.header("x-signature");
-    if (!header) return BadSignature{"X-Signature is given more than once"};
-    const auto digest = from_hex(*header);
-    if (!digest || digest->size() != 32) {
-      return BadSignature{"X-Signature is not the hex of an HMAC-SHA256"};
-    }
-    if (!signed_by_any(secrets_, d.body, {*digest})) {
-      return BadSignature{
-          "X-Signature does not match --lemonsqueezy-secret: give the signing secret typed "
-          "for this webhook (Settings > Webhooks), and make sure no proxy changes the body"};
-    }
-    return std::nullopt;
+    return verify_body_signature(d, kScheme, secrets_);
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

@@ -1,12 +1,21 @@
 #include "sources/shopify.h"
 
-#include "core/encoding.h"
 #include "sources/json_fields.h"
 #include "sources/signing.h"
 
 namespace proof::sources {
 
 namespace {
+
+constexpr BodySignature kScheme{
+    .header = "x-shopify-hmac-sha256",
+    .shown = "X-Shopify-Hmac-Sha256",
+    .base64 = true,
+    .platform = "Shopify's",
+    .mismatch =
+        "--shopify-secret: give the key shown under Settings > Notifications > "
+        "Webhooks (\"Your webhooks will be signed with ...\"), or your app's client "
+        "secret, and make sure no proxy changes the body"};
 
 class Shopify final : public Receiver {
  public:
@@ -15,23 +24,7 @@ class Shopify final : public Receiver {
   std::string_view name() const override { return "shopify"; }
 
   std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
-    if (d.count("x-shopify-hmac-sha256") == 0) {
-      return BadSignature{
-          "X-Shopify-Hmac-Sha256 is missing: only Shopify's signed webhooks are accepted here"};
-    }
-    const auto header = d.header("x-shopify-hmac-sha256");
-    if (!header) return BadSignature{"X-Shopify-Hmac-Sha256 is given more than once"};
-    const auto digest = from_base64(*header);
-    if (!digest || digest->size() != 32) {
-      return BadSignature{"X-Shopify-Hmac-Sha256 is not the base64 of an HMAC-SHA256"};
-    }
-    if (!signed_by_any(secrets_, d.body, {*digest})) {
-      return BadSignature{
-          "X-Shopify-Hmac-Sha256 does not match --shopify-secret: give the key shown under "
-          "Settings > Notifications > Webhooks (\"Your webhooks will be signed with ...\"), "
-          "or your app's client secret, and make sure no proxy changes the body"};
-    }
-    return std::nullopt;
+    return verify_body_signature(d, kScheme, secrets_);
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

@@ -2,13 +2,21 @@
 
 #include <algorithm>
 
-#include "core/encoding.h"
 #include "sources/json_fields.h"
 #include "sources/signing.h"
 
 namespace proof::sources {
 
 namespace {
+
+constexpr BodySignature kScheme{
+    .header = "x-wc-webhook-signature",
+    .shown = "X-WC-Webhook-Signature",
+    .base64 = true,
+    .platform = "WooCommerce's",
+    .mismatch =
+        "--woocommerce-secret: give the Secret of this webhook (WooCommerce > "
+        "Settings > Advanced > Webhooks), and make sure no proxy changes the body"};
 
 bool is_ping_body(std::string_view body) {
   constexpr std::string_view kPrefix = "webhook_id=";
@@ -30,28 +38,11 @@ class WooCommerce final : public Receiver {
   std::string_view name() const override { return "woocommerce"; }
 
   bool is_ping(const Delivery& d) const override {
-    return d.count("x-wc-webhook-signature") == 0 && is_ping_body(d.body);
+    return d.count(kScheme.header) == 0 && is_ping_body(d.body);
   }
 
   std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
-    if (d.count("x-wc-webhook-signature") == 0) {
-      return BadSignature{
-          "X-WC-Webhook-Signature is missing: only WooCommerce's signed webhooks (and its "
-          "webhook_id ping) are accepted here"};
-    }
-    const auto header = d.header("x-wc-webhook-signature");
-    if (!header) return BadSignature{"X-WC-Webhook-Signature is given more than once"};
-    const auto digest = from_base64(*header);
-    if (!digest || digest->size() != 32) {
-      return BadSignature{"X-WC-Webhook-Signature is not the base64 of an HMAC-SHA256"};
-    }
-    if (!signed_by_any(keys_, d.body, {*digest})) {
-      return BadSignature{
-          "X-WC-Webhook-Signature does not match --woocommerce-secret: give the Secret of this "
-          "webhook (WooCommerce > Settings > Advanced > Webhooks), and make sure no proxy "
-          "changes the body"};
-    }
-    return std::nullopt;
+    return verify_body_signature(d, kScheme, keys_);
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

@@ -30,6 +30,9 @@ class SqliteKeyStore final : public KeyStore {
 
  private:
   void exec(const char* sql);
+  /// Runs `work` in one write transaction (rolled back when it throws KeyStoreError).
+  template <class Work>
+  auto transaction(Work work);
   void set_locked(std::span<const std::string> keys, std::string_view value, std::int64_t until_ms);
   std::optional<std::string> get_locked(const std::string& key, std::int64_t now_ms);
   /// Drops expired rows, then the soonest to expire while `incoming` more would pass the bound.
