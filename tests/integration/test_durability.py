@@ -1,9 +1,14 @@
 """--data-dir: what was acknowledged survives kill -9; retention; a bad directory."""
 
+import hashlib
+import hmac
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import PROOF_BIN, Proof, SSEClient, raise_fd_limit
@@ -61,10 +66,43 @@ class DurableHistoryTest(unittest.TestCase):
             got.append(int(event["id"]))
         self.assertEqual(got, ids[-5:])
         # The file does not keep what retention dropped.
-        import sqlite3
         with sqlite3.connect(os.path.join(self.dir.name, "events.db")) as db:
             count = db.execute("SELECT count(*) FROM events").fetchone()[0]
         self.assertLessEqual(count, 5 + 64)
+
+    def test_a_locked_store_is_a_503_within_the_platforms_5_seconds_and_the_retry_lands(self):
+        secret = "whsec_durability_test"
+        proof = self.start("--stripe-secret", secret)
+        stream = SSEClient(proof.port)
+        self.addCleanup(stream.close)
+        t = str(int(time.time()))
+        body = json.dumps({"id": "evt_locked", "type": "checkout.session.completed",
+                           "livemode": True,
+                           "data": {"object": {"id": "cs_locked", "payment_status": "paid",
+                                               "payment_intent": "pi_locked"}}})
+        signature = hmac.new(secret.encode(), f"{t}.{body}".encode(), hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={signature}"}
+        # Another process holds both files of --data-dir locked (a backup, say).
+        locks = []
+        for name in ("events.db", "deliveries.db"):
+            db = sqlite3.connect(os.path.join(self.dir.name, name), timeout=5,
+                                 isolation_level=None)
+            db.execute("BEGIN EXCLUSIVE")
+            locks.append(db)
+        started = time.monotonic()
+        status, answer_headers, answer = proof.request("POST", "/hooks/stripe", body, headers)
+        took = time.monotonic() - started
+        self.assertEqual(status, 503, answer)
+        self.assertIn("retry-after", answer_headers)
+        self.assertLess(took, 5.0)
+        self.assertIsNone(stream.next_event(timeout=0.3))
+        for db in locks:
+            db.execute("ROLLBACK")
+            db.close()
+        # Stripe's retry, once the files are free: shown once.
+        status, _, answer = proof.request("POST", "/hooks/stripe", body, headers)
+        self.assertEqual(status, 202, answer)
+        self.assertEqual(stream.next_event()["json"]["source"], "stripe")
 
     def test_unusable_data_dir_fails_at_start_naming_it(self):
         blocker = os.path.join(self.dir.name, "a-file")
