@@ -1,43 +1,30 @@
 // The operator page that proof serves at /admin: real counts from /stats drawn as a chart,
 // the live count of open pages, recent events erased through DELETE /events/ID, a test
 // signup, and a clear message for a wrong key.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_KEY, launchBrowser, postSignup, startProof } from './harness.mjs';
+import { useChromium, API_KEY, postSignup } from './harness.mjs';
 
-const SHOP = 'http://127.0.0.1:9'; // the shop's origin, allowed to open streams
 const ADMIN = '/admin';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup } = useChromium();
 
-// A page that collects console errors, page errors and every request URL.
-async function adminPage(context, errors, urls = []) {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+// The operator page in a browser of its own (with these context options); urls collects
+// every URL it requests.
+async function adminPage(scene, options = {}, urls = []) {
+  const page = await scene.page(await scene.context(options), { record: false });
   page.on('request', (req) => urls.push(req.url()));
   return page;
 }
 
 test('/admin is the operator page: it asks for the key, labelled and focused, with no errors', async (t) => {
-  const proof = await startProof({ pageOrigin: SHOP });
-  t.after(() => proof.stop());
+  const scene = await setup(t);
+  const { proof } = scene;
   const res = await fetch(`${proof.url}${ADMIN}`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/html/);
-  const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
-  t.after(() => context.close());
-  const errors = [];
   const urls = [];
-  const page = await adminPage(context, errors, urls);
+  const page = await adminPage(scene, { viewport: { width: 375, height: 812 } }, urls);
   await page.goto(`${proof.url}${ADMIN}`);
   await page.waitForFunction(() => document.activeElement?.id === 'key');
   assert.equal(await page.title(), 'proof: operator page');
@@ -48,12 +35,11 @@ test('/admin is the operator page: it asks for the key, labelled and focused, wi
   asked.delete('/img/default.svg'); // the icon, which Chromium may or may not fetch
   assert.deepEqual([...asked].sort(), ['/admin', '/admin.css', '/admin.js']);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375));
-  assert.deepEqual(errors, []);
 });
 
 test('with the key: real counts and chart, erase behind a confirmation, a wrong key told clearly (desktop and phone)', async (t) => {
-  const proof = await startProof({ pageOrigin: SHOP });
-  t.after(() => proof.stop());
+  const scene = await setup(t);
+  const { proof } = scene;
   const ids = [];
   for (const name of ['Ada', 'Bo', 'Cy']) ids.push(await postSignup(proof, { user_name: name, offer_name: 'Tea' }));
   // Two cards shown and one click, as the widget would report them.
@@ -64,10 +50,7 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
     assert.equal(res.status, 204);
   }
   for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 375, height: 812 }]]) {
-    const context = await browser.newContext({ viewport });
-    t.after(() => context.close());
-    const errors = [];
-    const page = await adminPage(context, errors);
+    const page = await adminPage(scene, { viewport });
     await page.goto(`${proof.url}${ADMIN}`);
     await page.getByLabel('API key').fill(API_KEY);
     await page.getByLabel('API key').press('Enter');
@@ -80,14 +63,11 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
     assert.ok(await page.locator('#chart svg').count() >= 1, 'the chart is drawn');
     assert.equal(await page.locator('#days tbody tr').count(), 30);
     await page.screenshot({ path: `tests/browser/artifacts/admin-${name}.png`, fullPage: true });
-    assert.deepEqual(errors, []);
+    assert.deepEqual(scene.errors, []);
   }
 
   // Erase the first event: confirm in the dialog; the server no longer replays it.
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const errors = [];
-  const page = await adminPage(context, errors);
+  const page = await adminPage(scene);
   await page.goto(`${proof.url}${ADMIN}`);
   await page.getByLabel('API key').fill(API_KEY);
   await page.getByLabel('API key').press('Enter');
@@ -98,10 +78,12 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
   const replay = await fetch(`${proof.url}/events?replay=10`, { signal: AbortSignal.timeout(1000) })
     .then((r) => r.text()).catch((e) => String(e));
   assert.equal(replay.includes(`"id":${ids[0]}`), false);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(scene.errors, []);
 
-  // A wrong key: a clear message on the login form, not a blank page.
-  const wrong = await context.newPage();
+  // A wrong key: a clear message on the login form, not a blank page (whose 401 Chromium
+  // logs on the console).
+  scene.expectErrors(/status of 401 .*\/stats/);
+  const wrong = await scene.page(page.context(), { record: false });
   await wrong.goto(`${proof.url}${ADMIN}`);
   await wrong.evaluate(() => sessionStorage.clear());
   await wrong.reload();
