@@ -14,6 +14,9 @@ import { chromium } from 'playwright-core';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
 export const PROOF_BIN = path.resolve(ROOT, process.env.PROOF_BIN || 'build/proof');
+// What the build tree beside that binary serves: public/ with proof.js minified
+// (cmake/widget.cmake), so the tests run the widget that browsers download.
+export const PUBLIC_DIR = path.join(path.dirname(PROOF_BIN), 'public');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 export const API_KEY = 'browser-test-key';
 
@@ -55,6 +58,7 @@ export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'cond
 // Starts build/proof on port and waits until /healthz answers 200.
 export async function startProof({ port, pageOrigin, args = [] }) {
   if (!existsSync(PROOF_BIN)) throw new Error(`no proof binary at ${PROOF_BIN} (build it, or set PROOF_BIN)`);
+  if (!existsSync(path.join(PUBLIC_DIR, 'proof.js'))) throw new Error(`no staged ${PUBLIC_DIR}/proof.js (cmake --build stages it)`);
   port ??= await freePort();
   const child = spawn(
     PROOF_BIN,
@@ -64,7 +68,7 @@ export async function startProof({ port, pageOrigin, args = [] }) {
       '--api-key', API_KEY,
       // Cards show names as posted here; how names are shortened is tested on the server.
       '--display-name', 'full',
-      '--public-dir', path.join(ROOT, 'public'),
+      '--public-dir', PUBLIC_DIR,
       '--allowed-origin', pageOrigin,
       '--heartbeat', '15',
       '--history', '100',
