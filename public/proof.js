@@ -137,11 +137,12 @@
     }
 
     return {
-      // A live item goes ahead of history still waiting.
+      // A live item goes ahead of replayed ones still waiting (item.replay: the
+      // replay on page load, the total); all others keep the order they came in.
       push: function (item) {
         if (stopped) return;
         var i = backlog.length;
-        while (!item.history && i && backlog[i - 1].history) i--;
+        while (!item.replay && i && backlog[i - 1].replay) i--;
         backlog.splice(i, 0, item);
         if (backlog.length > size) backlog.splice(0, backlog.length - size);
         pump();
@@ -265,6 +266,8 @@
     var channel = opt.channel ? 'channel=' + encodeURIComponent(opt.channel) : '';
     var es = null;
     var openedAt = 0;
+    // Whether the open stream resumed after an id (a catch-up) or replays.
+    var resumed = false;
     var attempts = 0;
     var retryTimer = null;
     var closed = false;
@@ -374,9 +377,12 @@
     // History (replay, or catch-up after a reconnect) vs live: the server
     // writes history first, so what arrives within HISTORY_WINDOW of 'open' is
     // history. Our clock is only compared with itself: a skewed one cannot
-    // pass old events off as live.
-    // m is {e: type, d: data, i: id, h: history}, from our stream or relayed
-    // (before the relaying tab's own "shown").
+    // pass old events off as live. Replayed history waits behind live cards;
+    // a catch-up (the stream resumed after the last id seen: a reconnect, or
+    // another tab taking the stream over) is what was missed meanwhile, so it
+    // keeps publish order with the live events behind it.
+    // m is {e: type, d: data, i: id, h: history, r: replayed}, from our stream
+    // or relayed (before the relaying tab's own "shown").
     function handle(m) {
       var ev = JSON.parse(m.d);
       if (!ev || typeof ev !== 'object') return;
@@ -395,7 +401,7 @@
       }
       if (!ev.id) ev.id = m.i;
       var now = Date.now();
-      if (filter.admit(ev, m.h, now) && !seen[ev.id]) queue.push({ ev: ev, history: m.h, received: now });
+      if (filter.admit(ev, m.h, now) && !seen[ev.id]) queue.push({ ev: ev, history: m.h, replay: m.r, received: now });
     }
 
     // From another tab: an event, a card shown there (s), or a new tab
@@ -407,7 +413,8 @@
     }
 
     var onEvent = guard(function (e) {
-      var m = { e: e.type, d: e.data, i: e.lastEventId, h: Date.now() - openedAt < HISTORY_WINDOW };
+      var h = Date.now() - openedAt < HISTORY_WINDOW;
+      var m = { e: e.type, d: e.data, i: e.lastEventId, h: h, r: h && !resumed };
       relay(m);
       handle(m);
     });
@@ -425,6 +432,9 @@
       ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
       es.onopen = guard(function () {
         openedAt = Date.now();
+        // Also on the browser's own reconnects, which resume by Last-Event-ID
+        // once this stream has had an event.
+        resumed = filter.lastId() > 0;
         attempts = 0;
         setState('open');
       });
@@ -458,7 +468,7 @@
         .then(function (res) { return res.json(); })
         .then(guard(function (s) {
           if (s.count >= opt.summaryMin) {
-            queue.push({ card: 'summary', count: s.count, period: periodLabel(s.hours, rtf && opt.locale), history: 1 });
+            queue.push({ card: 'summary', count: s.count, period: periodLabel(s.hours, rtf && opt.locale), replay: 1 });
           }
         }), function () {});
     }

@@ -4,7 +4,7 @@
 // for good.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useChromium, postSignup, cards, waitFor } from './harness.mjs';
+import { useChromium, postSignup, cards, waitFor, waitForCards, setVisibility } from './harness.mjs';
 
 const { setup: chromium } = useChromium();
 
@@ -97,6 +97,30 @@ test('closing the tab holding the stream while events are published: the others 
     assert.equal(new Set(texts).size, texts.length, texts.join(' | '));
   }
   assert.equal(await subscribers(proof), 1);
+});
+
+test('the tab holding the stream closes while events come: the tab in front shows every card in publish order', async (t) => {
+  // As issue 22 found it: eight tabs, the one in front not the one holding the
+  // stream, twelve events a quarter second apart, the stream's tab closed after
+  // the fourth. Cards last longer than the gap between events, so they wait in
+  // the front tab's queue: the events resumed after the handover must not be
+  // passed by the live ones that follow them.
+  const { proof, context, tabs, leaders } = await setup(t);
+  const list = await tabs(await context(), 8, { duration: 450 });
+  await waitFor(async () => (await leaders(list)).length === 1 && (await subscribers(proof)) === 1, { what: 'one stream' });
+  const [leader] = await leaders(list);
+  const front = list.at(-1);
+  assert.notEqual(front, leader, 'the first tab opened holds the stream');
+  for (const page of list) if (page !== front) await setVisibility(page, 'hidden');
+  const names = [];
+  for (let i = 1; i <= 12; i++) {
+    names.push(`T${i}`);
+    await postSignup(proof, { user_name: `T${i}`, offer_name: 'Tea' });
+    if (i === 4) await leader.close();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const shown = await waitForCards(front, 12, 20000);
+  assert.deepEqual(shown.map((c) => c.text.replace(/ just signed up with Tea!$/, '')), names);
 });
 
 test('two browsers hold two streams; a page of another channel holds its own', async (t) => {
