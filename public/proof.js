@@ -38,6 +38,9 @@
     '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:80%;margin-right:10px;border:0;object-fit:contain}' +
     '.proof-text{flex:1;min-width:0;overflow-wrap:anywhere}' +
     '.proof-age{font-size:12px;opacity:.8}' +
+    // The check mark is decoration: its alternative text is empty, and where
+    // that syntax is unknown the whole declaration (so the mark) is dropped.
+    '.proof-verified{font-size:12px;font-weight:600}.proof-verified:before{content:"\\2713\\a0"/""}' +
     'a.proof-body .proof-msg{text-decoration:underline}' +
     '.proof-close{position:absolute;top:6px;right:8px;width:22px;height:22px;border:0;border-radius:50%;' +
     'background:transparent;font-size:18px;line-height:20px;text-align:center;cursor:pointer;opacity:.8}' +
@@ -166,6 +169,21 @@
     };
   }
 
+  // What a card from a verified source names it by: the event's "source", as
+  // the server sets it for /hooks deliveries whose signature it checked (POST
+  // /signup cannot set one). Standard Webhooks senders are any system, so no
+  // platform name; nor for a name this widget does not know.
+  var PLATFORMS = { stripe: 'Stripe', shopify: 'Shopify', woocommerce: 'WooCommerce', lemonsqueezy: 'Lemon Squeezy' };
+
+  // The verified line of ev's card from template ({source}: the platform's
+  // name, or '' so a [ · {source}] part vanishes), or '' for an event without
+  // a source.
+  function verifiedLine(ev, template) {
+    var source = ev.source;
+    if (typeof source !== 'string' || !source) return '';
+    return fill(template, { source: Object.prototype.hasOwnProperty.call(PLATFORMS, source) ? PLATFORMS[source] : '' });
+  }
+
   // "7 days" for 168, "24 hours" for 24, in a valid locale.
   function periodLabel(hours, locale) {
     var days = hours > 24 && hours % 24 === 0;
@@ -228,7 +246,9 @@
       presenceTemplate: data.presenceTemplate || '{count} people are looking at this right now',
       summaryHours: num(data.summaryHours, 0),
       summaryMin: num(data.summaryMin, 1),
-      summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}'
+      summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}',
+      verified: data.verified !== 'off',
+      verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]'
     };
   }
 
@@ -448,6 +468,8 @@
         }
         var text = el('div', 'proof-text');
         line(text, 'proof-msg', fill(item.card ? opt[item.card + 'Template'] : opt.template, ev));
+        var verified = item.ev && opt.verified && verifiedLine(ev, opt.verifiedTemplate);
+        if (verified) line(text, 'proof-verified', verified);
         var now = Date.now();
         if (item.ev && item.history || now - item.received > STALE_AFTER) {
           line(text, 'proof-age', ageLabel(now - Number(ev.ts), rtf));
@@ -609,7 +631,7 @@
   }
 
   if (typeof module === 'object' && module.exports) {
-    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox };
+    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox, verifiedLine };
   } else if (typeof document !== 'undefined' && typeof window !== 'undefined') {
     guard(function () {
       // Pasted twice: the first runs alone. Shadow an id="proof" element,
