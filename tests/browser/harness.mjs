@@ -124,6 +124,47 @@ export async function postSignup(proof, fields) {
   return JSON.parse(text).id;
 }
 
+// The Stripe signing secret of tests that start proof with STRIPE_ARGS.
+export const STRIPE_SECRET = 'whsec_test123';
+export const STRIPE_ARGS = ['--stripe-secret', STRIPE_SECRET];
+
+// POSTs a Stripe event to /hooks/stripe, signed by Stripe's own library (npm's stripe)
+// with `secret`; resolves to the answer's status and JSON body.
+export async function postStripe(proof, event, secret = STRIPE_SECRET) {
+  const { default: Stripe } = await import('stripe');
+  const payload = JSON.stringify(event);
+  const signature = new Stripe('sk_test_x').webhooks.generateTestHeaderString({ payload, secret });
+  const res = await fetch(`${proof.url}/hooks/stripe`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    body: payload,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+// A paid Checkout Session as Stripe sends it (the fields proof reads).
+export function stripeCheckout({ event = 'evt_1', session = 'cs_1', intent = 'pi_1', name = 'Jane Doe', city = 'Leeds', offer = 'Blue mug', livemode = true } = {}) {
+  return {
+    id: event,
+    type: 'checkout.session.completed',
+    livemode,
+    data: {
+      object: {
+        id: session,
+        payment_status: 'paid',
+        payment_intent: intent,
+        customer_details: { name, address: { city } },
+        metadata: { offer_name: offer },
+      },
+    },
+  };
+}
+
+// A full refund of the charge of that payment intent.
+export function stripeRefund({ event = 'evt_2', charge = 'ch_1', intent = 'pi_1' } = {}) {
+  return { id: event, type: 'charge.refunded', livemode: true, data: { object: { id: charge, payment_intent: intent, refunded: true } } };
+}
+
 // The host page: a shop page on its own origin with the one widget tag.
 export function shopPage(proofUrl, attributes = {}) {
   const attrs = Object.entries(attributes)
@@ -203,10 +244,12 @@ function recordCards() {
       } else if (el.classList.contains('proof-visible') && !/\bproof-visible\b/.test(m.oldValue || '')) {
         const msg = el.querySelector('.proof-msg');
         const age = el.querySelector('.proof-age');
+        const verified = el.querySelector('.proof-verified');
         window.__cards.push({
           t: performance.now(),
           text: msg ? msg.textContent : null,
           age: age ? age.textContent : null,
+          verified: verified ? verified.textContent : null,
         });
       }
     }
