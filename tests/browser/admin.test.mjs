@@ -3,7 +3,7 @@
 // signup, and a clear message for a wrong key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useChromium, API_KEY, postSignup } from './harness.mjs';
+import { useChromium, API_KEY, postSignup, postStripe, stripeCheckout, STRIPE_ARGS, artifact } from './harness.mjs';
 
 const ADMIN = '/admin';
 
@@ -91,4 +91,74 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
   await wrong.getByLabel('API key').press('Enter');
   await wrong.waitForFunction(() => /refused this key/.test(document.getElementById('login-message')?.textContent || ''));
   assert.equal(await wrong.locator('#dashboard').isVisible(), false);
+});
+
+// Opens the operator page of proof with the key typed in; resolves once the Sources
+// panel has had its first answer.
+async function signedIn(scene, options = {}) {
+  const page = await adminPage(scene, options);
+  await page.goto(`${scene.proof.url}${ADMIN}`);
+  await page.getByLabel('API key').fill(API_KEY);
+  await page.getByLabel('API key').press('Enter');
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.getElementById('sources-panel').hidden || !document.getElementById('sources-empty').hidden);
+  return page;
+}
+
+// The rows of a table under `selector`, as the cells' text.
+const rows = (page, selector) => page.locator(`${selector} tbody tr`).evaluateAll((trs) =>
+  trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+
+test('Sources: each source with its URL, last delivery and counts by outcome; the last deliveries newest first, live', async (t) => {
+  const webhookSecret = `whsec_${Buffer.from('a test key of thirty-two bytes!!').toString('base64')}`;
+  const scene = await setup(t, { args: [...STRIPE_ARGS, '--webhook-secret', webhookSecret] });
+  const { proof } = scene;
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 200, 'the same delivery again');
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_t', session: 'cs_t', intent: 'pi_t', livemode: false }))).status, 200);
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_x' }), 'whsec_not_the_secret')).status, 401);
+
+  const page = await signedIn(scene);
+  assert.equal(await page.locator('#sources-test').isVisible(), false, 'no test-events warning');
+  assert.equal(await page.locator('#sources-empty').isVisible(), false);
+  // Source, the URL to paste, last delivery, and the outcomes that happened with their counts.
+  assert.deepEqual(await rows(page, '#sources'), [
+    ['Stripe', `${proof.url}/hooks/stripe`, 'just now', 'published 1 duplicate 1 ignored 1 bad signature 1'],
+    ['Standard Webhooks', `${proof.url}/hooks/standard`, 'none yet', 'none yet'],
+  ]);
+  const bad = page.locator('#sources [data-outcome=bad_signature]');
+  assert.equal(await bad.evaluate((el) => getComputedStyle(el).color), 'rgb(164, 38, 44)', 'a refusal stands out');
+  const deliveries = await rows(page, '#deliveries');
+  assert.deepEqual(deliveries.map((r) => r.slice(1, 3)), [
+    ['Stripe', 'bad signature'], ['Stripe', 'ignored'], ['Stripe', 'duplicate'], ['Stripe', 'published'],
+  ]);
+  assert.match(deliveries[0][3], /no v1 signature in Stripe-Signature matches --stripe-secret/, 'the reason');
+  assert.equal(deliveries[1][3], 'test');
+  assert.equal(deliveries[3][4], 'Jane Doe', 'the name as the card shows it');
+  assert.match(deliveries[0][0], /^\d\d:\d\d:\d\d$/);
+  // The card it made is in Recent events, marked verified.
+  assert.match(await page.locator('#events .event').first().textContent(), /Jane Doe signed up with Blue mug.*verified: Stripe/s);
+
+  // A delivery while the page is open comes to the top without a reload.
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_3', session: 'cs_3', intent: 'pi_3', name: 'Ann Lee' }))).status, 202);
+  await page.waitForFunction(() => document.querySelector('#deliveries tbody tr td:last-child')?.textContent === 'Ann Lee', null, { timeout: 5000 });
+  assert.match((await rows(page, '#sources'))[0][3], /^published 2/);
+  await page.locator('#sources-title').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('admin-sources.png'), fullPage: true });
+});
+
+test('Sources: a clear empty state when no source is set up, and a warning while test events are accepted', async (t) => {
+  const none = await setup(t);
+  const page = await signedIn(none);
+  assert.equal(await page.locator('#sources-panel').isVisible(), false);
+  assert.match(await page.locator('#sources-empty').textContent(), /No source is set up: see\s+docs\/sources\.md/);
+  assert.equal(await page.locator('#sources-test').isVisible(), false);
+
+  const testing = await setup(t, { args: [...STRIPE_ARGS, '--accept-test-events'] });
+  const warned = await signedIn(testing, { viewport: { width: 375, height: 812 } });
+  assert.match(await warned.locator('#sources-test').textContent(), /Test-mode deliveries become cards/);
+  assert.ok(await warned.locator('#sources-test').isVisible());
+  assert.deepEqual((await rows(warned, '#sources')).map((r) => r[0]), ['Stripe']);
+  // The wide table scrolls inside its box; the page itself does not get wider than the phone.
+  assert.ok(await warned.evaluate(() => document.documentElement.scrollWidth <= 375));
 });
