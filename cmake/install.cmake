@@ -43,7 +43,8 @@ endforeach()
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/deb/conffiles "${PROOF_CONFIG_DIR}/proof.conf.example\n")
 
 install(TARGETS proof RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY public/ DESTINATION ${CMAKE_INSTALL_DATADIR}/proof/public)
+# The staged copy (cmake/widget.cmake), with the minified widget, not the source tree's.
+install(DIRECTORY ${PROOF_PUBLIC_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/proof/public)
 install(FILES proof.conf.example DESTINATION ${PROOF_CONFIG_DIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof.service
               ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof@.service

@@ -1,5 +1,6 @@
 // The operator page: the numbers of /stats, a chart of them, the live count of open pages,
-// the recent events with an Erase button, and a test signup form.
+// the recent events with an Erase button, the verified sources and what they delivered
+// (/hooks/recent), and a test signup form.
 //
 // The API key is typed once and kept in sessionStorage (this tab only, gone when it
 // closes); it leaves the page only as an Authorization header. Event text is shown with
@@ -13,6 +14,23 @@
   var REPLAY = 20; // recent events asked of the stream
   var KEPT = 50; // events listed at most: older ones fall off the end
   var REFRESH_MS = 60000; // /stats again this often
+  // /hooks/recent again this often while the page is seen: someone setting a source up
+  // sends a test delivery from the platform and looks here for it.
+  var SOURCES_MS = 10000;
+  // The platforms by the name of their route, as the widget names them on a card.
+  var PLATFORMS = {
+    stripe: 'Stripe', shopify: 'Shopify', woocommerce: 'WooCommerce',
+    lemonsqueezy: 'Lemon Squeezy', standard: 'Standard Webhooks',
+  };
+  // GET /hooks/recent's outcomes, in the columns' order, and the words for them.
+  var OUTCOMES = [
+    ['published', 'published'], ['duplicate', 'duplicate'], ['ignored', 'ignored'],
+    ['erased', 'erased'], ['bad_signature', 'bad signature'], ['too_large', 'too large'],
+    ['malformed', 'malformed'], ['unavailable', 'unavailable'],
+  ];
+  // Outcomes where the platform was refused: a wrong secret, a proxy that changed the
+  // body, a store that could not keep the delivery.
+  var REFUSED = { bad_signature: 1, too_large: 1, malformed: 1, unavailable: 1 };
   var SVG = 'http://www.w3.org/2000/svg';
   var SERIES = [
     { key: 'published', label: 'Published' },
@@ -38,6 +56,13 @@
   var eventsEmpty = $('events-empty');
   var signupForm = $('signup');
   var signupAnswer = $('signup-answer');
+  var sourcesStatus = $('sources-status');
+  var sourcesTest = $('sources-test');
+  var sourcesEmpty = $('sources-empty');
+  var sourcesPanel = $('sources-panel');
+  var sourcesBody = document.querySelector('#sources tbody');
+  var deliveriesBody = document.querySelector('#deliveries tbody');
+  var deliveriesEmpty = $('deliveries-empty');
   var confirmDialog = $('confirm');
   var confirmText = $('confirm-text');
 
@@ -108,6 +133,8 @@
       if (session.stream) session.stream.close();
       clearInterval(session.refresh);
       clearInterval(session.clock);
+      clearInterval(session.sourcesTimer);
+      clearTimeout(session.sourcesSoon);
       session = null;
     }
     storeKey('');
@@ -116,6 +143,12 @@
     eventsEmpty.hidden = false;
     chart.replaceChildren();
     daysBody.replaceChildren();
+    sourcesBody.replaceChildren();
+    deliveriesBody.replaceChildren();
+    sourcesPanel.hidden = true;
+    sourcesEmpty.hidden = true;
+    sourcesTest.hidden = true;
+    sourcesStatus.textContent = '';
     signupAnswer.textContent = '';
     statusLine.textContent = '';
     updated.textContent = '';
@@ -154,6 +187,10 @@
     openStream();
     session.refresh = setInterval(refreshStats, REFRESH_MS);
     session.clock = setInterval(updateAges, 30000);
+    refreshSources();
+    session.sourcesTimer = setInterval(function () {
+      if (document.visibilityState !== 'hidden') refreshSources();
+    }, SOURCES_MS);
     $('glance-title').focus();
   }
 
@@ -379,10 +416,13 @@
       }
       var id = e.lastEventId || idFrom(e.data);
       if (id && data && typeof data === 'object') addEvent(id, data);
+      // A card from a source is a delivery: the panel shows it without waiting.
+      if (data && typeof data.source === 'string') refreshSourcesSoon();
     });
     stream.addEventListener('erase', function (e) {
       var id = idFrom(e.data);
       if (id) dropEvent(id);
+      refreshSourcesSoon();
     });
   }
 
@@ -443,6 +483,8 @@
     }
     var channel = field(data, 'channel', '');
     if (channel) meta.appendChild(span('channel', 'channel ' + channel));
+    var source = field(data, 'source', '');
+    if (source) meta.appendChild(span('source', 'verified: ' + platformName(source)));
     meta.appendChild(span('id', 'id ' + id));
     li.appendChild(meta);
 
@@ -530,6 +572,124 @@
         button.focus();
         if (session === current) statusLine.textContent = 'Event ' + id + ' not erased: proof could not be reached.';
       });
+  }
+
+  // ---- sources: GET /hooks/recent ------------------------------------------------------
+
+  function platformName(source) {
+    return Object.prototype.hasOwnProperty.call(PLATFORMS, source) ? PLATFORMS[source] : source;
+  }
+
+  function validSources(body) {
+    return body && Array.isArray(body.sources) && Array.isArray(body.recent) &&
+      body.sources.every(function (s) { return s && typeof s.source === 'string'; }) &&
+      body.recent.every(function (r) { return r && typeof r.source === 'string'; });
+  }
+
+  // After a burst of stream events, one request.
+  function refreshSourcesSoon() {
+    if (!session || session.sourcesSoon) return;
+    session.sourcesSoon = setTimeout(function () {
+      if (!session) return;
+      session.sourcesSoon = 0;
+      refreshSources();
+    }, 300);
+  }
+
+  function refreshSources() {
+    if (!session) return;
+    var current = session;
+    api('GET', '/hooks/recent', current.key)
+      .then(function (answer) {
+        if (session !== current) return;
+        if (answer.status === 401) return signOut(WRONG_KEY);
+        if (answer.status !== 200 || !validSources(answer.body)) {
+          sourcesStatus.textContent = 'Sources not updated: ' + (answer.status === 200
+            ? 'proof answered /hooks/recent with something unexpected.'
+            : errorText(answer));
+          return;
+        }
+        sourcesStatus.textContent = '';
+        showSources(answer.body);
+      })
+      .catch(function () {
+        if (session === current) sourcesStatus.textContent = 'Sources not updated: proof could not be reached.';
+      });
+  }
+
+  function cell(tag, text, className) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function timeCell(ts, relative) {
+    var td = cell('td', undefined, 'time');
+    if (typeof ts !== 'number') {
+      td.textContent = 'none yet';
+      return td;
+    }
+    var time = document.createElement('time');
+    time.dateTime = new Date(ts).toISOString();
+    time.title = new Date(ts).toLocaleString('en-GB');
+    if (relative) {
+      time.setAttribute('data-ts', String(ts));
+      time.textContent = age(ts);
+    } else {
+      time.textContent = new Date(ts).toLocaleTimeString('en-GB');
+    }
+    td.appendChild(time);
+    return td;
+  }
+
+  function showSources(body) {
+    sourcesTest.hidden = body.accept_test_events !== true;
+    sourcesEmpty.hidden = body.sources.length > 0;
+    sourcesPanel.hidden = body.sources.length === 0;
+
+    sourcesBody.replaceChildren.apply(sourcesBody, body.sources.map(function (s) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-source', s.source);
+      var th = cell('th', platformName(s.source));
+      th.scope = 'row';
+      tr.appendChild(th);
+      var url = cell('td');
+      url.appendChild(cell('code', typeof s.path === 'string' ? new URL(s.path, location.href).href : ''));
+      tr.appendChild(url);
+      tr.appendChild(timeCell(s.last_delivery, true));
+      // The outcomes that happened, each with its count: a wrong secret shows up as
+      // "bad signature" in red among them.
+      var counts = s.counts && typeof s.counts === 'object' ? s.counts : {};
+      var td = cell('td', undefined, 'counts');
+      OUTCOMES.forEach(function (o) {
+        var n = counts[o[0]];
+        if (typeof n !== 'number' || n <= 0) return;
+        var item = cell('span', o[1] + ' ' + numberFormat.format(n), REFUSED[o[0]] ? 'refused' : '');
+        item.setAttribute('data-outcome', o[0]);
+        // A space between them, so a narrow cell wraps there and nowhere else.
+        if (td.firstChild) td.appendChild(document.createTextNode(' '));
+        td.appendChild(item);
+      });
+      if (!td.firstChild) td.textContent = 'none yet';
+      tr.appendChild(td);
+      return tr;
+    }));
+
+    // Newest first, as the server lists them; sorted again in case one came out of order.
+    var recent = body.recent.slice().sort(function (a, b) { return (b.ts || 0) - (a.ts || 0); });
+    deliveriesEmpty.hidden = recent.length > 0;
+    deliveriesBody.replaceChildren.apply(deliveriesBody, recent.map(function (r) {
+      var tr = document.createElement('tr');
+      tr.appendChild(timeCell(r.ts, false));
+      tr.appendChild(cell('td', platformName(r.source)));
+      var outcome = OUTCOMES.filter(function (o) { return o[0] === r.outcome; })[0];
+      var className = REFUSED[r.outcome] ? 'refused' : r.outcome === 'published' ? 'published' : '';
+      tr.appendChild(cell('td', outcome ? outcome[1] : String(r.outcome), className));
+      tr.appendChild(cell('td', typeof r.reason === 'string' ? r.reason : ''));
+      tr.appendChild(cell('td', typeof r.name === 'string' ? r.name : ''));
+      return tr;
+    }));
   }
 
   // ---- the test signup -----------------------------------------------------------------

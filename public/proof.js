@@ -4,11 +4,18 @@
  * Options: data-* on that tag (the README's table).
  * Theme: --proof-bg, --proof-fg, --proof-border, --proof-radius, --proof-font,
  * --proof-speed. Only global: window.proof.close().
+ *
+ * Written to be read: proof serves and installs it minified (cmake/widget.cmake)
+ * and the size budget holds that copy. The parts, in order: pure helpers and
+ * the queue (unit-tested in Node); createInbox, what becomes a card; then in
+ * the browser createStream (the stream and tab sharing), createCard (the
+ * card's markup), createBeacons, createMemory (ids not to show again), and
+ * start(), which wires them for the script tag.
  */
 (function () {
   'use strict';
 
-  // ms after a stream opens in which events count as history (onSignup).
+  // ms after a stream opens in which events count as history (createStream).
   var HISTORY_WINDOW = 1000;
   // A live card that waited longer than this gets its age shown too.
   var STALE_AFTER = 60000;
@@ -31,6 +38,9 @@
     '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:80%;margin-right:10px;border:0;object-fit:contain}' +
     '.proof-text{flex:1;min-width:0;overflow-wrap:anywhere}' +
     '.proof-age{font-size:12px;opacity:.8}' +
+    // The check mark is decoration: its alternative text is empty, and where
+    // that syntax is unknown the whole declaration (so the mark) is dropped.
+    '.proof-verified{font-size:12px;font-weight:600}.proof-verified:before{content:"\\2713\\a0"/""}' +
     'a.proof-body .proof-msg{text-decoration:underline}' +
     '.proof-close{position:absolute;top:6px;right:8px;width:22px;height:22px;border:0;border-radius:50%;' +
     'background:transparent;font-size:18px;line-height:20px;text-align:center;cursor:pointer;opacity:.8}' +
@@ -137,11 +147,12 @@
     }
 
     return {
-      // A live item goes ahead of history still waiting.
+      // A live item goes ahead of replayed ones still waiting (item.replay: the
+      // replay on page load, the total); all others keep the order they came in.
       push: function (item) {
         if (stopped) return;
         var i = backlog.length;
-        while (!item.history && i && backlog[i - 1].history) i--;
+        while (!item.replay && i && backlog[i - 1].replay) i--;
         backlog.splice(i, 0, item);
         if (backlog.length > size) backlog.splice(0, backlog.length - size);
         pump();
@@ -156,6 +167,21 @@
         if (timer !== null) o.clear(timer);
       }
     };
+  }
+
+  // What a card from a verified source names it by: the event's "source", as
+  // the server sets it for /hooks deliveries whose signature it checked (POST
+  // /signup cannot set one). Standard Webhooks senders are any system, so no
+  // platform name; nor for a name this widget does not know.
+  var PLATFORMS = { stripe: 'Stripe', shopify: 'Shopify', woocommerce: 'WooCommerce', lemonsqueezy: 'Lemon Squeezy' };
+
+  // The verified line of ev's card from template ({source}: the platform's
+  // name, or '' so a [ · {source}] part vanishes), or '' for an event without
+  // a source.
+  function verifiedLine(ev, template) {
+    var source = ev.source;
+    if (typeof source !== 'string' || !source) return '';
+    return fill(template, { source: Object.prototype.hasOwnProperty.call(PLATFORMS, source) ? PLATFORMS[source] : '' });
   }
 
   // "7 days" for 168, "24 hours" for 24, in a valid locale.
@@ -220,11 +246,49 @@
       presenceTemplate: data.presenceTemplate || '{count} people are looking at this right now',
       summaryHours: num(data.summaryHours, 0),
       summaryMin: num(data.summaryMin, 1),
-      summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}'
+      summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}',
+      verified: data.verified !== 'off',
+      verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]'
     };
   }
 
-  /* The browser part. */
+  // What becomes a card, in this tab: m is a message of the shared stream
+  // (createStream) as {e: type, d: data, i: id, h: history, r: replayed}.
+  // Erasures are passed to o.drop(id); the live count is kept and, once per
+  // page view when it reaches o.presenceMin, queued as a card; a signup is
+  // queued once (o.filter, and not if o.seen(id): shown or erased already),
+  // with what the queue orders it by (history, replay) and when it came.
+  function createInbox(o) {
+    var presence = 0;
+    var presenceDone = false;
+    return {
+      take: function (m) {
+        var ev = JSON.parse(m.d);
+        if (!ev || typeof ev !== 'object') return;
+        if (m.e == 'erase') {
+          o.drop(ev.id);
+          return;
+        }
+        if (m.e == 'presence') {
+          presence = ev.count;
+          if (!presenceDone && presence >= o.presenceMin) {
+            presenceDone = true;
+            o.push({ card: 'presence' });
+          }
+          return;
+        }
+        if (!ev.id) ev.id = m.i;
+        var now = o.now();
+        if (o.filter.admit(ev, m.h, now) && !o.seen(ev.id)) {
+          o.push({ ev: ev, history: m.h, replay: m.r, received: now });
+        }
+      },
+      // The live count now, which the presence card shows when its turn comes.
+      presence: function () { return presence; }
+    };
+  }
+
+  /* The browser part: one factory per job, wired together by start(). */
 
   function guard(fn) {
     return function () {
@@ -252,6 +316,214 @@
     return null;
   }
 
+  // ---- The stream, shared by the tabs of a browser ----
+  //
+  // One stream per browser, server, channel and live-count setting: the tab
+  // holding the lock (share()) opens it and relays each message to the other
+  // tabs before taking it itself; every tab hands every message, its own or
+  // relayed, to o.deliver. History vs live: the server writes history first, so
+  // what arrives within HISTORY_WINDOW of 'open' is history (h). Our clock is
+  // only compared with itself: a skewed one cannot pass old events off as live.
+  // History of a stream that started without a resume point is a replay (r),
+  // which waits behind live cards; a catch-up (resumed after the last id seen:
+  // a reconnect, or this tab taking the stream over) is what was missed, so it
+  // keeps publish order with what follows it.
+  //
+  // o: base (the server's URL), channel ('channel=NAME' or ''), replay (N),
+  // presence (ask for the live count), lastId() (the last id any tab saw),
+  // deliver(m), hear(m) (what other tabs tell: {s: id}, a card shown there),
+  // setState(state) (shared, connecting, open, closed: on the card, for tests).
+  function createStream(o) {
+    var es = null;
+    var openedAt = 0;
+    var resumed = false;
+    var attempts = 0;
+    var retryTimer = null;
+    var closed = false;
+    var relay = null;
+    // The last live count, for a tab that opens after it came ({} asks for it).
+    var presence = null;
+
+    function take(m) {
+      if (m.e == 'presence') presence = m;
+      o.deliver(m);
+    }
+
+    var onEvent = guard(function (e) {
+      var h = Date.now() - openedAt < HISTORY_WINDOW;
+      var m = { e: e.type, d: e.data, i: e.lastEventId, h: h, r: h && !resumed };
+      relay(m);
+      take(m);
+    });
+
+    // A dropped stream reconnects by itself with Last-Event-ID; a CLOSED one
+    // (error status) we re-create after a backoff, resuming after the last id
+    // any tab saw (relayed ones included).
+    function connect() {
+      retryTimer = null;
+      var last = o.lastId();
+      var query = [last ? 'lastEventId=' + last : o.replay ? 'replay=' + o.replay : '', o.channel,
+        o.presence ? 'presence=1' : ''].filter(String).join('&');
+      es = new EventSource(o.base + 'events' + (query && '?' + query));
+      o.setState('connecting');
+      ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
+      es.onopen = guard(function () {
+        openedAt = Date.now();
+        // Also on the browser's own reconnects, which resume by Last-Event-ID
+        // once this stream has had an event.
+        resumed = o.lastId() > 0;
+        attempts = 0;
+        o.setState('open');
+      });
+      es.onerror = guard(function () {
+        if (closed || es.readyState !== 2) {
+          o.setState('connecting');
+          return;
+        }
+        es.close();
+        o.setState('closed');
+        retryTimer = setTimeout(guard(connect), backoff(attempts++, Math.random()));
+      });
+    }
+
+    o.setState('shared');
+    var shared = share(
+      'proof:' + o.base + '?' + o.channel + (o.presence ? 'p' : ''),
+      navigator.locks,
+      window.BroadcastChannel,
+      function (send) {
+        relay = send;
+        connect();
+      },
+      guard(function (m) {
+        if (m.e) take(m);
+        else if (m.s) o.hear(m);
+        else if (relay && presence) relay(presence);
+      })
+    );
+
+    return {
+      // To every other tab of this stream.
+      tell: shared[0],
+      // Asks the tab holding the stream for the live count it has.
+      ask: function () { shared[0]({}); },
+      stop: function () {
+        closed = true;
+        shared[1]();
+        if (es) es.close();
+        clearTimeout(retryTimer);
+      }
+    };
+  }
+
+  // ---- The card: one element, reused; event text set as text only ----
+  //
+  // show(item, ev, onClick) fills it from ev (the event, or the numbers of a
+  // live count or total) with item's template, its image, its link (onClick on
+  // a click) and its age where it has one, and slides it in; hide() slides it
+  // out. close() is called when the close button is pressed.
+  function createCard(opt, serverBase, rtf, nonce, close) {
+    var style = document.createElement('style');
+    if (nonce) style.nonce = nonce;
+    style.textContent = CSS;
+
+    var card = el('div', 'proof');
+    card.setAttribute('role', 'status');
+    card.setAttribute('aria-live', 'polite');
+    card.setAttribute('data-position', opt.position);
+    var body = document.createElement('div');
+    var button = el('button', 'proof-close');
+    button.type = 'button';
+    button.setAttribute('aria-label', opt.closeLabel);
+    button.textContent = '\u00d7';
+    button.addEventListener('click', guard(close));
+    card.appendChild(body);
+    card.appendChild(button);
+
+    function line(parent, className, text) {
+      var node = el('div', className);
+      node.textContent = text;
+      parent.appendChild(node);
+    }
+
+    return {
+      setState: function (state) {
+        card.setAttribute('data-state', state);
+      },
+      show: function (item, ev, onClick) {
+        var link = safeUrl(ev.url, location.href);
+        var next = el(link ? 'a' : 'div', 'proof-body');
+        if (link) {
+          next.href = link;
+          next.rel = 'noopener';
+          next.addEventListener('click', onClick);
+        }
+        var src = imageUrl(ev.img_path, serverBase);
+        if (src) {
+          var img = el('img', 'proof-img');
+          img.alt = '';
+          img.onerror = function () { img.style.display = 'none'; };
+          img.src = src;
+          next.appendChild(img);
+        }
+        var text = el('div', 'proof-text');
+        line(text, 'proof-msg', fill(item.card ? opt[item.card + 'Template'] : opt.template, ev));
+        var verified = item.ev && opt.verified && verifiedLine(ev, opt.verifiedTemplate);
+        if (verified) line(text, 'proof-verified', verified);
+        var now = Date.now();
+        if (item.ev && item.history || now - item.received > STALE_AFTER) {
+          line(text, 'proof-age', ageLabel(now - Number(ev.ts), rtf));
+        }
+        next.appendChild(text);
+        card.replaceChild(next, body);
+        body = next;
+        card.classList.add('proof-visible');
+      },
+      hide: function () {
+        card.classList.remove('proof-visible');
+      },
+      mount: function () {
+        (document.head || document.documentElement).appendChild(style);
+        document.body.appendChild(card);
+      },
+      remove: function () {
+        if (card.parentNode) card.parentNode.removeChild(card);
+        if (style.parentNode) style.parentNode.removeChild(style);
+      }
+    };
+  }
+
+  // ---- Beacons: each card shown, each click on its link ----
+  // text/plain through sendBeacon: no preflight, and it survives the page
+  // being left right after the click.
+  function createBeacons(serverBase) {
+    return function (item, kind) {
+      if (!navigator.sendBeacon) return;
+      navigator.sendBeacon(serverBase + 'beacon',
+        JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind }));
+    };
+  }
+
+  // Ids shown or erased, in this tab or another: not shown again. Kept in
+  // sessionStorage for this tab's next page views, unless data-repeat.
+  function createMemory(repeat) {
+    var seen = {};
+    var keep = guard(function (load) {
+      if (repeat) return;
+      if (load) seen = JSON.parse(sessionStorage.proof) || {};
+      else sessionStorage.proof = JSON.stringify(seen);
+    });
+    keep(1);
+    return {
+      has: function (id) { return !!seen[id]; },
+      add: function (id) {
+        seen[id] = 1;
+        keep();
+      }
+    };
+  }
+
+  // The widget for one script tag: the parts above, wired. Returns destroy().
   function start(script) {
     var opt = readOptions(script.dataset || {});
     var serverBase = new URL('./', script.src).href;
@@ -261,99 +533,30 @@
     } catch (e) {
       // An unknown locale, or no Intl: English ages.
     }
-    var filter = createFilter(opt.maxAge * 1000);
     var channel = opt.channel ? 'channel=' + encodeURIComponent(opt.channel) : '';
-    var es = null;
-    var openedAt = 0;
-    var attempts = 0;
-    var retryTimer = null;
-    var closed = false;
-    var ready = !opt.delay;
+    var filter = createFilter(opt.maxAge * 1000);
+    var memory = createMemory(opt.repeat);
+    var beacon = createBeacons(serverBase);
+    var card = createCard(opt, serverBase, rtf, script.nonce, destroy);
+    // Cards wait for the page (mount) and data-delay.
+    var ready = false;
     var count = 0;
-    var presence = 0;
-    var presenceDone = 0;
-    var last = 0;
-    // Ids shown or erased here (kept for this tab's next pages) or elsewhere.
-    var seen = {};
-    var keep = guard(function (load) {
-      if (opt.repeat) return;
-      if (load) seen = JSON.parse(sessionStorage.proof) || {};
-      else sessionStorage.proof = JSON.stringify(seen);
-    });
-    keep(1);
+
+    // A card is gone for good here: shown (here or in another tab) or erased.
     function see(id) {
-      seen[id] = 1;
+      memory.add(id);
       queue.drop(function (item) { return item.ev && item.ev.id == id; });
-      keep();
-    }
-    function beacon(item, kind) {
-      if (navigator.sendBeacon) {
-        navigator.sendBeacon(serverBase + 'beacon', JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind }));
-      }
-    }
-
-    var style = document.createElement('style');
-    if (script.nonce) style.nonce = script.nonce;
-    style.textContent = CSS;
-
-    var card = el('div', 'proof');
-    card.setAttribute('role', 'status');
-    card.setAttribute('aria-live', 'polite');
-    card.setAttribute('data-position', opt.position);
-    var body = document.createElement('div');
-    var close = el('button', 'proof-close');
-    close.type = 'button';
-    close.setAttribute('aria-label', opt.closeLabel);
-    close.textContent = '\u00d7';
-    close.addEventListener('click', guard(destroy));
-    card.appendChild(body);
-    card.appendChild(close);
-
-    function setState(state) {
-      card.setAttribute('data-state', state);
     }
 
     function show(item) {
       count++;
       beacon(item, 'shown');
-      var ev = item.ev || { count: item.count || presence, period: item.period };
       if (item.ev) {
-        see(ev.id);
-        tell({ s: ev.id });
+        see(item.ev.id);
+        stream.tell({ s: item.ev.id });
       }
-      var link = safeUrl(ev.url, location.href);
-      var next = el(link ? 'a' : 'div', 'proof-body');
-      if (link) {
-        next.href = link;
-        next.rel = 'noopener';
-        next.addEventListener('click', function () { beacon(item, 'click'); });
-      }
-      var src = imageUrl(ev.img_path, serverBase);
-      if (src) {
-        var img = el('img', 'proof-img');
-        img.alt = '';
-        img.onerror = function () { img.style.display = 'none'; };
-        img.src = src;
-        next.appendChild(img);
-      }
-      var text = el('div', 'proof-text');
-      var msg = el('div', 'proof-msg');
-      msg.textContent = fill(item.card ? opt[item.card + 'Template'] : opt.template, ev);
-      text.appendChild(msg);
-      var now = Date.now();
-      if (item.ev && item.history || now - item.received > STALE_AFTER) {
-        var age = el('div', 'proof-age');
-        age.textContent = ageLabel(now - Number(ev.ts), rtf);
-        text.appendChild(age);
-      }
-      next.appendChild(text);
-      card.replaceChild(next, body);
-      body = next;
-      card.classList.add('proof-visible');
-    }
-
-    function hide() {
-      card.classList.remove('proof-visible');
+      card.show(item, item.ev || { count: item.count || inbox.presence(), period: item.period },
+        function () { beacon(item, 'click'); });
     }
 
     var queue = createQueue({
@@ -361,7 +564,7 @@
       cooldown: opt.cooldown,
       size: opt.backlog,
       show: guard(show),
-      hide: guard(hide),
+      hide: guard(card.hide),
       visible: function () {
         return ready && count < opt.maxCards && document.visibilityState !== 'hidden' &&
           (opt.mobile || !matchMedia('(max-width:767px)').matches);
@@ -371,120 +574,55 @@
     });
     var onVisibility = guard(queue.pump);
 
-    // History (replay, or catch-up after a reconnect) vs live: the server
-    // writes history first, so what arrives within HISTORY_WINDOW of 'open' is
-    // history. Our clock is only compared with itself: a skewed one cannot
-    // pass old events off as live.
-    // m is {e: type, d: data, i: id, h: history}, from our stream or relayed
-    // (before the relaying tab's own "shown").
-    function handle(m) {
-      var ev = JSON.parse(m.d);
-      if (!ev || typeof ev !== 'object') return;
-      if (m.e == 'erase') {
-        see(ev.id);
-        return;
-      }
-      if (m.e == 'presence') {
-        presence = ev.count;
-        last = m;
-        if (!presenceDone && presence >= opt.presenceMin) {
-          presenceDone = 1;
-          queue.push({ card: 'presence' });
-        }
-        return;
-      }
-      if (!ev.id) ev.id = m.i;
-      var now = Date.now();
-      if (filter.admit(ev, m.h, now) && !seen[ev.id]) queue.push({ ev: ev, history: m.h, received: now });
-    }
-
-    // From another tab: an event, a card shown there (s), or a new tab
-    // asking for the live count ({}).
-    function receive(m) {
-      if (m.e) handle(m);
-      else if (m.s) see(m.s);
-      else if (relay && last) relay(last);
-    }
-
-    var onEvent = guard(function (e) {
-      var m = { e: e.type, d: e.data, i: e.lastEventId, h: Date.now() - openedAt < HISTORY_WINDOW };
-      relay(m);
-      handle(m);
+    var inbox = createInbox({
+      filter: filter,
+      seen: memory.has,
+      drop: see,
+      push: queue.push,
+      presenceMin: opt.presenceMin,
+      now: Date.now
     });
 
-    // A dropped stream reconnects by itself with Last-Event-ID; a CLOSED one
-    // (error status) we re-create after a backoff, resuming after the last id
-    // any tab saw (relayed ones included).
-    function connect() {
-      retryTimer = null;
-      var last = filter.lastId();
-      var query = [last ? 'lastEventId=' + last : opt.replay ? 'replay=' + opt.replay : '', channel,
-        opt.presenceMin ? 'presence=1' : ''].filter(String).join('&');
-      es = new EventSource(serverBase + 'events' + (query && '?' + query));
-      setState('connecting');
-      ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
-      es.onopen = guard(function () {
-        openedAt = Date.now();
-        attempts = 0;
-        setState('open');
-      });
-      es.onerror = guard(function () {
-        if (closed || es.readyState !== 2) {
-          setState('connecting');
-          return;
-        }
-        es.close();
-        setState('closed');
-        retryTimer = setTimeout(guard(connect), backoff(attempts++, Math.random()));
-      });
-    }
-
-    var relay = null;
-    setState('shared');
-    var shared = share(
-      'proof:' + serverBase + '?' + channel + (opt.presenceMin ? 'p' : ''),
-      navigator.locks,
-      window.BroadcastChannel,
-      function (send) {
-        relay = send;
-        connect();
-      },
-      guard(receive)
-    );
-    var tell = shared[0];
+    var stream = createStream({
+      base: serverBase,
+      channel: channel,
+      replay: opt.replay,
+      presence: opt.presenceMin > 0,
+      lastId: filter.lastId,
+      deliver: inbox.take,
+      hear: function (m) { see(m.s); },
+      setState: card.setState
+    });
 
     function summary() {
       fetch(serverBase + 'summary?hours=' + opt.summaryHours + (channel && '&' + channel))
         .then(function (res) { return res.json(); })
         .then(guard(function (s) {
           if (s.count >= opt.summaryMin) {
-            queue.push({ card: 'summary', count: s.count, period: periodLabel(s.hours, rtf && opt.locale), history: 1 });
+            queue.push({ card: 'summary', count: s.count, period: periodLabel(s.hours, rtf && opt.locale), replay: 1 });
           }
         }), function () {});
     }
 
     // Stops for this page view and removes all the widget added.
     function destroy() {
-      closed = true;
       queue.stop();
-      shared[1]();
-      if (es) es.close();
-      clearTimeout(retryTimer);
+      stream.stop();
       document.removeEventListener('visibilitychange', onVisibility);
-      if (card.parentNode) card.parentNode.removeChild(card);
-      if (style.parentNode) style.parentNode.removeChild(style);
+      card.remove();
     }
 
     function mount() {
-      (document.head || document.documentElement).appendChild(style);
-      document.body.appendChild(card);
+      card.mount();
       document.addEventListener('visibilitychange', onVisibility);
-      setTimeout(guard(function () {
-        ready = 1;
+      var begin = function () {
+        ready = true;
         queue.pump();
-      }), opt.delay);
+      };
+      if (opt.delay) setTimeout(guard(begin), opt.delay);
+      else begin();
       if (opt.summaryHours) summary();
-      tell({});
+      stream.ask();
     }
 
     if (document.body) mount();
@@ -493,7 +631,7 @@
   }
 
   if (typeof module === 'object' && module.exports) {
-    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions };
+    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox, verifiedLine };
   } else if (typeof document !== 'undefined' && typeof window !== 'undefined') {
     guard(function () {
       // Pasted twice: the first runs alone. Shadow an id="proof" element,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what proof needs on Debian 12 from Debian's packages (and npm for the browser
-# tests). `install-deps.sh` alone: enough to build and run; `--test`: everything the test
-# suite, the benchmark smoke, packaging and fuzzing use too.
+# Installs what proof needs on Debian 12 from Debian's packages, and the npm packages of
+# package-lock.json (`npm ci`: the build minifies the widget with esbuild; the tests use
+# the others). `install-deps.sh` alone: enough to build and run; `--test`: everything the
+# test suite, the benchmark smoke, packaging and fuzzing use too.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -19,11 +21,14 @@ test=(catch2 python3 curl openssl chromium
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then
   packages+=("${test[@]}")
-  # Debian's npm only where no Node.js is installed yet (NodeSource's bundles its own npm).
-  command -v npm >/dev/null || packages+=(nodejs npm)
 fi
+# Debian's npm only where no Node.js is installed yet (NodeSource's bundles its own npm).
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 export DEBIAN_FRONTEND=noninteractive
 as_root apt-get update -qq
 as_root apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "installed: ${packages[*]}"
+# As whoever runs this script, not root: node_modules/ belongs to the checkout's owner.
+npm ci --no-audit --no-fund --loglevel=error
+echo "installed: npm packages of package-lock.json in $(pwd)/node_modules"

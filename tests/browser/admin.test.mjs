@@ -1,43 +1,30 @@
 // The operator page that proof serves at /admin: real counts from /stats drawn as a chart,
 // the live count of open pages, recent events erased through DELETE /events/ID, a test
 // signup, and a clear message for a wrong key.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_KEY, launchBrowser, postSignup, startProof } from './harness.mjs';
+import { useChromium, API_KEY, postSignup, postStripe, stripeCheckout, STRIPE_ARGS, artifact } from './harness.mjs';
 
-const SHOP = 'http://127.0.0.1:9'; // the shop's origin, allowed to open streams
 const ADMIN = '/admin';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup } = useChromium();
 
-// A page that collects console errors, page errors and every request URL.
-async function adminPage(context, errors, urls = []) {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+// The operator page in a browser of its own (with these context options); urls collects
+// every URL it requests.
+async function adminPage(scene, options = {}, urls = []) {
+  const page = await scene.page(await scene.context(options), { record: false });
   page.on('request', (req) => urls.push(req.url()));
   return page;
 }
 
 test('/admin is the operator page: it asks for the key, labelled and focused, with no errors', async (t) => {
-  const proof = await startProof({ pageOrigin: SHOP });
-  t.after(() => proof.stop());
+  const scene = await setup(t);
+  const { proof } = scene;
   const res = await fetch(`${proof.url}${ADMIN}`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /^text\/html/);
-  const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
-  t.after(() => context.close());
-  const errors = [];
   const urls = [];
-  const page = await adminPage(context, errors, urls);
+  const page = await adminPage(scene, { viewport: { width: 375, height: 812 } }, urls);
   await page.goto(`${proof.url}${ADMIN}`);
   await page.waitForFunction(() => document.activeElement?.id === 'key');
   assert.equal(await page.title(), 'proof: operator page');
@@ -48,12 +35,11 @@ test('/admin is the operator page: it asks for the key, labelled and focused, wi
   asked.delete('/img/default.svg'); // the icon, which Chromium may or may not fetch
   assert.deepEqual([...asked].sort(), ['/admin', '/admin.css', '/admin.js']);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375));
-  assert.deepEqual(errors, []);
 });
 
 test('with the key: real counts and chart, erase behind a confirmation, a wrong key told clearly (desktop and phone)', async (t) => {
-  const proof = await startProof({ pageOrigin: SHOP });
-  t.after(() => proof.stop());
+  const scene = await setup(t);
+  const { proof } = scene;
   const ids = [];
   for (const name of ['Ada', 'Bo', 'Cy']) ids.push(await postSignup(proof, { user_name: name, offer_name: 'Tea' }));
   // Two cards shown and one click, as the widget would report them.
@@ -64,10 +50,7 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
     assert.equal(res.status, 204);
   }
   for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 375, height: 812 }]]) {
-    const context = await browser.newContext({ viewport });
-    t.after(() => context.close());
-    const errors = [];
-    const page = await adminPage(context, errors);
+    const page = await adminPage(scene, { viewport });
     await page.goto(`${proof.url}${ADMIN}`);
     await page.getByLabel('API key').fill(API_KEY);
     await page.getByLabel('API key').press('Enter');
@@ -80,14 +63,11 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
     assert.ok(await page.locator('#chart svg').count() >= 1, 'the chart is drawn');
     assert.equal(await page.locator('#days tbody tr').count(), 30);
     await page.screenshot({ path: `tests/browser/artifacts/admin-${name}.png`, fullPage: true });
-    assert.deepEqual(errors, []);
+    assert.deepEqual(scene.errors, []);
   }
 
   // Erase the first event: confirm in the dialog; the server no longer replays it.
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const errors = [];
-  const page = await adminPage(context, errors);
+  const page = await adminPage(scene);
   await page.goto(`${proof.url}${ADMIN}`);
   await page.getByLabel('API key').fill(API_KEY);
   await page.getByLabel('API key').press('Enter');
@@ -98,10 +78,12 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
   const replay = await fetch(`${proof.url}/events?replay=10`, { signal: AbortSignal.timeout(1000) })
     .then((r) => r.text()).catch((e) => String(e));
   assert.equal(replay.includes(`"id":${ids[0]}`), false);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(scene.errors, []);
 
-  // A wrong key: a clear message on the login form, not a blank page.
-  const wrong = await context.newPage();
+  // A wrong key: a clear message on the login form, not a blank page (whose 401 Chromium
+  // logs on the console).
+  scene.expectErrors(/status of 401 .*\/stats/);
+  const wrong = await scene.page(page.context(), { record: false });
   await wrong.goto(`${proof.url}${ADMIN}`);
   await wrong.evaluate(() => sessionStorage.clear());
   await wrong.reload();
@@ -109,4 +91,74 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
   await wrong.getByLabel('API key').press('Enter');
   await wrong.waitForFunction(() => /refused this key/.test(document.getElementById('login-message')?.textContent || ''));
   assert.equal(await wrong.locator('#dashboard').isVisible(), false);
+});
+
+// Opens the operator page of proof with the key typed in; resolves once the Sources
+// panel has had its first answer.
+async function signedIn(scene, options = {}) {
+  const page = await adminPage(scene, options);
+  await page.goto(`${scene.proof.url}${ADMIN}`);
+  await page.getByLabel('API key').fill(API_KEY);
+  await page.getByLabel('API key').press('Enter');
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.getElementById('sources-panel').hidden || !document.getElementById('sources-empty').hidden);
+  return page;
+}
+
+// The rows of a table under `selector`, as the cells' text.
+const rows = (page, selector) => page.locator(`${selector} tbody tr`).evaluateAll((trs) =>
+  trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+
+test('Sources: each source with its URL, last delivery and counts by outcome; the last deliveries newest first, live', async (t) => {
+  const webhookSecret = `whsec_${Buffer.from('a test key of thirty-two bytes!!').toString('base64')}`;
+  const scene = await setup(t, { args: [...STRIPE_ARGS, '--webhook-secret', webhookSecret] });
+  const { proof } = scene;
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 200, 'the same delivery again');
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_t', session: 'cs_t', intent: 'pi_t', livemode: false }))).status, 200);
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_x' }), 'whsec_not_the_secret')).status, 401);
+
+  const page = await signedIn(scene);
+  assert.equal(await page.locator('#sources-test').isVisible(), false, 'no test-events warning');
+  assert.equal(await page.locator('#sources-empty').isVisible(), false);
+  // Source, the URL to paste, last delivery, and the outcomes that happened with their counts.
+  assert.deepEqual(await rows(page, '#sources'), [
+    ['Stripe', `${proof.url}/hooks/stripe`, 'just now', 'published 1 duplicate 1 ignored 1 bad signature 1'],
+    ['Standard Webhooks', `${proof.url}/hooks/standard`, 'none yet', 'none yet'],
+  ]);
+  const bad = page.locator('#sources [data-outcome=bad_signature]');
+  assert.equal(await bad.evaluate((el) => getComputedStyle(el).color), 'rgb(164, 38, 44)', 'a refusal stands out');
+  const deliveries = await rows(page, '#deliveries');
+  assert.deepEqual(deliveries.map((r) => r.slice(1, 3)), [
+    ['Stripe', 'bad signature'], ['Stripe', 'ignored'], ['Stripe', 'duplicate'], ['Stripe', 'published'],
+  ]);
+  assert.match(deliveries[0][3], /no v1 signature in Stripe-Signature matches --stripe-secret/, 'the reason');
+  assert.equal(deliveries[1][3], 'test');
+  assert.equal(deliveries[3][4], 'Jane Doe', 'the name as the card shows it');
+  assert.match(deliveries[0][0], /^\d\d:\d\d:\d\d$/);
+  // The card it made is in Recent events, marked verified.
+  assert.match(await page.locator('#events .event').first().textContent(), /Jane Doe signed up with Blue mug.*verified: Stripe/s);
+
+  // A delivery while the page is open comes to the top without a reload.
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_3', session: 'cs_3', intent: 'pi_3', name: 'Ann Lee' }))).status, 202);
+  await page.waitForFunction(() => document.querySelector('#deliveries tbody tr td:last-child')?.textContent === 'Ann Lee', null, { timeout: 5000 });
+  assert.match((await rows(page, '#sources'))[0][3], /^published 2/);
+  await page.locator('#sources-title').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact('admin-sources.png'), fullPage: true });
+});
+
+test('Sources: a clear empty state when no source is set up, and a warning while test events are accepted', async (t) => {
+  const none = await setup(t);
+  const page = await signedIn(none);
+  assert.equal(await page.locator('#sources-panel').isVisible(), false);
+  assert.match(await page.locator('#sources-empty').textContent(), /No source is set up: see\s+docs\/sources\.md/);
+  assert.equal(await page.locator('#sources-test').isVisible(), false);
+
+  const testing = await setup(t, { args: [...STRIPE_ARGS, '--accept-test-events'] });
+  const warned = await signedIn(testing, { viewport: { width: 375, height: 812 } });
+  assert.match(await warned.locator('#sources-test').textContent(), /Test-mode deliveries become cards/);
+  assert.ok(await warned.locator('#sources-test').isVisible());
+  assert.deepEqual((await rows(warned, '#sources')).map((r) => r[0]), ['Stripe']);
+  // The wide table scrolls inside its box; the page itself does not get wider than the phone.
+  assert.ok(await warned.evaluate(() => document.documentElement.scrollWidth <= 375));
 });

@@ -1,24 +1,15 @@
 // The demo shop page that proof serves at /: its form posts a signup and the
 // widget on the same page shows it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startProof, openPage, waitForCards, API_KEY, artifact } from './harness.mjs';
+import { useChromium, waitForCards, API_KEY, artifact } from './harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup } = useChromium();
 
 test('the demo page sends a test signup and shows its card; the key is kept nowhere', async (t) => {
-  const proof = await startProof({ pageOrigin: 'http://127.0.0.1:9' });
-  t.after(() => proof.stop());
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  t.after(() => context.close());
-  const errors = [];
-  const page = await openPage(context, errors);
+  const scene = await setup(t, { context: { viewport: { width: 1280, height: 800 } } });
+  const { proof } = scene;
+  const page = await scene.page();
   await page.goto(`${proof.url}/`);
   await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
 
@@ -44,5 +35,5 @@ test('the demo page sends a test signup and shows its card; the key is kept nowh
   const stored = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]));
   assert.ok(!stored.includes(API_KEY), `the key was stored: ${stored}`);
   // The wrong key's 401 is the answer the form shows, not a page error.
-  assert.deepEqual(errors.filter((e) => !/status of 401 .*\/signup/.test(e)), []);
+  scene.expectErrors(/status of 401 .*\/signup/);
 });

@@ -2,43 +2,16 @@
 // erasure, the live count, the total, and the cards' beacons. Against the real
 // proof binary; screenshots of the live count and the total on desktop and
 // phone go to tests/browser/artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  launchBrowser, startPageServer, startProof, postSignup, shopPage, openPage, cards, waitForCards, artifact, API_KEY,
-} from './harness.mjs';
+import { useChromium, postSignup, cards, waitForCards, artifact, API_KEY } from './harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup } = useChromium();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const auth = { Authorization: `Bearer ${API_KEY}` };
-const DESKTOP = { width: 1280, height: 720 };
+// Pages are 1280 x 720 (Playwright's default) unless they say PHONE.
 const PHONE = { width: 375, height: 667 };
-
-async function setup(t) {
-  const pages = await startPageServer();
-  t.after(() => pages.close());
-  const proof = await startProof({ pageOrigin: pages.origin });
-  t.after(() => proof.stop());
-  const errors = [];
-  t.after(() => assert.deepEqual(errors, []));
-  // Opens the shop page in a browser (context) of its own.
-  async function open(attributes, viewport = DESKTOP, name = '/') {
-    const context = await browser.newContext({ viewport });
-    t.after(() => context.close());
-    const page = await openPage(context, errors);
-    await page.goto(pages.set(name, shopPage(proof.url, attributes)));
-    await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
-    return page;
-  }
-  return { proof, open };
-}
 
 const texts = async (page) => (await cards(page)).map((c) => c.text);
 
@@ -72,14 +45,14 @@ test('the live count shows once per page view when enough pages are open (deskto
   const first = await open(attributes);
   await sleep(500);
   assert.deepEqual(await cards(first), [], 'one page open: under the minimum');
-  const phone = await open(attributes, PHONE, '/phone');
+  const phone = await open(attributes, { viewport: PHONE, name: '/phone' });
   for (const page of [first, phone]) {
     await waitForCards(page, 1);
     assert.deepEqual(await texts(page), ['2 people are looking at this right now']);
   }
   await first.screenshot({ path: artifact('presence-desktop.png') });
   await phone.screenshot({ path: artifact('presence-phone.png') });
-  await open({ ...attributes, 'presence-template': 'Live: {count}' }, DESKTOP, '/third');
+  await open({ ...attributes, 'presence-template': 'Live: {count}' }, { name: '/third' });
   await sleep(1000);
   assert.equal((await cards(first)).length, 1, 'once per page view');
 });
@@ -89,17 +62,17 @@ test('the total shows once, with its period in words and in the page\'s language
   for (const name of ['A', 'B', 'C']) await postSignup(proof, { user_name: name, offer_name: 'Tea' });
   const attributes = { 'summary-hours': 168, duration: 60000, replay: 0 };
   const desktop = await open(attributes);
-  const phone = await open(attributes, PHONE, '/phone');
+  const phone = await open(attributes, { viewport: PHONE, name: '/phone' });
   for (const page of [desktop, phone]) {
     await waitForCards(page, 1);
     assert.deepEqual(await texts(page), ['3 people signed up in the last 7 days']);
   }
   await desktop.screenshot({ path: artifact('summary-desktop.png') });
   await phone.screenshot({ path: artifact('summary-phone.png') });
-  const french = await open({ ...attributes, locale: 'fr', 'summary-template': '{count} inscriptions sur {period}' }, DESKTOP, '/fr');
+  const french = await open({ ...attributes, locale: 'fr', 'summary-template': '{count} inscriptions sur {period}' }, { name: '/fr' });
   await waitForCards(french, 1);
   assert.deepEqual((await texts(french)).map((x) => x.replace(/\s/g, ' ')), ['3 inscriptions sur 7 jours']);
-  const few = await open({ ...attributes, 'summary-min': 5 }, DESKTOP, '/few');
+  const few = await open({ ...attributes, 'summary-min': 5 }, { name: '/few' });
   await sleep(1500);
   assert.deepEqual(await cards(few), [], 'under data-summary-min');
 });

@@ -1,5 +1,8 @@
 // Shared pieces of the browser tests: the real proof binary, a host page on
-// another origin, headless Chromium, and what the page shows and logs.
+// another origin, headless Chromium, and what the page shows and logs; and
+// useChromium(), the fixture every test file starts from.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import net from 'node:net';
@@ -11,6 +14,9 @@ import { chromium } from 'playwright-core';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
 export const PROOF_BIN = path.resolve(ROOT, process.env.PROOF_BIN || 'build/proof');
+// What the build tree beside that binary serves: public/ with proof.js minified
+// (cmake/widget.cmake), so the tests run the widget that browsers download.
+export const PUBLIC_DIR = path.join(path.dirname(PROOF_BIN), 'public');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 export const API_KEY = 'browser-test-key';
 
@@ -52,6 +58,7 @@ export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'cond
 // Starts build/proof on port and waits until /healthz answers 200.
 export async function startProof({ port, pageOrigin, args = [] }) {
   if (!existsSync(PROOF_BIN)) throw new Error(`no proof binary at ${PROOF_BIN} (build it, or set PROOF_BIN)`);
+  if (!existsSync(path.join(PUBLIC_DIR, 'proof.js'))) throw new Error(`no staged ${PUBLIC_DIR}/proof.js (cmake --build stages it)`);
   port ??= await freePort();
   const child = spawn(
     PROOF_BIN,
@@ -61,7 +68,7 @@ export async function startProof({ port, pageOrigin, args = [] }) {
       '--api-key', API_KEY,
       // Cards show names as posted here; how names are shortened is tested on the server.
       '--display-name', 'full',
-      '--public-dir', path.join(ROOT, 'public'),
+      '--public-dir', PUBLIC_DIR,
       '--allowed-origin', pageOrigin,
       '--heartbeat', '15',
       '--history', '100',
@@ -115,6 +122,47 @@ export async function postSignup(proof, fields) {
   const text = await res.text();
   if (res.status !== 202) throw new Error(`POST /signup answered ${res.status}: ${text}`);
   return JSON.parse(text).id;
+}
+
+// The Stripe signing secret of tests that start proof with STRIPE_ARGS.
+export const STRIPE_SECRET = 'whsec_test123';
+export const STRIPE_ARGS = ['--stripe-secret', STRIPE_SECRET];
+
+// POSTs a Stripe event to /hooks/stripe, signed by Stripe's own library (npm's stripe)
+// with `secret`; resolves to the answer's status and JSON body.
+export async function postStripe(proof, event, secret = STRIPE_SECRET) {
+  const { default: Stripe } = await import('stripe');
+  const payload = JSON.stringify(event);
+  const signature = new Stripe('sk_test_x').webhooks.generateTestHeaderString({ payload, secret });
+  const res = await fetch(`${proof.url}/hooks/stripe`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    body: payload,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+// A paid Checkout Session as Stripe sends it (the fields proof reads).
+export function stripeCheckout({ event = 'evt_1', session = 'cs_1', intent = 'pi_1', name = 'Jane Doe', city = 'Leeds', offer = 'Blue mug', livemode = true } = {}) {
+  return {
+    id: event,
+    type: 'checkout.session.completed',
+    livemode,
+    data: {
+      object: {
+        id: session,
+        payment_status: 'paid',
+        payment_intent: intent,
+        customer_details: { name, address: { city } },
+        metadata: { offer_name: offer },
+      },
+    },
+  };
+}
+
+// A full refund of the charge of that payment intent.
+export function stripeRefund({ event = 'evt_2', charge = 'ch_1', intent = 'pi_1' } = {}) {
+  return { id: event, type: 'charge.refunded', livemode: true, data: { object: { id: charge, payment_intent: intent, refunded: true } } };
 }
 
 // The host page: a shop page on its own origin with the one widget tag.
@@ -196,10 +244,12 @@ function recordCards() {
       } else if (el.classList.contains('proof-visible') && !/\bproof-visible\b/.test(m.oldValue || '')) {
         const msg = el.querySelector('.proof-msg');
         const age = el.querySelector('.proof-age');
+        const verified = el.querySelector('.proof-verified');
         window.__cards.push({
           t: performance.now(),
           text: msg ? msg.textContent : null,
           age: age ? age.textContent : null,
+          verified: verified ? verified.textContent : null,
         });
       }
     }
@@ -211,6 +261,10 @@ function recordCards() {
 export async function openPage(context, errors) {
   const page = await context.newPage();
   await page.addInitScript(recordCards);
+  return collectErrors(page, errors);
+}
+
+function collectErrors(page, errors) {
   page.on('console', (msg) => {
     // Eight tabs of one browser showing a card each send more beacons a second than one
     // address may (429 by design: those counts are dropped); endpoints.test.mjs checks
@@ -220,6 +274,18 @@ export async function openPage(context, errors) {
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   return page;
+}
+
+// Headless Chromium keeps every page visible: neither bringToFront() of
+// another page nor minimising the window (CDP Browser.setWindowBounds)
+// changes document.visibilityState. So the tab is hidden the way the widget
+// sees it: visibilityState overridden, then a visibilitychange event.
+export function setVisibility(page, state) {
+  return page.evaluate((s) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
 }
 
 export const cards = (page) => page.evaluate(() => window.__cards);
@@ -232,4 +298,91 @@ export async function waitForCards(page, n, timeout = 10000) {
 export function artifact(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+// The fixture of every browser test file: one Chromium for the file (launched
+// before its first test, closed after its last), and setup(t) for each test,
+// which starts what the test needs and cleans it up after it:
+//
+//   const { setup } = useChromium();
+//   test('...', async (t) => {
+//     const { proof, open } = await setup(t);
+//     const page = await open({ duration: 200 });   // the shop page, data-* attributes
+//     await postSignup(proof, { user_name: 'Jane' });
+//   });
+//
+// setup(t, { args, pageOrigin, context }) starts a host page server and proof
+// (args added to its command line; pageOrigin the allowed origin, by default the
+// page server's); context holds the browser context options of the test.
+// Every page it opens collects console and page errors into `errors`, which
+// must be empty when the test ends, except those the test expects
+// (expectErrors(/regexp/)): checked before anything is shut down, so the
+// shutdown's own errors (a stream cut by the stop) do not count.
+export function useChromium() {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function setup(t, { args = [], pageOrigin, context: contextOptions = {} } = {}) {
+    const contexts = [];
+    const servers = [];
+    const errors = [];
+    const expected = [];
+    const pages = await startPageServer();
+    servers.push(pages);
+    t.after(async () => {
+      const unexpected = errors.filter((e) => !expected.some((re) => re.test(e)));
+      for (const ctx of contexts) await ctx.close();
+      for (const server of servers.reverse()) await (server.stop ? server.stop() : server.close());
+      assert.deepEqual(unexpected, [], 'console and page errors');
+    });
+    const scene = {
+      pages,
+      errors,
+      proof: null,
+      expectErrors(...patterns) {
+        expected.push(...patterns);
+      },
+      // A browser of its own (tabs of one browser share a stream and the cards they show).
+      async context(options = {}) {
+        const ctx = await browser.newContext({ ...contextOptions, ...options });
+        contexts.push(ctx);
+        return ctx;
+      },
+      // A page in ctx that collects errors; record: it also records its cards (openPage).
+      async page(ctx, { record = true } = {}) {
+        ctx ??= await scene.context();
+        return record ? openPage(ctx, errors) : collectErrors(await ctx.newPage(), errors);
+      },
+      // The shop page with the widget tag (these data-* attributes) at `name`, in `page`
+      // if given (a new page view in that tab), else in a new tab of `context`, else in a
+      // browser of its own (with `viewport`); `server` is where the tag points (proof, or
+      // a proxy in front of it). Resolves once the widget's card element has the stream
+      // state `state` (null: any state, as a tab that shares another tab's stream).
+      async open(attributes = {}, { name = '/', page, context: ctx, viewport, init, state = 'open', server } = {}) {
+        if (!page) {
+          page = await scene.page(ctx ?? await scene.context(viewport ? { viewport } : {}));
+          if (init) await page.addInitScript(init.fn, init.arg);
+        }
+        await page.goto(pages.set(name, shopPage(server ?? scene.proof.url, attributes)));
+        await page.waitForSelector(state ? `.proof[data-state=${state}]` : '.proof[data-state]', { state: 'attached' });
+        return page;
+      },
+      // SIGTERM to proof and the same proof again on its port; resolves to how the first ended.
+      async restartProof() {
+        const ended = await scene.proof.stop();
+        scene.proof = await startProof({ port: scene.proof.port, pageOrigin: pageOrigin ?? pages.origin, args });
+        servers.push(scene.proof);
+        return ended;
+      },
+    };
+    scene.proof = await startProof({ pageOrigin: pageOrigin ?? pages.origin, args });
+    servers.push(scene.proof);
+    return scene;
+  }
+  return { setup };
 }

@@ -1,29 +1,14 @@
 // The widget's stream survives a server restart and an outage behind a
 // proxy, and shows no card twice.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  launchBrowser,
-  startPageServer,
-  startProof,
-  postSignup,
-  shopPage,
-  openPage,
-  cards,
-  waitForCards,
-} from './harness.mjs';
+import { useChromium, postSignup, cards, waitForCards } from './harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup } = useChromium();
 
 // Waits until the widget's stream, after the first `seen` state changes,
 // has been re-opened.
@@ -34,34 +19,24 @@ function waitForReopen(page, seen) {
 const stateCount = (page) => page.evaluate(() => window.__states.length);
 
 test('after a server restart the stream comes back, catches up, and no card repeats', async (t) => {
-  const pages = await startPageServer();
-  t.after(() => pages.close());
   // Durable history, so that the restarted server still has the events a
   // careless resume would repeat.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'proof-browser-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const args = ['--data-dir', dataDir];
-  let proof = await startProof({ pageOrigin: pages.origin, args });
-  t.after(() => proof.stop());
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const errors = [];
-  const page = await openPage(context, errors);
-  await page.goto(pages.set('/', shopPage(proof.url, { duration: 200, cooldown: 0 })));
-  await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
+  const scene = await setup(t, { args: ['--data-dir', dataDir] });
+  const page = await scene.open({ duration: 200, cooldown: 0 });
 
-  await postSignup(proof, { user_name: 'Before', offer_name: 'Tea' });
+  await postSignup(scene.proof, { user_name: 'Before', offer_name: 'Tea' });
   await waitForCards(page, 1);
 
   const seen = await stateCount(page);
-  assert.deepEqual(await proof.stop(), { code: 0, signal: null }, 'SIGTERM ends proof cleanly');
-  proof = await startProof({ port: proof.port, pageOrigin: pages.origin, args });
+  assert.deepEqual(await scene.restartProof(), { code: 0, signal: null }, 'SIGTERM ends proof cleanly');
   // Most likely before the browser is back (it waits the server's retry:,
   // 2 s or more), so this one comes as catch-up; if not, live. Once either way.
-  await postSignup(proof, { user_name: 'During', offer_name: 'Tea' });
+  await postSignup(scene.proof, { user_name: 'During', offer_name: 'Tea' });
   await waitForReopen(page, seen);
 
-  await postSignup(proof, { user_name: 'After', offer_name: 'Tea' });
+  await postSignup(scene.proof, { user_name: 'After', offer_name: 'Tea' });
   await waitForCards(page, 3);
   // Give a repeat (it would come right behind) the chance to show up.
   await page.waitForTimeout(500);
@@ -72,8 +47,8 @@ test('after a server restart the stream comes back, catches up, and no card repe
   // Not widget errors: the stream cut by the shutdown (proof ends it without
   // the closing chunk), and a request (a retry, an image) that finds the
   // port closed for a moment.
-  const expected = new RegExp(`ERR_INCOMPLETE_CHUNKED_ENCODING \\(${proof.url}/events|ERR_CONNECTION_REFUSED \\(${proof.url}/`);
-  assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
+  const url = scene.proof.url;
+  scene.expectErrors(new RegExp(`ERR_INCOMPLETE_CHUNKED_ENCODING \\(${url}/events|ERR_CONNECTION_REFUSED \\(${url}/`));
 });
 
 // A reverse proxy in front of proof that can answer 503 for a while, the way
@@ -123,23 +98,17 @@ async function startProxy(upstream) {
 }
 
 test('after error statuses it re-creates the stream with lastEventId: missed events once, nothing repeated', async (t) => {
-  const pages = await startPageServer();
-  t.after(() => pages.close());
-  const proof = await startProof({ pageOrigin: pages.origin });
-  t.after(() => proof.stop());
+  const scene = await setup(t);
+  const { proof } = scene;
   const proxy = await startProxy(proof.url);
   t.after(() => proxy.close());
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const errors = [];
-  const page = await openPage(context, errors);
+  const page = await scene.page();
   const streams = [];
   page.on('request', async (req) => {
     const url = new URL(req.url());
     if (url.pathname === '/events') streams.push(`${url.search} ${(await req.allHeaders())['last-event-id'] || '-'}`);
   });
-  await page.goto(pages.set('/', shopPage(proxy.url, { duration: 200, cooldown: 0, replay: 3 })));
-  await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
+  await scene.open({ duration: 200, cooldown: 0, replay: 3 }, { page, server: proxy.url });
 
   const first = await postSignup(proof, { user_name: 'First', offer_name: 'Tea' });
   await waitForCards(page, 1);
@@ -172,22 +141,14 @@ test('after error statuses it re-creates the stream with lastEventId: missed eve
   // Chromium reports the cut stream and each 503 on the console (a card's
   // image may be fetched during the outage too); those are the outage
   // itself, not widget errors.
-  const expected = new RegExp(
+  scene.expectErrors(new RegExp(
     `ERR_INCOMPLETE_CHUNKED_ENCODING \\(${proxy.url}/events|status of 503 \\(Service Unavailable\\) \\(${proxy.url}/`,
-  );
-  assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
+  ));
 });
 
 test('a stream the server refuses (origin not allowed) keeps the page unharmed and is retried with backoff', async (t) => {
-  const pages = await startPageServer();
-  t.after(() => pages.close());
-  const proof = await startProof({ pageOrigin: 'http://127.0.0.1:9' });
-  t.after(() => proof.stop());
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const errors = [];
-  const page = await openPage(context, errors);
-  await page.goto(pages.set('/', shopPage(proof.url)));
+  const scene = await setup(t, { pageOrigin: 'http://127.0.0.1:9' });
+  const page = await scene.open({}, { state: null });
   await page.waitForFunction(() => window.__states.filter((s) => s === 'closed').length >= 3, null, { timeout: 15000 });
   assert.equal(await page.locator('.proof.proof-visible').count(), 0);
   // Backoff, timed in the page: from each give-up ("closed") to the next
@@ -205,6 +166,6 @@ test('a stream the server refuses (origin not allowed) keeps the page unharmed a
   assert.equal(await page.evaluate(() => window.bought), true);
   // Chromium reports each refusal (a 403 without CORS headers) on the console.
   const expected = /^console: (Access to resource at 'http:\/\/127\.0\.0\.1:\d+\/events\?replay=3' .* blocked by CORS policy|Failed to load resource: net::ERR_FAILED \(http:\/\/127\.0\.0\.1:\d+\/events)/;
-  assert.ok(errors.length >= 3, 'each refusal is reported');
-  assert.deepEqual(errors.filter((e) => !expected.test(e)), []);
+  assert.ok(scene.errors.filter((e) => expected.test(e)).length >= 3, 'each refusal is reported');
+  scene.expectErrors(expected);
 });

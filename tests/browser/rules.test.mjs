@@ -1,34 +1,18 @@
 // Issue 11's display rules, in Chromium against the real proof binary.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startPageServer, startProof, postSignup, shopPage, openPage, cards, waitForCards } from './harness.mjs';
+import { useChromium, postSignup, cards, waitForCards } from './harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup: chromium } = useChromium();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// One tab for the test: view() loads the shop page in it (a new page view).
 async function setup(t, contextOptions = {}) {
-  const pages = await startPageServer();
-  t.after(() => pages.close());
-  const proof = await startProof({ pageOrigin: pages.origin });
-  t.after(() => proof.stop());
-  const context = await browser.newContext(contextOptions);
-  t.after(() => context.close());
-  const errors = [];
-  t.after(() => assert.deepEqual(errors, []));
-  const page = await openPage(context, errors);
-  // Loads the shop page (a new page view in the same tab).
-  async function view(attributes, name = '/') {
-    await page.goto(pages.set(name, shopPage(proof.url, attributes)));
-    await page.waitForSelector('.proof[data-state=open]', { state: 'attached' });
-  }
-  return { proof, page, view };
+  const scene = await chromium(t, { context: contextOptions });
+  const page = await scene.page();
+  const view = (attributes, name = '/') => scene.open(attributes, { page, name });
+  return { proof: scene.proof, page, view };
 }
 
 const texts = async (page) => (await cards(page)).map((c) => c.text.replace(/ just signed up with Tea!$/, ''));

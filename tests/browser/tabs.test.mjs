@@ -2,17 +2,11 @@
 // on another origin than proof, proof serving plain HTTP/1.1 itself: Chromium
 // allows six connections per host, so without sharing tabs 7 and 8 would wait
 // for good.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startPageServer, startProof, postSignup, shopPage, openPage, cards, waitFor } from './harness.mjs';
+import { useChromium, postSignup, cards, waitFor, waitForCards, setVisibility } from './harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const { setup: chromium } = useChromium();
 
 async function subscribers(proof) {
   const text = await (await fetch(`${proof.url}/metrics`)).text();
@@ -29,28 +23,17 @@ function listenToRelay(key) {
 }
 
 async function setup(t) {
-  const pages = await startPageServer();
-  t.after(() => pages.close());
-  const proof = await startProof({ pageOrigin: pages.origin });
-  t.after(() => proof.stop());
-  const errors = [];
-  t.after(() => assert.deepEqual(errors, []));
+  const scene = await chromium(t);
+  const { proof } = scene;
   const key = (channel = '') => `proof:${proof.url}/?${channel && `channel=${channel}`}`;
-  async function context() {
-    const ctx = await browser.newContext();
-    t.after(() => ctx.close());
-    return ctx;
-  }
-  // Opens n tabs of the shop page in ctx, each listening to the relay.
+  // Opens n tabs of the shop page in ctx (a browser), each listening to the relay.
   async function tabs(ctx, n, attributes = {}) {
-    const url = pages.set(`/${attributes.channel || 'shop'}`, shopPage(proof.url, { duration: 200, cooldown: 0, replay: 0, backlog: 50, ...attributes }));
     const list = [];
     for (let i = 0; i < n; i++) {
-      const page = await openPage(ctx, errors);
-      await page.addInitScript(listenToRelay, key(attributes.channel));
-      await page.goto(url);
-      await page.waitForSelector('.proof[data-state]', { state: 'attached' });
-      list.push(page);
+      const name = `/${attributes.channel || 'shop'}`;
+      const init = { fn: listenToRelay, arg: key(attributes.channel) };
+      // state null: only the tab holding the stream opens one.
+      list.push(await scene.open({ duration: 200, cooldown: 0, replay: 0, backlog: 50, ...attributes }, { context: ctx, name, init, state: null }));
     }
     return list;
   }
@@ -58,7 +41,7 @@ async function setup(t) {
     const states = await Promise.all(list.map((p) => p.evaluate(() => document.querySelector('.proof').dataset.state)));
     return list.filter((_, i) => states[i] !== 'shared');
   };
-  return { proof, context, tabs, leaders };
+  return { proof, context: scene.context, tabs, leaders };
 }
 
 test('eight tabs share one stream: every tab gets every event and shows its card', async (t) => {
@@ -114,6 +97,30 @@ test('closing the tab holding the stream while events are published: the others 
     assert.equal(new Set(texts).size, texts.length, texts.join(' | '));
   }
   assert.equal(await subscribers(proof), 1);
+});
+
+test('the tab holding the stream closes while events come: the tab in front shows every card in publish order', async (t) => {
+  // As issue 22 found it: eight tabs, the one in front not the one holding the
+  // stream, twelve events a quarter second apart, the stream's tab closed after
+  // the fourth. Cards last longer than the gap between events, so they wait in
+  // the front tab's queue: the events resumed after the handover must not be
+  // passed by the live ones that follow them.
+  const { proof, context, tabs, leaders } = await setup(t);
+  const list = await tabs(await context(), 8, { duration: 450 });
+  await waitFor(async () => (await leaders(list)).length === 1 && (await subscribers(proof)) === 1, { what: 'one stream' });
+  const [leader] = await leaders(list);
+  const front = list.at(-1);
+  assert.notEqual(front, leader, 'the first tab opened holds the stream');
+  for (const page of list) if (page !== front) await setVisibility(page, 'hidden');
+  const names = [];
+  for (let i = 1; i <= 12; i++) {
+    names.push(`T${i}`);
+    await postSignup(proof, { user_name: `T${i}`, offer_name: 'Tea' });
+    if (i === 4) await leader.close();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const shown = await waitForCards(front, 12, 20000);
+  assert.deepEqual(shown.map((c) => c.text.replace(/ just signed up with Tea!$/, '')), names);
 });
 
 test('two browsers hold two streams; a page of another channel holds its own', async (t) => {

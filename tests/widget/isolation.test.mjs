@@ -193,3 +193,25 @@ test('an event delivered twice (a proxy replaying the stream, say) makes one car
   assert.deepEqual(shown.map((t) => t.replace(/just now$/, '')), ['Jo just signed up with Tea!', 'Al just signed up with Tea!']);
   context.proof.close();
 });
+
+test('a card from a verified source has the verified line, as text; a /signup card and data-verified="off" have none', () => {
+  const lines = (dataset, event) => {
+    const dom = fakeDom({ dataset: { duration: '60000', ...dataset } });
+    const context = run({ ...dom, URL, ...browserTimers() });
+    const es = dom.sources[0];
+    es.onopen();
+    es.listeners.signup({ data: JSON.stringify({ id: 1, user_name: 'Jo', offer_name: 'Tea', ts: Date.now(), ...event }) });
+    const text = dom.body.children[0].children[0].children.find((c) => c.className === 'proof-text');
+    const found = text.children.map((c) => [c.className, c.text, c.children.length]);
+    context.proof.close();
+    return found;
+  };
+  assert.deepEqual(lines({}, { source: 'stripe' }), [
+    ['proof-msg', 'Jo just signed up with Tea!', 0],
+    ['proof-verified', 'Verified purchase · Stripe', 0],
+    ['proof-age', 'just now', 0],
+  ]);
+  assert.deepEqual(lines({}, {}).map((l) => l[0]), ['proof-msg', 'proof-age']);
+  assert.deepEqual(lines({ verified: 'off' }, { source: 'stripe' }).map((l) => l[0]), ['proof-msg', 'proof-age']);
+  assert.deepEqual(lines({ verifiedTemplate: '<b>{source}</b>' }, { source: 'shopify' })[1], ['proof-verified', '<b>Shopify</b>', 0]);
+});

@@ -18,11 +18,20 @@ function setup() {
 
 test('a live signup goes ahead of replayed cards still waiting, behind earlier live ones', () => {
   const { clock, shown, queue } = setup();
-  for (const name of ['h1', 'h2', 'h3']) queue.push({ name, history: true });
+  for (const name of ['h1', 'h2', 'h3']) queue.push({ name, replay: true });
   queue.push({ name: 'live1' });
   queue.push({ name: 'live2' });
   clock.advance(10000);
   assert.deepEqual(shown, ['h1', 'live1', 'live2', 'h2', 'h3']);
+});
+
+test('a catch-up keeps publish order with the live cards behind it', () => {
+  const { clock, shown, queue } = setup();
+  for (const name of ['r1', 'r2']) queue.push({ name, replay: true });
+  for (const name of ['c1', 'c2']) queue.push({ name, history: true });
+  queue.push({ name: 'live' });
+  clock.advance(10000);
+  assert.deepEqual(shown, ['r1', 'c1', 'c2', 'live', 'r2']);
 });
 
 test('drop removes waiting cards that match, so they are never shown', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import proof from './load.mjs';
 
-const { ageLabel, fill, readOptions } = proof;
+const { ageLabel, fill, readOptions, verifiedLine } = proof;
 const template = readOptions({}).template;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -89,6 +89,8 @@ test('options: defaults, numbers, and bad values fall back', () => {
     summaryHours: 0,
     summaryMin: 1,
     summaryTemplate: '{count} people signed up in the last {period}',
+    verified: true,
+    verifiedTemplate: 'Verified purchase[ · {source}]',
   });
   const o = readOptions({ duration: '800', cooldown: '0', backlog: 'x', replay: '-1', maxAge: '60', position: 'left' });
   assert.equal(o.duration, 800);
@@ -98,4 +100,33 @@ test('options: defaults, numbers, and bad values fall back', () => {
   assert.equal(o.maxAge, 60);
   assert.equal(o.position, 'left');
   assert.equal(readOptions({ position: 'middle' }).position, 'right');
+});
+
+test('a card from a verified source says so, with the platform\'s name', () => {
+  const line = (ev, tpl = readOptions({}).verifiedTemplate) => verifiedLine(ev, tpl);
+  assert.equal(line({ source: 'stripe' }), 'Verified purchase · Stripe');
+  assert.equal(line({ source: 'shopify' }), 'Verified purchase · Shopify');
+  assert.equal(line({ source: 'woocommerce' }), 'Verified purchase · WooCommerce');
+  assert.equal(line({ source: 'lemonsqueezy' }), 'Verified purchase · Lemon Squeezy');
+  // Standard Webhooks: any sender, so no platform to name; the [part] vanishes.
+  assert.equal(line({ source: 'standard' }), 'Verified purchase');
+  assert.equal(line({ source: 'stripe' }, 'Bezahlt[ über {source}]'), 'Bezahlt über Stripe');
+});
+
+test('no verified line without a source (POST /signup), nor from names it does not know', () => {
+  const tpl = readOptions({}).verifiedTemplate;
+  assert.equal(verifiedLine({ user_name: 'Jane' }, tpl), '');
+  assert.equal(verifiedLine({ source: '' }, tpl), '');
+  assert.equal(verifiedLine({ source: 7 }, tpl), '');
+  // A source this version does not know is still verified, but not named;
+  // names of Object's own properties are not platforms.
+  assert.equal(verifiedLine({ source: 'paddle' }, tpl), 'Verified purchase');
+  assert.equal(verifiedLine({ source: 'constructor' }, tpl), 'Verified purchase');
+  assert.equal(verifiedLine({ source: '__proto__' }, tpl), 'Verified purchase');
+});
+
+test('data-verified="off" and data-verified-template are read', () => {
+  assert.equal(readOptions({ verified: 'off' }).verified, false);
+  assert.equal(readOptions({ verified: 'on' }).verified, true);
+  assert.equal(readOptions({ verifiedTemplate: 'Checked by {source}' }).verifiedTemplate, 'Checked by {source}');
 });
