@@ -42,7 +42,8 @@ struct BadSettings : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Where public/ is when --public-dir is not given: installed, else the source tree.
+/// Where public/ is when --public-dir is not given: installed, else the build tree's staged
+/// copy (public/ with proof.js minified: cmake/widget.cmake).
 std::string default_public_dir() {
   for (const char* candidate : {PROOF_DEFAULT_PUBLIC_DIR, PROOF_SOURCE_PUBLIC_DIR}) {
     std::error_code ec;

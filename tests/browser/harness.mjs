@@ -3,114 +3,38 @@
 // useChromium(), the fixture every test file starts from.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import net from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { PROOF_BIN, ROOT, startProof as startProcess } from '../support/proof.mjs';
+
+export { PROOF_BIN, ROOT, freePort, waitFor } from '../support/proof.mjs';
 export const ARTIFACTS = path.join(ROOT, 'tests/browser/artifacts');
-export const PROOF_BIN = path.resolve(ROOT, process.env.PROOF_BIN || 'build/proof');
 // What the build tree beside that binary serves: public/ with proof.js minified
 // (cmake/widget.cmake), so the tests run the widget that browsers download.
 export const PUBLIC_DIR = path.join(path.dirname(PROOF_BIN), 'public');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 export const API_KEY = 'browser-test-key';
 
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Polls fn until it returns a truthy value or the time is up.
-export async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' } = {}) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(interval);
-  }
-}
-
-// Starts build/proof on port and waits until /healthz answers 200.
+// Starts build/proof (tests/support/proof.mjs) as the browser tests want it: the staged
+// public/, names as posted, the host page's origin allowed.
 export async function startProof({ port, pageOrigin, args = [] }) {
-  if (!existsSync(PROOF_BIN)) throw new Error(`no proof binary at ${PROOF_BIN} (build it, or set PROOF_BIN)`);
   if (!existsSync(path.join(PUBLIC_DIR, 'proof.js'))) throw new Error(`no staged ${PUBLIC_DIR}/proof.js (cmake --build stages it)`);
-  port ??= await freePort();
-  const child = spawn(
-    PROOF_BIN,
-    [
-      '--bind', '127.0.0.1',
-      '--port', String(port),
-      '--api-key', API_KEY,
+  return startProcess({
+    port,
+    apiKey: API_KEY,
+    publicDir: PUBLIC_DIR,
+    args: [
       // Cards show names as posted here; how names are shortened is tested on the server.
       '--display-name', 'full',
-      '--public-dir', PUBLIC_DIR,
       '--allowed-origin', pageOrigin,
       '--heartbeat', '15',
       '--history', '100',
       ...args,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  exited.then(() => children.delete(child));
-  const url = `http://127.0.0.1:${port}`;
-  const proof = {
-    port,
-    url,
-    output: () => output,
-    exited,
-    // SIGTERM, and the exit status it ended with.
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      const result = await exited;
-      clearTimeout(timer);
-      return result;
-    },
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`proof exited with ${child.exitCode}:\n${output}`);
-        const res = await fetch(`${url}/healthz`);
-        return res.status === 200;
-      },
-      { timeout: 10000, what: `proof on port ${port}` },
-    );
-  } catch (err) {
-    await proof.stop();
-    throw err;
-  }
-  return proof;
+  });
 }
 
 // POSTs a signup the way a shop's backend does; returns the new event's id.

@@ -49,6 +49,17 @@ with tempdir() as tmp:
                  "/share/man/man1/proof.1.gz"):
         check(path in contents, f"the package lacks {path}:\n{contents}")
 
+    # The widget the package serves is the minified build, not the readable source.
+    extract = os.path.join(tmp, "extract")
+    run(["dpkg-deb", "-x", deb, extract])
+    widgets = glob.glob(os.path.join(extract, "**/share/proof/public/proof.js"), recursive=True)
+    check(len(widgets) == 1, f"expected one share/proof/public/proof.js, found {widgets}")
+    with open(widgets[0]) as f:
+        served = f.read()
+    check(served.startswith("/* proof.js, minified"), "the package's proof.js is not the minified one")
+    for doc in ("/share/doc/proof/sources.md", "/share/doc/proof/openapi.yaml"):
+        check(doc in contents, f"the package lacks {doc}")
+
     # Debian's own judge: no error, no warning. Tags that only say "this build directory is
     # not configured for /usr" are left out when it is not.
     args = ["lintian", "--tag-display-limit", "0"]

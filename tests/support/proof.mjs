@@ -58,12 +58,12 @@ function track(child) {
 
 // Starts proof on `port` (a free one by default) with `args` after the usual ones and
 // waits until /healthz answers (200, or any status with healthy: false).
-export async function startProof({ port, apiKey, args = [], healthy = true } = {}) {
+export async function startProof({ port, apiKey, args = [], healthy = true, publicDir = path.join(ROOT, 'public') } = {}) {
   if (!existsSync(PROOF_BIN)) throw new Error(`no proof binary at ${PROOF_BIN} (build it, or set PROOF_BIN)`);
   port ??= await freePort();
   const child = spawn(
     PROOF_BIN,
-    ['--bind', '127.0.0.1', '--port', String(port), '--public-dir', path.join(ROOT, 'public'),
+    ['--bind', '127.0.0.1', '--port', String(port), '--public-dir', publicDir,
       ...(apiKey ? ['--api-key', apiKey] : []), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
