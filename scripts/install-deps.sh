@@ -15,7 +15,7 @@ build=(build-essential cmake pkg-config
 test=(catch2 python3 curl openssl chromium
       systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
-      clang libclang-rt-14-dev
+      clang libclang-rt-14-dev clang-format clang-tidy
       redis-server slowhttptest)
 
 packages=("${build[@]}")
