@@ -130,8 +130,10 @@ struct RedisKeys {
   std::string hour(std::int64_t hour) const { return prefix + ":hour:" + std::to_string(hour); }
   /// One UTC day's counts (days since the epoch): published, shown, clicks, peak_pages.
   std::string day(std::int64_t day) const { return prefix + ":day:" + std::to_string(day); }
-  /// Open pages per instance and channel ("INSTANCE|CHANNEL", "*" for all of them).
-  std::string presence() const { return prefix + ":presence"; }
+  /// Open pages: one field per instance holding its counts over every channel
+  /// (store/redis_tallies.cpp). Proof 0.1 kept one field per instance and channel in
+  /// PREFIX:presence, which it no longer reads.
+  std::string pages() const { return prefix + ":pages"; }
   /// The instances counting pages now, each scored with when it is gone if not renewed.
   std::string instances() const { return prefix + ":instances"; }
   /// One remembered delivery id or Idempotency-Key (store/redis_key_store.h).
