@@ -14,7 +14,7 @@ test=(catch2 python3 curl openssl chromium
       systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev
-      redis-server slowhttptest)
+      redis-server stunnel4 slowhttptest)
 
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then
