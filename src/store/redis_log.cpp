@@ -283,7 +283,7 @@ RedisContext RedisLog::connect_reader() {
   RedisContext context = redis_connect(commands_.address(), error);
   if (context) {
     // Longer than the block, so that a reply that is merely waiting is not taken for a loss.
-    redisSetTimeout(context.get(), timeval{1, kBlockMs * 1000});
+    redisSetTimeout(context.get(), timeval{1, static_cast<suseconds_t>(kBlockMs) * 1000});
     return context;
   }
   reader_connected_ = false;
