@@ -10,6 +10,11 @@ event's ts) to arrival, and publish throughput (POST /signup from N threads, 202
 second). Only the Python standard library; redis-server from Debian. See bench/README.md.
 
   bench/redis.py --proof build/proof --subscribers 200 --events 50 --seconds 5
+
+With --command-rate: Redis commands per second (INFO commandstats) with --channels channels
+open on each of --instances instances, nothing published (the presence exchange's cost).
+
+  bench/redis.py --proof build/proof --command-rate --channels 1000 --instances 3 --seconds 10
 """
 
 import argparse
@@ -185,6 +190,56 @@ def throughput(ports, threads, seconds):
     return round(sum(counts) / seconds)
 
 
+def redis_command(url, *args):
+    """One command to the bench's Redis, in RESP; the reply's text (bulk or status)."""
+    host, port = url.removeprefix("redis://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"".join([b"*%d\r\n" % len(args)] +
+                           [b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode()) for a in args]))
+        data = b""
+        while b"\r\n" not in data:
+            data += s.recv(65536)
+        head, data = data.split(b"\r\n", 1)
+        if not head.startswith(b"$"):
+            return head.decode()
+        size = int(head[1:])
+        while len(data) < size:
+            data += s.recv(65536)
+        return data[:size].decode()
+
+
+def command_rate(binary, instances, channels, seconds):
+    """Redis commands per second with `channels` channels open on each of `instances`
+    instances and nothing published: what the presence exchange and the readers cost.
+    INFO commandstats counts the commands a Lua script runs, each on its own."""
+    procs = Processes()
+    socks = []
+    try:
+        url = procs.redis()
+        ports = [procs.proof(binary, url) for _ in range(instances)]
+        for port in ports:
+            for c in range(channels):
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(f"GET /events?channel=c{c} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                socks.append(s)
+        time.sleep(3)  # every stream counted, a few exchanges made
+        redis_command(url, "CONFIG", "RESETSTAT")
+        time.sleep(seconds)
+        calls = {}
+        for line in redis_command(url, "INFO", "commandstats").splitlines():
+            if line.startswith("cmdstat_"):
+                name, _, fields = line[len("cmdstat_"):].partition(":")
+                calls[name] = int(fields.split(",")[0].split("=")[1])
+        calls.pop("config|resetstat", None)
+        rates = {name: round(n / seconds, 1) for name, n in sorted(calls.items())}
+        return {"instances": instances, "channels": channels,
+                "commands_per_s": round(sum(calls.values()) / seconds, 1), "by_command": rates}
+    finally:
+        for s in socks:
+            s.close()
+        procs.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--proof", default=os.path.join(os.path.dirname(__file__), "..", "build", "proof"))
@@ -193,7 +248,16 @@ def main():
     ap.add_argument("--rate", type=float, default=20, help="events per second in the fan-out")
     ap.add_argument("--threads", type=int, default=8, help="publishing threads")
     ap.add_argument("--seconds", type=float, default=5, help="length of the throughput run")
+    ap.add_argument("--command-rate", action="store_true",
+                    help="instead: Redis commands per second with --channels open on each of "
+                         "--instances instances (INFO commandstats over --seconds)")
+    ap.add_argument("--channels", type=int, default=1000)
+    ap.add_argument("--instances", type=int, default=3)
     args = ap.parse_args()
+    if args.command_rate:
+        print(json.dumps(command_rate(args.proof, args.instances, args.channels, args.seconds),
+                         indent=2))
+        return
     results = {}
     for case in ("one", "redis1", "redis2"):
         procs = Processes()

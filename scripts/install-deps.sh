@@ -16,7 +16,7 @@ test=(catch2 python3 curl openssl chromium
       systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
-      redis-server slowhttptest)
+      redis-server stunnel4 slowhttptest)
 
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then

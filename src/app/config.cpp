@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -17,6 +20,7 @@
 #include "app/logging.h"
 #include "app/settings_table.h"
 #include "app/tls_files.h"
+#include "store/redis_connection.h"
 
 #ifndef PROOF_DEFAULT_PUBLIC_DIR
 #define PROOF_DEFAULT_PUBLIC_DIR "/usr/local/share/proof/public"
@@ -220,6 +224,54 @@ Settings collect(const CommandLineValues& values, std::map<std::string, std::str
   return s;
 }
 
+/// The password in `path`: the file's content without one final line end. The content is
+/// never quoted in a message.
+std::string read_password_file(const std::string& path, const std::string& where) {
+  std::ifstream in(path, std::ios::binary);
+  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw BadSettings(where + ": '" + path + "' cannot be read");
+  if (password.ends_with('\n')) password.pop_back();
+  if (password.ends_with('\r')) password.pop_back();
+  if (password.empty()) throw BadSettings(where + ": '" + path + "' is empty");
+  if (password.find_first_of("\r\n") != std::string::npos) {
+    throw BadSettings(where + ": '" + path +
+                      "' holds more than one line: put the password alone in it");
+  }
+  return password;
+}
+
+/// Where the Redis password comes from: the URL, else redis-password-file, else
+/// PROOF_REDIS_PASSWORD; given in the URL and the file both, it is refused as ambiguous.
+void resolve_redis_password(Settings& s,
+                            const std::function<std::string(const std::string&)>& source,
+                            std::vector<std::string>& warnings) {
+  s.redis_password.clear();
+  if (s.redis_url.empty()) {
+    if (!s.redis_password_file.empty()) {
+      warnings.push_back(source("redis-password-file") + ": has no effect without redis");
+    }
+    return;
+  }
+  std::string error;
+  const auto address = parse_redis_url(s.redis_url, error);
+  if (!address) return;  // the table's check said why already
+  if (!s.redis_password_file.empty()) {
+    if (!address->password.empty()) {
+      throw BadSettings(source("redis-password-file") +
+                        ": the redis URL has a password already: give it in one place");
+    }
+    s.redis_password = read_password_file(s.redis_password_file, source("redis-password-file"));
+  } else if (address->password.empty()) {
+    if (const char* env = std::getenv("PROOF_REDIS_PASSWORD"); env != nullptr)
+      s.redis_password = env;
+  }
+  if (!address->user.empty() && address->password.empty() && s.redis_password.empty()) {
+    throw BadSettings(source("redis") + ": user '" + address->user +
+                      "' needs a password: in the URL (redis://USER:PASSWORD@HOST), in the file "
+                      "named by redis-password-file, or in PROOF_REDIS_PASSWORD");
+  }
+}
+
 void require_key(const Settings& s) {
   if (s.api_key.empty()) {
     throw BadSettings(
@@ -244,6 +296,8 @@ std::vector<std::string> validate(Settings& s, const std::map<std::string, std::
     }
   }
   require_key(s);
+  std::vector<std::string> warnings;
+  resolve_redis_password(s, source, warnings);
   if (s.tls_cert.empty() != s.tls_key.empty()) {
     const std::string given = source(s.tls_cert.empty() ? "tls-key" : "tls-cert");
     const std::string other = s.tls_cert.empty() ? "tls-cert" : "tls-key";
@@ -263,7 +317,6 @@ std::vector<std::string> validate(Settings& s, const std::map<std::string, std::
     throw BadSettings(source("public-dir") + ": '" + s.public_dir + "' is not a directory");
   }
 
-  std::vector<std::string> warnings;
   if (s.api_key == kPlaceholderKey) {
     warnings.push_back(source("api-key") + ": the API key is still the example's \"" +
                        kPlaceholderKey +
@@ -349,8 +402,16 @@ void finish(const Subcommands& c, const CommandLineValues& values, Invocation& r
     if (result.target.url.empty()) result.target.url = own_url(result.settings);
     return;
   }
-  if (c.check_config->parsed()) result.command = Command::check_config;
   result.warnings = validate(result.settings, where);
+  if (!c.check_config->parsed()) return;
+  result.command = Command::check_config;
+  // What the server would meet at start, said now: a wrong password is not left to a
+  // restart to find out.
+  const RedisCheck redis = check_redis(result.settings);
+  const auto it = where.find("redis");
+  const std::string source = it == where.end() ? "redis" : it->second;
+  if (redis.refusal) throw BadSettings(source + ": " + *redis.refusal);
+  if (redis.unreachable) result.warnings.push_back(source + ": " + *redis.unreachable);
 }
 
 }  // namespace
@@ -386,6 +447,29 @@ Invocation parse_command_line(int argc, const char* const* argv) {
     result.exit_code = kExitBadSettings;
   }
   return result;
+}
+
+std::optional<RedisAddress> redis_address(const Settings& s) {
+  if (s.redis_url.empty()) return std::nullopt;
+  std::string error;
+  auto address = parse_redis_url(s.redis_url, error);
+  if (address && address->password.empty()) address->password = s.redis_password;
+  return address;
+}
+
+RedisCheck check_redis(const Settings& s) {
+  RedisCheck check;
+  const auto address = redis_address(s);
+  if (!address) return check;
+  const RedisProbe probe = probe_redis(*address, RedisKeys{s.redis_prefix});
+  const std::string url = redacted_redis_url(s.redis_url);
+  if (probe.refusal) {
+    check.refusal = url + ": " + *probe.refusal;
+  } else if (!probe.reached) {
+    check.unreachable = "could not reach " + url + " to check the password and the rights (" +
+                        probe.problem + "); the server waits for it";
+  }
+  return check;
 }
 
 std::string listen_url(const Settings& s) {

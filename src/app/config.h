@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/redis_address.h"
+
 namespace proof {
 
 /// proof's version: project(VERSION) in CMakeLists.txt, the one place it is written.
@@ -29,8 +31,15 @@ struct Settings {
   std::size_t max_subscribers_per_ip = 100;   ///< streams one client address may hold; 0: any
   std::vector<std::string> trusted_proxies;   ///< peers whose X-Forwarded-For is believed
   double max_publish_rate = 100;              ///< signups per second; 0 turns the limit off
-  std::string redis_url;               ///< redis://HOST:PORT[/DB] or unix:///path; empty: no Redis
-  std::string redis_prefix = "proof";  ///< key namespace in Redis, [A-Za-z0-9_:-]{1,64}
+  /// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path; empty: no Redis. Printed
+  /// with its password as ***.
+  std::string redis_url;
+  /// A file holding the Redis password alone (systemd's LoadCredential= puts one there).
+  std::string redis_password_file;
+  /// The password from redis_password_file or PROOF_REDIS_PASSWORD, for a URL without one;
+  /// filled by the settings check, never printed.
+  std::string redis_password;
+  std::string redis_prefix = "proof";    ///< key namespace in Redis, [A-Za-z0-9_:-]{1,64}
   std::string display_name = "initial";  ///< initial | first | full | none
   int presence_interval = 10;            ///< seconds between presence updates, 1..3600
   bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
@@ -98,6 +107,20 @@ std::string listen_url(const Settings& settings);
 
 /// One line for the startup log, with the key redacted.
 std::string describe(const Settings& settings);
+
+/// The Redis of the settings (--redis), with its password from wherever it came; nullopt
+/// without --redis.
+std::optional<RedisAddress> redis_address(const Settings& settings);
+
+/// What Redis says to the settings' address, user, password, database and prefix, asked
+/// once as the server will ask it: `refusal` when it answered no (a wrong password, an ACL
+/// that leaves proof's keys out, no such database), `unreachable` when it could not be
+/// asked now. Both empty: it accepts. Neither message holds the password.
+struct RedisCheck {
+  std::optional<std::string> refusal;
+  std::optional<std::string> unreachable;
+};
+RedisCheck check_redis(const Settings& settings);
 
 /// The effective settings as config-file lines (`key = value`), the key redacted.
 std::string to_config_text(const Settings& settings);

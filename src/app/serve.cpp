@@ -21,7 +21,6 @@
 #include "core/presence.h"
 #include "core/tallies.h"
 #include "http/http_server.h"
-#include "store/redis_address.h"
 #include "store/redis_connection.h"
 #include "store/redis_key_store.h"
 #include "store/redis_log.h"
@@ -71,6 +70,7 @@ struct Backends {
   std::unique_ptr<RedisTallies> redis_tallies;
   std::unique_ptr<Tallies> local_tallies;
   std::unique_ptr<KeyStore> keys;
+  bool refused = false;  ///< Redis refused the settings: exit as for bad settings
 
   Tallies& tallies() { return redis_tallies ? *redis_tallies : *local_tallies; }
 };
@@ -82,11 +82,12 @@ bool open_backends(const Settings& settings, Backends& b) {
       b.store = std::make_unique<EventStore>(settings.data_dir, settings.history,
                                              std::chrono::seconds(settings.history_max_age));
     }
-    if (!settings.redis_url.empty()) {
-      std::string error;
-      const auto address = parse_redis_url(settings.redis_url, error);
-      if (!address) {
-        spdlog::error("--redis: {}", error);
+    if (const auto address = redis_address(settings)) {
+      // Redis reached and saying no (a wrong password, an ACL without proof's keys) is a
+      // mistake in the settings, said now; Redis away is waited for (/healthz says so).
+      if (const RedisCheck check = check_redis(settings); check.refusal) {
+        spdlog::error("redis: {}", *check.refusal);
+        b.refused = true;
         return false;
       }
       const RedisKeys keys{settings.redis_prefix};
@@ -132,7 +133,7 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   raise_open_file_limit(settings.max_subscribers);
 
   Backends backends;
-  if (!open_backends(settings, backends)) return kExitFailure;
+  if (!open_backends(settings, backends)) return backends.refused ? kExitBadSettings : kExitFailure;
   RedisLog* redis = backends.redis.get();
   Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : backends.store.get(),
           redis);

@@ -181,7 +181,7 @@ std::string origin(const std::string& text) {
   return *normal;
 }
 
-/// redis://HOST:PORT[/DB] or unix:///path, read as the Redis store will read it.
+/// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path, read as the Redis store will.
 void redis_url(const std::string& url) {
   if (url.empty()) return;
   std::string error;
@@ -242,10 +242,19 @@ std::vector<SettingSpec> make_table() {
   t.push_back(whole("presence-interval", "S",
                     "Seconds between live-count updates on streams that ask for them",
                     &Settings::presence_interval, 1, 3600));
-  t.push_back(text("redis", "URL",
-                   "Share events with every instance on this Redis: redis://HOST:PORT[/DB] or "
-                   "unix:///path (default: none, this instance alone)",
-                   &Settings::redis_url, redis_url));
+  auto redis = text("redis", "URL",
+                    "Share events with every instance on this Redis: "
+                    "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path (default: none, "
+                    "this instance alone)",
+                    &Settings::redis_url, redis_url);
+  redis.show = [](const Settings& s) {
+    return s.redis_url.empty() ? std::string() : quoted(redacted_redis_url(s.redis_url));
+  };
+  t.push_back(std::move(redis));
+  t.push_back(text("redis-password-file", "FILE",
+                   "Read the Redis password from FILE (or set PROOF_REDIS_PASSWORD) for a "
+                   "--redis URL without one",
+                   &Settings::redis_password_file, readable_file));
   t.push_back(text("redis-prefix", "NAME",
                    "Key namespace in Redis, so several sites can share one (A-Z a-z 0-9 _ : -)",
                    &Settings::redis_prefix, redis_prefix));

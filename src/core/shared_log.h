@@ -34,6 +34,10 @@ class SharedLog {
   /// Seconds between an event's acceptance and its arrival at this instance, for the last
   /// event read: how far behind this instance is.
   virtual double reader_lag_seconds() const = 0;
+
+  /// Events this instance never read because the shared history dropped them first (it was
+  /// away longer than the history lasts), since the start: a gap, said rather than skipped.
+  virtual std::uint64_t gap_events() const = 0;
 };
 
 }  // namespace proof

@@ -8,10 +8,11 @@ namespace proof {
 void handle_healthz(HttpContext& ctx, const httplib::Request&, httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   if (const SharedLog* shared = ctx.hub.shared(); shared && !shared->connected()) {
-    // Streams stay open and POSTs are refused: a load balancer should send pages elsewhere.
+    // Degraded: streams stay open, but POSTs are refused and nothing new arrives. Still a
+    // 503, so that a load balancer sends new pages to an instance that has Redis.
     res.status = 503;
     res.set_header("Retry-After", "2");
-    res.set_content("{\"status\":\"redis unreachable\"}\n", kJsonType);
+    res.set_content("{\"status\":\"degraded\",\"reason\":\"redis unreachable\"}\n", kJsonType);
     return;
   }
   res.set_content("{\"status\":\"ok\"}\n", kJsonType);
@@ -32,8 +33,12 @@ void handle_metrics(HttpContext& ctx, const httplib::Request&, httplib::Response
         "# HELP proof_redis_reader_lag_seconds Time from acceptance to arrival here, for the last "
         "event read from Redis.\n"
         "# TYPE proof_redis_reader_lag_seconds gauge\n"
-        "proof_redis_reader_lag_seconds {:.3f}\n",
-        shared->connected() ? 1 : 0, shared->reader_lag_seconds());
+        "proof_redis_reader_lag_seconds {:.3f}\n"
+        "# HELP proof_redis_gap_events_total Events this instance never read because the shared "
+        "history in Redis dropped them first.\n"
+        "# TYPE proof_redis_gap_events_total counter\n"
+        "proof_redis_gap_events_total {}\n",
+        shared->connected() ? 1 : 0, shared->reader_lag_seconds(), shared->gap_events());
   }
   res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <random>
+#include <string_view>
 
 #include "core/shared_log.h"
 
@@ -20,11 +22,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 'OK'
 )lua";
 
-/// Renews this instance's lease and writes its open pages; forgets instances whose lease
-/// ran out (by Redis's clock, so machines' clocks need not agree); returns the sum of the
-/// others' pages per channel; raises today's peak with everyone's pages together.
-/// KEYS: presence, instances, today. ARGV: instance, lease ms, day TTL, then channel/count
-/// pairs ("*" for all channels).
+/// Renews this instance's lease and writes its open pages, all channels in one field (so the
+/// commands per exchange do not grow with the number of channels); forgets instances whose
+/// lease ran out (by Redis's clock, so machines' clocks need not agree); raises today's peak
+/// with everyone's pages together; returns the other live instances' fields, which the
+/// caller adds up (that work, which does grow with channels, is kept out of Redis).
+/// A field is "TOTAL CHANNEL COUNT CHANNEL COUNT ...": channel names have no spaces.
+/// KEYS: pages, instances, today. ARGV: instance, lease ms, day TTL, this instance's field.
 constexpr const char* kPresenceScript = R"lua(
 local me = ARGV[1]
 local time = redis.call('TIME')
@@ -33,41 +37,28 @@ redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), me)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
 local alive = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do alive[id] = true end
-local sums = {}
+redis.call('HSET', KEYS[1], me, ARGV[4])
+local others = {}
+local total = 0
 local fields = redis.call('HGETALL', KEYS[1])
 for i = 1, #fields, 2 do
-  local bar = string.find(fields[i], '|', 1, true)
-  local id = bar and string.sub(fields[i], 1, bar - 1) or ''
-  if id == me or not alive[id] then
+  if not alive[fields[i]] then
     redis.call('HDEL', KEYS[1], fields[i])
   else
-    local channel = string.sub(fields[i], bar + 1)
-    sums[channel] = (sums[channel] or 0) + tonumber(fields[i + 1])
+    total = total + tonumber(string.match(fields[i + 1], '^%d+') or '0')
+    if fields[i] ~= me then others[#others + 1] = fields[i + 1] end
   end
-end
-local total = sums['*'] or 0
-for i = 4, #ARGV, 2 do
-  redis.call('HSET', KEYS[1], me .. '|' .. ARGV[i], ARGV[i + 1])
-  if ARGV[i] == '*' then total = total + tonumber(ARGV[i + 1]) end
 end
 if total > tonumber(redis.call('HGET', KEYS[3], 'peak_pages') or '0') then
   redis.call('HSET', KEYS[3], 'peak_pages', total)
   redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
-local out = {}
-for channel, n in pairs(sums) do
-  out[#out + 1] = channel
-  out[#out + 1] = n
-end
-return out
+return others
 )lua";
 
-/// Takes this instance's pages out of the count. KEYS: presence, instances. ARGV: instance.
+/// Takes this instance's pages out of the count. KEYS: pages, instances. ARGV: instance.
 constexpr const char* kLeaveScript = R"lua(
-local mine = ARGV[1] .. '|'
-for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if string.sub(field, 1, #mine) == mine then redis.call('HDEL', KEYS[1], field) end
-end
+redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 'OK'
 )lua";
@@ -108,6 +99,40 @@ std::string random_instance_name() {
   return fmt::format("{:08x}{:08x}", random(), random());
 }
 
+/// This instance's open pages as one field of PREFIX:pages: "TOTAL CHANNEL COUNT ...".
+std::string pages_field(const PresenceExchange::Counts& local) {
+  std::size_t total = 0;
+  std::string channels;
+  for (const auto& [channel, count] : local) {
+    if (count == 0) continue;
+    if (channel.empty()) {
+      total = count;
+    } else {
+      channels += fmt::format(" {} {}", channel, count);
+    }
+  }
+  return std::to_string(total) + channels;
+}
+
+/// Adds another instance's field to `sums` (the total under "*"); skips what it cannot read.
+void add_pages_field(std::string_view field, std::map<std::string, std::size_t>& sums) {
+  std::vector<std::string_view> words;
+  while (!field.empty()) {
+    const auto space = field.find(' ');
+    words.push_back(field.substr(0, space));
+    field = space == std::string_view::npos ? std::string_view() : field.substr(space + 1);
+  }
+  const auto number = [](std::string_view text) {
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc{} && end == text.data() + text.size() ? value : 0;
+  };
+  if (words.empty()) return;
+  sums[kAllChannels] += number(words[0]);
+  for (std::size_t i = 1; i + 1 < words.size(); i += 2)
+    sums[std::string(words[i])] += number(words[i + 1]);
+}
+
 std::int64_t day_of(Tallies::Clock::time_point t) {
   return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
 }
@@ -139,7 +164,7 @@ void RedisTallies::stop() {
   thread_.join();
   try {
     send_cards();
-    commands_.run({"EVAL", kLeaveScript, "2", keys_.presence(), keys_.instances(), instance_});
+    commands_.run({"EVAL", kLeaveScript, "2", keys_.pages(), keys_.instances(), instance_});
   } catch (const SharedLogError& e) {
     spdlog::warn("redis: could not take this instance's counts out at stop: {}", e.what());
   }
@@ -182,29 +207,19 @@ void RedisTallies::share() {
   const auto now = std::chrono::steady_clock::now();
   try {
     send_cards();
-    std::vector<std::string> args{"EVAL",
-                                  kPresenceScript,
-                                  "3",
-                                  keys_.presence(),
-                                  keys_.instances(),
-                                  keys_.day(day_of(Clock::now())),
-                                  instance_,
-                                  std::to_string(std::chrono::milliseconds(kLease).count()),
-                                  std::to_string(kDayKeySeconds)};
-    for (const auto& [channel, count] : presence_.local()) {
-      if (count == 0) continue;
-      args.push_back(channel.empty() ? kAllChannels : channel);
-      args.push_back(std::to_string(count));
-    }
-    const RedisReply reply = commands_.run(args);
-    PresenceExchange::Counts others;
+    const RedisReply reply =
+        commands_.run({"EVAL", kPresenceScript, "3", keys_.pages(), keys_.instances(),
+                       keys_.day(day_of(Clock::now())), instance_,
+                       std::to_string(std::chrono::milliseconds(kLease).count()),
+                       std::to_string(kDayKeySeconds), pages_field(presence_.local())});
+    std::map<std::string, std::size_t> sums;
     if (reply->type == REDIS_REPLY_ARRAY) {
-      for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
-        std::string channel = redis_text(reply->element[i]);
-        if (channel == kAllChannels) channel.clear();
-        const std::int64_t count = redis_integer(reply->element[i + 1]);
-        if (count > 0) others.emplace_back(std::move(channel), static_cast<std::size_t>(count));
-      }
+      for (std::size_t i = 0; i < reply->elements; ++i)
+        add_pages_field(redis_text(reply->element[i]), sums);
+    }
+    PresenceExchange::Counts others;
+    for (auto& [channel, count] : sums) {
+      if (count > 0) others.emplace_back(channel == kAllChannels ? std::string() : channel, count);
     }
     presence_.post_remote(std::move(others));
     last_shared_ = now;

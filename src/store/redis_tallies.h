@@ -4,9 +4,10 @@
 //
 // Signups are counted by the history's append script, atomically with the event. Cards
 // shown and clicks are added up here and sent once a second. Open pages: each instance
-// writes its own counts (per channel and in all) once a second under its own name, with a
-// lease of a few seconds; it reads back the sum of the others', which the event loop adds
-// to its own. An instance that stops removes its counts; one that dies is forgotten when
+// writes its own counts (in all and per channel, in one hash field, so Redis's work per
+// second does not grow with the channels) once a second under its own name, with a lease of
+// a few seconds; it reads back the others' fields and adds them up, and the event loop adds
+// that to its own. An instance that stops removes its counts; one that dies is forgotten when
 // its lease runs out. The same exchange raises the day's peak with the pages open on all
 // instances together.
 #pragma once

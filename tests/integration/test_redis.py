@@ -1,8 +1,10 @@
 """Several proof instances over one real Redis (Debian's redis-server, started by each test
 on a free port in a temporary directory): one service across processes."""
 
+import json
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -13,31 +15,110 @@ from harness import Proof, SSEClient, free_port, raise_fd_limit
 REDIS = shutil.which("redis-server")
 
 
-class RedisServer:
-    """A private redis-server with append-only persistence; restart() keeps its data."""
+class RedisError(Exception):
+    """An error reply from Redis (its text: "NOPERM ...", "WRONGPASS ...")."""
 
-    def __init__(self):
+
+class RedisClient:
+    """A minimal RESP2 client over a socket, so the tests need nothing but the standard
+    library: call("GET", "k") returns str, int, list, None, or raises RedisError."""
+
+    def __init__(self, port, user=None, password=None, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.buf = b""
+        if password is not None:
+            self.call("AUTH", *([user] if user else []), password)
+
+    def call(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        self.sock.sendall(b"".join(out))
+        return self._reply()
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("Redis closed the connection")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise RedisError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            size = int(rest)
+            if size < 0:
+                return None
+            while len(self.buf) < size + 2:
+                self.buf += self.sock.recv(65536)
+            data, self.buf = self.buf[:size], self.buf[size + 2:]
+            return data.decode(errors="replace")
+        if kind == b"*":
+            size = int(rest)
+            return None if size < 0 else [self._reply() for _ in range(size)]
+        raise ConnectionError(f"unexpected reply {line!r}")
+
+    def close(self):
+        self.sock.close()
+
+
+class RedisServer:
+    """A private redis-server on a free port in a temporary directory. With persistent=True
+    (append-only file, fsync always) restart() keeps its data; without, it comes back
+    empty. `args` are more redis-server options; `admin` the user and password of the
+    test's own connection when the default user is off."""
+
+    def __init__(self, persistent=True, args=(), admin=None, port=None):
         self.dir = tempfile.mkdtemp(prefix="proof-redis-")
-        self.port = free_port()
+        self.port = port or free_port()
+        self.persistent = persistent
+        self.args = list(args)
+        self.admin = admin
         self.proc = None
         self.start()
 
     def start(self):
+        persistence = (["--appendonly", "yes", "--appendfsync", "always"] if self.persistent
+                       else ["--appendonly", "no"])
         self.proc = subprocess.Popen(
             [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", "always"],
+             "--save", "", *persistence, "--enable-debug-command", "local", *self.args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        import socket
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
+                client = self.client()
+                client.call("PING")
+                client.close()
+                return
+            except (OSError, RedisError):
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
+
+    def client(self, user=None, password=None):
+        if user is None and password is None and self.admin:
+            user, password = self.admin
+        return RedisClient(self.port, user, password)
+
+    def call(self, *args):
+        """One command as the test's own (admin) user."""
+        client = self.client()
+        try:
+            return client.call(*args)
+        finally:
+            client.close()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -146,7 +227,7 @@ class RedisTest(unittest.TestCase):
             time.sleep(0.1)
         status, _, body = a.request("GET", "/healthz")
         self.assertEqual(status, 503)
-        self.assertIn(b"redis", body)
+        self.assertEqual(json.loads(body)["status"], "degraded")
         self.assertEqual(a.metric("proof_redis_connected"), 0)
         started = time.monotonic()
         status, headers, _ = a.request(
@@ -193,7 +274,7 @@ class RedisTest(unittest.TestCase):
         self.addCleanup(proof.kill)
         status, _, body = proof.request("GET", "/healthz")
         self.assertEqual(status, 503)
-        self.assertIn(b"redis unreachable", body)
+        self.assertEqual(json.loads(body), {"status": "degraded", "reason": "redis unreachable"})
         proof.publish(expect=503, user_name="nowhere")
         self.assertIn("cannot reach", proof.logs())
 

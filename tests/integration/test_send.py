@@ -3,22 +3,11 @@ Idempotency-Key and tries again, with the same key, while the server cannot take
 signup (503, here a real redis-server that is not up yet) or cannot be reached."""
 
 import subprocess
-import tempfile
 import time
 import unittest
 
 from harness import API_KEY, PROOF_BIN, Proof, SSEClient, free_port, raise_fd_limit
 from test_redis import REDIS, RedisServer
-
-
-class RedisOnPort(RedisServer):
-    """A RedisServer on a port chosen before it starts (proof is pointed at it first)."""
-
-    def __init__(self, port):  # pylint: disable=super-init-not-called
-        self.dir = tempfile.mkdtemp(prefix="proof-redis-")
-        self.port = port
-        self.proc = None
-        self.start()
 
 
 def send(port, user):
@@ -41,7 +30,7 @@ class SendRetryTest(unittest.TestCase):
         self.addCleanup(stream.close)
         client = send(proof.port, "Retry Ray")
         time.sleep(1.5)  # the first tries meet Redis away: 503 with Retry-After
-        redis = RedisOnPort(redis_port)
+        redis = RedisServer(port=redis_port)  # on the port proof was pointed at
         self.addCleanup(redis.close)
         out, err = client.communicate(timeout=30)
         self.assertEqual(client.returncode, 0, err)

@@ -445,10 +445,9 @@ TEST_CASE("Config: the server's start-up checks run before it starts", "[config]
       {{"--bind", "192.0.2.77"}, "--bind: cannot listen on '192.0.2.77'"},  // not this machine's
       {{"--trusted-proxy", "10.0.0.1", "--trusted-proxy", "proxy.local"}, "'proxy.local'"},
       {{"--redis", "localhost:6379"}, "--redis: 'localhost:6379' is not a Redis URL"},
-      {{"--redis", "redis://localhost"}, "has no port"},
       {{"--redis", "redis://localhost:99999"}, "the port must be"},
       {{"--redis", "redis://localhost:6379/x"}, "the database"},
-      {{"--redis", "redis://:pw@localhost:6379"}, "passwords are not supported"},
+      {{"--redis", "redis://proof@localhost:6379"}, "user 'proof' needs a password"},
       {{"--redis", "unix://relative.sock"}, "absolute socket path"},
       {{"--redis-prefix", ""}, "--redis-prefix: '' is not 1 to 64"},
       {{"--redis-prefix", "a b"}, "--redis-prefix: 'a b'"},
@@ -508,6 +507,61 @@ TEST_CASE("Config: the settings other parts read, from flags and the file", "[co
   CHECK(from_file.result.settings.trusted_proxies == std::vector<std::string>{"::1", "127.0.0.1"});
   const Run ipv6_redis = run({"--api-key", "k", "--redis", "redis://[::1]:6379"});
   CHECK_FALSE(ipv6_redis.result.exit_code.has_value());
+}
+
+TEST_CASE("Config: the Redis password from the URL, a file or PROOF_REDIS_PASSWORD", "[config]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const EnvVar no_password("PROOF_REDIS_PASSWORD", std::nullopt);
+  const TempFile file("from-the-file\n");  // one final line end, as an editor leaves it
+  const Run from_file = run({"--api-key", "k", "--redis", "redis://proof@localhost:6379",
+                             "--redis-password-file", file.path()});
+  INFO(from_file.err);
+  REQUIRE_FALSE(from_file.result.exit_code.has_value());
+  const auto address = proof::redis_address(from_file.result.settings);
+  REQUIRE(address.has_value());
+  CHECK(address->user == "proof");
+  CHECK(address->password == "from-the-file");
+
+  {
+    const EnvVar password("PROOF_REDIS_PASSWORD", "from-the-environment");
+    const Run from_env = run({"--api-key", "k", "--redis", "redis://proof@localhost"});
+    REQUIRE_FALSE(from_env.result.exit_code.has_value());
+    CHECK(proof::redis_address(from_env.result.settings)->password == "from-the-environment");
+    // The URL's own password wins over the environment.
+    const Run from_url = run({"--api-key", "k", "--redis", "redis://proof:in-url@localhost"});
+    CHECK(proof::redis_address(from_url.result.settings)->password == "in-url");
+  }
+
+  // Given twice, it is refused rather than one silently chosen; an empty file is refused.
+  const Run twice = run({"--api-key", "k", "--redis", "redis://proof:in-url@localhost",
+                         "--redis-password-file", file.path()});
+  CHECK(twice.result.exit_code == proof::kExitBadSettings);
+  CHECK_THAT(twice.err, Catch::Contains("--redis-password-file: the redis URL has a password "
+                                        "already"));
+  const TempFile empty("");
+  const Run nothing = run({"--api-key", "k", "--redis", "redis://proof@localhost",
+                           "--redis-password-file", empty.path()});
+  CHECK(nothing.result.exit_code == proof::kExitBadSettings);
+  CHECK_THAT(nothing.err, Catch::Contains("is empty"));
+  const TempFile two_lines("secret\nsecond line\n");
+  const Run lines = run({"--api-key", "k", "--redis", "redis://proof@localhost",
+                         "--redis-password-file", two_lines.path()});
+  CHECK_THAT(lines.err, Catch::Contains("more than one line") && !Catch::Contains("secret"));
+}
+
+TEST_CASE("Config: the Redis password is never printed", "[config]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const Run r = run({"--api-key", "k", "--redis", "redis://proof:hunter2@localhost:6379/1"});
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const std::string text = proof::to_config_text(r.result.settings);
+  CHECK_THAT(text, Catch::Contains("redis = \"redis://proof:***@localhost:6379/1\""));
+  CHECK_THAT(proof::describe(r.result.settings),
+             Catch::Contains("redis redis://proof:***@localhost:6379/1"));
+  CHECK_THAT(text + proof::describe(r.result.settings) + r.err, !Catch::Contains("hunter2"));
+  // Nor in the message about a URL that is wrong.
+  const Run bad = run({"--api-key", "k", "--redis", "redis://proof:hunter2@localhost:70000"});
+  CHECK(bad.result.exit_code == proof::kExitBadSettings);
+  CHECK_THAT(bad.err, Catch::Contains("proof:***@") && !Catch::Contains("hunter2"));
 }
 
 TEST_CASE("Config: the example's placeholder key is accepted with a warning", "[config]") {
