@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/utc.h"
+
 namespace proof {
 
 namespace {
@@ -193,8 +195,8 @@ std::string RedisLog::last_error() const {
 
 std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now) {
   const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(ts_ms));
-  const std::int64_t hour = std::chrono::floor<std::chrono::hours>(at).time_since_epoch().count();
-  const std::int64_t day = std::chrono::floor<std::chrono::days>(at).time_since_epoch().count();
+  const std::int64_t hour = utc_hour(at);
+  const std::int64_t day = utc_day(at);
   const std::uint64_t floor = std::max(now, highest_id_.load() + 1);
   const std::string text = redis_text(
       commands_

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/shared_log.h"
+#include "core/utc.h"
 
 namespace proof {
 
@@ -133,10 +134,6 @@ void add_pages_field(std::string_view field, std::map<std::string, std::size_t>&
     sums[std::string(words[i])] += number(words[i + 1]);
 }
 
-std::int64_t day_of(Tallies::Clock::time_point t) {
-  return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
-}
-
 }  // namespace
 
 RedisTallies::RedisTallies(RedisCommands& commands, RedisKeys keys, PresenceExchange& presence)
@@ -209,7 +206,7 @@ void RedisTallies::share() {
     send_cards();
     const RedisReply reply =
         commands_.run({"EVAL", kPresenceScript, "3", keys_.pages(), keys_.instances(),
-                       keys_.day(day_of(Clock::now())), instance_,
+                       keys_.day(utc_day(Clock::now())), instance_,
                        std::to_string(std::chrono::milliseconds(kLease).count()),
                        std::to_string(kDayKeySeconds), pages_field(presence_.local())});
     std::map<std::string, std::size_t> sums;
@@ -236,11 +233,10 @@ void RedisTallies::share() {
 void RedisTallies::count_published(const std::string& /*channel*/, Clock::time_point /*now*/) {}
 
 void RedisTallies::uncount_published(const std::string& channel, Clock::time_point accepted) {
-  const std::int64_t hour =
-      std::chrono::floor<std::chrono::hours>(accepted).time_since_epoch().count();
+  const std::int64_t hour = utc_hour(accepted);
   try {
     commands_.run(
-        {"EVAL", kUncountScript, "2", keys_.hour(hour), keys_.day(day_of(accepted)), channel});
+        {"EVAL", kUncountScript, "2", keys_.hour(hour), keys_.day(utc_day(accepted)), channel});
   } catch (const SharedLogError& e) {
     // The erasure itself is done; the totals keep one too many until the day ends.
     spdlog::warn("redis: could not take an erased signup out of the totals: {}", e.what());
@@ -249,19 +245,18 @@ void RedisTallies::uncount_published(const std::string& channel, Clock::time_poi
 
 void RedisTallies::count_shown(Clock::time_point now) {
   std::lock_guard lock(pending_mutex_);
-  ++pending_[day_of(now)].shown;
+  ++pending_[utc_day(now)].shown;
 }
 
 void RedisTallies::count_click(Clock::time_point now) {
   std::lock_guard lock(pending_mutex_);
-  ++pending_[day_of(now)].clicks;
+  ++pending_[utc_day(now)].clicks;
 }
 
 void RedisTallies::observe_pages(std::size_t /*open*/, Clock::time_point /*now*/) {}
 
 std::uint64_t RedisTallies::signups(int hours, const std::string& channel, Clock::time_point now) {
-  const std::int64_t current =
-      std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
+  const std::int64_t current = utc_hour(now);
   std::vector<std::string> args{"EVAL", kSignupsScript, std::to_string(hours)};
   for (std::int64_t hour = current - hours + 1; hour <= current; ++hour) {
     args.push_back(keys_.hour(hour));
@@ -272,7 +267,7 @@ std::uint64_t RedisTallies::signups(int hours, const std::string& channel, Clock
 
 std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) {
   n = std::min(n, DailyStats::kKeepDays);
-  const std::int64_t today = day_of(now);
+  const std::int64_t today = utc_day(now);
   const std::int64_t first = today - static_cast<std::int64_t>(n) + 1;
   std::vector<std::string> args{"EVAL", kDaysScript, std::to_string(n)};
   for (std::int64_t day = first; day <= today; ++day) args.push_back(keys_.day(day));
