@@ -124,8 +124,9 @@ std::variant<StandardSignature, std::string> parse_standard_signature(std::strin
   out.id = std::string(id);
   const auto [end, ec] =
       std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), out.timestamp);
-  if (timestamp.empty() || ec != std::errc{} || end != timestamp.data() + timestamp.size() ||
-      out.timestamp < 0) {
+  // Digits only: from_chars would also take a sign ("-0").
+  if (timestamp.empty() || timestamp.front() < '0' || timestamp.front() > '9' ||
+      ec != std::errc{} || end != timestamp.data() + timestamp.size()) {
     return std::string("webhook-timestamp is not a whole number of seconds");
   }
   while (!signature.empty()) {

@@ -133,7 +133,9 @@ std::variant<StripeSignature, std::string> parse_stripe_signature(std::string_vi
     if (key == "t") {
       std::int64_t t = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), t);
-      if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || t < 0) {
+      // Digits only: from_chars would also take a sign ("-0").
+      if (value.empty() || value.front() < '0' || value.front() > '9' || ec != std::errc{} ||
+          end != value.data() + value.size()) {
         return std::string("has a timestamp (t=) that is not a whole number of seconds");
       }
       out.timestamp = t;  // the last one counts, as in stripe-node

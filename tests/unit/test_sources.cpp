@@ -93,6 +93,9 @@ TEST_CASE("Stripe: the signature header is read as stripe-node reads it", "[sour
   CHECK(std::holds_alternative<std::string>(parse_stripe_signature("v1=aa")));
   CHECK(std::holds_alternative<std::string>(parse_stripe_signature("t=12")));
   CHECK(std::holds_alternative<std::string>(parse_stripe_signature("t=x1,v1=aa")));
+  // Found by the fuzz target: a sign is not a digit.
+  CHECK(std::holds_alternative<std::string>(parse_stripe_signature("t=-0,v1=aa")));
+  CHECK(std::holds_alternative<std::string>(parse_stripe_signature("t=+5,v1=aa")));
   CHECK(std::holds_alternative<std::string>(parse_stripe_signature("")));
 }
 
@@ -390,6 +393,7 @@ TEST_CASE("Standard Webhooks: secrets and headers that cannot be used", "[source
   CHECK_FALSE(standard_secret_key("whsec_").has_value());
   CHECK_FALSE(standard_secret_key("whsec_not*base64").has_value());
   CHECK(std::holds_alternative<std::string>(parse_standard_signature("m", "12a", "v1,AA==")));
+  CHECK(std::holds_alternative<std::string>(parse_standard_signature("m", "-0", "v1,AA==")));
   CHECK(std::holds_alternative<std::string>(parse_standard_signature("", "1", "v1,AA==")));
   CHECK(std::holds_alternative<std::string>(parse_standard_signature("m", "1", "v2,AA==")));
 }
