@@ -269,11 +269,6 @@ HeadResult parse_request_head(std::string_view buffer, const HeadLimits& limits)
 
 RequestHeadParser::RequestHeadParser(const HeadLimits& limits) : limits_(limits) {}
 
-void RequestHeadParser::reset() {
-  const HeadLimits limits = limits_;
-  *this = RequestHeadParser(limits);
-}
-
 std::string_view RequestHeadParser::target(std::string_view buffer) const {
   if (!request_line_done_ || target_at_ + target_size_ > buffer.size()) return {};
   return buffer.substr(target_at_, target_size_);

@@ -96,13 +96,12 @@ struct HeadFields {
 /// a byte or a line at a time costs linear time in all, not a fresh parse per read. Give it
 /// the whole buffer each time, grown only by appending (the bytes it has read must stay as
 /// they were; the buffer may move). Once it has returned a head or an error it returns the
-/// same again; reset() before the next request, whose head starts at the buffer's start.
+/// same again: each request gets a parser of its own, its head at the buffer's start.
 /// The answers are the same as parse_request_head's on the same buffer.
 class RequestHeadParser {
  public:
   explicit RequestHeadParser(const HeadLimits& limits = {});
   HeadResult parse(std::string_view buffer);
-  void reset();
   /// The request target once the request line has been read, else empty; `buffer` is the
   /// one given to parse().
   std::string_view target(std::string_view buffer) const;

@@ -1,0 +1,675 @@
+#include "net/loop.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "core/log_throttle.h"
+#include "core/refusal.h"
+#include "net/http1.h"
+
+namespace proof::net {
+
+namespace {
+
+constexpr int kMaxEvents = 256;
+/// How often timeouts and heartbeats are looked at.
+constexpr std::chrono::milliseconds kTick{250};
+/// After the last answer to a client that is still sending: read and drop for this long,
+/// so the answer is not lost to a reset (nginx's lingering close).
+constexpr std::chrono::milliseconds kLinger{2000};
+/// epoll data: the connection's fd in the low bits, its serial above, so an event for a
+/// closed connection is never taken for a new one that got the same fd.
+constexpr int kFdBits = 24;
+constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
+constexpr std::uint64_t kWakeTag = ~std::uint64_t{0} - 1;
+
+std::uint64_t tag(const Connection& c) {
+  return (c.serial() << kFdBits) | static_cast<std::uint64_t>(c.fd());
+}
+
+std::string address_of(const sockaddr_storage& addr, int& port) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (addr.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(addr);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    port = ntohs(in.sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(addr);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    port = ntohs(in6.sin6_port);
+  }
+  return text;
+}
+
+RejectReason reason_for(int status) {
+  switch (status) {
+    case 408:
+      return RejectReason::kTimeout;
+    case 413:
+    case 414:
+    case 431:
+      return RejectReason::kTooLarge;
+    default:
+      return RejectReason::kBadRequest;
+  }
+}
+
+Refusal refusal_for(const HeadError& error) {
+  return {error.status, reason_for(error.status), error.message};
+}
+
+const Refusal& connections_full() {
+  static const Refusal refusal{.status = 503,
+                               .reason = RejectReason::kSubscriberCap,
+                               .message = "too many connections; retry later",
+                               .retry_after = 5};
+  return refusal;
+}
+
+/// Answers and closes a socket that gets no connection (a cap said no).
+void refuse_at_once(int fd, const Refusal& refusal, Metrics& metrics) {
+  metrics.rejected(refusal.reason);
+  const std::string bytes = refusal_bytes(refusal);
+  [[maybe_unused]] const auto n =
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+}
+
+}  // namespace
+
+LoopShared::LoopShared(int listen, const LoopOptions& o, RequestHandler& h, Hub& hb, Metrics& m)
+    : listen_fd(listen),
+      options(o),
+      handler(h),
+      hub(hb),
+      metrics(m),
+      caps({.connections = o.max_connections,
+            .per_address = o.max_connections_per_address,
+            .uncapped_addresses = o.uncapped_addresses,
+            .large_bodies = o.max_large_bodies}),
+      presence(o.presence_exchange),
+      pool(o.workers) {}
+
+Loop::Loop(LoopShared& shared)
+    : shared_(shared),
+      options_(shared.options),
+      fanout_(shared.hub, shared.metrics, shared.presence, options_.heartbeat,
+              options_.presence_interval) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(std::strerror(errno));
+  epoll_event ev{};
+  // Every loop waits on the one listening socket; EPOLLEXCLUSIVE wakes one that is waiting
+  // (not one busy writing a fan-out), which then places what it accepts (place()).
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.u64 = kListenTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, shared_.listen_fd, &ev);
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+}
+
+Loop::~Loop() {
+  for (auto& accepted : adopted_) ::close(accepted.fd);
+  connections_.clear();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void Loop::wake(bool events) {
+  if (events) events_pending_.store(true);
+  if (!woken_.exchange(true)) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void Loop::adopt(Accepted accepted) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    adopted_.push_back(std::move(accepted));
+  }
+  wake(false);
+}
+
+void Loop::run() {
+  epoll_event events[kMaxEvents];
+  auto next_tick = Clock::now() + kTick;
+  while (!shared_.stopping) {
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents,
+                             static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+    if (n < 0 && errno != EINTR) {
+      spdlog::error("epoll_wait: {}", std::strerror(errno));
+      break;
+    }
+    const auto now = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t data = events[i].data.u64;
+      if (data == kListenTag) {
+        accept_all();
+      } else if (data == kWakeTag) {
+        std::uint64_t count;
+        [[maybe_unused]] const auto r = ::read(wake_fd_, &count, sizeof count);
+        woken_.store(false);  // before the inboxes are read: a later hand-over writes again
+      } else {
+        const int fd = static_cast<int>(data & ((std::uint64_t{1} << kFdBits) - 1));
+        if (Connection* c = find(fd, data >> kFdBits)) on_event(*c, events[i].events, now);
+      }
+    }
+    take_adopted(now);
+    // Answers first, then events: a stream admitted in this round is caught up by join().
+    take_completions(now);
+    if (events_pending_.exchange(false)) {
+      fanout_.publish(now, dropped_);
+      drop_streams();
+    }
+    if (now >= next_tick) {
+      tick(now);
+      next_tick = now + kTick;
+    }
+  }
+  end_streams();
+}
+
+Connection* Loop::find(int fd, std::uint64_t serial) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= connections_.size()) return nullptr;
+  Connection* c = connections_[static_cast<std::size_t>(fd)].get();
+  return c && c->serial() == serial ? c : nullptr;
+}
+
+void Loop::accept_all() {
+  for (;;) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    const int fd = accept4(shared_.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        spdlog::warn("accept: {}", std::strerror(errno));
+      }
+      return;
+    }
+    Peer peer;
+    peer.ip = address_of(addr, peer.port);
+    place(fd, std::move(peer));
+  }
+}
+
+void Loop::place(int fd, Peer peer) {
+  if (static_cast<std::size_t>(fd) >= (std::size_t{1} << kFdBits)) {
+    return refuse_at_once(fd, connections_full(), shared_.metrics);
+  }
+  Accepted accepted;
+  accepted.fd = fd;
+  accepted.peer = std::move(peer);
+  auto verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot);
+  Loop* target = nullptr;
+  if (verdict == ConnectionCaps::Verdict::total_full) {
+    // Make room: a loop closes the connection that has waited longest for a request, one
+    // that never sent a whole request before one idle between requests; streams and
+    // requests being answered are never chosen. Of the loops holding such connections, the
+    // one owing the fewest evictions, then the one whose oldest waits longest: a burst of
+    // accepts spreads its evictions over the loops before any has made room, and since new
+    // connections are spread evenly too, the oldest go first across loops (not exactly).
+    for (const auto list : {&Loop::fresh, &Loop::idle}) {
+      std::int64_t oldest = -1;
+      std::size_t fewest = 0;
+      for (Loop* loop : shared_.loops) {
+        const std::int64_t since = (loop->*list)().oldest();
+        const std::size_t owed = loop->owed_.load(std::memory_order_relaxed);
+        if (since < 0) continue;
+        if (!target || owed < fewest || (owed == fewest && since < oldest)) {
+          target = loop;
+          oldest = since;
+          fewest = owed;
+        }
+      }
+      if (target) break;
+    }
+    if (target) {
+      target->owed_.fetch_add(1, std::memory_order_relaxed);
+      verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot, /*beyond_total=*/true);
+      accepted.evict = true;
+    }
+  }
+  if (verdict == ConnectionCaps::Verdict::total_full) {
+    return refuse_at_once(fd, connections_full(), shared_.metrics);
+  }
+  if (verdict == ConnectionCaps::Verdict::address_full) {
+    return refuse_at_once(fd,
+                          {.status = 429,
+                           .reason = RejectReason::kAddressCap,
+                           .message = "too many connections from one address; retry later",
+                           .retry_after = 5},
+                          shared_.metrics);
+  }
+  if (!target) {
+    target = this;  // on a tie, no hand-over
+    for (Loop* loop : shared_.loops) {
+      if (loop->load() < target->load()) target = loop;
+    }
+  }
+  // Counted at once, so a burst of accepts spreads before the loops have taken any.
+  target->load_.fetch_add(1, std::memory_order_relaxed);
+  if (target == this) return take(std::move(accepted), Clock::now());
+  target->adopt(std::move(accepted));
+}
+
+void Loop::take_adopted(Clock::time_point now) {
+  std::vector<Accepted> adopted;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (adopted_.empty()) return;
+    adopted.swap(adopted_);
+  }
+  for (auto& accepted : adopted) take(std::move(accepted), now);
+}
+
+void Loop::take(Accepted accepted, Clock::time_point now) {
+  if (accepted.evict) owed_.fetch_sub(1, std::memory_order_relaxed);
+  if (accepted.evict && !make_room()) {
+    // The room it was to make is gone: what waited began a request meanwhile.
+    load_.fetch_sub(1, std::memory_order_relaxed);
+    return refuse_at_once(accepted.fd, connections_full(), shared_.metrics);
+  }
+  const int fd = accepted.fd;
+  const int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  Peer& peer = accepted.peer;
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+    peer.local_ip = address_of(local, peer.local_port);
+  }
+  SSL* ssl = nullptr;
+  if (options_.tls) {
+    ssl = SSL_new(options_.tls);
+    SSL_set_fd(ssl, fd);
+    SSL_set_accept_state(ssl);
+  }
+  auto c = std::make_unique<Connection>(fd, next_serial_++, std::move(peer), ssl,
+                                        options_.stream_backlog);
+  c->slot = std::move(accepted.slot);
+  c->deadline = now + options_.request_timeout;
+  c->last_progress = now;
+  if (!c->watch(epoll_fd_, tag(*c))) {
+    spdlog::warn("epoll_ctl: {}", std::strerror(errno));
+    load_.fetch_sub(1, std::memory_order_relaxed);
+    return;  // `c` closes the socket and gives its places back
+  }
+  if (connections_.size() <= static_cast<std::size_t>(fd)) {
+    connections_.resize(static_cast<std::size_t>(fd) + 1024);
+  }
+  fresh_.push_back(*c, now);
+  connections_[static_cast<std::size_t>(fd)] = std::move(c);
+}
+
+void Loop::on_event(Connection& c, std::uint32_t events, Clock::time_point now) {
+  if (c.state == Connection::State::handshake) {
+    const auto io = c.handshake();
+    if (io == Connection::Io::closed) return close(c);
+    if (io == Connection::Io::again) return;
+    c.state = Connection::State::reading;
+  }
+  if (c.has_output() && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+    after_write(c, c.flush(), now);
+    if (!find(c.fd(), c.serial())) return;
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(c, now);
+}
+
+void Loop::on_readable(Connection& c, Clock::time_point now) {
+  using State = Connection::State;
+  if (c.state == State::streaming || c.state == State::lingering) {
+    // Nothing a stream's client sends means anything; only its end does.
+    if (c.discard_available() == Connection::Io::closed) {
+      if (c.state == State::streaming) shared_.metrics.dropped();
+      close(c);
+    }
+    return;
+  }
+  const int fd = c.fd();
+  const std::uint64_t serial = c.serial();
+  for (;;) {
+    const bool was_empty = c.in.empty();
+    const std::size_t limit = read_limit(c);
+    c.read_paused = false;
+    if (c.read_available(limit) == Connection::Io::closed) c.peer_closed = true;
+    if (was_empty && !c.in.empty() && c.state == State::reading) {
+      c.deadline = now + options_.request_timeout;
+    }
+    if (c.state != State::reading) return;
+    process_input(c, now);
+    // A head read within the small limit may allow a large body (/hooks/): with the socket
+    // edge-triggered, what it still holds must be read now, not at the next event.
+    if (!find(fd, serial) || c.state != State::reading || !c.read_paused ||
+        read_limit(c) <= limit) {
+      return;
+    }
+  }
+}
+
+std::size_t Loop::read_limit(const Connection& c) const {
+  const HeadLimits& limits = options_.head_limits;
+  // Room for the request and one pipelined behind it, bodies in chunked framing included.
+  const std::size_t body =
+      c.request && c.request->head ? c.request->head->max_body_bytes : limits.max_body_bytes;
+  return limits.max_head_bytes + 2 * std::max(body, limits.max_body_bytes) + 1024;
+}
+
+bool Loop::admit_large_body(Connection& c, RequestState& request) {
+  const RequestHead& head = *request.head;
+  const std::size_t usual = options_.head_limits.max_body_bytes;
+  const bool large = head.max_body_bytes > usual && (head.chunked || head.content_length > usual);
+  if (!large) return true;
+  request.large_body = shared_.caps.take_large_body();
+  if (request.large_body.held()) return true;
+  refuse(c, {.status = 503,
+             .reason = RejectReason::kUnavailable,
+             .message = "too many large request bodies arriving at once; retry later",
+             .retry_after = 1});
+  return false;
+}
+
+bool Loop::read_head(Connection& c, RequestState& request) {
+  // The parser keeps its place, so a head trickled in line by line costs linear time.
+  auto result = request.parser.parse(c.in);
+  if (std::holds_alternative<std::monostate>(result)) {
+    if (c.peer_closed) close(c);
+    return false;
+  }
+  if (const auto* error = std::get_if<HeadError>(&result)) {
+    refuse(c, refusal_for(*error));
+    return false;
+  }
+  request.head = std::move(std::get<RequestHead>(result));
+  if (!admit_large_body(c, request)) return false;
+  request.body.emplace(*request.head);
+  return true;
+}
+
+void Loop::process_input(Connection& c, Clock::time_point now) {
+  while (c.state == Connection::State::reading) {
+    if (c.in.empty()) {
+      if (c.peer_closed) return close(c);
+      c.deadline = now + options_.keep_alive_timeout;
+      return;
+    }
+    if (!c.request) {
+      idle_.remove(c);  // a request begins
+      c.request.emplace(options_.head_limits);
+    }
+    RequestState& request = *c.request;
+    if (!request.head && !read_head(c, request)) return;
+    switch (request.body->read(c.in)) {
+      case BodyReader::State::need_more:
+        if (c.peer_closed) return close(c);
+        if (request.head->expect_continue && !request.continue_sent) {
+          request.continue_sent = true;
+          c.queue("HTTP/1.1 100 Continue\r\n\r\n");
+          after_write(c, c.flush(), now);
+        }
+        return;
+      case BodyReader::State::error:
+        return refuse(c, refusal_for(request.body->error()));
+      case BodyReader::State::done:
+        dispatch(c, request.body->total(), now);
+        break;
+    }
+  }
+}
+
+void Loop::dispatch(Connection& c, std::size_t total, Clock::time_point now) {
+  const RequestHead& head = *c.request->head;
+  // Empty lines before a request line are allowed and skipped (RFC 9112 2.2); cpp-httplib
+  // would take one for a request of its own.
+  const std::size_t skip = head.leading_blank_bytes;
+  auto bytes = std::make_shared<std::string>(c.in, skip, total - skip);
+  const bool http10 = head.minor_version == 0;
+  const bool close_after = !head.keep_alive;
+  c.in.erase(0, total);
+  c.request.reset();  // and with it, a large body's place
+  fresh_.remove(c);
+  c.state = Connection::State::dispatched;
+  c.deadline = now + options_.answer_timeout;
+  Request request;
+  request.remote_ip = c.peer().ip;
+  request.remote_port = c.peer().port;
+  request.local_ip = c.peer().local_ip;
+  request.local_port = c.peer().local_port;
+  request.close = close_after;
+  request.tls = c.tls();
+  const bool submitted =
+      shared_.pool.submit([this, fd = c.fd(), serial = c.serial(), http10, close_after, bytes,
+                           request = std::move(request)]() mutable {
+        request.bytes = *bytes;
+        Completion completion{fd, serial, http10, close_after, shared_.handler.answer(request)};
+        {
+          std::lock_guard lock(inbox_mutex_);
+          done_.push_back(std::move(completion));
+        }
+        wake(false);
+      });
+  if (!submitted) close(c);
+}
+
+void Loop::take_completions(Clock::time_point now) {
+  std::vector<Completion> finished;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (done_.empty()) return;
+    finished.swap(done_);
+  }
+  for (auto& completion : finished) complete(completion, now);
+}
+
+void Loop::complete(Completion& done, Clock::time_point now) {
+  Connection* found = find(done.fd, done.serial);
+  // The client left, or the loop already answered 503 for a worker that took too long; a
+  // stream's slots go back as `done` ends.
+  if (!found || found->state != Connection::State::dispatched) return;
+  Connection& c = *found;
+  Answer& answer = done.answer;
+  if (answer.stream) return start_stream(c, *answer.stream, done.http10, now);
+  c.queue(answer.bytes);
+  c.state = answer.close || done.close ? Connection::State::closing : Connection::State::reading;
+  c.last_progress = now;
+  after_write(c, c.flush(), now);
+  if (!find(done.fd, done.serial)) return;
+  if (c.state != Connection::State::reading) return;
+  if (c.in.empty()) idle_.push_back(c, now);
+  c.deadline = now + (c.in.empty() ? options_.keep_alive_timeout : options_.request_timeout);
+  process_input(c, now);
+  // Reading stopped at the buffer limit while the request was answered: read on.
+  if (find(done.fd, done.serial) && c.read_paused) on_readable(c, now);
+}
+
+void Loop::start_stream(Connection& c, StreamOpening& opening, bool http10, Clock::time_point now) {
+  c.queue(stream_head(opening, http10, options_.hsts && c.tls()));
+  if (!opening.opening.empty()) {
+    std::vector<std::string_view> pieces;
+    const ChunkHead head(opening.opening.size());
+    frame(pieces, !http10, head, opening.opening);
+    for (const auto piece : pieces) c.queue(piece);
+  }
+  shared_.metrics.delivered(opening.opening_events);
+  c.state = Connection::State::streaming;
+  c.stream_slots = std::move(opening.slots);
+  c.in.clear();
+  c.last_progress = now;
+  Subscriber& s = c.subscriber;
+  s.chunked = !http10;
+  s.cursor = opening.cursor;
+  s.channel = std::move(opening.channel);
+  s.presence = opening.presence;
+  if (c.flush() == Connection::Io::closed || !fanout_.join(s, now)) {
+    shared_.metrics.dropped();
+    close(c);
+  }
+}
+
+void Loop::refuse(Connection& c, const Refusal& refusal) {
+  shared_.metrics.rejected(refusal.reason);
+  if (options_.on_refused) {
+    std::string_view target;
+    if (c.request) {
+      target = c.request->head ? std::string_view(c.request->head->target)
+                               : c.request->parser.target(c.in);
+    }
+    options_.on_refused(target, refusal);
+  }
+  if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
+    spdlog::warn("rejected a request from {}: {} {} ({}){}", c.peer().ip, refusal.status,
+                 reason_label(refusal.reason), refusal.message, skipped_note(skipped));
+  }
+  c.queue(refusal_bytes(refusal));
+  c.state = Connection::State::closing;
+  c.in.clear();
+  c.request.reset();
+  c.last_progress = Clock::now();
+  after_write(c, c.flush(), c.last_progress);
+}
+
+void Loop::after_write(Connection& c, Connection::Io io, Clock::time_point now) {
+  if (io == Connection::Io::closed) {
+    if (c.state == Connection::State::streaming) shared_.metrics.dropped();
+    return close(c);
+  }
+  if (c.state == Connection::State::closing && !c.has_output()) begin_linger(c, now);
+}
+
+void Loop::begin_linger(Connection& c, Clock::time_point now) {
+  if (c.tls()) {
+    // A close_notify is polite; the peer may be gone, so its result does not matter.
+    return close(c);
+  }
+  ::shutdown(c.fd(), SHUT_WR);
+  c.state = Connection::State::lingering;
+  c.deadline = now + kLinger;
+  if (c.discard_available() == Connection::Io::closed) close(c);
+}
+
+void Loop::drop_streams() {
+  for (Subscriber* s : dropped_) {
+    shared_.metrics.dropped();
+    close(*static_cast<Connection*>(s->sink));
+  }
+  dropped_.clear();
+}
+
+void Loop::close(Connection& c) {
+  if (c.state == Connection::State::streaming) fanout_.leave(c.subscriber);
+  if (c.waiting) c.waiting->remove(c);
+  load_.fetch_sub(1, std::memory_order_relaxed);
+  connections_[static_cast<std::size_t>(c.fd())].reset();  // the socket, and its places
+}
+
+bool Loop::make_room() {
+  Connection* victim = fresh_.front();
+  if (!victim) victim = idle_.front();
+  if (!victim) return false;
+  Connection& c = *victim;
+  const Refusal& refusal = connections_full();
+  shared_.metrics.rejected(refusal.reason);
+  if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
+    spdlog::warn(
+        "closed a connection from {} that was waiting for a request: connections at their "
+        "cap of {}{}",
+        c.peer().ip, shared_.caps.max_connections(), skipped_note(skipped));
+  }
+  // Best effort, and no lingering: the place is what matters now.
+  const std::string answer = refusal_bytes(refusal);
+  const std::string_view bytes[] = {answer};
+  c.send(bytes);
+  close(c);
+  return true;
+}
+
+void Loop::tick(Clock::time_point now) {
+  for (auto& slot : connections_) {
+    if (slot) timeouts(*slot, now);
+  }
+  fanout_.tick(now, dropped_);
+  drop_streams();
+}
+
+void Loop::timeouts(Connection& c, Clock::time_point now) {
+  using State = Connection::State;
+  switch (c.state) {
+    case State::handshake:
+    case State::reading:
+      if (now < c.deadline) return;
+      if (c.in.empty() && !c.request) return close(c);  // idle keep-alive, or never spoke
+      return refuse(c, {.status = 408,
+                        .reason = RejectReason::kTimeout,
+                        .message = std::string(default_message(408))});
+    case State::streaming:
+    case State::closing:
+      if (c.has_output() && now - c.last_progress > options_.write_timeout) {
+        if (c.state == State::streaming) shared_.metrics.dropped();
+        close(c);
+      }
+      return;
+    case State::lingering:
+      if (now >= c.deadline) close(c);
+      return;
+    case State::dispatched:
+      // The worker is stuck (a stalled disk or Redis): answer now; its answer is dropped.
+      if (now < c.deadline) return;
+      return refuse(c, {.status = 503,
+                        .reason = RejectReason::kUnavailable,
+                        .message = "the server could not answer in time; retry later",
+                        .retry_after = 2});
+  }
+}
+
+void Loop::end_streams() {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, shared_.listen_fd, nullptr);
+  // End each stream properly, so browsers see a clean end and reconnect at once.
+  for (auto& slot : connections_) {
+    if (!slot || slot->state != Connection::State::streaming) continue;
+    const std::string_view ending[] = {Fanout::ending(slot->subscriber)};
+    if (!ending[0].empty()) slot->send(ending);
+    slot->flush();
+  }
+}
+
+void Loop::finish() {
+  // Requests a worker was answering are finished and their answers written (a page
+  // loading an image as the server stops gets the image, not a reset); a stream admitted
+  // meanwhile is not started.
+  std::vector<Completion> finished;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    finished.swap(done_);
+  }
+  for (auto& completion : finished) {
+    Connection* c = find(completion.fd, completion.serial);
+    if (!c || c->state != Connection::State::dispatched || completion.answer.stream) continue;
+    c->queue(completion.answer.bytes);
+    c->flush();
+  }
+  for (auto& slot : connections_) {
+    if (!slot) continue;
+    if (slot->state == Connection::State::streaming) fanout_.leave(slot->subscriber);
+    // FIN before close: what was written is delivered before the connection ends.
+    if (!slot->tls()) ::shutdown(slot->fd(), SHUT_WR);
+    slot.reset();
+  }
+  load_.store(0);
+}
+
+}  // namespace proof::net
