@@ -118,6 +118,7 @@ bool HttpServer::bind() {
                                       : ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
 
   net::LoopOptions options;
+  options.threads = s.threads;
   options.workers = kWorkers;
   options.max_connections = s.max_subscribers + kSpareConnections;
   // Past the open-file limit accept() would fail and leave the connection queued; below it
