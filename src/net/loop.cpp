@@ -410,7 +410,7 @@ void Loop::process_input(Connection& c, Clock::time_point now) {
     }
     if (!c.request) {
       idle_.remove(c);  // a request begins
-      c.request.emplace(options_.head_limits);
+      c.request = std::make_unique<RequestState>(options_.head_limits);
     }
     RequestState& request = *c.request;
     if (!request.head && !read_head(c, request)) return;
