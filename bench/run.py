@@ -26,6 +26,10 @@ ROOT = os.path.dirname(HERE)
 NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so"
 API_KEY = "bench-key-0123456789"
 NOFILE = 20000
+# Streams come from 64 loopback addresses, as pages come from many: from one, every
+# connect() searches one crowded ephemeral port range, and past ~16,000 streams the
+# generator fell seconds behind sending its requests (servers then closed them as silent).
+SOURCES = 64
 
 
 def log(msg):
@@ -267,7 +271,7 @@ def run_loadgen(args, server, extra):
 def latency_round(args, server, subscribers):
     start_fresh(server)
     try:
-        extra = ["--subscribers", str(subscribers), "--events", str(args.events),
+        extra = ["--subscribers", str(subscribers), "--sources", str(SOURCES), "--events", str(args.events),
                  "--interval-ms", str(args.interval_ms), "--connect-rate", str(args.connect_rate),
                  "--settle-ms", "1000", "--drain-ms", "15000", "--connect-timeout-ms", "15000"]
         before, busy, t0 = loadavg(), busy_cpu_seconds(), time.monotonic()
@@ -602,7 +606,8 @@ class Redis:
 
 
 def loadgen_cmd(args, publish_to, subscribe_to, pids, extra):
-    cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(publish_to.port), "--json"]
+    cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(publish_to.port), "--json",
+           "--sources", str(SOURCES)]
     for server in subscribe_to:
         cmd += ["--subscribe-port", str(server.port)]
     for pid in pids:

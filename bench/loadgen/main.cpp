@@ -65,6 +65,7 @@ struct Options {
   std::vector<int> server_pids;  ///< their RSS, threads and CPU are added up
   std::vector<int> subscribe_ports;  ///< streams go round-robin over these (default: --port)
   bool reconnect = false;            ///< a stream that ends comes back, as EventSource does
+  std::size_t sources = 0;           ///< streams come from this many addresses in 127.2.0.0/16
   std::string marker = "LG";
   bool json = false;
   bool require_complete = false;
@@ -283,6 +284,22 @@ void Generator::start_subscriber(std::size_t i) {
   if (s.fd < 0) {
     subscriber_failed(i, std::string("socket: ") + std::strerror(errno));
     return;
+  }
+  if (o_.sources > 0) {
+    // Pages come from many addresses; one address would also make every connect() search
+    // one crowded ephemeral port range (slower the fuller it gets: past ~16,000 streams the
+    // generator fell seconds behind sending its GETs).
+    const std::size_t k = i % o_.sources;
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl((127u << 24) | (2u << 16) |
+                                 static_cast<std::uint32_t>((k / 250) << 8 | (k % 250 + 1)));
+    const int one = 1;
+    ::setsockopt(s.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (::bind(s.fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+      subscriber_failed(i, std::string("bind: ") + std::strerror(errno));
+      return;
+    }
   }
   const sockaddr_in& to = subscribe_addrs_[i % subscribe_addrs_.size()];
   const int rc = ::connect(s.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
@@ -989,6 +1006,10 @@ int main(int argc, char** argv) {
   app.add_option("--subscribe-port", o.subscribe_ports,
                  "Open the streams round-robin on these ports (repeatable; default: --port, "
                  "where the POSTs go)");
+  app.add_option("--sources", o.sources,
+                 "Open the streams from this many loopback addresses (127.2.0.1...; 0: the "
+                 "default one)")
+      ->capture_default_str();
   app.add_flag("--reconnect", o.reconnect,
                "A stream that ends comes back as a browser's would: after the server's retry: "
                "delay, with Last-Event-ID (after 1 s, 2 s, 4 s... when refused)");
