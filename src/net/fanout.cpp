@@ -37,6 +37,7 @@ bool Fanout::join(Subscriber& s, Clock::time_point now) {
 
 void Fanout::leave(Subscriber& s) {
   if (s.index >= subscribers_.size() || subscribers_[s.index] != &s) return;
+  if (in_pass_ && s.index < next_) moved_ = true;
   Subscriber* last = subscribers_.back();
   subscribers_[s.index] = last;
   last->index = s.index;
@@ -82,20 +83,42 @@ bool Fanout::read_new_events() {
   return true;
 }
 
-void Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped) {
-  const std::uint64_t previous = cursor_;
-  if (read_new_events()) {
-    cursor_ = batch_.events.back()->id;
-    for (Subscriber* s : subscribers_) {
-      if (s->cursor >= cursor_) continue;
-      // Streams are at the previous batch's end, or past it when they joined after it. One
-      // behind it missed events (the fan-out fell behind the live buffer): the hub says so,
-      // and the stream is dropped to resume rather than skip them.
-      const bool ok = s->cursor < previous ? catch_up(*s, now) : deliver(*s, batch_, now);
-      if (!ok) dropped.push_back(s);
+bool Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped, std::size_t budget) {
+  if (!in_pass_) {
+    previous_ = cursor_;
+    if (!read_new_events()) {
+      send_notices(now, dropped);
+      return false;
     }
+    cursor_ = batch_.events.back()->id;
+    in_pass_ = true;
+    next_ = 0;
+    moved_ = false;
   }
+  while (next_ < subscribers_.size()) {
+    Subscriber* s = subscribers_[next_];
+    if (s->cursor >= cursor_) {
+      ++next_;
+      continue;
+    }
+    if (budget == 0) return true;
+    --budget;
+    ++next_;
+    // Streams are at the previous batch's end, or past it when they joined after it. One
+    // behind it missed events (the fan-out fell behind the live buffer): the hub says so,
+    // and the stream is dropped to resume rather than skip them.
+    const bool ok = s->cursor < previous_ ? catch_up(*s, now) : deliver(*s, batch_, now);
+    if (!ok) dropped.push_back(s);
+  }
+  if (moved_) {
+    // A stream that left was replaced by one not yet written to: look once more.
+    moved_ = false;
+    next_ = 0;
+    return true;
+  }
+  in_pass_ = false;
   send_notices(now, dropped);
+  return false;
 }
 
 void Fanout::send_notices(Clock::time_point now, std::vector<Subscriber*>& dropped) {

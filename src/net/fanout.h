@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -60,8 +61,12 @@ class Fanout {
 
   /// Sends what the hub published since the last call (events, on their channels, and
   /// erasure notices, to all) to every stream; those that could not take it are appended
-  /// to `dropped` (still joined: the caller closes them).
-  void publish(Clock::time_point now, std::vector<Subscriber*>& dropped);
+  /// to `dropped` (still joined: the caller closes them). Writes to at most `budget`
+  /// streams a call, so that a loop turn never spends long on one fan-out while requests
+  /// and accepts wait: true while the fan-out is unfinished (call again soon; streams may
+  /// join and leave in between).
+  bool publish(Clock::time_point now, std::vector<Subscriber*>& dropped,
+               std::size_t budget = SIZE_MAX);
 
   /// Heartbeats for streams quiet for a period, and presence notices whose count changed
   /// (at most one per interval per stream); failures go to `dropped`. Also trades the live
@@ -101,6 +106,10 @@ class Fanout {
   std::chrono::seconds heartbeat_;
   std::chrono::seconds presence_interval_;
   std::uint64_t cursor_;         ///< the newest id read from the hub
+  std::uint64_t previous_ = 0;   ///< cursor_ before the batch being fanned out
+  bool in_pass_ = false;         ///< a batch is being written, up to next_
+  std::size_t next_ = 0;         ///< the next stream of subscribers_ to look at
+  bool moved_ = false;           ///< leave() moved a stream before next_ during the pass
   std::uint64_t notice_cursor_;  ///< the newest notice (erasure) sent
   std::vector<Subscriber*> subscribers_;
   Batch batch_;                           ///< the last events read, shared by every stream

@@ -25,6 +25,10 @@ namespace {
 constexpr int kMaxEvents = 256;
 /// How often timeouts and heartbeats are looked at.
 constexpr std::chrono::milliseconds kTick{250};
+/// Streams written to per loop turn while an event fans out (a few ms of writes): between
+/// turns the loop accepts, reads and answers, so a publish to 19,000 streams holds up no
+/// /healthz or POST for the whole of it.
+constexpr std::size_t kFanoutBudget = 1024;
 /// After the last answer to a client that is still sending: read and drop for this long,
 /// so the answer is not lost to a reset (nginx's lingering close).
 constexpr std::chrono::milliseconds kLinger{2000};
@@ -148,8 +152,9 @@ void Loop::run() {
   auto next_tick = Clock::now() + kTick;
   while (!shared_.stopping) {
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
-    const int n = epoll_wait(epoll_fd_, events, kMaxEvents,
-                             static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+    const int timeout =
+        fanning_out_ ? 0 : static_cast<int>(std::max<std::int64_t>(0, wait.count()));
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     if (n < 0 && errno != EINTR) {
       spdlog::error("epoll_wait: {}", std::strerror(errno));
       break;
@@ -171,8 +176,9 @@ void Loop::run() {
     take_adopted(now);
     // Answers first, then events: a stream admitted in this round is caught up by join().
     take_completions(now);
-    if (events_pending_.exchange(false)) {
-      fanout_.publish(now, dropped_);
+    if (events_pending_.exchange(false)) fanning_out_ = true;
+    if (fanning_out_) {
+      fanning_out_ = fanout_.publish(now, dropped_, kFanoutBudget);
       drop_streams();
     }
     if (now >= next_tick) {
@@ -440,6 +446,8 @@ void Loop::dispatch(Connection& c, std::size_t total, Clock::time_point now) {
   auto bytes = std::make_shared<std::string>(c.in, skip, total - skip);
   const bool http10 = head.minor_version == 0;
   const bool close_after = !head.keep_alive;
+  const bool stream_handshake = !options_.stream_prefix.empty() && head.method == "GET" &&
+                                head.target.starts_with(options_.stream_prefix);
   c.in.erase(0, total);
   c.request.reset();  // and with it, a large body's place
   fresh_.remove(c);
@@ -452,17 +460,18 @@ void Loop::dispatch(Connection& c, std::size_t total, Clock::time_point now) {
   request.local_port = c.peer().local_port;
   request.close = close_after;
   request.tls = c.tls();
-  const bool submitted =
-      shared_.pool.submit([this, fd = c.fd(), serial = c.serial(), http10, close_after, bytes,
-                           request = std::move(request)]() mutable {
-        request.bytes = *bytes;
-        Completion completion{fd, serial, http10, close_after, shared_.handler.answer(request)};
-        {
-          std::lock_guard lock(inbox_mutex_);
-          done_.push_back(std::move(completion));
-        }
-        wake(false);
-      });
+  auto task = [this, fd = c.fd(), serial = c.serial(), http10, close_after, bytes,
+               request = std::move(request)]() mutable {
+    request.bytes = *bytes;
+    Completion completion{fd, serial, http10, close_after, shared_.handler.answer(request)};
+    {
+      std::lock_guard lock(inbox_mutex_);
+      done_.push_back(std::move(completion));
+    }
+    wake(false);
+  };
+  const bool submitted = shared_.pool.submit(
+      std::move(task), stream_handshake ? WorkerPool::Lane::streams : WorkerPool::Lane::requests);
   if (!submitted) close(c);
 }
 

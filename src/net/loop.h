@@ -135,8 +135,9 @@ class Loop {
   std::vector<std::unique_ptr<Connection>> connections_;  ///< by fd
   std::uint64_t next_serial_ = 1;
   std::vector<Subscriber*> dropped_;
-  WaitList fresh_;  ///< connections that have not yet sent a whole request
-  WaitList idle_;   ///< keep-alive connections between requests
+  bool fanning_out_ = false;  ///< an event is still being written to this loop's streams
+  WaitList fresh_;            ///< connections that have not yet sent a whole request
+  WaitList idle_;             ///< keep-alive connections between requests
   std::atomic<std::size_t> load_{0};
   std::atomic<std::size_t> owed_{0};  ///< connections handed over to make room for, not yet taken
 

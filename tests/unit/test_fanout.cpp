@@ -333,3 +333,35 @@ TEST_CASE_METHOD(FanoutTest, "Fanout: the live count goes to other instances and
   CHECK(mug.text() == presence_notice(1) + presence_notice(6));
   CHECK(dropped.empty());
 }
+
+TEST_CASE_METHOD(FanoutTest,
+                 "Fanout: a fan-out spread over turns still gives each stream each event once",
+                 "[fanout]") {
+  std::vector<Stream*> open;
+  for (int i = 0; i < 10; ++i) open.push_back(&joined());
+  const auto first = publish("Ada");
+  const auto second = publish("Bo");
+  int turns = 1;
+  bool more = fanout.publish(t0, dropped, 3);  // three streams a turn
+  // Between turns, streams come and go: a stream written to leaves (the last one takes its
+  // place in the list), and a new one joins.
+  fanout.leave(open[0]->subscriber);
+  Stream& late = joined();
+  while (more) {
+    more = fanout.publish(t0, dropped, 3);
+    ++turns;
+  }
+  CHECK(turns >= 4);
+  CHECK(dropped.empty());
+  for (std::size_t i = 1; i < open.size(); ++i) {
+    INFO("stream " << i);
+    CHECK(open[i]->text() == first->frame + second->frame);
+  }
+  CHECK(late.sink.received.empty());            // it opened after both: nothing of them
+  CHECK_FALSE(fanout.publish(t0, dropped, 3));  // nothing new: nothing sent twice
+  const auto third = publish("Cy");
+  while (fanout.publish(t0, dropped, 3)) {
+  }
+  CHECK(open[5]->text() == first->frame + second->frame + third->frame);
+  CHECK(late.text() == third->frame);
+}
