@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "core/log_throttle.h"
 #include "core/refusal.h"
@@ -222,34 +223,11 @@ void Loop::place(int fd, Peer peer) {
   accepted.fd = fd;
   accepted.peer = std::move(peer);
   auto verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot);
-  Loop* target = nullptr;
-  if (verdict == ConnectionCaps::Verdict::total_full) {
-    // Make room: a loop closes the connection that has waited longest for a request, one
-    // that never sent a whole request before one idle between requests; streams and
-    // requests being answered are never chosen. Of the loops holding such connections, the
-    // one owing the fewest evictions, then the one whose oldest waits longest: a burst of
-    // accepts spreads its evictions over the loops before any has made room, and since new
-    // connections are spread evenly too, the oldest go first across loops (not exactly).
-    for (const auto list : {&Loop::fresh, &Loop::idle}) {
-      std::int64_t oldest = -1;
-      std::size_t fewest = 0;
-      for (Loop* loop : shared_.loops) {
-        const std::int64_t since = (loop->*list)().oldest();
-        const std::size_t owed = loop->owed_.load(std::memory_order_relaxed);
-        if (since < 0) continue;
-        if (!target || owed < fewest || (owed == fewest && since < oldest)) {
-          target = loop;
-          oldest = since;
-          fewest = owed;
-        }
-      }
-      if (target) break;
-    }
-    if (target) {
-      target->owed_.fetch_add(1, std::memory_order_relaxed);
-      verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot, /*beyond_total=*/true);
-      accepted.evict = true;
-    }
+  bool room_to_make = false;
+  if (verdict == ConnectionCaps::Verdict::total_full && longest_waiting()) {
+    // Some connection only waits for a request: it goes (make_room_somewhere()), this one comes in.
+    verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot, /*beyond_total=*/true);
+    room_to_make = verdict == ConnectionCaps::Verdict::admitted;
   }
   if (verdict == ConnectionCaps::Verdict::total_full) {
     return refuse_at_once(fd, connections_full(), shared_.metrics);
@@ -262,11 +240,10 @@ void Loop::place(int fd, Peer peer) {
                            .retry_after = 5},
                           shared_.metrics);
   }
-  if (!target) {
-    target = this;  // on a tie, no hand-over
-    for (Loop* loop : shared_.loops) {
-      if (loop->load() < target->load()) target = loop;
-    }
+  if (room_to_make) make_room_somewhere();
+  Loop* target = this;  // on a tie, no hand-over
+  for (Loop* loop : shared_.loops) {
+    if (loop->load() < target->load()) target = loop;
   }
   // Counted at once, so a burst of accepts spreads before the loops have taken any.
   target->load_.fetch_add(1, std::memory_order_relaxed);
@@ -274,23 +251,52 @@ void Loop::place(int fd, Peer peer) {
   target->adopt(std::move(accepted));
 }
 
+Loop* Loop::longest_waiting() const {
+  // Of those that have not yet sent a whole request first, then of those idle between
+  // requests; on a tie, this loop (no hand-over).
+  for (const auto list : {&Loop::fresh, &Loop::idle}) {
+    std::int64_t oldest = (this->*list)().oldest();
+    const Loop* holder = oldest >= 0 ? this : nullptr;
+    for (const Loop* loop : shared_.loops) {
+      const std::int64_t since = (loop->*list)().oldest();
+      if (since >= 0 && (oldest < 0 || since < oldest)) {
+        holder = loop;
+        oldest = since;
+      }
+    }
+    if (holder) return const_cast<Loop*>(holder);
+  }
+  return nullptr;
+}
+
+void Loop::make_room_somewhere() {
+  Loop* holder = longest_waiting();
+  if (holder == this) {
+    make_room();
+  } else if (holder) {
+    // Its loop closes it; by then another loop may hold the longest-waiting one, and
+    // the request moves on there (make_room_somewhere()): fronts only get younger, so it ends.
+    {
+      std::lock_guard lock(holder->inbox_mutex_);
+      ++holder->rooms_asked_;
+    }
+    holder->wake(false);
+  }
+}
+
 void Loop::take_adopted(Clock::time_point now) {
   std::vector<Accepted> adopted;
+  std::size_t rooms = 0;
   {
     std::lock_guard lock(inbox_mutex_);
-    if (adopted_.empty()) return;
     adopted.swap(adopted_);
+    rooms = std::exchange(rooms_asked_, 0);
   }
+  for (; rooms > 0; --rooms) make_room_somewhere();
   for (auto& accepted : adopted) take(std::move(accepted), now);
 }
 
 void Loop::take(Accepted accepted, Clock::time_point now) {
-  if (accepted.evict) owed_.fetch_sub(1, std::memory_order_relaxed);
-  if (accepted.evict && !make_room()) {
-    // The room it was to make is gone: what waited began a request meanwhile.
-    load_.fetch_sub(1, std::memory_order_relaxed);
-    return refuse_at_once(accepted.fd, connections_full(), shared_.metrics);
-  }
   const int fd = accepted.fd;
   const int on = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);

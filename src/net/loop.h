@@ -50,7 +50,6 @@ struct Accepted {
   int fd = -1;
   Peer peer;
   ConnectionSlot slot;  ///< its places under the caps, already taken
-  bool evict = false;   ///< the loop closes a connection waiting for a request to make room
 };
 
 class Loop {
@@ -118,10 +117,15 @@ class Loop {
   void begin_linger(Connection& c, Clock::time_point now);
   void drop_streams();
   void close(Connection& c);
-  /// Closes, with a 503, the connection that has waited longest of those that have not yet
-  /// sent a whole request, or if there is none of those idle between requests; false when
-  /// there is neither.
+  /// Closes, with a 503, this loop's connection that has waited longest of those that have
+  /// not yet sent a whole request, or if there is none of those idle between requests;
+  /// false when there is neither.
   bool make_room();
+  /// The loop holding the connection that has waited longest for a request, of all loops
+  /// (those that never sent a whole request first); null when none waits.
+  Loop* longest_waiting() const;
+  /// Has the longest-waiting connection of all loops closed: here, or by asking its loop.
+  void make_room_somewhere();
   void tick(Clock::time_point now);
   void timeouts(Connection& c, Clock::time_point now);
   void end_streams();
@@ -139,11 +143,11 @@ class Loop {
   WaitList fresh_;            ///< connections that have not yet sent a whole request
   WaitList idle_;             ///< keep-alive connections between requests
   std::atomic<std::size_t> load_{0};
-  std::atomic<std::size_t> owed_{0};  ///< connections handed over to make room for, not yet taken
 
   std::mutex inbox_mutex_;
   std::vector<Accepted> adopted_;  ///< sockets from other loops, guarded by inbox_mutex_
   std::vector<Completion> done_;   ///< answers from workers, guarded by inbox_mutex_
+  std::size_t rooms_asked_ = 0;    ///< connections to close for room, guarded by inbox_mutex_
   std::atomic<bool> events_pending_{false};
   std::atomic<bool> woken_{false};
 };

