@@ -2,8 +2,10 @@
 // edge-triggered). It reads each request's head and body into the connection's buffer,
 // checks the head strictly, hands complete requests to the shared worker pool, writes the
 // answers in order, keeps idle keep-alive connections, and runs its share of the event
-// streams (its Fanout). A loop never touches another loop's connections: sockets come to it
-// through adopt(), answers through complete().
+// streams (its Fanout). A loop never touches another loop's connections: sockets, answers
+// and requests to make room come to it through its inbox. loop.cpp holds the loop, accept
+// and placement, room near the cap, ticks and shutdown; loop_requests.cpp the HTTP/1
+// request state machine of one connection.
 #pragma once
 
 #include <sys/socket.h>
