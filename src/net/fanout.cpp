@@ -118,7 +118,9 @@ bool Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped, s
   }
   in_pass_ = false;
   send_notices(now, dropped);
-  return false;
+  // What was published during the pass: its wake-up may already have been spent on the
+  // pass itself, so say there is more rather than wait for the next publish.
+  return hub_.last_id() > cursor_;
 }
 
 void Fanout::send_notices(Clock::time_point now, std::vector<Subscriber*>& dropped) {

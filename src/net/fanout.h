@@ -63,8 +63,8 @@ class Fanout {
   /// erasure notices, to all) to every stream; those that could not take it are appended
   /// to `dropped` (still joined: the caller closes them). Writes to at most `budget`
   /// streams a call, so that a loop turn never spends long on one fan-out while requests
-  /// and accepts wait: true while the fan-out is unfinished (call again soon; streams may
-  /// join and leave in between).
+  /// and accepts wait: true while the fan-out is unfinished or more was published meanwhile
+  /// (call again soon; streams may join and leave in between).
   bool publish(Clock::time_point now, std::vector<Subscriber*>& dropped,
                std::size_t budget = SIZE_MAX);
 
