@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,6 +26,10 @@ ROOT = os.path.dirname(HERE)
 NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so"
 API_KEY = "bench-key-0123456789"
 NOFILE = 20000
+# Streams come from 64 loopback addresses, as pages come from many: from one, every
+# connect() searches one crowded ephemeral port range, and past ~16,000 streams the
+# generator fell seconds behind sending its requests (servers then closed them as silent).
+SOURCES = 64
 
 
 def log(msg):
@@ -145,8 +150,11 @@ def stop_process(proc, timeout=10.0):
 class Proof:
     name = "proof"
 
-    def __init__(self, binary):
+    def __init__(self, binary, threads=None, extra=(), port=None):
+        """`threads`: --threads N (None: proof's default, one loop per core)."""
         self.binary = binary
+        self.threads = threads
+        self.fixed_port = port
         self.proc = None
         # All the generator's streams and POSTs come from one address: lift the per-address
         # stream cap and the publish rate limit where this build has them (0: no limit).
@@ -155,16 +163,21 @@ class Proof:
         for flag in ("--max-subscribers-per-ip", "--max-publish-rate"):
             if flag in usage:
                 self.extra += [flag, "0"]
+        if threads is not None:
+            self.extra += ["--threads", str(threads)]
+        self.extra += list(extra)
+        self.label = "proof" if threads is None else f"proof --threads {threads}"
 
     def start(self):
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         cmd = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--api-key", API_KEY,
-               "--max-subscribers", "19500", "--history", "100", "--log-level", "warn"]
+               "--max-subscribers", "19400", "--history", "100", "--log-level", "warn"]
         cmd += self.extra
         # The same as `ulimit -n 20000` in the shell that starts it.
         self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
         wait_for_port(self.port, self.proc)
         self.pid = self.proc.pid
+        self.pids = [self.pid]
         check_owner(self.port, [self.pid])
 
     def stop(self):
@@ -183,15 +196,18 @@ class Proof:
 class Nchan:
     name = "nchan"
 
-    def __init__(self, nginx):
+    def __init__(self, nginx, workers="1"):
+        """`workers`: nginx's worker_processes, "1" or "auto" (one per core)."""
         self.nginx = nginx
+        self.workers = workers
         self.proc = None
+        self.label = f"nchan, {workers} worker" + ("" if workers == "1" else "s")
 
     def start(self):
         self.port = free_port()
         self.prefix = tempfile.mkdtemp(prefix="proof-bench-nchan-")
         with open(os.path.join(HERE, "nchan.conf")) as f:
-            conf = f.read().replace("@PORT@", str(self.port))
+            conf = f.read().replace("@PORT@", str(self.port)).replace("@WORKERS@", self.workers)
         conf_path = os.path.join(self.prefix, "nginx.conf")
         with open(conf_path, "w") as f:
             f.write(conf)
@@ -199,15 +215,18 @@ class Nchan:
                "-g", "daemon off;"]
         self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
         wait_for_port(self.port, self.proc)
+        expected = 1 if self.workers == "1" else len(os.sched_getaffinity(0))
         deadline = time.monotonic() + 5
         workers = []
-        while not workers and time.monotonic() < deadline:
+        while len(workers) < expected and time.monotonic() < deadline:
             workers = children(self.proc.pid)
             time.sleep(0.05)
-        if len(workers) != 1:
-            raise RuntimeError(f"expected one nginx worker, found {workers}")
-        self.pid = workers[0]  # the worker holds the connections and the memory
-        check_owner(self.port, [self.proc.pid, self.pid])
+        if len(workers) != expected:
+            raise RuntimeError(f"expected {expected} nginx workers, found {workers}")
+        # The workers hold the connections and the memory: their figures are added up.
+        self.pids = workers
+        self.pid = workers[0]
+        check_owner(self.port, [self.proc.pid] + self.pids)
 
     def stop(self):
         stop_process(self.proc)
@@ -238,8 +257,10 @@ def start_fresh(server, attempts=3):
 
 
 def run_loadgen(args, server, extra):
-    cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(server.port),
-           "--server-pid", str(server.pid), "--json"] + server.loadgen_args() + extra
+    cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(server.port), "--json"]
+    for pid in server.pids:
+        cmd += ["--server-pid", str(pid)]
+    cmd += server.loadgen_args() + extra
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          timeout=600)
     if out.returncode not in (0, 3):
@@ -250,7 +271,7 @@ def run_loadgen(args, server, extra):
 def latency_round(args, server, subscribers):
     start_fresh(server)
     try:
-        extra = ["--subscribers", str(subscribers), "--events", str(args.events),
+        extra = ["--subscribers", str(subscribers), "--sources", str(SOURCES), "--events", str(args.events),
                  "--interval-ms", str(args.interval_ms), "--connect-rate", str(args.connect_rate),
                  "--settle-ms", "1000", "--drain-ms", "15000", "--connect-timeout-ms", "15000"]
         before, busy, t0 = loadavg(), busy_cpu_seconds(), time.monotonic()
@@ -380,7 +401,7 @@ def summarise_latency(runs):
     }
 
 
-def print_latency_table(n, s):
+def print_latency_table(n, s, labels):
     p, q = s["proof"], s["nchan"]
     rows = [
         ("subscribers connected / failed", f"{fmt(p['connected'])} / {p['failed']}",
@@ -411,22 +432,385 @@ def print_latency_table(n, s):
         ("round duration (s)", fmt(p["round_seconds"], 1), fmt(q["round_seconds"], 1), None),
         ("machine load average, highest seen", fmt(p["loadavg"], 1), fmt(q["loadavg"], 1), None),
     ]
-    print(f"\n### {n:,} subscribers\n")
+    print(f"\n### {n:,} subscribers: {labels['proof']} against {labels['nchan']}\n")
     print("| figure | proof | nchan | proof / nchan |")
     print("|---|---:|---:|---:|")
     for label, a, b, r in rows:
         print(f"| {label} | {a} | {b} | {fmt(r, 2) if r is not None else ''} |")
 
 
+def print_throughput_table(p, q):
+    print("\n### Publish throughput (wrk -t2 -c16, 10 streams open)\n")
+    print("| figure | proof | nchan | proof / nchan |")
+    print("|---|---:|---:|---:|")
+    print(f"| requests/s | {p['requests_per_s']:.0f} | {q['requests_per_s']:.0f} | "
+          f"{ratio(p['requests_per_s'], q['requests_per_s']):.2f} |")
+    print(f"| non-2xx responses | {p['non_2xx']} | {q['non_2xx']} | |")
+    print(f"| socket errors (connect/read/write/timeout) | "
+          f"{'/'.join(map(str, p['socket_errors']))} | "
+          f"{'/'.join(map(str, q['socket_errors']))} | |")
+    print(f"| events received per open stream | {p['events_received_per_stream']:.0f} | "
+          f"{q['events_received_per_stream']:.0f} | |")
+    print(f"| requests sent by wrk | {p['requests']} | {q['requests']} | |")
+    print(f"| server CPU during the wrk run (s) | {p['server_cpu_s']:.1f} | "
+          f"{q['server_cpu_s']:.1f} | {ratio(p['server_cpu_s'], q['server_cpu_s']):.2f} |")
+    print(f"| wrk CPU (s) | {p['wrk_cpu_s']:.1f} | {q['wrk_cpu_s']:.1f} | |")
+    print(f"| other processes' CPU during the wrk run (s) | {p['other_cpu_s']:.1f} | "
+          f"{q['other_cpu_s']:.1f} | |")
+    print(f"| machine load average, start / end | {'/'.join(map(str, p['loadavg']))} | "
+          f"{'/'.join(map(str, q['loadavg']))} | |")
+
+
+# The pairs compared, as issue 21 asks: one loop against one nginx worker (the cost per
+# delivery with one core writing), and each as users run it (proof's default of one loop
+# per core against worker_processes auto).
+SETUPS = {
+    "one-loop": lambda a: {"proof": Proof(a.proof, threads=1), "nchan": Nchan(a.nginx, "1")},
+    "defaults": lambda a: {"proof": Proof(a.proof), "nchan": Nchan(a.nginx, "auto")},
+}
+
+
+def latency_mode(args, raw, out):
+    """Alternating rounds per setup and size; returns False if a round lost anything."""
+    ok = True
+    names = [args.only] if args.only else ["proof", "nchan"]
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    for setup in [x for x in args.setups.split(",") if x]:
+        servers = SETUPS[setup](args)
+        labels = {name: servers[name].label for name in servers}
+        raw["latency"][setup] = {}
+        summaries = {}
+        for n in sizes:
+            runs = {name: [] for name in names}
+            for rnd in range(args.rounds):
+                order = names if rnd % 2 == 0 else list(reversed(names))
+                for name in order:
+                    log(f"bench: {setup}: {n} subscribers, round {rnd + 1}/{args.rounds}: "
+                        f"{labels[name]}")
+                    result = latency_round(args, servers[name], n)
+                    runs[name].append(result)
+                    ok = ok and result["complete"]
+                    log(f"  connected {result['subscribers']['connected']}, failed "
+                        f"{result['subscribers']['failed']}, deliveries "
+                        f"{result['deliveries']['received']}/{result['deliveries']['expected']}, "
+                        f"p50 {result['latency_ms']['p50']:.2f} ms, p99 "
+                        f"{result['latency_ms']['p99']:.2f} ms")
+            raw["latency"][setup][n] = runs
+            summaries[n] = {name: summarise_latency(runs[name]) for name in names}
+        out["latency"][setup] = summaries
+        if len(names) == 2:
+            for n in sizes:
+                print_latency_table(n, summaries[n], labels)
+        else:
+            print(json.dumps(summaries, indent=2))
+        if args.smoke:
+            for name in names:
+                s = summaries[sizes[0]][name]
+                log(f"smoke: {labels[name]}: {s['received']}/{s['expected']} deliveries, "
+                    f"{s['connected']} connected, {s['failed']} failed: "
+                    f"{'ok' if s['all_delivered'] else 'FAILED'}")
+        if not args.no_wrk and len(names) == 2:
+            for name in names:
+                log(f"bench: {setup}: publish throughput: {labels[name]}")
+                raw["throughput"].setdefault(setup, {})[name] = throughput_round(args, servers[name])
+            print_throughput_table(raw["throughput"][setup]["proof"],
+                                   raw["throughput"][setup]["nchan"])
+    return ok
+
+
+class Probe(threading.Thread):
+    """GET /healthz on a fresh connection every `every` seconds: how long each answer took,
+    and how many connects were refused (the moments nothing listened)."""
+
+    def __init__(self, port, every=0.05):
+        super().__init__(daemon=True)
+        self.port, self.every = port, every
+        self.latencies, self.refused, self.errors = [], 0, []
+        self.halt = threading.Event()
+
+    def run(self):
+        import http.client
+        while not self.halt.is_set():
+            started = time.monotonic()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                status = conn.getresponse().status
+                conn.close()
+                if status == 200:
+                    self.latencies.append(time.monotonic() - started)
+                else:
+                    self.errors.append(f"status {status}")
+            except ConnectionRefusedError:
+                self.refused += 1
+            except OSError as e:
+                self.errors.append(f"{type(e).__name__}: {e}")
+            self.halt.wait(self.every)
+
+    def summary(self):
+        lat = sorted(self.latencies)
+        pick = (lambda q: lat[min(len(lat) - 1, int(q * (len(lat) - 1) + 0.5))] * 1000) if lat else (lambda q: None)
+        return {"answered": len(lat), "refused_while_down": self.refused, "errors": self.errors[:10],
+                "error_count": len(self.errors), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+                "max_ms": lat[-1] * 1000 if lat else None}
+
+
+class Backlog(threading.Thread):
+    """The listening socket's accept queue (ss's Recv-Q of the LISTEN socket) every
+    `every` seconds: its peak is how far accepting fell behind the reconnecting pages."""
+
+    def __init__(self, port, every=0.02):
+        super().__init__(daemon=True)
+        self.port, self.every, self.peak, self.samples = port, every, 0, 0
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            out = subprocess.run(["ss", "-ltnH", f"sport = :{self.port}"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True).stdout
+            for line in out.splitlines():
+                fields = line.split()
+                if len(fields) > 1 and fields[1].isdigit():
+                    self.peak = max(self.peak, int(fields[1]))
+                    self.samples += 1
+            self.halt.wait(self.every)
+
+
+class Redis:
+    """Debian's redis-server on a free port in a temp dir (append-only, as deployed)."""
+
+    def __init__(self):
+        self.proc = None
+
+    def start(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="proof-bench-redis-")
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port),
+             "--bind", "127.0.0.1", "--dir", self.dir, "--save", "", "--appendonly", "yes"],
+            stdout=subprocess.DEVNULL)
+        wait_for_port(self.port, self.proc)
+        self.url = f"redis://127.0.0.1:{self.port}"
+
+    def commands(self):
+        out = subprocess.run(["redis-cli", "-p", str(self.port), "info", "stats"],
+                             stdout=subprocess.PIPE, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("total_commands_processed:"):
+                return int(line.split(":")[1])
+        return 0
+
+    def stop(self):
+        stop_process(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def loadgen_cmd(args, publish_to, subscribe_to, pids, extra):
+    cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(publish_to.port), "--json",
+           "--sources", str(SOURCES)]
+    for server in subscribe_to:
+        cmd += ["--subscribe-port", str(server.port)]
+    for pid in pids:
+        cmd += ["--server-pid", str(pid)]
+    return cmd + publish_to.loadgen_args() + extra
+
+
+def storm_round(args, n, over_redis):
+    """n streams open, one proof restarted as systemd would (SIGTERM, then a new process on
+    the same port): every page must come back with Last-Event-ID and get every event
+    accepted, once. Alone (history in --data-dir, as the package runs it) or as one of
+    three instances over Redis (the restarted one holds a third of the pages)."""
+    data_dir = tempfile.mkdtemp(prefix="proof-bench-storm-")
+    redis = Redis() if over_redis else None
+    instances = []
+    try:
+        if redis:
+            redis.start()
+            for _ in range(3):
+                instances.append(Proof(args.proof, extra=["--redis", redis.url],
+                                       port=free_port()))
+        else:
+            instances.append(Proof(args.proof, extra=["--data-dir", data_dir], port=free_port()))
+        for proof in instances:
+            proof.start()
+        victim = instances[-1]
+        extra = ["--reconnect", "--subscribers", str(n), "--events", str(args.storm_events),
+                 "--interval-ms", "250", "--connect-rate", str(args.connect_rate),
+                 "--settle-ms", "500", "--drain-ms", "30000", "--connect-timeout-ms", "15000"]
+        cmd = loadgen_cmd(args, instances[0], instances, [], extra)
+        gen = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = gen.stderr.readline()
+        if "streams open" not in line:
+            raise RuntimeError(f"streams did not open: {line.strip()}")
+        probe, backlog = Probe(victim.port), Backlog(victim.port)
+        probe.start()
+        backlog.start()
+        time.sleep(args.storm_after)  # events are being published meanwhile
+        busy = busy_cpu_seconds()
+        stopped = time.monotonic()
+        victim.stop()
+        victim.start()
+        downtime = time.monotonic() - stopped
+        out, err = gen.communicate(timeout=300)
+        probe.halt.set()
+        backlog.halt.set()
+        probe.join()
+        backlog.join()
+        if gen.returncode not in (0, 3):
+            raise RuntimeError(f"proof-loadgen failed ({gen.returncode}): {err}")
+        result = json.loads(out)
+        result["storm"] = {"instances": len(instances), "restarted_pages": n // len(instances),
+                           "seconds_stopped": downtime, "healthz": probe.summary(),
+                           "accept_backlog_peak": backlog.peak,
+                           "backlog_samples": backlog.samples,
+                           "machine_busy_cpu_s": busy_cpu_seconds() - busy,
+                           "loadavg": loadavg()}
+        return result
+    finally:
+        for proof in instances:
+            if proof.proc:
+                proof.stop()
+        if redis:
+            redis.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def storm_mode(args, raw, out):
+    ok = True
+    for over_redis in ([False, True] if args.storm_redis else [False]):
+        name = "three over Redis" if over_redis else "one instance"
+        for n in [int(x) for x in args.storm_sizes.split(",") if x]:
+            log(f"bench: storm, {name}, {n} streams: restart")
+            r = storm_round(args, n, over_redis)
+            raw["storm"].setdefault(name, {})[n] = r
+            st, rc, d = r["storm"], r["reconnect"], r["deliveries"]
+            healthy = (st["healthz"]["error_count"] == 0 and st["healthz"]["max_ms"] is not None
+                       and st["healthz"]["max_ms"] < 100)
+            ok = ok and r["complete"]
+            summary = {
+                "pages": n, "restarted_pages": st["restarted_pages"],
+                "all_back": rc["all_back"], "seconds_until_all_back": rc["seconds_until_all_back"],
+                "seconds_stopped": st["seconds_stopped"], "accept_backlog_peak": st["accept_backlog_peak"],
+                "every_event_once": r["complete"], "duplicates": d["duplicates"],
+                "received": d["received"], "expected": d["expected"],
+                "events_accepted": r["events"]["published"], "healthz": st["healthz"],
+                "healthz_under_100ms": healthy, "loadavg": st["loadavg"],
+            }
+            out["storm"].setdefault(name, {})[n] = summary
+            print(f"\n### Reconnect storm: {n:,} pages, {name}\n")
+            print("| figure | value |\n|---|---:|")
+            for k, v in summary.items():
+                print(f"| {k} | {fmt(v, 2) if not isinstance(v, dict) else json.dumps(v)} |")
+            log(f"  all back {rc['all_back']} after {rc['seconds_until_all_back']:.2f} s, "
+                f"deliveries {d['received']}/{d['expected']}, duplicates {d['duplicates']}, "
+                f"healthz max {st['healthz']['max_ms']} ms, backlog peak {st['accept_backlog_peak']}")
+    return ok
+
+
+def instances_round(args, per_instance, count):
+    """`count` proofs sharing one Redis, per_instance pages each, POSTs to the first; or
+    (count 1) one proof over the same Redis holding them all."""
+    redis = Redis()
+    instances = []
+    try:
+        redis.start()
+        instances = [Proof(args.proof, extra=["--redis", redis.url]) for _ in range(count)]
+        for proof in instances:
+            proof.start()
+        n = per_instance * 3
+        extra = ["--subscribers", str(n), "--events", str(args.events), "--interval-ms",
+                 str(args.interval_ms), "--connect-rate", str(args.connect_rate),
+                 "--settle-ms", "1000", "--drain-ms", "15000", "--connect-timeout-ms", "15000"]
+        cmd = loadgen_cmd(args, instances[0], instances, [p.pid for p in instances], extra)
+        commands, redis_cpu = redis.commands(), process_cpu_seconds(redis.proc.pid)
+        started = time.monotonic()
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=600)
+        seconds = time.monotonic() - started
+        if out.returncode not in (0, 3):
+            raise RuntimeError(f"proof-loadgen failed ({out.returncode}): {out.stderr}")
+        result = json.loads(out.stdout)
+        result["redis"] = {"commands": redis.commands() - commands,
+                           "commands_per_s": (redis.commands() - commands) / seconds,
+                           "cpu_s": process_cpu_seconds(redis.proc.pid) - redis_cpu,
+                           "seconds": seconds, "rss_kb": rss_kb(redis.proc.pid)}
+        result["loadavg"] = loadavg()
+        return result
+    finally:
+        for proof in instances:
+            if proof.proc:
+                proof.stop()
+        redis.stop()
+
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def instances_mode(args, raw, out):
+    ok = True
+    per = args.per_instance
+    cases = {"three instances": 3, "one instance": 1}
+    runs = {name: [] for name in cases}
+    for rnd in range(args.rounds):
+        order = list(cases) if rnd % 2 == 0 else list(reversed(list(cases)))
+        for name in order:
+            log(f"bench: instances: {name}, {per * 3} pages, round {rnd + 1}/{args.rounds}")
+            r = instances_round(args, per, cases[name])
+            runs[name].append(r)
+            ok = ok and r["complete"]
+            log(f"  deliveries {r['deliveries']['received']}/{r['deliveries']['expected']}, "
+                f"p50 {r['latency_ms']['p50']:.2f} ms, p99 {r['latency_ms']['p99']:.2f} ms, "
+                f"Redis {r['redis']['commands_per_s']:.0f} commands/s")
+    raw["instances"] = runs
+    med = lambda xs: statistics.median(xs) if xs else None
+    summary = {}
+    for name, rs in runs.items():
+        summary[name] = {
+            "pages": per * 3, "all_delivered": all(r["complete"] for r in rs),
+            "p50": med([r["latency_ms"]["p50"] for r in rs]),
+            "p99": med([r["latency_ms"]["p99"] for r in rs]),
+            "rss_open_kb": med([(r["server"]["open"] or {}).get("rss_kb", 0) for r in rs]),
+            "rss_per_sub_kb": med([r["server"].get("rss_per_subscriber_kb", 0) for r in rs]),
+            "server_cpu_s": med([(r["server"]["end"] or {}).get("cpu_s", 0) for r in rs]),
+            "threads_open": med([(r["server"]["open"] or {}).get("threads", 0) for r in rs]),
+            "redis_commands_per_s": med([r["redis"]["commands_per_s"] for r in rs]),
+            "redis_cpu_s": med([r["redis"]["cpu_s"] for r in rs]),
+            "redis_rss_kb": med([r["redis"]["rss_kb"] or 0 for r in rs]),
+            "loadavg": max(r["loadavg"] for r in rs),
+        }
+    out["instances"] = summary
+    a, b = summary["three instances"], summary["one instance"]
+    print(f"\n### {per * 3:,} pages: three instances over Redis ({per:,} each), POSTs to one, "
+          f"against one instance holding all\n")
+    print("| figure | three instances | one instance | three / one |\n|---|---:|---:|---:|")
+    for key in a:
+        print(f"| {key} | {fmt(a[key], 2)} | {fmt(b[key], 2)} | "
+              f"{fmt(ratio(a[key], b[key]), 2) if isinstance(a[key], (int, float)) and not isinstance(a[key], bool) else ''} |")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true",
-                    help="300 subscribers, 5 events, both servers; fail unless all arrive")
+                    help="every mode, small: fail unless every event reaches every stream")
+    ap.add_argument("--mode", default="latency",
+                    help="latency, storm, instances, or several comma-separated")
     ap.add_argument("--proof", default=os.path.join(ROOT, "build", "proof"))
     ap.add_argument("--loadgen", default=os.path.join(ROOT, "build", "bench", "proof-loadgen"))
     ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
-    ap.add_argument("--sizes", default="1000,10000", help="subscriber counts, comma-separated")
+    ap.add_argument("--setups", default="one-loop,defaults",
+                    help="latency: one-loop (proof --threads 1 against one nginx worker), "
+                         "defaults (proof's default against worker_processes auto)")
+    ap.add_argument("--sizes", default="1000,10000,19000", help="subscriber counts, comma-separated")
     ap.add_argument("--rounds", type=int, default=1, help="rounds per size (medians reported)")
     ap.add_argument("--events", type=int, default=40)
     ap.add_argument("--interval-ms", type=int, default=250)
@@ -434,91 +818,53 @@ def main():
     ap.add_argument("--wrk-seconds", type=int, default=10)
     ap.add_argument("--no-wrk", action="store_true", help="skip the publish throughput test")
     ap.add_argument("--only", choices=["proof", "nchan"], help="run one server only")
+    ap.add_argument("--storm-sizes", default="19000", help="storm: pages, comma-separated")
+    ap.add_argument("--storm-events", type=int, default=60, help="storm: events, 250 ms apart")
+    ap.add_argument("--storm-after", type=float, default=3.0,
+                    help="storm: seconds of publishing before the restart")
+    ap.add_argument("--storm-redis", action="store_true",
+                    help="storm: also restart one of three instances over Redis")
+    ap.add_argument("--per-instance", type=int, default=6000, help="instances: pages on each of 3")
     ap.add_argument("--json-out", help="write every raw figure to this file")
     args = ap.parse_args()
 
+    modes = [m for m in args.mode.split(",") if m]
     if args.smoke:
+        modes = ["latency", "storm", "instances"]
         args.sizes, args.rounds, args.events, args.interval_ms = "300", 1, 5, 100
-        args.no_wrk = True
+        args.storm_sizes, args.storm_events, args.storm_after, args.storm_redis = "300", 16, 1.0, True
+        args.per_instance, args.no_wrk = 100, True
 
-    missing = [p for p in (args.proof, args.loadgen, args.nginx) if not os.access(p, os.X_OK)]
-    if not os.path.exists(NCHAN_MODULE):
+    missing = [p for p in (args.proof, args.loadgen) if not os.access(p, os.X_OK)]
+    if "latency" in modes and not os.access(args.nginx, os.X_OK):
+        missing.append(args.nginx)
+    if "latency" in modes and not os.path.exists(NCHAN_MODULE):
         missing.append(NCHAN_MODULE + " (apt-get install libnginx-mod-nchan)")
-    if not args.no_wrk and not shutil.which("wrk"):
+    if "latency" in modes and not args.no_wrk and not shutil.which("wrk"):
         missing.append("wrk (apt-get install wrk)")
+    if ("instances" in modes or args.storm_redis) and not shutil.which("redis-server"):
+        missing.append("redis-server (apt-get install redis-server)")
     if missing:
         log("bench: missing " + ", ".join(missing))
         return 2
 
-    log(f"bench: proof {args.proof}, load generator {args.loadgen}, nginx {args.nginx}")
-    servers = {"proof": Proof(args.proof), "nchan": Nchan(args.nginx)}
-    names = [args.only] if args.only else ["proof", "nchan"]
-    sizes = [int(x) for x in args.sizes.split(",") if x]
-    raw = {"latency": {}, "throughput": {}}
-    summaries = {}
+    log(f"bench: proof {args.proof}, load generator {args.loadgen}, nginx {args.nginx}, "
+        f"load average {loadavg()}")
+    raw = {"latency": {}, "throughput": {}, "storm": {}, "instances": {}}
+    out = {"latency": {}, "storm": {}, "instances": {}}
     ok = True
-
-    for n in sizes:
-        runs = {name: [] for name in names}
-        for rnd in range(args.rounds):
-            order = names if rnd % 2 == 0 else list(reversed(names))
-            for name in order:
-                log(f"bench: {n} subscribers, round {rnd + 1}/{args.rounds}: {name}")
-                result = latency_round(args, servers[name], n)
-                runs[name].append(result)
-                ok = ok and result["complete"]
-                log(f"  connected {result['subscribers']['connected']}, failed "
-                    f"{result['subscribers']['failed']}, deliveries "
-                    f"{result['deliveries']['received']}/{result['deliveries']['expected']}, "
-                    f"p50 {result['latency_ms']['p50']:.2f} ms, p99 "
-                    f"{result['latency_ms']['p99']:.2f} ms")
-        raw["latency"][n] = runs
-        summaries[n] = {name: summarise_latency(runs[name]) for name in names}
-
-    if not args.no_wrk:
-        for name in names:
-            log(f"bench: publish throughput: {name}")
-            raw["throughput"][name] = throughput_round(args, servers[name])
-
-    if not args.no_wrk:
-        log(f"bench: load average now {loadavg()}")
+    if "latency" in modes:
+        ok = latency_mode(args, raw, out) and ok
+    if "storm" in modes:
+        ok = storm_mode(args, raw, out) and ok
+    if "instances" in modes:
+        ok = instances_mode(args, raw, out) and ok
+    log(f"bench: load average now {loadavg()}")
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"summaries": summaries, "raw": raw}, f, indent=2)
-
-    if len(names) == 2:
-        for n in sizes:
-            print_latency_table(n, summaries[n])
-        if raw["throughput"]:
-            p, q = raw["throughput"]["proof"], raw["throughput"]["nchan"]
-            print("\n### Publish throughput (wrk -t2 -c16, 10 streams open)\n")
-            print("| figure | proof | nchan | proof / nchan |")
-            print("|---|---:|---:|---:|")
-            print(f"| requests/s | {p['requests_per_s']:.0f} | {q['requests_per_s']:.0f} | "
-                  f"{ratio(p['requests_per_s'], q['requests_per_s']):.2f} |")
-            print(f"| non-2xx responses | {p['non_2xx']} | {q['non_2xx']} | |")
-            print(f"| socket errors (connect/read/write/timeout) | "
-                  f"{'/'.join(map(str, p['socket_errors']))} | "
-                  f"{'/'.join(map(str, q['socket_errors']))} | |")
-            print(f"| events received per open stream | {p['events_received_per_stream']:.0f} | "
-                  f"{q['events_received_per_stream']:.0f} | |")
-            print(f"| requests sent by wrk | {p['requests']} | {q['requests']} | |")
-            print(f"| server CPU during the wrk run (s) | {p['server_cpu_s']:.1f} | "
-                  f"{q['server_cpu_s']:.1f} | {ratio(p['server_cpu_s'], q['server_cpu_s']):.2f} |")
-            print(f"| wrk CPU (s) | {p['wrk_cpu_s']:.1f} | {q['wrk_cpu_s']:.1f} | |")
-            print(f"| other processes' CPU during the wrk run (s) | {p['other_cpu_s']:.1f} | "
-                  f"{q['other_cpu_s']:.1f} | |")
-            print(f"| machine load average, start / end | {'/'.join(map(str, p['loadavg']))} | "
-                  f"{'/'.join(map(str, q['loadavg']))} | |")
-    else:
-        print(json.dumps(summaries, indent=2))
-
+            json.dump({"summaries": out, "raw": raw}, f, indent=2)
     if args.smoke:
-        for name in names:
-            s = summaries[sizes[0]][name]
-            log(f"smoke: {name}: {s['received']}/{s['expected']} deliveries, "
-                f"{s['connected']} connected, {s['failed']} failed: "
-                f"{'ok' if s['all_delivered'] else 'FAILED'}")
+        log(f"smoke: {'ok' if ok else 'FAILED'}")
         return 0 if ok else 1
     return 0
 

@@ -5,10 +5,11 @@
 #            test the JavaScript, not our C++; the bench smoke measures speed) and the
 #            deployment sandbox test (see below). Tests see PROOF_SANITIZER=address|thread.
 #   thread:  build-tsan/ (-DPROOF_SANITIZE=thread), then the hub, worker pool, fan-out,
-#            connection, presence-exchange, intake and key-store unit tests (the intake's
-#            test of one delivery on eight threads at once), and the stream, publish, strict
-#            HTTP and Redis-counts integration tests (the loop, workers, Redis reader and
-#            tallies threads together) against a TSan server.
+#            connection, caps, presence-exchange, intake and key-store unit tests (the
+#            intake's test of one delivery on eight threads at once), and the stream,
+#            publish, strict HTTP, Redis-counts, several-loops and many-addresses
+#            integration tests (the loops, workers, Redis reader and tallies threads
+#            together) against a TSan server.
 # Sanitizer reports go to files (log_path), including those of every proof server the
 # integration tests start, so a report fails this script even where a test would not notice
 # it; they are printed at the end.
@@ -102,11 +103,11 @@ fi
 if [ "$which" = thread ] || [ "$which" = all ]; then
   configure_and_build build-tsan thread proof proof_unit_tests
   tsan_options="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/cmake/tsan.supp:log_path=$reports/tsan"
-  run_step "TSan unit tests [hub],[worker_pool],[fanout],[connection],[presence],[intake],[key_store]" env TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
-    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool],[fanout],[connection],[presence],[intake],[key_store]"
-  run_step "TSan integration: stream, publish, strict_http, redis_counts" env -C tests/integration TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
+  run_step "TSan unit tests [hub],[worker_pool],[fanout],[connection],[presence],[intake],[key_store],[caps]" env TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
+    build-tsan/tests/unit/proof_unit_tests --warn NoTests "[hub],[worker_pool],[fanout],[connection],[presence],[intake],[key_store],[caps]"
+  run_step "TSan integration: stream, publish, strict_http, redis_counts, threads, many_addresses" env -C tests/integration TSAN_OPTIONS="$tsan_options" PROOF_SANITIZER=thread \
     PROOF_BIN="$root/build-tsan/proof" PROOF_PUBLIC_DIR="$root/public" PYTHONDONTWRITEBYTECODE=1 \
-    python3 -m unittest test_stream test_publish test_strict_http test_redis_counts
+    python3 -m unittest test_stream test_publish test_strict_http test_redis_counts test_threads test_many_addresses
   check_reports "TSan" tsan
 fi
 

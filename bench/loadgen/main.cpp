@@ -61,8 +61,11 @@ struct Options {
   int connect_timeout_ms = 10000;
   int settle_ms = 1000;
   int drain_ms = 10000;
-  double hold_s = 0;  ///< keep streams open after the events; < 0 = until SIGINT/SIGTERM
-  int server_pid = 0;
+  double hold_s = 0;             ///< keep streams open after the events; < 0 = until SIGINT/SIGTERM
+  std::vector<int> server_pids;  ///< their RSS, threads and CPU are added up
+  std::vector<int> subscribe_ports;  ///< streams go round-robin over these (default: --port)
+  bool reconnect = false;            ///< a stream that ends comes back, as EventSource does
+  std::size_t sources = 0;           ///< streams come from this many addresses in 127.2.0.0/16
   std::string marker = "LG";
   bool json = false;
   bool require_complete = false;
@@ -76,7 +79,7 @@ struct Snapshot {
   double cpu_s = 0;  ///< user + system time so far
 };
 
-Snapshot snapshot(int pid) {
+Snapshot snapshot_of(int pid) {
   Snapshot s;
   if (pid <= 0) return s;
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -103,6 +106,20 @@ Snapshot snapshot(int pid) {
   return s;
 }
 
+/// The processes together (nginx's workers, several instances); invalid if one is gone.
+Snapshot snapshot(const std::vector<int>& pids) {
+  Snapshot sum;
+  sum.valid = !pids.empty();
+  for (const int pid : pids) {
+    const Snapshot one = snapshot_of(pid);
+    sum.valid = sum.valid && one.valid;
+    sum.rss_kb += one.rss_kb;
+    sum.threads += one.threads;
+    sum.cpu_s += one.cpu_s;
+  }
+  return sum;
+}
+
 Json to_json(const Snapshot& s) {
   if (!s.valid) return nullptr;
   return Json{{"rss_kb", s.rss_kb}, {"threads", s.threads}, {"cpu_s", s.cpu_s}};
@@ -116,6 +133,7 @@ enum class Phase : std::uint8_t {
   kBody,        ///< reading the body (a stream, or a POST's answer)
   kClosed,      ///< the stream ended after it had opened
   kFailed,      ///< never opened
+  kWaiting,     ///< ended; reconnects at retry_at_ns (--reconnect)
 };
 
 struct Subscriber {
@@ -126,6 +144,14 @@ struct Subscriber {
   std::string head;
   BodyDecoder body;
   SseParser sse;
+  // --reconnect: what a browser's EventSource keeps across connections.
+  bool opened = false;  ///< it has been connected at least once
+  bool open = false;    ///< connected now
+  std::string request;  ///< this connection's GET (with Last-Event-ID), while sending
+  std::string last_id;  ///< the last id seen, sent back as Last-Event-ID
+  int retry_ms = 3000;  ///< the reconnection delay, as the server's retry: set it
+  int refusals = 0;     ///< refused in a row: the widget backs off 1 s, 2 s, 4 s...
+  std::int64_t retry_at_ns = 0;
 };
 
 struct Publisher {
@@ -177,8 +203,14 @@ class Generator {
   Json report() const;
   void print_text(const Json& r) const;
 
+  /// --reconnect: the stream ended (or could not open); it comes back after a delay.
+  void subscriber_lost(std::size_t i, bool refused);
+  void reconnect_due(std::int64_t now, std::int64_t& next);
+  void opened(Subscriber& s);
+
   Options o_;
   sockaddr_in addr_{};
+  std::vector<sockaddr_in> subscribe_addrs_;
   int epoll_ = -1;
   std::int64_t now_ = 0;  ///< when the bytes being parsed were read
   std::string subscribe_request_;
@@ -188,6 +220,12 @@ class Generator {
   std::size_t connected_ = 0;
   std::size_t failed_ = 0;
   std::size_t closed_ = 0;
+  std::size_t open_now_ = 0;
+  std::size_t reconnects_ = 0;       ///< connections opened again after one ended
+  std::size_t lost_ = 0;             ///< streams that ended and came back later
+  std::size_t retries_refused_ = 0;  ///< reconnection attempts refused or failed
+  std::int64_t first_loss_ns_ = 0;   ///< when the first stream ended
+  std::int64_t all_back_ns_ = 0;     ///< when every stream was open again after that
   std::map<std::string, std::size_t> fail_reasons_;
   std::int64_t connect_begin_ns_ = 0;
   std::int64_t last_connected_ns_ = 0;
@@ -247,17 +285,40 @@ void Generator::start_subscriber(std::size_t i) {
     subscriber_failed(i, std::string("socket: ") + std::strerror(errno));
     return;
   }
-  const int rc = ::connect(s.fd, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_);
+  if (o_.sources > 0) {
+    // Pages come from many addresses; one address would also make every connect() search
+    // one crowded ephemeral port range (slower the fuller it gets: past ~16,000 streams the
+    // generator fell seconds behind sending its GETs).
+    const std::size_t k = i % o_.sources;
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl((127u << 24) | (2u << 16) |
+                                 static_cast<std::uint32_t>((k / 250) << 8 | (k % 250 + 1)));
+    const int one = 1;
+    ::setsockopt(s.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    if (::bind(s.fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+      subscriber_failed(i, std::string("bind: ") + std::strerror(errno));
+      return;
+    }
+  }
+  const sockaddr_in& to = subscribe_addrs_[i % subscribe_addrs_.size()];
+  const int rc = ::connect(s.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
   if (rc != 0 && errno != EINPROGRESS) {
     subscriber_failed(i, std::string("connect: ") + std::strerror(errno));
     return;
   }
+  s.request = "GET " + o_.subscribe_path + " HTTP/1.1\r\nHost: " + o_.host + ":" +
+              std::to_string(ntohs(to.sin_port)) + "\r\n" + subscribe_request_;
+  if (!s.last_id.empty()) s.request += "Last-Event-ID: " + s.last_id + "\r\n";
+  s.request += "\r\n";
+  s.sent = 0;
   s.phase = Phase::kConnecting;
   watch(s.fd, i, EPOLLOUT | EPOLLIN | EPOLLRDHUP, true);
 }
 
 void Generator::subscriber_failed(std::size_t i, const std::string& reason) {
   Subscriber& s = subs_[i];
+  if (o_.reconnect && s.opened) return subscriber_lost(i, reason.rfind("HTTP ", 0) == 0);
   close_fd(s.fd, true);
   s.phase = Phase::kFailed;
   ++failed_;
@@ -286,9 +347,9 @@ void Generator::on_subscriber(std::size_t i, std::uint32_t events) {
 
 void Generator::subscriber_send(std::size_t i) {
   Subscriber& s = subs_[i];
-  while (s.sent < subscribe_request_.size()) {
-    const ssize_t n = ::send(s.fd, subscribe_request_.data() + s.sent,
-                             subscribe_request_.size() - s.sent, MSG_NOSIGNAL);
+  while (s.sent < s.request.size()) {
+    const ssize_t n =
+        ::send(s.fd, s.request.data() + s.sent, s.request.size() - s.sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       subscriber_failed(i, std::string("send: ") + std::strerror(errno));
@@ -296,6 +357,8 @@ void Generator::subscriber_send(std::size_t i) {
     }
     s.sent += static_cast<std::size_t>(n);
   }
+  s.request.clear();
+  s.request.shrink_to_fit();
   s.phase = Phase::kHead;
   watch(s.fd, i, EPOLLIN | EPOLLRDHUP, false);
 }
@@ -310,6 +373,8 @@ void Generator::subscriber_read(std::size_t i) {
       const std::string why = n == 0 ? "closed by server" : std::strerror(errno);
       if (s.phase == Phase::kHead) {
         subscriber_failed(i, "before response: " + why);
+      } else if (o_.reconnect) {
+        subscriber_lost(i, false);
       } else {
         close_fd(s.fd, true);
         s.phase = Phase::kClosed;
@@ -342,8 +407,7 @@ void Generator::subscriber_read(std::size_t i) {
       }
       s.body.reset(*head);
       s.phase = Phase::kBody;
-      ++connected_;
-      last_connected_ns_ = now_;
+      opened(s);
       const std::string rest = s.head.substr(end + sep);
       s.head.clear();
       s.head.shrink_to_fit();
@@ -357,10 +421,65 @@ void Generator::subscriber_read(std::size_t i) {
       s.sse.feed(data, [&](const SseEvent& e) { on_event(i, e); });
     });
     if (s.body.error() || s.body.done()) {
+      if (o_.reconnect) return subscriber_lost(i, false);
       close_fd(s.fd, true);
       s.phase = Phase::kClosed;
       ++closed_;
       return;
+    }
+  }
+}
+
+void Generator::opened(Subscriber& s) {
+  s.open = true;
+  s.refusals = 0;
+  ++open_now_;
+  if (s.opened) {
+    ++reconnects_;
+  } else {
+    s.opened = true;
+    ++connected_;
+  }
+  last_connected_ns_ = now_;
+  if (first_loss_ns_ > 0 && open_now_ == o_.subscribers) all_back_ns_ = now_;
+}
+
+void Generator::subscriber_lost(std::size_t i, bool refused) {
+  Subscriber& s = subs_[i];
+  close_fd(s.fd, true);
+  const std::int64_t now = now_ns();
+  if (s.open) {
+    s.open = false;
+    --open_now_;
+    ++lost_;
+    if (first_loss_ns_ == 0) first_loss_ns_ = now;
+  } else {
+    ++retries_refused_;
+  }
+  // As a page does: EventSource keeps the last id and the server's retry delay; a refused
+  // stream (an error status) is reopened by the widget after 1 s, 2 s, 4 s... with jitter.
+  if (!s.sse.last_id().empty()) s.last_id = s.sse.last_id();
+  if (const auto retry = s.sse.retry_ms()) s.retry_ms = *retry;
+  s.sse = SseParser{};
+  s.head.clear();
+  std::int64_t delay_ms = s.retry_ms;
+  if (refused) {
+    const int step = std::min(s.refusals++, 6);
+    delay_ms = (1000 << step) + static_cast<std::int64_t>(i * 7919 % 1000);
+  }
+  s.retry_at_ns = now + delay_ms * kMs;
+  s.phase = Phase::kWaiting;
+}
+
+void Generator::reconnect_due(std::int64_t now, std::int64_t& next) {
+  if (!o_.reconnect) return;
+  for (std::size_t i = 0; i < subs_.size(); ++i) {
+    Subscriber& s = subs_[i];
+    if (s.phase != Phase::kWaiting) continue;
+    if (s.retry_at_ns <= now) {
+      start_subscriber(i);
+    } else if (next == 0 || s.retry_at_ns < next) {
+      next = s.retry_at_ns;
     }
   }
 }
@@ -584,11 +703,15 @@ int Generator::run() {
     return 2;
   }
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-  subscribe_request_ = "GET " + o_.subscribe_path + " HTTP/1.1\r\nHost: " + o_.host + ":" +
-                       std::to_string(o_.port) + "\r\nAccept: text/event-stream\r\n" +
-                       "Cache-Control: no-cache\r\n";
+  // The rest of each stream's GET after its Host line; the blank line is added per stream.
+  subscribe_request_ = "Accept: text/event-stream\r\nCache-Control: no-cache\r\n";
   for (const auto& h : o_.subscribe_headers) subscribe_request_ += h + "\r\n";
-  subscribe_request_ += "\r\n";
+  if (o_.subscribe_ports.empty()) o_.subscribe_ports.push_back(o_.port);
+  for (const int port : o_.subscribe_ports) {
+    sockaddr_in to = addr_;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    subscribe_addrs_.push_back(to);
+  }
 
   subs_.resize(o_.subscribers);
   got_.assign(o_.subscribers * o_.events, 0);
@@ -596,7 +719,7 @@ int Generator::run() {
   event_ok_.assign(o_.events, false);
   latencies_.reserve(o_.subscribers * o_.events);
 
-  idle_ = snapshot(o_.server_pid);
+  idle_ = snapshot(o_.server_pids);
 
   // 1. Open the streams, paced at --connect-rate.
   connect_begin_ns_ = now_ns();
@@ -645,8 +768,13 @@ int Generator::run() {
   // 2. Let the server settle, then see what the open streams cost it.
   const std::int64_t settle_until = now_ns() + o_.settle_ms * kMs;
   loop(
-      settle_until, [] { return false; }, [] { return std::int64_t{0}; });
-  open_ = snapshot(o_.server_pid);
+      settle_until, [] { return false; },
+      [&] {
+        std::int64_t next = 0;
+        reconnect_due(now_ns(), next);
+        return next;
+      });
+  open_ = snapshot(o_.server_pids);
 
   // 3. Publish one event every --interval-ms; each POST waits for the previous answer.
   const std::int64_t publish_begin = now_ns();
@@ -655,24 +783,34 @@ int Generator::run() {
   loop(
       publish_deadline, [&] { return answered_ >= o_.events && next_seq_ >= o_.events; },
       [&]() -> std::int64_t {
+        const std::int64_t now = now_ns();
+        std::int64_t next = 0;
+        reconnect_due(now, next);
         const std::int64_t due =
             publish_begin + static_cast<std::int64_t>(next_seq_) * o_.interval_ms * kMs;
-        if (next_seq_ < o_.events && now_ns() >= due) publish_next();
-        if (next_seq_ >= o_.events) return 0;
-        return publish_begin + static_cast<std::int64_t>(next_seq_) * o_.interval_ms * kMs;
+        if (next_seq_ < o_.events && now >= due) publish_next();
+        if (next_seq_ >= o_.events) return next;
+        const std::int64_t publish_at =
+            publish_begin + static_cast<std::int64_t>(next_seq_) * o_.interval_ms * kMs;
+        return next == 0 ? publish_at : std::min(next, publish_at);
       });
   publish_seconds_ = static_cast<double>(now_ns() - publish_begin) / 1e9;
 
   // 4. Wait for the deliveries still on their way.
-  const std::size_t open_streams = connected_ - closed_;
+  const std::size_t open_streams = o_.reconnect ? o_.subscribers : connected_ - closed_;
   const auto all_arrived = [&] {
+    if (o_.reconnect && open_now_ < o_.subscribers) return false;
     for (std::size_t e = 0; e < next_seq_; ++e) {
       if (event_ok_[e] && per_event_[e] < open_streams) return false;
     }
     return true;
   };
-  loop(now_ns() + o_.drain_ms * kMs, all_arrived, [] { return std::int64_t{0}; });
-  end_ = snapshot(o_.server_pid);
+  loop(now_ns() + o_.drain_ms * kMs, all_arrived, [&] {
+    std::int64_t next = 0;
+    reconnect_due(now_ns(), next);
+    return next;
+  });
+  end_ = snapshot(o_.server_pids);
 
   // 5. Optionally keep the streams open (e.g. while wrk publishes).
   if (o_.hold_s != 0) {
@@ -713,6 +851,17 @@ Json Generator::report() const {
                       {"failed", failed_},
                       {"failed_by_reason", reasons},
                       {"closed_early", closed_}};
+  if (o_.reconnect) {
+    const auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+    r["reconnect"] = {
+        {"streams_lost", lost_},
+        {"reconnected", reconnects_},
+        {"attempts_refused_or_failed", retries_refused_},
+        {"open_at_end", open_now_},
+        {"all_back", first_loss_ns_ > 0 && all_back_ns_ > 0 && open_now_ == o_.subscribers},
+        {"seconds_until_all_back",
+         first_loss_ns_ > 0 && all_back_ns_ > 0 ? seconds(all_back_ns_ - first_loss_ns_) : 0.0}};
+  }
   Json statuses = Json::object();
   for (const auto& [status, n] : publish_statuses_) statuses[status] = n;
   r["events"] = {{"requested", o_.events},
@@ -756,7 +905,7 @@ Json Generator::report() const {
                      {"max", sorted.empty() ? 0.0 : static_cast<double>(sorted.back()) / 1e6},
                      {"mean", mean}};
 
-  r["server"] = {{"pid", o_.server_pid},
+  r["server"] = {{"pids", o_.server_pids},
                  {"idle", to_json(idle_)},
                  {"open", to_json(open_)},
                  {"end", to_json(end_)}};
@@ -768,8 +917,15 @@ Json Generator::report() const {
   ::getrusage(RUSAGE_SELF, &self);
   r["loadgen_cpu_s"] = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
                        static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
-  r["complete"] = failed_ == 0 && closed_ == 0 && published_ == o_.events && received == expected &&
-                  full == o_.events;
+  if (o_.reconnect) {
+    // Through a restart: POSTs made while the server was down are refused and not counted;
+    // every event accepted reached every page once, whichever connection carried it.
+    r["complete"] = failed_ == 0 && open_now_ == o_.subscribers && received == expected &&
+                    full == published_ && duplicates_ == 0;
+  } else {
+    r["complete"] = failed_ == 0 && closed_ == 0 && published_ == o_.events &&
+                    received == expected && full == o_.events;
+  }
   return r;
 }
 
@@ -845,7 +1001,18 @@ int main(int argc, char** argv) {
   app.add_option("--hold-seconds", o.hold_s,
                  "Keep the streams open this long after the events (negative: until SIGTERM)")
       ->capture_default_str();
-  app.add_option("--server-pid", o.server_pid, "Read RSS, threads and CPU of this process");
+  app.add_option("--server-pid", o.server_pids,
+                 "Read RSS, threads and CPU of this process (repeatable: added up)");
+  app.add_option("--subscribe-port", o.subscribe_ports,
+                 "Open the streams round-robin on these ports (repeatable; default: --port, "
+                 "where the POSTs go)");
+  app.add_option("--sources", o.sources,
+                 "Open the streams from this many loopback addresses (127.2.0.1...; 0: the "
+                 "default one)")
+      ->capture_default_str();
+  app.add_flag("--reconnect", o.reconnect,
+               "A stream that ends comes back as a browser's would: after the server's retry: "
+               "delay, with Last-Event-ID (after 1 s, 2 s, 4 s... when refused)");
   app.add_option("--marker", o.marker, "Text that precedes each stamp")->capture_default_str();
   app.add_flag("--json", o.json, "Print the report as JSON");
   app.add_flag("--require-complete", o.require_complete,

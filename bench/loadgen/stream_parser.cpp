@@ -228,8 +228,17 @@ void SseParser::line(std::string_view text, const Handler& on_event) {
     has_data_ = true;
   } else if (field == "event") {
     event_.assign(value);
+  } else if (field == "id") {
+    // As a browser keeps it for Last-Event-ID: set by the field, even before the event is
+    // dispatched; an id holding NUL is ignored.
+    if (value.find('\0') == std::string_view::npos) last_id_.assign(value);
+  } else if (field == "retry") {
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos &&
+        value.size() < 10) {
+      retry_ms_ = std::stoi(std::string(value));
+    }
   }
-  // id and retry do not matter to the generator; unknown fields are ignored as the spec says.
+  // Unknown fields are ignored, as the spec says.
 }
 
 std::string format_stamp(std::string_view marker, const Stamp& stamp) {

@@ -64,6 +64,10 @@ class SseParser {
   void feed(std::string_view bytes, const Handler& on_event);
 
   std::uint64_t comments() const { return comments_; }
+  /// What a browser would send as Last-Event-ID when it reconnects ("" before any id).
+  const std::string& last_id() const { return last_id_; }
+  /// The reconnection delay the server asked for with `retry:`, if it did.
+  std::optional<int> retry_ms() const { return retry_ms_; }
 
  private:
   void line(std::string_view text, const Handler& on_event);
@@ -74,6 +78,8 @@ class SseParser {
   bool has_data_ = false;
   bool after_cr_ = false;  ///< the previous piece ended in CR: a following LF is not a line
   std::uint64_t comments_ = 0;
+  std::string last_id_;
+  std::optional<int> retry_ms_;
 };
 
 /// What the generator puts into each published event: its index and send time.

@@ -102,6 +102,21 @@ int main() {
   check(later && later->seq == 3 && later->sent_ns == 4, "stamp after a false start");
   check(loadgen::format_stamp("LG", {5, 99}) == "LG5.99", "format stamp");
 
+  // What a reconnecting page sends back: the last id seen, and the delay the server asked.
+  const std::string resumable = "retry: 3412\n\nid: 17\nevent: signup\ndata: a\n\n: hb\n\n";
+  for (std::size_t cut = 0; cut <= resumable.size(); ++cut) {
+    loadgen::SseParser sse;
+    sse.feed(std::string_view(resumable).substr(0, cut), [](const loadgen::SseEvent&) {});
+    sse.feed(std::string_view(resumable).substr(cut), [](const loadgen::SseEvent&) {});
+    if (sse.last_id() != "17" || sse.retry_ms() != 3412) {
+      check(false, "last id and retry", "split at " + std::to_string(cut));
+      break;
+    }
+  }
+  loadgen::SseParser fresh;
+  fresh.feed("retry: soon\ndata: x\n\n", [](const loadgen::SseEvent&) {});
+  check(fresh.last_id().empty() && !fresh.retry_ms(), "no id yet, a retry that is not digits");
+
   if (failures == 0) std::puts("stream parser: all checks passed");
   return failures == 0 ? 0 : 1;
 }

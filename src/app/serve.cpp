@@ -21,6 +21,8 @@
 #include "core/presence.h"
 #include "core/tallies.h"
 #include "http/http_server.h"
+#include "net/server.h"
+#include "store/redis_address.h"
 #include "store/redis_connection.h"
 #include "store/redis_key_store.h"
 #include "store/redis_log.h"
@@ -48,6 +50,7 @@ HttpOptions http_options(const Settings& s) {
   // Settings checked the word already.
   o.display_name = parse_display_name(s.display_name).value_or(DisplayName::kInitial);
   o.presence_interval = s.presence_interval;
+  o.threads = s.threads;
   o.tls_cert = s.tls_cert;
   o.tls_key = s.tls_key;
   o.hsts = s.hsts;
@@ -148,6 +151,7 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
     backends.redis_tallies->stop();  // this instance's pages leave the shared count
   };
   Metrics metrics;
+  if (settings.threads == 0) settings.threads = net::default_threads();
   const HttpOptions options = http_options(settings);
   HttpServer server(options, hub, metrics, backends.tallies(), *backends.keys,
                     redis ? &backends.presence : nullptr);

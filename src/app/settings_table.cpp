@@ -242,6 +242,10 @@ std::vector<SettingSpec> make_table() {
   t.push_back(whole("presence-interval", "S",
                     "Seconds between live-count updates on streams that ask for them",
                     &Settings::presence_interval, 1, 3600));
+  t.push_back(whole("threads", "N",
+                    "Event loops, each a thread owning its share of the connections (0: one per "
+                    "core, at most 8)",
+                    &Settings::threads, std::size_t{0}, std::size_t{64}));
   auto redis = text("redis", "URL",
                     "Share events with every instance on this Redis: "
                     "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path (default: none, "

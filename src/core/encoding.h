@@ -8,6 +8,14 @@
 
 namespace proof {
 
+/// The value of one hex digit (either case), or -1 for any other character.
+constexpr int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 /// Lowercase hex of `bytes`.
 std::string to_hex(std::string_view bytes);
 

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/sse.h"
+
 namespace proof {
 
 namespace {
@@ -23,6 +25,7 @@ Hub::Hub(std::size_t history, std::size_t max_subscribers, HistoryStore* store, 
   if (!store_) return;
   for (auto& event : store_->load(history)) log_.append(std::move(event));
   last_id_ = store_->last_id();
+  issued_id_ = last_id_;
 }
 
 EventPtr Hub::publish(Signup signup) {
@@ -38,10 +41,14 @@ EventPtr Hub::publish(Signup signup) {
   }
   EventPtr event;
   {
-    std::unique_lock lock(mutex_);
-    const std::uint64_t id = next_event_id(last_id_, now_us);
+    // Publishers take turns here, so ids and the log's order agree; the disk write happens
+    // outside mutex_, so a stalled disk holds up other publishers, never a stream's reads.
+    std::lock_guard turn(publish_mutex_);
+    const std::uint64_t id = next_event_id(issued_id_, now_us);
     event = make_event(id, static_cast<std::int64_t>(now_us / 1000), std::move(signup));
     if (store_) store_->append(*event);  // before anyone can see it: acknowledged means kept
+    issued_id_ = id;
+    std::unique_lock lock(mutex_);
     last_id_ = id;
     log_.append(event);
   }
@@ -69,11 +76,18 @@ bool Hub::erase(std::uint64_t id) {
 
 bool Hub::erase_local(std::uint64_t id) {
   {
-    std::unique_lock lock(mutex_);
-    if (!log_.erase(id)) return false;
+    // As in publish(): the store's write is made outside mutex_, and first, so a failure
+    // (StoreError) leaves the history as it was.
+    std::lock_guard turn(publish_mutex_);
+    {
+      std::shared_lock lock(mutex_);
+      if (!log_.find(id)) return false;
+    }
     if (store_) store_->erase(id);
+    std::unique_lock lock(mutex_);
+    log_.erase(id);
     notices_.push_back(
-        {++notice_seq_, "event: erase\ndata: {\"id\":" + std::to_string(id) + "}\n\n"});
+        {++notice_seq_, sse::format_notice("erase", "{\"id\":" + std::to_string(id) + "}")});
     while (notices_.size() > kNoticesKept) notices_.pop_front();
   }
   notify();
@@ -101,9 +115,11 @@ std::uint64_t Hub::notice_seq() const {
 
 void Hub::ingest(EventPtr event) {
   {
+    std::lock_guard turn(publish_mutex_);
     std::unique_lock lock(mutex_);
     if (event->id <= last_id_) return;
     last_id_ = event->id;
+    issued_id_ = last_id_;
     log_.append(std::move(event));
   }
   notify();

@@ -95,7 +95,10 @@ class Hub {
  private:
   void notify();
 
-  mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_
+  /// Serialises what publishers and erasures do to the store, outside mutex_: taken first.
+  std::mutex publish_mutex_;
+  std::uint64_t issued_id_ = 0;      ///< the newest id handed out; guarded by publish_mutex_
+  mutable std::shared_mutex mutex_;  ///< guards log_ and last_id_ (readers: every stream)
   const std::size_t history_;
   EventLog log_;
   HistoryStore* store_;

@@ -1,5 +1,7 @@
 #include "core/presence.h"
 
+#include "core/sse.h"
+
 namespace proof {
 
 void PresenceCount::open(const std::string& channel) {
@@ -59,6 +61,36 @@ void PresenceExchange::post_remote(Counts counts) {
   remote_ = std::move(counts);
 }
 
+void PresenceBoard::open(const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  pages_.open(channel);
+}
+
+void PresenceBoard::close(const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  pages_.close(channel);
+}
+
+std::size_t PresenceBoard::count(const std::string& channel) const {
+  std::lock_guard lock(mutex_);
+  return pages_.count(channel);
+}
+
+void PresenceBoard::set_remote(const std::string& channel, std::size_t count) {
+  std::lock_guard lock(mutex_);
+  pages_.set_remote(channel, count);
+}
+
+void PresenceBoard::exchange() {
+  if (!exchange_) return;
+  std::lock_guard lock(mutex_);
+  if (pages_.local_version() != posted_) {
+    posted_ = pages_.local_version();
+    exchange_->post_local(pages_.local_counts());
+  }
+  if (auto remote = exchange_->take_remote()) pages_.replace_remote(*remote);
+}
+
 std::size_t PresenceCount::count(const std::string& channel) const {
   std::size_t n = local_total_;
   if (!channel.empty()) {
@@ -78,7 +110,7 @@ std::optional<std::size_t> presence_due(PresenceSent& sent, std::size_t count,
 }
 
 std::string presence_frame(std::size_t count) {
-  return "event: presence\ndata: {\"count\":" + std::to_string(count) + "}\n\n";
+  return sse::format_notice("presence", "{\"count\":" + std::to_string(count) + "}");
 }
 
 }  // namespace proof

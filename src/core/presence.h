@@ -1,7 +1,7 @@
 // The live count ("23 people are looking at this right now"): how many pages are open, on a
 // channel or on the whole site, and when a stream that asked for it is due a new number.
 // Pure: no sockets, no clock of its own (the caller passes `now`), so both rules are
-// unit-tested directly. The fan-out drives it on the loop thread.
+// unit-tested directly. The fan-out drives it from the loop threads.
 #pragma once
 
 #include <chrono>
@@ -69,6 +69,32 @@ class PresenceExchange {
   mutable std::mutex mutex_;
   Counts local_{{std::string(), 0}};
   std::optional<Counts> remote_;
+};
+
+/// The live count of one instance, shared by all its event loops (--threads): each loop's
+/// streams open and close here, so a count is exact whichever loop holds a stream; through
+/// it, the counts meet other instances' (--redis). Thread-safe.
+class PresenceBoard {
+ public:
+  /// `exchange`: where the counts meet other instances'; null: this instance alone.
+  explicit PresenceBoard(PresenceExchange* exchange = nullptr) : exchange_(exchange) {}
+
+  void open(const std::string& channel);
+  void close(const std::string& channel);
+  /// Pages open now on `channel` (or on the whole site), here and on other instances.
+  std::size_t count(const std::string& channel) const;
+  /// Pages open on other instances (PresenceCount::set_remote).
+  void set_remote(const std::string& channel, std::size_t count);
+
+  /// Ours out to the exchange when they changed, theirs in when new ones came. Any loop's
+  /// tick may call it; what was already done is not done again.
+  void exchange();
+
+ private:
+  mutable std::mutex mutex_;
+  PresenceCount pages_;
+  PresenceExchange* exchange_;
+  std::uint64_t posted_ = 0;  ///< the local_version() last posted to the exchange
 };
 
 /// What one stream was last told.

@@ -5,12 +5,11 @@
 
 namespace proof::sse {
 
-std::string format_event(std::uint64_t id, std::string_view event, std::string_view data) {
-  std::string out;
-  out.reserve(data.size() + event.size() + 48);
-  out += "id: ";
-  out += std::to_string(id);
-  out += "\nevent: ";
+namespace {
+
+/// The `event:` line and the `data:` lines that end a block.
+void append_fields(std::string& out, std::string_view event, std::string_view data) {
+  out += "event: ";
   out += event;
   out += '\n';
   // A CR, LF or CRLF ends a line in SSE; each becomes a fresh "data:" line.
@@ -24,6 +23,24 @@ std::string format_event(std::uint64_t id, std::string_view event, std::string_v
     start = i + 1;
   }
   out += '\n';
+}
+
+}  // namespace
+
+std::string format_event(std::uint64_t id, std::string_view event, std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + event.size() + 48);
+  out += "id: ";
+  out += std::to_string(id);
+  out += '\n';
+  append_fields(out, event, data);
+  return out;
+}
+
+std::string format_notice(std::string_view event, std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + event.size() + 24);
+  append_fields(out, event, data);
   return out;
 }
 

@@ -18,6 +18,10 @@ inline constexpr const char* kContentType = "text/event-stream";
 /// nothing in `data` can end the block early or inject an `id:` or `event:` field.
 std::string format_event(std::uint64_t id, std::string_view event, std::string_view data);
 
+/// A block without an id line, for what is not an event of the history (presence, erase):
+/// it does not move the browser's Last-Event-ID. `data` is split into lines as above.
+std::string format_notice(std::string_view event, std::string_view data);
+
 /// The `retry:` block that tells the browser how long to wait before reconnecting.
 std::string format_retry(std::chrono::milliseconds delay);
 

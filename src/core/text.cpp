@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/encoding.h"
+
 namespace proof::text {
 
 namespace {
@@ -34,13 +36,6 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
   if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
   if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
   return len;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -84,8 +79,8 @@ std::optional<std::string> form_decode(std::string_view s) {
       out.push_back(' ');
     } else if (c == '%') {
       if (i + 2 >= s.size()) return std::nullopt;  // a truncated escape such as "%4"
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
+      const int hi = hex_digit(s[i + 1]);
+      const int lo = hex_digit(s[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

@@ -23,6 +23,9 @@ namespace {
 /// Where the verified sources post, and only they may send a body over limits::kBodyBytes.
 constexpr std::string_view kHooksPrefix = "/hooks/";
 
+/// GET /events (routes.cpp): its handshakes queue for the workers apart from other requests.
+constexpr std::string_view kStreamPath = "/events";
+
 /// A burst of page loads after a restart must not meet refused or hanging connects.
 constexpr int kListenBacklog = 4096;
 
@@ -118,6 +121,7 @@ bool HttpServer::bind() {
                                       : ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
 
   net::LoopOptions options;
+  options.threads = s.threads;
   options.workers = kWorkers;
   options.max_connections = s.max_subscribers + kSpareConnections;
   // Past the open-file limit accept() would fail and leave the connection queued; below it
@@ -133,6 +137,7 @@ bool HttpServer::bind() {
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
   options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.presence_exchange = d.presence;
+  options.stream_prefix = kStreamPath;
   options.head_limits.max_body_bytes = limits::kBodyBytes;
   // Signed webhooks: a real order with a long cart runs to hundreds of KB.
   options.head_limits.large_body_prefix = kHooksPrefix;

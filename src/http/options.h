@@ -25,6 +25,7 @@ struct HttpOptions {
   double max_publish_rate = 0;               ///< signups per second; 0: no limit
   DisplayName display_name = DisplayName::kInitial;
   int presence_interval = 10;  ///< seconds between two live counts to a stream
+  std::size_t threads = 1;     ///< event loops (net::LoopOptions::threads)
   std::string tls_cert;        ///< with tls_key: serve HTTPS
   std::string tls_key;
   bool hsts = false;                ///< Strict-Transport-Security on HTTPS answers

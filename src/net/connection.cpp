@@ -15,19 +15,41 @@ namespace {
 constexpr std::size_t kMaxIov = 64;
 }  // namespace
 
+void WaitList::push_back(Connection& c, Clock::time_point since) {
+  if (c.waiting) c.waiting->remove(c);
+  c.waiting = this;
+  c.waiting_since_ = since;
+  c.wait_prev_ = tail_;
+  c.wait_next_ = nullptr;
+  (tail_ ? tail_->wait_next_ : head_) = &c;
+  tail_ = &c;
+  if (head_ == &c) publish_oldest();
+}
+
+void WaitList::remove(Connection& c) {
+  if (c.waiting != this) return;
+  (c.wait_prev_ ? c.wait_prev_->wait_next_ : head_) = c.wait_next_;
+  (c.wait_next_ ? c.wait_next_->wait_prev_ : tail_) = c.wait_prev_;
+  const bool was_first = c.wait_prev_ == nullptr;
+  c.waiting = nullptr;
+  c.wait_prev_ = c.wait_next_ = nullptr;
+  if (was_first) publish_oldest();
+}
+
+void WaitList::publish_oldest() {
+  oldest_.store(head_ ? head_->waiting_since_.time_since_epoch().count() : -1,
+                std::memory_order_relaxed);
+}
+
 Connection::Connection(int fd, std::uint64_t serial, Peer peer, SSL* ssl,
-                       std::size_t stream_backlog, const HeadLimits& limits)
-    : head_parser(limits),
-      fd_(fd),
-      serial_(serial),
-      peer_(std::move(peer)),
-      ssl_(ssl),
-      stream_backlog_(stream_backlog) {
+                       std::size_t stream_backlog)
+    : fd_(fd), serial_(serial), peer_(std::move(peer)), ssl_(ssl), stream_backlog_(stream_backlog) {
   subscriber.sink = this;
   if (ssl_) state = State::handshake;
 }
 
 Connection::~Connection() {
+  if (waiting) waiting->remove(*this);
   if (ssl_) SSL_free(ssl_);
   ::close(fd_);
 }

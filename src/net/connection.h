@@ -5,6 +5,7 @@
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/caps.h"
 #include "net/fanout.h"
 #include "net/request_handler.h"
 #include "net/request_head.h"
@@ -24,6 +26,46 @@ struct Peer {
   int port = 0;
   std::string local_ip;
   int local_port = 0;
+};
+
+/// The request a connection is reading, from its first byte until it is dispatched:
+/// replaced whole by the next request's, never reset field by field.
+struct RequestState {
+  explicit RequestState(const HeadLimits& limits) : parser(limits) {}
+  RequestHeadParser parser;         ///< reads the head, keeping its place
+  std::optional<RequestHead> head;  ///< once complete
+  std::optional<BodyReader> body;   ///< once the head is complete
+  bool continue_sent = false;       ///< 100 Continue already written
+  LargeBodySlot large_body;         ///< held while a body over the usual limit arrives
+};
+
+class Connection;
+
+/// Connections in the order they began to wait for a request, so that near the connection
+/// cap the one waiting longest makes room: one list for those that have not yet sent a
+/// whole request, one for those idle between requests. Intrusive: a connection is in at
+/// most one list and leaves it in O(1). Used by its loop's thread, except oldest().
+class WaitList {
+ public:
+  using Clock = std::chrono::steady_clock;
+  WaitList() = default;
+  WaitList(const WaitList&) = delete;
+  WaitList& operator=(const WaitList&) = delete;
+
+  /// Appends `c`, waiting since `since` (later than everything in the list).
+  void push_back(Connection& c, Clock::time_point since);
+  /// Takes `c` out if it is in this list.
+  void remove(Connection& c);
+  Connection* front() const { return head_; }
+  /// Since when the first one waits (steady clock, ns), or -1 when the list is empty; read
+  /// by other loops' threads to choose which loop makes room.
+  std::int64_t oldest() const { return oldest_.load(std::memory_order_relaxed); }
+
+ private:
+  void publish_oldest();
+  Connection* head_ = nullptr;
+  Connection* tail_ = nullptr;
+  std::atomic<std::int64_t> oldest_{-1};
 };
 
 class Connection final : public StreamSink {
@@ -40,8 +82,7 @@ class Connection final : public StreamSink {
   };
 
   /// Takes ownership of `fd` (and of `ssl`, which may be null for plain HTTP).
-  Connection(int fd, std::uint64_t serial, Peer peer, SSL* ssl, std::size_t stream_backlog,
-             const HeadLimits& limits = {});
+  Connection(int fd, std::uint64_t serial, Peer peer, SSL* ssl, std::size_t stream_backlog);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -80,22 +121,18 @@ class Connection final : public StreamSink {
   bool tls() const { return ssl_ != nullptr; }
 
   State state = State::reading;
-  std::string in;                   ///< bytes read and not yet consumed
-  std::optional<RequestHead> head;  ///< the current request's head, once complete
-  RequestHeadParser head_parser;    ///< reads the current head, keeping its place
-  std::optional<ChunkedBodyScanner> chunked_body;
-  std::size_t body_scanned = 0;        ///< bytes of a chunked body already fed to the scanner
-  bool continue_sent = false;          ///< 100 Continue already written for this request
-  bool http10 = false;                 ///< the current request is HTTP/1.0
-  bool close_after = false;            ///< the connection ends after the current answer
+  std::string in;  ///< bytes read and not yet consumed
+  /// The request being read, if one has begun: on the heap, so that the thousands of open
+  /// streams, which read none, do not each carry its parser and head (~0.5 kB).
+  std::unique_ptr<RequestState> request;
   bool peer_closed = false;            ///< the client shut its side
   bool read_paused = false;            ///< stopped reading at the buffer limit
-  bool large_body = false;             ///< holds one of LoopOptions::max_large_bodies
   Clock::time_point deadline{};        ///< what it means depends on the state
   Clock::time_point last_progress{};   ///< last time output moved or a request began
   std::shared_ptr<void> stream_slots;  ///< held while streaming
   Subscriber subscriber;               ///< its place in the fan-out while streaming
-  std::string address_key;             ///< counted against the per-address cap ("" if not)
+  ConnectionSlot slot;                 ///< its places under the connection caps
+  WaitList* waiting = nullptr;         ///< the list it is in while it waits for a request
 
  private:
   /// Writes `data` now; returns the bytes taken, or nullopt on a fatal error.
@@ -113,6 +150,10 @@ class Connection final : public StreamSink {
   int epoll_fd_ = -1;
   std::uint64_t tag_ = 0;
   bool watching_output_ = false;
+  friend class WaitList;
+  Connection* wait_prev_ = nullptr;
+  Connection* wait_next_ = nullptr;
+  Clock::time_point waiting_since_{};
 };
 
 }  // namespace proof::net

@@ -3,39 +3,26 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "core/sse.h"
 
 namespace proof::net {
 
-namespace {
-constexpr std::string_view kCrlf = "\r\n";
-constexpr std::string_view kLastChunk = "0\r\n\r\n";
-}  // namespace
-
-std::string chunk_head(std::size_t size) {
-  char buf[24];
-  const int n = std::snprintf(buf, sizeof buf, "%zx\r\n", size);
-  return std::string(buf, static_cast<std::size_t>(n));
-}
-
-Fanout::Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat,
+Fanout::Fanout(Hub& hub, Metrics& metrics, PresenceBoard& presence, std::chrono::seconds heartbeat,
                std::chrono::seconds presence_interval)
     : hub_(hub),
       metrics_(metrics),
+      presence_(presence),
       heartbeat_(heartbeat),
+      presence_interval_(presence_interval),
       cursor_(hub.last_id()),
-      notice_cursor_(hub.notice_seq()),
-      presence_interval_(presence_interval) {}
+      notice_cursor_(hub.notice_seq()) {}
 
-bool Fanout::presence_if_due(Subscriber& s, Clock::time_point now) {
-  if (!s.presence) return true;
-  const auto count =
-      presence_due(s.presence_sent, presence_.count(s.channel), now, presence_interval_);
-  if (!count) return true;
-  const std::string frame = presence_frame(*count);
-  return send_frame(s, frame, chunk_head(frame.size()), now);
+void Fanout::Batch::set(std::vector<EventPtr> from) {
+  events = std::move(from);
+  heads.clear();
+  heads.reserve(events.size());
+  for (const auto& event : events) heads.emplace_back(event->frame.size());
 }
 
 bool Fanout::join(Subscriber& s, Clock::time_point now) {
@@ -43,20 +30,14 @@ bool Fanout::join(Subscriber& s, Clock::time_point now) {
   subscribers_.push_back(&s);
   presence_.open(s.channel);
   s.last_write = now;
-  // The count goes out when the stream opens (nothing sent yet), whatever the interval.
-  if (!presence_if_due(s, now)) return false;
-  // What was published between the handshake (on a worker) and now.
-  bool missed = false;
-  const auto events = hub_.next(s.cursor, missed);
-  if (missed) {
-    spdlog::warn("dropped a stream that fell more than the live buffer behind");
-    return false;
-  }
-  return events.empty() || deliver(s, events, now);
+  // The count goes out when the stream opens (nothing sent yet), whatever the interval;
+  // then what was published between the handshake (on a worker) and now.
+  return presence_if_due(s, now) && catch_up(s, now);
 }
 
 void Fanout::leave(Subscriber& s) {
   if (s.index >= subscribers_.size() || subscribers_[s.index] != &s) return;
+  if (in_pass_ && s.index < next_) moved_ = true;
   Subscriber* last = subscribers_.back();
   subscribers_[s.index] = last;
   last->index = s.index;
@@ -64,33 +45,89 @@ void Fanout::leave(Subscriber& s) {
   presence_.close(s.channel);
 }
 
-bool Fanout::deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::time_point now) {
-  std::vector<std::string> heads;
-  heads.reserve(events.size());  // no reallocation: pieces_ points into it
+bool Fanout::catch_up(Subscriber& s, Clock::time_point now) {
+  bool missed = false;
+  Batch own;
+  own.set(hub_.next(s.cursor, missed));
+  if (missed) {
+    spdlog::warn("dropped a stream that fell more than the live buffer behind");
+    return false;
+  }
+  return deliver(s, own, now);
+}
+
+bool Fanout::deliver(Subscriber& s, const Batch& batch, Clock::time_point now) {
   pieces_.clear();
   std::size_t count = 0;
-  for (const auto& event : events) {
-    if (event->id <= s.cursor || !reaches(*event, s.channel)) continue;
-    if (s.chunked) pieces_.push_back(heads.emplace_back(chunk_head(event->frame.size())));
-    pieces_.push_back(event->frame);
-    if (s.chunked) pieces_.push_back(kCrlf);
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& e = *batch.events[i];
+    if (e.id <= s.cursor || !reaches(e, s.channel)) continue;
+    frame(pieces_, s.chunked, batch.heads[i], e.frame);
     ++count;
   }
   // Past what it skipped too (other channels): those must not come round again.
-  if (!events.empty()) s.cursor = std::max(s.cursor, events.back()->id);
-  if (count == 0) return true;
+  if (!batch.events.empty()) s.cursor = std::max(s.cursor, batch.events.back()->id);
+  if (count == 0) return true;  // nothing on its channel: it stays quiet (heartbeats go on)
   s.last_write = now;
   if (!s.sink->send(pieces_)) return false;
   metrics_.delivered(count);
   return true;
 }
 
-void Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped) {
-  publish_events(now, dropped);
+bool Fanout::read_new_events() {
+  bool missed = false;
+  auto events = hub_.next(cursor_, missed);
+  if (events.empty()) return false;
+  if (missed) spdlog::warn("the fan-out fell more than the live buffer behind");
+  batch_.set(std::move(events));
+  return true;
+}
+
+bool Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped, std::size_t budget) {
+  if (!in_pass_) {
+    previous_ = cursor_;
+    if (!read_new_events()) {
+      send_notices(now, dropped);
+      return false;
+    }
+    cursor_ = batch_.events.back()->id;
+    in_pass_ = true;
+    next_ = 0;
+    moved_ = false;
+  }
+  while (next_ < subscribers_.size()) {
+    Subscriber* s = subscribers_[next_];
+    if (s->cursor >= cursor_) {
+      ++next_;
+      continue;
+    }
+    if (budget == 0) return true;
+    --budget;
+    ++next_;
+    // Streams are at the previous batch's end, or past it when they joined after it. One
+    // behind it missed events (the fan-out fell behind the live buffer): the hub says so,
+    // and the stream is dropped to resume rather than skip them.
+    const bool ok = s->cursor < previous_ ? catch_up(*s, now) : deliver(*s, batch_, now);
+    if (!ok) dropped.push_back(s);
+  }
+  if (moved_) {
+    // A stream that left was replaced by one not yet written to: look once more.
+    moved_ = false;
+    next_ = 0;
+    return true;
+  }
+  in_pass_ = false;
+  send_notices(now, dropped);
+  // What was published during the pass: its wake-up may already have been spent on the
+  // pass itself, so say there is more rather than wait for the next publish.
+  return hub_.last_id() > cursor_;
+}
+
+void Fanout::send_notices(Clock::time_point now, std::vector<Subscriber*>& dropped) {
   // Erasures go to every stream, whatever its channel: a page drops the card if it has it.
   for (const auto& notice : hub_.notices_after(notice_cursor_)) {
     notice_cursor_ = notice.seq;
-    const std::string head = chunk_head(notice.frame.size());
+    const ChunkHead head(notice.frame.size());
     for (Subscriber* s : subscribers_) {
       if (std::find(dropped.begin(), dropped.end(), s) != dropped.end()) continue;
       if (!send_frame(*s, notice.frame, head, now)) dropped.push_back(s);
@@ -98,60 +135,27 @@ void Fanout::publish(Clock::time_point now, std::vector<Subscriber*>& dropped) {
   }
 }
 
-bool Fanout::send_frame(Subscriber& s, std::string_view frame, std::string_view head,
+bool Fanout::send_frame(Subscriber& s, std::string_view frame_bytes, const ChunkHead& head,
                         Clock::time_point now) {
   s.last_write = now;
-  const std::string_view chunked[] = {head, frame, kCrlf};
-  const std::string_view plain[] = {frame};
-  return s.chunked ? s.sink->send(chunked) : s.sink->send(plain);
+  pieces_.clear();
+  frame(pieces_, s.chunked, head, frame_bytes);
+  return s.sink->send(pieces_);
 }
 
-void Fanout::publish_events(Clock::time_point now, std::vector<Subscriber*>& dropped) {
-  bool missed = false;
-  const auto events = hub_.next(cursor_, missed);
-  if (events.empty()) return;
-  if (missed) spdlog::warn("the fan-out fell more than the live buffer behind");
-  const std::uint64_t previous = cursor_;
-  cursor_ = events.back()->id;
-
-  chunk_heads_.clear();
-  for (const auto& event : events) chunk_heads_.push_back(chunk_head(event->frame.size()));
-
-  for (Subscriber* s : subscribers_) {
-    if (s->cursor >= cursor_) continue;
-    // Streams are at the previous batch's end, or past it when they joined after it. One
-    // behind it missed events (the fan-out fell behind the live buffer): the hub says so,
-    // and the stream is dropped to resume rather than skip them.
-    if (s->cursor < previous) {
-      bool behind = false;
-      const auto own = hub_.next(s->cursor, behind);
-      if (behind || !deliver(*s, own, now)) dropped.push_back(s);
-      continue;
-    }
-    pieces_.clear();
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      const Event& e = *events[i];
-      if (e.id <= s->cursor || !reaches(e, s->channel)) continue;
-      if (s->chunked) pieces_.push_back(chunk_heads_[i]);
-      pieces_.push_back(e.frame);
-      if (s->chunked) pieces_.push_back(kCrlf);
-      ++count;
-    }
-    s->cursor = cursor_;
-    if (count == 0) continue;  // nothing on its channel: it stays quiet (heartbeats go on)
-    s->last_write = now;
-    if (!s->sink->send(pieces_)) {
-      dropped.push_back(s);
-      continue;
-    }
-    metrics_.delivered(count);
-  }
+bool Fanout::presence_if_due(Subscriber& s, Clock::time_point now) {
+  if (!s.presence) return true;
+  const auto count =
+      presence_due(s.presence_sent, presence_.count(s.channel), now, presence_interval_);
+  if (!count) return true;
+  const std::string notice = presence_frame(*count);
+  return send_frame(s, notice, ChunkHead(notice.size()), now);
 }
 
 void Fanout::tick(Clock::time_point now, std::vector<Subscriber*>& dropped) {
+  presence_.exchange();
   const std::string_view beat = sse::heartbeat();
-  const std::string head = chunk_head(beat.size());
+  const ChunkHead head(beat.size());
   for (Subscriber* s : subscribers_) {
     if (!presence_if_due(*s, now)) {
       dropped.push_back(s);

@@ -1,12 +1,14 @@
-// The fan-out: every open stream, and the one place events are written to them. A publish
-// wakes the loop; the loop reads the new events from the hub once and writes the same
-// pre-serialised frames to every stream with non-blocking writes. A stream that cannot keep
-// up is dropped past a bounded backlog (its browser resumes with Last-Event-ID); one that
-// has been quiet for a heartbeat period gets a comment, which also reveals dead peers.
-// Runs on the loop thread only: no locks.
+// The fan-out: the open streams of one event loop, and the one place events are written to
+// them. A publish wakes every loop; each reads the new events from the hub once and writes
+// the same pre-serialised frames to its streams with non-blocking writes. A stream that
+// cannot keep up is dropped past a bounded backlog (its browser resumes with Last-Event-ID);
+// one that has been quiet for a heartbeat period gets a comment, which also reveals dead
+// peers. The live count is the instance's (PresenceBoard, shared by every loop and, through
+// its exchange, with other instances). Runs on its loop's thread only.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -16,6 +18,7 @@
 #include "core/hub.h"
 #include "core/metrics.h"
 #include "core/presence.h"
+#include "net/http1.h"
 
 namespace proof::net {
 
@@ -48,7 +51,7 @@ class Fanout {
   using Clock = Subscriber::Clock;
 
   /// `presence_interval`: the least time between two presence notices to one stream.
-  Fanout(Hub& hub, Metrics& metrics, std::chrono::seconds heartbeat,
+  Fanout(Hub& hub, Metrics& metrics, PresenceBoard& presence, std::chrono::seconds heartbeat,
          std::chrono::seconds presence_interval = std::chrono::seconds(10));
 
   /// Adds a stream whose head and opening were just written, and sends it what was
@@ -58,18 +61,16 @@ class Fanout {
 
   /// Sends what the hub published since the last call (events, on their channels, and
   /// erasure notices, to all) to every stream; those that could not take it are appended
-  /// to `dropped` (still joined: the caller closes them).
-  void publish(Clock::time_point now, std::vector<Subscriber*>& dropped);
-
-  /// Pages open now: on `channel`, or on the whole site when it is empty.
-  std::size_t open_pages(const std::string& channel) const { return presence_.count(channel); }
-
-  /// The open-page counts, where a backend shared by several instances adds theirs
-  /// (PresenceCount::set_remote, on the loop thread).
-  PresenceCount& presence() { return presence_; }
+  /// to `dropped` (still joined: the caller closes them). Writes to at most `budget`
+  /// streams a call, so that a loop turn never spends long on one fan-out while requests
+  /// and accepts wait: true while the fan-out is unfinished or more was published meanwhile
+  /// (call again soon; streams may join and leave in between).
+  bool publish(Clock::time_point now, std::vector<Subscriber*>& dropped,
+               std::size_t budget = SIZE_MAX);
 
   /// Heartbeats for streams quiet for a period, and presence notices whose count changed
-  /// (at most one per interval per stream); failures go to `dropped`.
+  /// (at most one per interval per stream); failures go to `dropped`. Also trades the live
+  /// count with other instances (PresenceBoard::exchange).
   void tick(Clock::time_point now, std::vector<Subscriber*>& dropped);
 
   /// The bytes that end a stream cleanly (the last chunk), for shutdown.
@@ -78,29 +79,41 @@ class Fanout {
   std::size_t size() const { return subscribers_.size(); }
 
  private:
-  void publish_events(Clock::time_point now, std::vector<Subscriber*>& dropped);
+  /// Events read from the hub together, with the chunk-size line of each.
+  struct Batch {
+    std::vector<EventPtr> events;
+    std::vector<ChunkHead> heads;
+    void set(std::vector<EventPtr> from);
+  };
+
+  /// Reads what the hub has after the fan-out's cursor into batch_; false when nothing.
+  bool read_new_events();
+  /// Writes the batch's events after its cursor to `s`, on its channel; false if the sink
+  /// failed.
+  bool deliver(Subscriber& s, const Batch& batch, Clock::time_point now);
+  /// Reads what `s` lacks from the hub itself (it is behind the batch); false to drop it.
+  bool catch_up(Subscriber& s, Clock::time_point now);
+  void send_notices(Clock::time_point now, std::vector<Subscriber*>& dropped);
   /// Sends `s` the current count if it is due; false if the sink failed.
   bool presence_if_due(Subscriber& s, Clock::time_point now);
   /// Writes one frame that is not an event (heartbeat, notice) with the stream's framing.
-  bool send_frame(Subscriber& s, std::string_view frame, std::string_view head,
+  bool send_frame(Subscriber& s, std::string_view frame, const ChunkHead& head,
                   Clock::time_point now);
-  /// Writes to `s` the events in `events` after its cursor; false if the sink failed.
-  bool deliver(Subscriber& s, const std::vector<EventPtr>& events, Clock::time_point now);
 
   Hub& hub_;
   Metrics& metrics_;
+  PresenceBoard& presence_;
   std::chrono::seconds heartbeat_;
+  std::chrono::seconds presence_interval_;
   std::uint64_t cursor_;         ///< the newest id read from the hub
+  std::uint64_t previous_ = 0;   ///< cursor_ before the batch being fanned out
+  bool in_pass_ = false;         ///< a batch is being written, up to next_
+  std::size_t next_ = 0;         ///< the next stream of subscribers_ to look at
+  bool moved_ = false;           ///< leave() moved a stream before next_ during the pass
   std::uint64_t notice_cursor_;  ///< the newest notice (erasure) sent
   std::vector<Subscriber*> subscribers_;
-  std::chrono::seconds presence_interval_;
-  PresenceCount presence_;  ///< open streams, per channel and in all
-  // Per publish: each event's chunk-size line, shared by every chunked stream.
-  std::vector<std::string> chunk_heads_;
-  std::vector<std::string_view> pieces_;
+  Batch batch_;                           ///< the last events read, shared by every stream
+  std::vector<std::string_view> pieces_;  ///< one stream's write, reused
 };
-
-/// "1f\r\n": the size line of a chunk of `size` bytes.
-std::string chunk_head(std::size_t size);
 
 }  // namespace proof::net

@@ -8,6 +8,8 @@
 #include <optional>
 #include <utility>
 
+#include "core/encoding.h"
+
 namespace proof::net {
 namespace {
 
@@ -267,11 +269,6 @@ HeadResult parse_request_head(std::string_view buffer, const HeadLimits& limits)
 
 RequestHeadParser::RequestHeadParser(const HeadLimits& limits) : limits_(limits) {}
 
-void RequestHeadParser::reset() {
-  const HeadLimits limits = limits_;
-  *this = RequestHeadParser(limits);
-}
-
 std::string_view RequestHeadParser::target(std::string_view buffer) const {
   if (!request_line_done_ || target_at_ + target_size_ > buffer.size()) return {};
   return buffer.substr(target_at_, target_size_);
@@ -368,19 +365,15 @@ ChunkedBodyScanner::ChunkedBodyScanner(std::size_t max_body_bytes)
     : max_body_bytes_(max_body_bytes),
       max_framing_bytes_(std::max<std::size_t>(max_body_bytes, 4096)) {}
 
-void ChunkedBodyScanner::fail(int status, const char* message) {
+bool ChunkedBodyScanner::fail(HeadError error) {
   state_ = State::error;
-  error_ = HeadError{status, message};
+  error_ = std::move(error);
+  return false;
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+bool ChunkedBodyScanner::fail(int status, const char* message) {
+  return fail(HeadError{status, message});
 }
-}  // namespace
 
 std::size_t ChunkedBodyScanner::feed(std::string_view data) {
   std::size_t i = 0;
@@ -393,106 +386,7 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
       if (chunk_left_ == 0) step_ = Step::data_cr;
       continue;
     }
-    const char c = data[i];
-    switch (step_) {
-      case Step::size: {
-        const int digit = hex_value(c);
-        if (digit >= 0) {
-          const auto d = static_cast<std::size_t>(digit);
-          // The size is certain to be too large as soon as its digits so far say so.
-          const std::size_t room = max_body_bytes_ - data_bytes_;
-          if (d > room || chunk_left_ > (room - d) / 16) {
-            state_ = State::error;
-            error_ = body_too_large(max_body_bytes_);
-            return i;
-          }
-          chunk_left_ = chunk_left_ * 16 + d;
-          ++size_digits_;
-        } else if (size_digits_ == 0) {
-          fail(400, "a chunk size is not a hexadecimal number");
-          return i;
-        } else if (c == ';' || is_ows(c)) {
-          step_ = Step::extension;
-        } else if (c == '\r') {
-          step_ = Step::size_lf;
-        } else {
-          fail(400, "a chunk size is not a hexadecimal number");
-          return i;
-        }
-        break;
-      }
-      case Step::extension:
-        if (c == '\r') {
-          step_ = Step::size_lf;
-        } else if (is_forbidden_in_value(c)) {
-          fail(400, "a chunk extension contains a control character or a bare LF");
-          return i;
-        }
-        break;
-      case Step::size_lf:
-        if (c != '\n') {
-          fail(400, "a chunk size line does not end with CRLF");
-          return i;
-        }
-        size_digits_ = 0;
-        step_ = chunk_left_ == 0 ? Step::trailer_start : Step::data;
-        break;
-      case Step::data_cr:
-        if (c != '\r') {
-          fail(400, "chunk data is longer than its size, or lacks its CRLF");
-          return i;
-        }
-        step_ = Step::data_lf;
-        break;
-      case Step::data_lf:
-        if (c != '\n') {
-          fail(400, "chunk data is not followed by CRLF");
-          return i;
-        }
-        step_ = Step::size;
-        break;
-      case Step::trailer_start:
-        if (c == '\r') {
-          step_ = Step::final_lf;
-        } else if (!is_token_char(c)) {
-          fail(400, "a trailer line is malformed");
-          return i;
-        } else {
-          saw_colon_ = false;
-          step_ = Step::trailer_line;
-        }
-        break;
-      case Step::trailer_line:
-        if (c == '\r') {
-          if (!saw_colon_) {
-            fail(400, "a trailer line has no colon");
-            return i;
-          }
-          step_ = Step::trailer_lf;
-        } else if (!saw_colon_ && c == ':') {
-          saw_colon_ = true;
-        } else if (saw_colon_ ? is_forbidden_in_value(c) : !is_token_char(c)) {
-          fail(400, "a trailer line is malformed");
-          return i;
-        }
-        break;
-      case Step::trailer_lf:
-        if (c != '\n') {
-          fail(400, "a trailer line does not end with CRLF");
-          return i;
-        }
-        step_ = Step::trailer_start;
-        break;
-      case Step::final_lf:
-        if (c != '\n') {
-          fail(400, "the chunked body does not end with CRLF");
-          return i;
-        }
-        state_ = State::done;
-        break;
-      case Step::data:
-        break;  // handled above
-    }
+    if (!framing(data[i])) return i;
     ++i;
     if (++framing_bytes_ > max_framing_bytes_) {
       fail(413, "the chunked body has more framing than the server accepts");
@@ -500,6 +394,119 @@ std::size_t ChunkedBodyScanner::feed(std::string_view data) {
     }
   }
   return i;
+}
+
+bool ChunkedBodyScanner::framing(char c) {
+  switch (step_) {
+    case Step::size:
+      return size_line(c);
+    case Step::extension:
+      if (c == '\r') {
+        step_ = Step::size_lf;
+      } else if (is_forbidden_in_value(c)) {
+        return fail(400, "a chunk extension contains a control character or a bare LF");
+      }
+      return true;
+    case Step::size_lf:
+      if (c != '\n') return fail(400, "a chunk size line does not end with CRLF");
+      size_digits_ = 0;
+      step_ = chunk_left_ == 0 ? Step::trailer_start : Step::data;
+      return true;
+    case Step::data_cr:
+      if (c != '\r') return fail(400, "chunk data is longer than its size, or lacks its CRLF");
+      step_ = Step::data_lf;
+      return true;
+    case Step::data_lf:
+      if (c != '\n') return fail(400, "chunk data is not followed by CRLF");
+      step_ = Step::size;
+      return true;
+    case Step::trailer_start:
+    case Step::trailer_line:
+      return trailer_line(c);
+    case Step::trailer_lf:
+      if (c != '\n') return fail(400, "a trailer line does not end with CRLF");
+      step_ = Step::trailer_start;
+      return true;
+    case Step::final_lf:
+      if (c != '\n') return fail(400, "the chunked body does not end with CRLF");
+      state_ = State::done;
+      return true;
+    case Step::data:
+      break;  // feed() skips data without looking at it
+  }
+  return true;
+}
+
+bool ChunkedBodyScanner::size_line(char c) {
+  const int digit = hex_digit(c);
+  if (digit >= 0) {
+    const auto d = static_cast<std::size_t>(digit);
+    // The size is certain to be too large as soon as its digits so far say so.
+    const std::size_t room = max_body_bytes_ - data_bytes_;
+    if (d > room || chunk_left_ > (room - d) / 16) return fail(body_too_large(max_body_bytes_));
+    chunk_left_ = chunk_left_ * 16 + d;
+    ++size_digits_;
+    return true;
+  }
+  if (size_digits_ == 0) return fail(400, "a chunk size is not a hexadecimal number");
+  if (c == ';' || is_ows(c)) {
+    step_ = Step::extension;
+  } else if (c == '\r') {
+    step_ = Step::size_lf;
+  } else {
+    return fail(400, "a chunk size is not a hexadecimal number");
+  }
+  return true;
+}
+
+bool ChunkedBodyScanner::trailer_line(char c) {
+  if (step_ == Step::trailer_start) {
+    if (c == '\r') {
+      step_ = Step::final_lf;
+      return true;
+    }
+    if (!is_token_char(c)) return fail(400, "a trailer line is malformed");
+    saw_colon_ = false;
+    step_ = Step::trailer_line;
+    return true;
+  }
+  if (c == '\r') {
+    if (!saw_colon_) return fail(400, "a trailer line has no colon");
+    step_ = Step::trailer_lf;
+  } else if (!saw_colon_ && c == ':') {
+    saw_colon_ = true;
+  } else if (saw_colon_ ? is_forbidden_in_value(c) : !is_token_char(c)) {
+    return fail(400, "a trailer line is malformed");
+  }
+  return true;
+}
+
+BodyReader::BodyReader(const RequestHead& head)
+    : head_bytes_(head.head_bytes), content_length_(head.content_length) {
+  if (head.chunked) chunked_.emplace(head.max_body_bytes);
+}
+
+BodyReader::State BodyReader::read(std::string_view request) {
+  if (state_ != State::need_more) return state_;
+  if (!chunked_) {
+    if (request.size() < head_bytes_ + content_length_) return state_;
+    total_ = head_bytes_ + content_length_;
+    return state_ = State::done;
+  }
+  const std::size_t start = head_bytes_ + scanned_;
+  if (request.size() > start) scanned_ += chunked_->feed(request.substr(start));
+  switch (chunked_->state()) {
+    case ChunkedBodyScanner::State::need_more:
+      break;
+    case ChunkedBodyScanner::State::done:
+      total_ = head_bytes_ + scanned_;
+      state_ = State::done;
+      break;
+    case ChunkedBodyScanner::State::error:
+      state_ = State::error;
+      break;
+  }
+  return state_;
 }
 
 }  // namespace proof::net

@@ -96,13 +96,12 @@ struct HeadFields {
 /// a byte or a line at a time costs linear time in all, not a fresh parse per read. Give it
 /// the whole buffer each time, grown only by appending (the bytes it has read must stay as
 /// they were; the buffer may move). Once it has returned a head or an error it returns the
-/// same again; reset() before the next request, whose head starts at the buffer's start.
+/// same again: each request gets a parser of its own, its head at the buffer's start.
 /// The answers are the same as parse_request_head's on the same buffer.
 class RequestHeadParser {
  public:
   explicit RequestHeadParser(const HeadLimits& limits = {});
   HeadResult parse(std::string_view buffer);
-  void reset();
   /// The request target once the request line has been read, else empty; `buffer` is the
   /// one given to parse().
   std::string_view target(std::string_view buffer) const;
@@ -158,7 +157,13 @@ class ChunkedBodyScanner {
     trailer_lf,     // the LF after a trailer line
     final_lf,       // the LF of the final blank line
   };
-  void fail(int status, const char* message);
+  /// One byte of framing (everything but chunk data); false when it is wrong.
+  bool framing(char c);
+  bool size_line(char c);
+  bool trailer_line(char c);
+  /// Records the error; returns false, for `return fail(...)`.
+  bool fail(HeadError error);
+  bool fail(int status, const char* message);
 
   std::size_t max_body_bytes_;
   std::size_t max_framing_bytes_;
@@ -170,6 +175,28 @@ class ChunkedBodyScanner {
   std::size_t chunk_left_ = 0;     // data bytes still to come in the current chunk
   std::size_t size_digits_ = 0;    // hex digits read in the current size line
   bool saw_colon_ = false;         // in the current trailer line
+};
+
+/// Where a request's body ends, whichever its framing (Content-Length or chunked): the one
+/// body reader of the event loop. Give read() the buffer from the request's first byte
+/// (its head) each time, grown only by appending; it keeps its place between calls.
+class BodyReader {
+ public:
+  explicit BodyReader(const RequestHead& head);
+  enum class State { need_more, done, error };
+  State read(std::string_view request);
+  /// Once done: the bytes of head and body together (where a pipelined request starts).
+  std::size_t total() const { return total_; }
+  /// Valid once read() returned error: 400 malformed framing, 413 too large.
+  const HeadError& error() const { return chunked_->error(); }
+
+ private:
+  std::size_t head_bytes_;
+  std::size_t content_length_;
+  std::optional<ChunkedBodyScanner> chunked_;
+  std::size_t scanned_ = 0;  ///< bytes after the head already fed to chunked_
+  std::size_t total_ = 0;
+  State state_ = State::need_more;
 };
 
 }  // namespace proof::net

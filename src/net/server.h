@@ -1,58 +1,22 @@
-// The event loop: one thread owns every socket from accept to close. It reads each request's
-// head and body without a thread, checks the head strictly, hands complete requests to a
-// small fixed worker pool (cpp-httplib answers them into a buffer), writes the answers in
-// order, keeps idle keep-alive connections, and runs the fan-out of event streams.
+// The server's event loops (LoopOptions::threads of them): each thread owns its share of the
+// sockets from accept to close (net/loop.h). They share one listening socket, one worker
+// pool, the connection caps and the live count; a new connection goes to the loop holding
+// the fewest. Near the connection cap, the oldest connection that has not yet sent a whole
+// request is closed to make room: never an open stream.
 #pragma once
 
-#include <openssl/ssl.h>
-
-#include <atomic>
-#include <chrono>
-#include <cstddef>
-#include <functional>
 #include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
 
 #include "core/hub.h"
 #include "core/metrics.h"
-#include "core/presence.h"
-#include "core/refusal.h"
+#include "net/loop_options.h"
 #include "net/request_handler.h"
-#include "net/request_head.h"
 
 namespace proof::net {
 
-struct LoopOptions {
-  std::size_t workers = 4;                      ///< threads answering requests
-  std::size_t max_connections = 11024;          ///< open at once; past it: 503 and close
-  std::size_t max_connections_per_address = 0;  ///< 0: no cap
-  std::vector<std::string> uncapped_addresses;  ///< trusted proxies: many clients behind one
-  std::chrono::seconds heartbeat{15};
-  std::chrono::seconds presence_interval{10};  ///< least time between two live counts to a stream
-  /// Where the live count meets other instances' (--redis); null: this instance alone.
-  PresenceExchange* presence_exchange = nullptr;
-  std::chrono::milliseconds request_timeout{5000};  ///< a started request must be complete by then
-  std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
-  std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long
-  std::size_t stream_backlog = 64 * 1024;  ///< bytes a stream may fall behind before it is dropped
-  /// Requests reading a body over head_limits.max_body_bytes at once (HeadLimits's large
-  /// bodies): each may buffer about twice max_large_body_bytes, so this bounds what a crowd
-  /// of slow senders can make the loop hold. Past it: 503 with Retry-After.
-  std::size_t max_large_bodies = 16;
-  /// A request a worker has not answered within this gets 503 and Retry-After from the
-  /// loop (a stalled disk or Redis): platforms that retry a delivery want an answer within
-  /// 5 s, and a 503 is better than a late 200. The worker's late answer is dropped.
-  std::chrono::milliseconds answer_timeout{4500};
-  /// Told of every refusal the loop writes itself (413, 408, 400...) with the request's
-  /// target when it was read, so the HTTP layer can count them where they belong (a 413 on
-  /// /hooks/stripe is a delivery Stripe sent). Runs on the loop thread; must be quick.
-  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
-  HeadLimits head_limits;
-  SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
-  bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers
-};
+/// Event loops for --threads 0: one per core this process may run on (its CPU affinity),
+/// at most 8 (past that the kernel's TCP path, not the loops, is what limits a fan-out).
+std::size_t default_threads();
 
 class EventLoop {
  public:
@@ -63,7 +27,8 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  /// Serves until stop(); then ends every stream cleanly and closes every connection.
+  /// Serves until stop() (on this thread and LoopOptions::threads - 1 more); then ends
+  /// every stream cleanly and closes every connection.
   void run();
 
   /// Safe from any thread (and a signal-handling thread).

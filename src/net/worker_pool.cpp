@@ -11,11 +11,11 @@ WorkerPool::~WorkerPool() {
   shutdown();
 }
 
-bool WorkerPool::submit(std::function<void()> task) {
+bool WorkerPool::submit(std::function<void()> task, Lane lane) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
-    tasks_.push_back(std::move(task));
+    tasks_[static_cast<int>(lane)].push_back(std::move(task));
   }
   ready_.notify_one();
   return true;
@@ -37,11 +37,16 @@ void WorkerPool::run() {
     std::function<void()> task;
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      auto& requests = tasks_[static_cast<int>(Lane::requests)];
+      auto& streams = tasks_[static_cast<int>(Lane::streams)];
+      ready_.wait(lock, [&] { return stopping_ || !requests.empty() || !streams.empty(); });
       // Finish what was queued before stopping: each task answers a waiting client.
-      if (tasks_.empty()) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      if (requests.empty() && streams.empty()) return;
+      const bool take_stream = requests.empty() || (!streams.empty() && streams_next_);
+      if (!requests.empty() && !streams.empty()) streams_next_ = !take_stream;
+      auto& lane = take_stream ? streams : requests;
+      task = std::move(lane.front());
+      lane.pop_front();
     }
     task();
   }

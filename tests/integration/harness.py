@@ -39,10 +39,11 @@ class Proof:
     """One running proof process; stop() sends SIGTERM and returns (exit code, seconds)."""
 
     def __init__(self, *args, port=None, api_key=API_KEY, env=None, public_dir=PUBLIC_DIR,
-                 healthy=True):
+                 healthy=True, wrapper=()):
         self.port = port or free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="proof-log-", suffix=".txt", delete=False)
-        cmd = [PROOF_BIN, "--bind", "127.0.0.1", "--port", str(self.port),
+        # `wrapper`: a command that runs proof, e.g. ("prlimit", "--nofile=200:200").
+        cmd = [*wrapper, PROOF_BIN, "--bind", "127.0.0.1", "--port", str(self.port),
                "--public-dir", public_dir, *args]
         if api_key is not None:
             cmd += ["--api-key", api_key]

@@ -95,22 +95,81 @@ class CapsTest(unittest.TestCase):
             for s in held:
                 s.close()
 
-    def test_connections_past_the_total_cap_get_a_503(self):
+    def test_past_the_total_cap_the_connection_waiting_longest_makes_room(self):
         raise_fd_limit()
         # --max-subscribers 1: one stream and 1,024 more connections in all.
         proof = Proof("--max-subscribers", "1", "--max-subscribers-per-ip", "0")
         self.addCleanup(proof.kill)
         held = []
         try:
-            for _ in range(1025):
+            # Idle between requests first, then silent (never sent a request): all 1,025.
+            for _ in range(25):
+                s = socket.create_connection(("127.0.0.1", proof.port))
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertIn(b"200 OK", read_answer(s))
+                held.append(s)
+            for _ in range(1000):
                 held.append(socket.create_connection(("127.0.0.1", proof.port)))
             time.sleep(0.3)
-            extra = socket.create_connection(("127.0.0.1", proof.port))
-            held.append(extra)
-            answer = read_answer(extra)
+            # A new one is served: the oldest silent connection was closed for it (a 503),
+            # not one that has been answered before.
+            self.assertEqual(proof.request("GET", "/healthz")[0], 200)
+            first_silent = held[25]
+            first_silent.settimeout(5)
+            answer = first_silent.recv(4096)
             self.assertTrue(answer.startswith(b"HTTP/1.1 503"), answer[:200])
+            self.assertIn(b"Retry-After:", answer)
+            for s in held[:25]:
+                s.settimeout(0.01)
+                with self.assertRaises(socket.timeout):
+                    s.recv(1)
         finally:
             for s in held:
+                s.close()
+
+    def test_past_the_total_cap_with_none_silent_the_longest_idle_makes_room(self):
+        raise_fd_limit()
+        proof = Proof("--max-subscribers", "1", "--max-subscribers-per-ip", "0")
+        self.addCleanup(proof.kill)
+        held = []
+        try:
+            for _ in range(1025):
+                s = socket.create_connection(("127.0.0.1", proof.port))
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertIn(b"200 OK", read_answer(s))
+                held.append(s)
+            self.assertEqual(proof.request("GET", "/healthz")[0], 200)
+            held[0].settimeout(5)
+            self.assertTrue(held[0].recv(4096).startswith(b"HTTP/1.1 503"))
+            held[-1].settimeout(0.01)
+            with self.assertRaises(socket.timeout):
+                held[-1].recv(1)
+        finally:
+            for s in held:
+                s.close()
+
+    def test_connections_past_the_total_cap_get_a_503_when_none_waits(self):
+        raise_fd_limit()
+        # 200 open files leave 136 places: streams can hold them all, and a stream is never
+        # closed to make room.
+        proof = Proof("--max-subscribers", "1000", "--max-subscribers-per-ip", "0",
+                      wrapper=("prlimit", "--nofile=200:200"))
+        self.addCleanup(proof.kill)
+        streams = []
+        try:
+            while True:
+                stream = SSEClient(proof.port)
+                streams.append(stream)
+                if stream.status != 200:
+                    break
+            self.assertEqual(stream.status, 503)
+            self.assertGreater(len(streams), 100)
+            self.assertIn(b'"error"', stream.body())
+            # Every stream admitted is still open.
+            for open_stream in streams[:-1]:
+                self.assertFalse(open_stream.wait_closed(timeout=0.01))
+        finally:
+            for s in streams:
                 s.close()
         # Once they are gone, the server answers again.
         time.sleep(0.3)

@@ -5,7 +5,9 @@ that /healthz keeps answering quickly, that a new subscriber receives a publishe
 and that the server's thread count never moves from what it was right after start.
 
 The attack comes from 127.0.0.1 and the checks from 127.0.0.2 and 127.0.0.3, so a cap on
-connections per client address limits the attacker and not the checks. Needs the
+connections per client address limits the attacker and not the checks; one run lifts that
+cap, so the attack fills the total cap (as one from many addresses would) and the oldest
+unfinished connections make room, while the streams opened before it stay open. Needs the
 slowhttptest package (scripts/install-deps.sh --test); skipped without it."""
 
 import csv
@@ -27,6 +29,7 @@ CONNECTIONS = 2000
 SECONDS = 15
 PROBE_FROM = "127.0.0.2"
 SUBSCRIBE_FROM = "127.0.0.3"
+EARLIER_FROM = "127.0.0.4"
 LATENCY_BOUND = 0.5  # the target is 100 ms; the bound leaves room for a busy 2-core machine
 
 
@@ -61,10 +64,15 @@ class SlowClientsTest(unittest.TestCase):
         if soft < wanted:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
-    def run_attack(self, mode_args, path):
-        proof = Proof("--max-subscribers", "100", "--max-publish-rate", "0")
+    def run_attack(self, mode_args, path, server_args=(), streams_before=0):
+        proof = Proof("--max-subscribers", "100", "--max-publish-rate", "0", *server_args)
         self.addCleanup(proof.kill)
         pid = proof.proc.pid
+        # Pages that were open before the attack: no connection is closed to make room for
+        # it but unfinished requests, so they must all still be there at the end.
+        earlier = [SSEClient(proof.port, source=EARLIER_FROM) for _ in range(streams_before)]
+        for stream in earlier:
+            self.addCleanup(stream.close)
         threads_at_start = threads_of(pid)
         out = tempfile.mkdtemp(prefix="proof-slowhttptest-")
         self.addCleanup(shutil.rmtree, out, True)
@@ -121,6 +129,10 @@ class SlowClientsTest(unittest.TestCase):
         self.assertLess(latencies[-1], LATENCY_BOUND, report)
         self.assertIsNotNone(event_latency, "the new subscriber received nothing: " + report)
         self.assertEqual(set(thread_counts), {threads_at_start}, report)
+        for stream in earlier:
+            event = stream.next_event(timeout=3)
+            self.assertIsNotNone(event, "a stream open before the attack was closed: " + report)
+            self.assertEqual(event["json"]["user_name"], "Stormproof")
 
     def subscribe_and_publish(self, port):
         """Opens a stream from another address, publishes, returns the seconds until the
@@ -155,6 +167,12 @@ class SlowClientsTest(unittest.TestCase):
     def test_slow_body(self):
         # A POST announcing a body just under the 16 KiB limit, sent a few bytes a second.
         self.run_attack(["-B", "-i", "1", "-x", "10", "-s", "16000"], "/signup")
+
+    def test_slowloris_past_the_connection_cap(self):
+        # Without a per-address cap the 2,000 connections fill all 1,124 places, as a crowd
+        # from many addresses would: the oldest unfinished ones are closed to make room.
+        self.run_attack(["-H", "-i", "1", "-x", "24"], "/healthz",
+                        server_args=("--max-subscribers-per-ip", "0"), streams_before=20)
 
     def test_slow_read(self):
         # Three pipelined requests for the widget, read 32 bytes a second through a window

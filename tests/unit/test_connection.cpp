@@ -89,3 +89,44 @@ TEST_CASE("Connection: a peer that went away reads as closed", "[connection]") {
   pair.theirs = -1;
   CHECK(c.read_available(1 << 16) == Connection::Io::closed);
 }
+
+TEST_CASE("Connection: the wait list keeps the order connections began to wait in",
+          "[connection]") {
+  using proof::net::WaitList;
+  Pair a, b, c;
+  Connection first(a.ours, 1, {}, nullptr, 1024);
+  Connection second(b.ours, 2, {}, nullptr, 1024);
+  Connection third(c.ours, 3, {}, nullptr, 1024);
+  WaitList fresh, idle;
+  const auto t0 = WaitList::Clock::now();
+  CHECK(fresh.front() == nullptr);
+  CHECK(fresh.oldest() == -1);
+  fresh.push_back(first, t0);
+  fresh.push_back(second, t0 + std::chrono::seconds(1));
+  fresh.push_back(third, t0 + std::chrono::seconds(2));
+  CHECK(fresh.front() == &first);
+  CHECK(fresh.oldest() == t0.time_since_epoch().count());
+  fresh.remove(second);  // from the middle
+  fresh.remove(first);   // from the front: the next one is the oldest now
+  CHECK(fresh.front() == &third);
+  CHECK(fresh.oldest() == (t0 + std::chrono::seconds(2)).time_since_epoch().count());
+  idle.push_back(third, t0 + std::chrono::seconds(3));  // moves from one list to the other
+  CHECK(fresh.front() == nullptr);
+  CHECK(idle.front() == &third);
+  idle.push_back(first, t0 + std::chrono::seconds(4));
+  fresh.remove(first);  // not in that list: nothing happens
+  CHECK(idle.front() == &third);
+}
+
+TEST_CASE("Connection: a connection leaves its wait list when it goes", "[connection]") {
+  using proof::net::WaitList;
+  Pair a, b;
+  WaitList idle;
+  Connection stays(b.ours, 2, {}, nullptr, 1024);
+  {
+    Connection goes(a.ours, 1, {}, nullptr, 1024);
+    idle.push_back(goes, WaitList::Clock::now());
+    idle.push_back(stays, WaitList::Clock::now());
+  }
+  CHECK(idle.front() == &stays);
+}

@@ -4,11 +4,14 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "core/history_store.h"
 #include "core/hub.h"
 
 using namespace std::chrono_literals;
@@ -278,4 +281,58 @@ TEST_CASE("Hub: an erased event is never replayed or resumed, and is announced o
   REQUIRE(notices.size() == 1);
   CHECK(notices[0].frame == "event: erase\ndata: {\"id\":" + std::to_string(b->id) + "}\n\n");
   CHECK(hub.notices_after(notices[0].seq).empty());
+}
+
+namespace {
+/// A disk that stalls: append() and erase() wait until the test lets them through.
+class StallingStore : public proof::HistoryStore {
+ public:
+  void append(const proof::Event&) override { wait_turn(); }
+  std::vector<EventPtr> load(std::size_t) override { return {}; }
+  void erase(std::uint64_t) override { wait_turn(); }
+  std::uint64_t last_id() override { return 0; }
+
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  void wait_until_stalled() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return stalled_; });
+  }
+
+ private:
+  void wait_turn() {
+    std::unique_lock lock(mutex_);
+    stalled_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return released_; });
+  }
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stalled_ = false;
+  bool released_ = false;
+};
+}  // namespace
+
+TEST_CASE("Hub: a store that stalls on a write holds up no stream's reads", "[hub][store]") {
+  StallingStore store;
+  Hub hub(100, 10, &store);
+  auto publishing = std::async(std::launch::async, [&] { return hub.publish(signup_named("a")); });
+  store.wait_until_stalled();
+  // Every stream's reads (the fan-out's next(), a handshake's start() and resume()) answer
+  // while the disk holds the publisher: the event is not there yet, and nothing waits.
+  auto reading = std::async(std::launch::async, [&] {
+    bool missed = false;
+    return hub.next(0, missed).size() + hub.start(10).replay.size() + hub.resume(0).size() +
+           (hub.last_id() == 0 ? 0 : 1);
+  });
+  const bool answered = reading.wait_for(10s) == std::future_status::ready;
+  store.release();
+  REQUIRE(answered);
+  CHECK(reading.get() == 0);
+  const auto event = publishing.get();
+  bool missed = false;
+  CHECK(ids(hub.next(0, missed)) == std::vector<std::uint64_t>{event->id});
 }

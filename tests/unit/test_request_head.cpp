@@ -454,16 +454,50 @@ TEST_CASE("RequestHeadParser gives parse_request_head's answers when fed piece b
   }
 }
 
-TEST_CASE("RequestHeadParser reads the next pipelined head after reset", "[request_head]") {
-  proof::net::RequestHeadParser parser;
+TEST_CASE("RequestHeadParser reads a head up to its end, leaving the next pipelined one",
+          "[request_head]") {
   std::string buffer = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n";
-  const auto first = parser.parse(buffer);
+  proof::net::RequestHeadParser first_parser;
+  const auto first = first_parser.parse(buffer);
   REQUIRE(std::holds_alternative<RequestHead>(first));
   buffer.erase(0, std::get<RequestHead>(first).head_bytes);
-  parser.reset();
+  proof::net::RequestHeadParser parser;  // the next request's own
   CHECK(std::holds_alternative<std::monostate>(parser.parse(buffer)));
   buffer += "\r\n";
   const auto second = parser.parse(buffer);
   REQUIRE(std::holds_alternative<RequestHead>(second));
   CHECK(std::get<RequestHead>(second).target == "/b");
+}
+
+TEST_CASE("BodyReader finds where a request ends, by Content-Length or chunked, at any split",
+          "[request_head]") {
+  using proof::net::BodyReader;
+  const std::string next = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string requests[] = {
+      "POST /signup HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+      "POST /signup HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+  };
+  for (const std::string& request : requests) {
+    INFO(request.substr(0, 70));
+    const RequestHead head = parsed(request);
+    for (std::size_t step = 1; step <= request.size() + next.size(); ++step) {
+      BodyReader body(head);
+      std::string buffer = request.substr(0, head.head_bytes);
+      auto state = body.read(buffer);
+      for (std::size_t at = head.head_bytes; state == BodyReader::State::need_more; at += step) {
+        REQUIRE(at < request.size() + next.size());
+        buffer += (request + next).substr(at, step);
+        state = body.read(buffer);
+      }
+      REQUIRE(state == BodyReader::State::done);
+      CHECK(body.total() == request.size());
+    }
+  }
+  // A chunked body that breaks its framing is refused with the scanner's status.
+  const std::string bad = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+  BodyReader body(parsed(bad));
+  REQUIRE(body.read(bad) == BodyReader::State::error);
+  CHECK(body.error().status == 400);
 }

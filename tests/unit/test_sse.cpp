@@ -146,3 +146,11 @@ TEST_CASE("SSE: parse_count never wraps, whatever the cap", "[sse][replay]") {
   CHECK(sse::parse_count("18446744073709551615", kMax) == kMax);
   CHECK(sse::parse_count("1844674407370955161", kMax) == std::size_t{1844674407370955161u});
 }
+
+TEST_CASE("format_notice: an event and its data lines without an id line", "[sse]") {
+  CHECK(proof::sse::format_notice("presence", "{\"count\":3}") ==
+        "event: presence\ndata: {\"count\":3}\n\n");
+  // Line breaks in the data cannot end the block early, as in format_event.
+  CHECK(proof::sse::format_notice("erase", "a\nid: 9\r\nb") ==
+        "event: erase\ndata: a\ndata: id: 9\ndata: b\n\n");
+}

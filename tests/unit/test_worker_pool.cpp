@@ -2,10 +2,12 @@
 // shutdown, nothing accepted after it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -76,4 +78,27 @@ TEST_CASE("Worker pool: shutdown finishes queued tasks and refuses new ones", "[
   CHECK_FALSE(pool.submit([&] { done.fetch_add(1); }));
   pool.shutdown();  // a second call is harmless
   CHECK(done.load() == 20);
+}
+
+TEST_CASE("Worker pool: the two lanes take turns, so neither waits behind the other's queue",
+          "[worker_pool]") {
+  using Lane = WorkerPool::Lane;
+  std::vector<char> order;
+  WorkerPool pool(1);
+  std::atomic<bool> running{false}, release{false};
+  // Holds the one worker while both queues fill: a storm of 20 stream handshakes, then 3
+  // requests (a POST, /healthz...).
+  pool.submit([&] {
+    running = true;
+    while (!release.load()) std::this_thread::sleep_for(1ms);
+  });
+  while (!running.load()) std::this_thread::sleep_for(1ms);
+  for (int i = 0; i < 20; ++i) pool.submit([&order] { order.push_back('s'); }, Lane::streams);
+  for (int i = 0; i < 3; ++i) pool.submit([&order] { order.push_back('r'); }, Lane::requests);
+  release = true;
+  pool.shutdown();
+  REQUIRE(order.size() == 23);
+  // Each request waited for one handshake at most, not for the 20 queued before it.
+  CHECK(std::string(order.begin(), order.begin() + 6) == "rsrsrs");
+  CHECK(std::count(order.begin(), order.end(), 's') == 20);
 }

@@ -1,0 +1,392 @@
+#include "net/loop.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "core/log_throttle.h"
+#include "core/refusal.h"
+#include "net/http1.h"
+
+namespace proof::net {
+
+namespace {
+
+constexpr int kMaxEvents = 256;
+/// How often timeouts and heartbeats are looked at.
+constexpr std::chrono::milliseconds kTick{250};
+/// Streams written to per loop turn while an event fans out (a few ms of writes): between
+/// turns the loop accepts, reads and answers, so a publish to 19,000 streams holds up no
+/// /healthz or POST for the whole of it.
+constexpr std::size_t kFanoutBudget = 1024;
+/// epoll data: the connection's fd in the low bits, its serial above, so an event for a
+/// closed connection is never taken for a new one that got the same fd.
+constexpr int kFdBits = 24;
+constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
+constexpr std::uint64_t kWakeTag = ~std::uint64_t{0} - 1;
+
+std::uint64_t tag(const Connection& c) {
+  return (c.serial() << kFdBits) | static_cast<std::uint64_t>(c.fd());
+}
+
+std::string address_of(const sockaddr_storage& addr, int& port) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (addr.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(addr);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof text);
+    port = ntohs(in.sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(addr);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text);
+    port = ntohs(in6.sin6_port);
+  }
+  return text;
+}
+
+const Refusal& connections_full() {
+  static const Refusal refusal{.status = 503,
+                               .reason = RejectReason::kSubscriberCap,
+                               .message = "too many connections; retry later",
+                               .retry_after = 5};
+  return refusal;
+}
+
+/// Answers and closes a socket that gets no connection (a cap said no).
+void refuse_at_once(int fd, const Refusal& refusal, Metrics& metrics) {
+  metrics.rejected(refusal.reason);
+  const std::string bytes = refusal_bytes(refusal);
+  [[maybe_unused]] const auto n =
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+}
+
+}  // namespace
+
+LoopShared::LoopShared(int listen, const LoopOptions& o, RequestHandler& h, Hub& hb, Metrics& m)
+    : listen_fd(listen),
+      options(o),
+      handler(h),
+      hub(hb),
+      metrics(m),
+      caps({.connections = o.max_connections,
+            .per_address = o.max_connections_per_address,
+            .uncapped_addresses = o.uncapped_addresses,
+            .large_bodies = o.max_large_bodies}),
+      presence(o.presence_exchange),
+      pool(o.workers) {}
+
+Loop::Loop(LoopShared& shared)
+    : shared_(shared),
+      options_(shared.options),
+      fanout_(shared.hub, shared.metrics, shared.presence, options_.heartbeat,
+              options_.presence_interval) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(std::strerror(errno));
+  epoll_event ev{};
+  // Every loop waits on the one listening socket; EPOLLEXCLUSIVE wakes one that is waiting
+  // (not one busy writing a fan-out), which then places what it accepts (place()).
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.u64 = kListenTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, shared_.listen_fd, &ev);
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+}
+
+Loop::~Loop() {
+  for (auto& accepted : adopted_) ::close(accepted.fd);
+  connections_.clear();
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void Loop::wake(bool events) {
+  if (events) events_pending_.store(true);
+  if (!woken_.exchange(true)) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void Loop::adopt(Accepted accepted) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    adopted_.push_back(std::move(accepted));
+  }
+  wake(false);
+}
+
+void Loop::run() {
+  epoll_event events[kMaxEvents];
+  auto next_tick = Clock::now() + kTick;
+  while (!shared_.stopping) {
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
+    const int timeout =
+        fanning_out_ ? 0 : static_cast<int>(std::max<std::int64_t>(0, wait.count()));
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+    if (n < 0 && errno != EINTR) {
+      spdlog::error("epoll_wait: {}", std::strerror(errno));
+      break;
+    }
+    const auto now = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t data = events[i].data.u64;
+      if (data == kListenTag) {
+        accept_all();
+      } else if (data == kWakeTag) {
+        std::uint64_t count;
+        [[maybe_unused]] const auto r = ::read(wake_fd_, &count, sizeof count);
+        woken_.store(false);  // before the inboxes are read: a later hand-over writes again
+      } else {
+        const int fd = static_cast<int>(data & ((std::uint64_t{1} << kFdBits) - 1));
+        if (Connection* c = find(fd, data >> kFdBits)) on_event(*c, events[i].events, now);
+      }
+    }
+    take_adopted(now);
+    // Answers first, then events: a stream admitted in this round is caught up by join().
+    take_completions(now);
+    if (events_pending_.exchange(false)) fanning_out_ = true;
+    if (fanning_out_) {
+      fanning_out_ = fanout_.publish(now, dropped_, kFanoutBudget);
+      drop_streams();
+    }
+    if (now >= next_tick) {
+      tick(now);
+      next_tick = now + kTick;
+    }
+  }
+  end_streams();
+}
+
+Connection* Loop::find(int fd, std::uint64_t serial) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= connections_.size()) return nullptr;
+  Connection* c = connections_[static_cast<std::size_t>(fd)].get();
+  return c && c->serial() == serial ? c : nullptr;
+}
+
+void Loop::accept_all() {
+  for (;;) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    const int fd = accept4(shared_.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        spdlog::warn("accept: {}", std::strerror(errno));
+      }
+      return;
+    }
+    Peer peer;
+    peer.ip = address_of(addr, peer.port);
+    place(fd, std::move(peer));
+  }
+}
+
+void Loop::place(int fd, Peer peer) {
+  if (static_cast<std::size_t>(fd) >= (std::size_t{1} << kFdBits)) {
+    return refuse_at_once(fd, connections_full(), shared_.metrics);
+  }
+  Accepted accepted;
+  accepted.fd = fd;
+  accepted.peer = std::move(peer);
+  auto verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot);
+  bool room_to_make = false;
+  if (verdict == ConnectionCaps::Verdict::total_full && longest_waiting()) {
+    // Some connection only waits for a request: it goes (make_room_somewhere()), this one comes in.
+    verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot, /*beyond_total=*/true);
+    room_to_make = verdict == ConnectionCaps::Verdict::admitted;
+  }
+  if (verdict == ConnectionCaps::Verdict::total_full) {
+    return refuse_at_once(fd, connections_full(), shared_.metrics);
+  }
+  if (verdict == ConnectionCaps::Verdict::address_full) {
+    return refuse_at_once(fd,
+                          {.status = 429,
+                           .reason = RejectReason::kAddressCap,
+                           .message = "too many connections from one address; retry later",
+                           .retry_after = 5},
+                          shared_.metrics);
+  }
+  if (room_to_make) make_room_somewhere();
+  Loop* target = this;  // on a tie, no hand-over
+  for (Loop* loop : shared_.loops) {
+    if (loop->load() < target->load()) target = loop;
+  }
+  // Counted at once, so a burst of accepts spreads before the loops have taken any.
+  target->load_.fetch_add(1, std::memory_order_relaxed);
+  if (target == this) return take(std::move(accepted), Clock::now());
+  target->adopt(std::move(accepted));
+}
+
+Loop* Loop::longest_waiting() const {
+  // Of those that have not yet sent a whole request first, then of those idle between
+  // requests; on a tie, this loop (no hand-over).
+  for (const auto list : {&Loop::fresh, &Loop::idle}) {
+    std::int64_t oldest = (this->*list)().oldest();
+    const Loop* holder = oldest >= 0 ? this : nullptr;
+    for (const Loop* loop : shared_.loops) {
+      const std::int64_t since = (loop->*list)().oldest();
+      if (since >= 0 && (oldest < 0 || since < oldest)) {
+        holder = loop;
+        oldest = since;
+      }
+    }
+    if (holder) return const_cast<Loop*>(holder);
+  }
+  return nullptr;
+}
+
+void Loop::make_room_somewhere() {
+  Loop* holder = longest_waiting();
+  if (holder == this) {
+    make_room();
+  } else if (holder) {
+    // Its loop closes it; by then another loop may hold the longest-waiting one, and
+    // the request moves on there (make_room_somewhere()): fronts only get younger, so it ends.
+    {
+      std::lock_guard lock(holder->inbox_mutex_);
+      ++holder->rooms_asked_;
+    }
+    holder->wake(false);
+  }
+}
+
+void Loop::take_adopted(Clock::time_point now) {
+  std::vector<Accepted> adopted;
+  std::size_t rooms = 0;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    adopted.swap(adopted_);
+    rooms = std::exchange(rooms_asked_, 0);
+  }
+  for (; rooms > 0; --rooms) make_room_somewhere();
+  for (auto& accepted : adopted) take(std::move(accepted), now);
+}
+
+void Loop::take(Accepted accepted, Clock::time_point now) {
+  const int fd = accepted.fd;
+  const int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  Peer& peer = accepted.peer;
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+    peer.local_ip = address_of(local, peer.local_port);
+  }
+  SSL* ssl = nullptr;
+  if (options_.tls) {
+    ssl = SSL_new(options_.tls);
+    SSL_set_fd(ssl, fd);
+    SSL_set_accept_state(ssl);
+  }
+  auto c = std::make_unique<Connection>(fd, next_serial_++, std::move(peer), ssl,
+                                        options_.stream_backlog);
+  c->slot = std::move(accepted.slot);
+  c->deadline = now + options_.request_timeout;
+  c->last_progress = now;
+  if (!c->watch(epoll_fd_, tag(*c))) {
+    spdlog::warn("epoll_ctl: {}", std::strerror(errno));
+    load_.fetch_sub(1, std::memory_order_relaxed);
+    return;  // `c` closes the socket and gives its places back
+  }
+  if (connections_.size() <= static_cast<std::size_t>(fd)) {
+    connections_.resize(static_cast<std::size_t>(fd) + 1024);
+  }
+  fresh_.push_back(*c, now);
+  connections_[static_cast<std::size_t>(fd)] = std::move(c);
+}
+
+void Loop::drop_streams() {
+  for (Subscriber* s : dropped_) {
+    shared_.metrics.dropped();
+    close(*static_cast<Connection*>(s->sink));
+  }
+  dropped_.clear();
+}
+
+void Loop::close(Connection& c) {
+  if (c.state == Connection::State::streaming) fanout_.leave(c.subscriber);
+  if (c.waiting) c.waiting->remove(c);
+  load_.fetch_sub(1, std::memory_order_relaxed);
+  connections_[static_cast<std::size_t>(c.fd())].reset();  // the socket, and its places
+}
+
+bool Loop::make_room() {
+  Connection* victim = fresh_.front();
+  if (!victim) victim = idle_.front();
+  if (!victim) return false;
+  Connection& c = *victim;
+  const Refusal& refusal = connections_full();
+  shared_.metrics.rejected(refusal.reason);
+  if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
+    spdlog::warn(
+        "closed a connection from {} that was waiting for a request: connections at their "
+        "cap of {}{}",
+        c.peer().ip, shared_.caps.max_connections(), skipped_note(skipped));
+  }
+  // Best effort, and no lingering: the place is what matters now.
+  const std::string answer = refusal_bytes(refusal);
+  const std::string_view bytes[] = {answer};
+  c.send(bytes);
+  close(c);
+  return true;
+}
+
+void Loop::tick(Clock::time_point now) {
+  for (auto& slot : connections_) {
+    if (slot) timeouts(*slot, now);
+  }
+  fanout_.tick(now, dropped_);
+  drop_streams();
+}
+
+void Loop::end_streams() {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, shared_.listen_fd, nullptr);
+  // End each stream properly, so browsers see a clean end and reconnect at once.
+  for (auto& slot : connections_) {
+    if (!slot || slot->state != Connection::State::streaming) continue;
+    const std::string_view ending[] = {Fanout::ending(slot->subscriber)};
+    if (!ending[0].empty()) slot->send(ending);
+    slot->flush();
+  }
+}
+
+void Loop::finish() {
+  // Requests a worker was answering are finished and their answers written (a page
+  // loading an image as the server stops gets the image, not a reset); a stream admitted
+  // meanwhile is not started.
+  std::vector<Completion> finished;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    finished.swap(done_);
+  }
+  for (auto& completion : finished) {
+    Connection* c = find(completion.fd, completion.serial);
+    if (!c || c->state != Connection::State::dispatched || completion.answer.stream) continue;
+    c->queue(completion.answer.bytes);
+    c->flush();
+  }
+  for (auto& slot : connections_) {
+    if (!slot) continue;
+    if (slot->state == Connection::State::streaming) fanout_.leave(slot->subscriber);
+    // FIN before close: what was written is delivered before the connection ends.
+    if (!slot->tls()) ::shutdown(slot->fd(), SHUT_WR);
+    slot.reset();
+  }
+  load_.store(0);
+}
+
+}  // namespace proof::net

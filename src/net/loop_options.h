@@ -1,0 +1,59 @@
+// What the event loops are told by the HTTP layer (http/http_server.cpp fills it): threads,
+// caps, timeouts, limits, TLS.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/presence.h"
+#include "core/refusal.h"
+#include "net/request_head.h"
+
+namespace proof::net {
+
+struct LoopOptions {
+  /// Event loops, each a thread owning its share of the connections (--threads).
+  std::size_t threads = 1;
+  std::size_t workers = 4;  ///< threads answering requests, for all loops
+  /// Open at once, in all loops. Past it, the oldest connection that has not yet sent a
+  /// whole request is closed to make room (503); when there is none, the new one gets 503.
+  std::size_t max_connections = 11024;
+  std::size_t max_connections_per_address = 0;  ///< 0: no cap
+  std::vector<std::string> uncapped_addresses;  ///< trusted proxies: many clients behind one
+  std::chrono::seconds heartbeat{15};
+  std::chrono::seconds presence_interval{10};  ///< least time between two live counts to a stream
+  /// Where the live count meets other instances' (--redis); null: this instance alone.
+  PresenceExchange* presence_exchange = nullptr;
+  std::chrono::milliseconds request_timeout{5000};  ///< a started request must be complete by then
+  std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
+  std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long
+  std::size_t stream_backlog = 64 * 1024;  ///< bytes a stream may fall behind before it is dropped
+  /// Requests reading a body over head_limits.max_body_bytes at once (HeadLimits's large
+  /// bodies): each may buffer about twice max_large_body_bytes, so this bounds what a crowd
+  /// of slow senders can make the loop hold. Past it: 503 with Retry-After.
+  std::size_t max_large_bodies = 16;
+  /// A request a worker has not answered within this gets 503 and Retry-After from the
+  /// loop (a stalled disk or Redis): platforms that retry a delivery want an answer within
+  /// 5 s, and a 503 is better than a late 200. The worker's late answer is dropped.
+  std::chrono::milliseconds answer_timeout{4500};
+  /// Told of every refusal the loop writes itself (413, 408, 400...) with the request's
+  /// target when it was read, so the HTTP layer can count them where they belong (a 413 on
+  /// /hooks/stripe is a delivery Stripe sent). Runs on a loop thread (with threads > 1, on
+  /// several at once); must be quick.
+  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
+  /// Targets of stream handshakes (GET /events...): queued for the workers apart from every
+  /// other request, the two taking turns (WorkerPool::Lane), so a reconnect storm delays no
+  /// POST or /healthz, and a flood of POSTs no new stream. Empty: one queue for all.
+  std::string_view stream_prefix;
+  HeadLimits head_limits;
+  SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
+  bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers
+};
+
+}  // namespace proof::net
