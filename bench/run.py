@@ -242,6 +242,39 @@ class Nchan:
         return os.path.join(HERE, "wrk-nchan.lua"), f"http://127.0.0.1:{self.port}/pub"
 
 
+class Floor:
+    """bench/floor: one epoll loop that writes each POST's body, framed as proof frames a
+    card, to every stream with one send() each and does nothing else: the floor under any
+    server's fan-out on this machine (what remains is the kernel's loopback TCP)."""
+    name = "floor"
+
+    def __init__(self, binary, frame_bytes):
+        self.binary = binary
+        self.frame_bytes = frame_bytes
+        self.proc = None
+        self.label = "the bare loop (bench/floor)"
+
+    def start(self):
+        self.port = free_port()
+        cmd = [self.binary, "--port", str(self.port), "--frame-bytes", str(self.frame_bytes)]
+        self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
+        wait_for_port(self.port, self.proc)
+        self.pid = self.proc.pid
+        self.pids = [self.pid]
+        check_owner(self.port, [self.pid])
+
+    def stop(self):
+        stop_process(self.proc)
+
+    def loadgen_args(self):
+        return ["--subscribe-path", "/events", "--publish-path", "/signup",
+                "--publish-body-template", "user_name={stamp}&offer_name=Newsletter",
+                "--content-type", "text/plain"]
+
+    def wrk_target(self):
+        return None
+
+
 def start_fresh(server, attempts=3):
     """Starts the server on a free port, trying another port if one was taken under us."""
     for attempt in range(attempts):
@@ -432,8 +465,9 @@ def print_latency_table(n, s, labels):
         ("round duration (s)", fmt(p["round_seconds"], 1), fmt(q["round_seconds"], 1), None),
         ("machine load average, highest seen", fmt(p["loadavg"], 1), fmt(q["loadavg"], 1), None),
     ]
+    other = labels.get("other", "nchan")
     print(f"\n### {n:,} subscribers: {labels['proof']} against {labels['nchan']}\n")
-    print("| figure | proof | nchan | proof / nchan |")
+    print(f"| figure | proof | {other} | proof / {other} |")
     print("|---|---:|---:|---:|")
     for label, a, b, r in rows:
         print(f"| {label} | {a} | {b} | {fmt(r, 2) if r is not None else ''} |")
@@ -467,6 +501,10 @@ def print_throughput_table(p, q):
 SETUPS = {
     "one-loop": lambda a: {"proof": Proof(a.proof, threads=1), "nchan": Nchan(a.nginx, "1")},
     "defaults": lambda a: {"proof": Proof(a.proof), "nchan": Nchan(a.nginx, "auto")},
+    # proof's one loop against the floor: what proof costs above a loop that only writes.
+    # 177 bytes: the event proof writes for the load generator's card (id, event, data),
+    # chunked as proof chunks it.
+    "floor": lambda a: {"proof": Proof(a.proof, threads=1), "nchan": Floor(a.floor, 177)},
 }
 
 
@@ -478,6 +516,7 @@ def latency_mode(args, raw, out):
     for setup in [x for x in args.setups.split(",") if x]:
         servers = SETUPS[setup](args)
         labels = {name: servers[name].label for name in servers}
+        labels["other"] = servers["nchan"].name
         raw["latency"][setup] = {}
         summaries = {}
         for n in sizes:
@@ -509,7 +548,7 @@ def latency_mode(args, raw, out):
                 log(f"smoke: {labels[name]}: {s['received']}/{s['expected']} deliveries, "
                     f"{s['connected']} connected, {s['failed']} failed: "
                     f"{'ok' if s['all_delivered'] else 'FAILED'}")
-        if not args.no_wrk and len(names) == 2:
+        if not args.no_wrk and len(names) == 2 and servers["nchan"].wrk_target():
             for name in names:
                 log(f"bench: {setup}: publish throughput: {labels[name]}")
                 raw["throughput"].setdefault(setup, {})[name] = throughput_round(args, servers[name])
@@ -807,9 +846,11 @@ def main():
     ap.add_argument("--proof", default=os.path.join(ROOT, "build", "proof"))
     ap.add_argument("--loadgen", default=os.path.join(ROOT, "build", "bench", "proof-loadgen"))
     ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
+    ap.add_argument("--floor", default=os.path.join(ROOT, "build", "bench", "proof-floor"))
     ap.add_argument("--setups", default="one-loop,defaults",
                     help="latency: one-loop (proof --threads 1 against one nginx worker), "
-                         "defaults (proof's default against worker_processes auto)")
+                         "defaults (proof's default against worker_processes auto), floor "
+                         "(proof --threads 1 against bench/floor, a loop that only writes)")
     ap.add_argument("--sizes", default="1000,10000,19000", help="subscriber counts, comma-separated")
     ap.add_argument("--rounds", type=int, default=1, help="rounds per size (medians reported)")
     ap.add_argument("--events", type=int, default=40)
@@ -831,11 +872,14 @@ def main():
     modes = [m for m in args.mode.split(",") if m]
     if args.smoke:
         modes = ["latency", "storm", "instances"]
+        args.setups = "one-loop,defaults,floor"
         args.sizes, args.rounds, args.events, args.interval_ms = "300", 1, 5, 100
         args.storm_sizes, args.storm_events, args.storm_after, args.storm_redis = "300", 16, 1.0, True
         args.per_instance, args.no_wrk = 100, True
 
     missing = [p for p in (args.proof, args.loadgen) if not os.access(p, os.X_OK)]
+    if "latency" in modes and "floor" in args.setups and not os.access(args.floor, os.X_OK):
+        missing.append(args.floor)
     if "latency" in modes and not os.access(args.nginx, os.X_OK):
         missing.append(args.nginx)
     if "latency" in modes and not os.path.exists(NCHAN_MODULE):
