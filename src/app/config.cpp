@@ -7,7 +7,6 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,6 +19,7 @@
 #include "app/logging.h"
 #include "app/settings_table.h"
 #include "app/tls_files.h"
+#include "core/error_text.h"
 #include "store/redis_connection.h"
 
 #ifndef PROOF_DEFAULT_PUBLIC_DIR
@@ -72,7 +72,7 @@ std::optional<std::string> bind_problem(const std::string& address) {
     const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     const bool bound = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
-    if (!bound) problem = "cannot listen on '" + address + "': " + std::strerror(errno);
+    if (!bound) problem = "cannot listen on '" + address + "': " + error_text(errno);
     ::close(fd);
     if (bound) {
       freeaddrinfo(found);
@@ -262,8 +262,9 @@ void resolve_redis_password(Settings& s,
     }
     s.redis_password = read_password_file(s.redis_password_file, source("redis-password-file"));
   } else if (address->password.empty()) {
-    if (const char* env = std::getenv("PROOF_REDIS_PASSWORD"); env != nullptr)
+    if (const char* env = std::getenv("PROOF_REDIS_PASSWORD"); env != nullptr) {
       s.redis_password = env;
+    }
   }
   if (!address->user.empty() && address->password.empty() && s.redis_password.empty()) {
     throw BadSettings(source("redis") + ": user '" + address->user +

@@ -1,9 +1,12 @@
 #include "app/config_file.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "core/error_text.h"
 
 namespace proof {
 
@@ -68,7 +71,7 @@ std::vector<ConfigEntry> parse_config_text(std::string_view text, const std::str
     ++number;
     if (!rest.empty() && rest.back() == '\r') rest.remove_suffix(1);
     const auto error = [&](const std::string& message) {
-      return ConfigFileError(file + ":" + std::to_string(number) + ": " + message);
+      return ConfigFileError(fmt::format("{}:{}: {}", file, number, message));
     };
 
     skip_space(rest);
@@ -128,7 +131,7 @@ std::vector<ConfigEntry> parse_config_text(std::string_view text, const std::str
 
 std::vector<ConfigEntry> read_config_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigFileError(file + ": cannot read the file: " + std::strerror(errno));
+  if (!in) throw ConfigFileError(file + ": cannot read the file: " + error_text(errno));
   std::ostringstream text;
   text << in.rdbuf();
   return parse_config_text(text.str(), file);

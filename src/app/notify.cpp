@@ -7,8 +7,9 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <string>
+
+#include "core/error_text.h"
 
 namespace proof {
 
@@ -30,7 +31,7 @@ void notify(const std::string& state) {
   }
   const auto send = reinterpret_cast<SdNotify>(dlsym(library, "sd_notify"));
   const int result = send ? send(0, state.c_str()) : -ENOSYS;
-  if (result < 0) spdlog::warn("could not notify systemd ({}): {}", state, std::strerror(-result));
+  if (result < 0) spdlog::warn("could not notify systemd ({}): {}", state, error_text(-result));
   dlclose(library);
 }
 

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 
+#include "core/error_text.h"
 #include "core/hub.h"
 #include "core/signup.h"
 #include "http/context.h"
@@ -111,7 +111,7 @@ bool HttpServer::bind() {
   }
   freeaddrinfo(found);
   if (d.listen_fd < 0) {
-    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, std::strerror(last_errno));
+    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, error_text(last_errno));
     return false;
   }
   sockaddr_storage addr{};

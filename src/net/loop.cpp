@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 
+#include "core/error_text.h"
 #include "core/log_throttle.h"
 #include "core/refusal.h"
 #include "net/http1.h"
@@ -93,7 +93,7 @@ Loop::Loop(LoopShared& shared)
               options_.presence_interval) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(std::strerror(errno));
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(error_text(errno));
   epoll_event ev{};
   // Every loop waits on the one listening socket; EPOLLEXCLUSIVE wakes one that is waiting
   // (not one busy writing a fan-out), which then places what it accepts (place()).
@@ -137,7 +137,7 @@ void Loop::run() {
         fanning_out_ ? 0 : static_cast<int>(std::max<std::int64_t>(0, wait.count()));
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     if (n < 0 && errno != EINTR) {
-      spdlog::error("epoll_wait: {}", std::strerror(errno));
+      spdlog::error("epoll_wait: {}", error_text(errno));
       break;
     }
     const auto now = Clock::now();
@@ -185,7 +185,7 @@ void Loop::accept_all() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        spdlog::warn("accept: {}", std::strerror(errno));
+        spdlog::warn("accept: {}", error_text(errno));
       }
       return;
     }
@@ -298,7 +298,7 @@ void Loop::take(Accepted accepted, Clock::time_point now) {
   c->deadline = now + options_.request_timeout;
   c->last_progress = now;
   if (!c->watch(epoll_fd_, tag(*c))) {
-    spdlog::warn("epoll_ctl: {}", std::strerror(errno));
+    spdlog::warn("epoll_ctl: {}", error_text(errno));
     load_.fetch_sub(1, std::memory_order_relaxed);
     return;  // `c` closes the socket and gives its places back
   }
