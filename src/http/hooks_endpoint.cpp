@@ -1,5 +1,6 @@
 // POST /hooks/NAME: a verified source's webhook (sources/), and GET /hooks/recent: what
 // arrived, for the operator. No API key on /hooks: the signature is the credential.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -90,8 +91,12 @@ void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Respons
   }
   if (result.status >= 400) return ctx.refuse(req, res, refusal_of(result, *receiver));
   if (result.outcome != DeliveryOutcome::kPublished) {
-    spdlog::info("/hooks/{} from {}: {} {}", name, address, sources::outcome_label(result.outcome),
-                 result.reason);
+    // "erased event N", "duplicate", "ignored (test)": the reason only where it says more.
+    const std::string_view label = sources::outcome_label(result.outcome);
+    const std::string event = result.id != 0 ? fmt::format(" event {}", result.id) : "";
+    const std::string why =
+        result.reason.empty() || result.reason == label ? "" : " (" + result.reason + ")";
+    spdlog::info("/hooks/{} from {}: {}{}{}", name, address, label, event, why);
   }
   res.status = result.status;
   res.set_content(result.body, kJsonType);
