@@ -21,11 +21,14 @@ rm -f /tmp/proof-format.$$
 echo "lint: ${#files[@]} files formatted as .clang-format says ($((SECONDS - started)) s)"
 
 [ -f "$build/compile_commands.json" ] || { echo "lint: no $build/compile_commands.json (build first)" >&2; exit 1; }
-# The files of this tree the build compiles (fuzz/ builds apart, with clang).
-run-clang-tidy -p "$build" -quiet -j "$(nproc)" -warnings-as-errors='*' \
-  "^$PWD/(src|tests|bench|main\.cpp)" > "$build/clang-tidy.log" 2>&1 || {
+# The files of this tree the build compiles (fuzz/ builds apart, with clang). Debian 12's
+# run-clang-tidy (LLVM 14) has no -warnings-as-errors, and clang-tidy exits 0 on warnings:
+# any diagnostic in the log is the failure.
+run-clang-tidy -p "$build" -quiet -j "$(nproc)" \
+  "^$PWD/(src|tests|bench|main\.cpp)" > "$build/clang-tidy.log" 2>&1 || true
+if grep -qE "(warning|error):" "$build/clang-tidy.log"; then
   grep -E "(warning|error):" "$build/clang-tidy.log" | sort -u >&2
   echo "lint: clang-tidy found the above (whole log: $build/clang-tidy.log)" >&2
   exit 1
-}
+fi
 echo "lint: clang-tidy clean on every compiled file ($((SECONDS - started)) s)"

@@ -28,15 +28,17 @@
 namespace {
 
 struct Client {
-  std::string in;          ///< request bytes not yet handled
-  std::string out;         ///< bytes the socket would not take yet
-  bool stream = false;     ///< a GET: receives every frame
-  std::size_t body = 0;    ///< a POST's Content-Length, once its head is read
+  std::string in;        ///< request bytes not yet handled
+  std::string out;       ///< bytes the socket would not take yet
+  bool stream = false;   ///< a GET: receives every frame
+  std::size_t body = 0;  ///< a POST's Content-Length, once its head is read
   bool in_body = false;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 int g_epoll = -1;
 std::unordered_map<int, Client> g_clients;
@@ -133,11 +135,11 @@ int main(int argc, char** argv) {
     if (flag == "--frame-bytes") g_frame_bytes = std::strtoul(argv[i + 1], nullptr, 10);
   }
   if (port <= 0) {
-    std::fprintf(stderr, "usage: proof-floor --port N [--frame-bytes B]\n");
+    (void)std::fprintf(stderr, "usage: proof-floor --port N [--frame-bytes B]\n");
     return 2;
   }
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
+  (void)std::signal(SIGTERM, on_signal);
+  (void)std::signal(SIGINT, on_signal);
 
   const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   const int on = 1;

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -763,7 +764,7 @@ int Generator::run() {
       static_cast<double>((connected_ > 0 ? last_connected_ns_ : now_ns()) - connect_begin_ns_) /
       1e9;
   // A line for scripts that wait for the streams before starting other load.
-  std::fprintf(stderr, "proof-loadgen: %zu streams open, %zu failed\n", connected_, failed_);
+  (void)std::fprintf(stderr, "proof-loadgen: %zu streams open, %zu failed\n", connected_, failed_);
 
   // 2. Let the server settle, then see what the open streams cost it.
   const std::int64_t settle_until = now_ns() + o_.settle_ms * kMs;
@@ -837,7 +838,7 @@ int Generator::run() {
 double percentile(const std::vector<std::int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   const auto rank =
-      static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+      static_cast<std::size_t>(std::lround(p / 100.0 * static_cast<double>(sorted.size() - 1)));
   return static_cast<double>(sorted[std::min(rank, sorted.size() - 1)]) / 1e6;
 }
 
@@ -969,7 +970,10 @@ void Generator::print_text(const Json& r) const {
 }  // namespace
 }  // namespace loadgen
 
-int main(int argc, char** argv) {
+namespace {
+
+/// main() itself, apart so that main can turn an exception into a message.
+int run(int argc, char** argv) {
   loadgen::Options o;
   CLI::App app{
       "proof-loadgen: opens SSE subscribers, publishes stamped events over HTTP POST, and "
@@ -1034,8 +1038,20 @@ int main(int argc, char** argv) {
   sa.sa_handler = loadgen::on_signal;
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  (void)::signal(SIGPIPE, SIG_IGN);
 
   loadgen::Generator generator(std::move(o));
   return generator.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Out of memory, or a report that cannot be written: say so, as a failed run.
+    std::cerr << "proof-loadgen: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -9,8 +9,9 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -111,8 +112,9 @@ std::size_t BodyDecoder::feed(std::string_view bytes, const Sink& sink) {
         return total - bytes.size();
       case State::kIdentity: {
         std::size_t take = bytes.size();
-        if (identity_left_)
+        if (identity_left_) {
           take = static_cast<std::size_t>(std::min<std::uint64_t>(take, *identity_left_));
+        }
         sink(bytes.substr(0, take));
         bytes.remove_prefix(take);
         if (identity_left_) {

@@ -14,7 +14,7 @@ int failures = 0;
 void check(bool ok, const char* what, const std::string& detail = {}) {
   if (!ok) {
     ++failures;
-    std::fprintf(stderr, "FAIL: %s %s\n", what, detail.c_str());
+    (void)std::fprintf(stderr, "FAIL: %s %s\n", what, detail.c_str());
   }
 }
 
@@ -71,7 +71,7 @@ int main() {
   const std::string e2 = "id: 8\nevent: signup\ndata: {\"id\":8,\"user_name\":\"LG1.456\"}\n\n";
   const auto chunk = [](const std::string& s) {
     char size[32];
-    std::snprintf(size, sizeof size, "%zx\r\n", s.size());
+    (void)std::snprintf(size, sizeof size, "%zx\r\n", s.size());
     return std::string(size) + s + "\r\n";
   };
   const std::string proof_body = chunk("retry: 3000\n\n") + chunk(e1) + chunk(": heartbeat\n\n") +

@@ -27,10 +27,10 @@ struct Settings {
   std::string tls_cert;  ///< PEM certificate chain; with tls_key, serve HTTPS directly
   std::string tls_key;   ///< PEM private key
   std::string data_dir;  ///< SQLite history survives restarts here; empty: memory only
-  long long history_max_age = 7 * 24 * 3600;  ///< seconds an event stays replayable on disk
-  std::size_t max_subscribers_per_ip = 100;   ///< streams one client address may hold; 0: any
-  std::vector<std::string> trusted_proxies;   ///< peers whose X-Forwarded-For is believed
-  double max_publish_rate = 100;              ///< signups per second; 0 turns the limit off
+  long long history_max_age = 7LL * 24 * 3600;  ///< seconds an event stays replayable on disk
+  std::size_t max_subscribers_per_ip = 100;     ///< streams one client address may hold; 0: any
+  std::vector<std::string> trusted_proxies;     ///< peers whose X-Forwarded-For is believed
+  double max_publish_rate = 100;                ///< signups per second; 0 turns the limit off
   /// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path; empty: no Redis. Printed
   /// with its password as ***.
   std::string redis_url;

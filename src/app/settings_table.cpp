@@ -83,7 +83,7 @@ SettingSpec real(std::string key, std::string value_name, std::string help, doub
 /// A row for a text field; `check` (optional) validates the final value.
 SettingSpec text(std::string key, std::string value_name, std::string help,
                  std::string Settings::*field,
-                 std::function<void(const std::string&)> check = nullptr) {
+                 const std::function<void(const std::string&)>& check = nullptr) {
   SettingSpec spec = row(std::move(key), std::move(value_name), std::move(help));
   spec.assign = [field](Settings& s, const std::string& value) { s.*field = value; };
   if (check) spec.validate = [field, check](Settings& s) { check(s.*field); };
@@ -94,7 +94,7 @@ SettingSpec text(std::string key, std::string value_name, std::string help,
 }
 
 SettingSpec choice(std::string key, std::string help, std::string Settings::*field,
-                   std::vector<std::string> words) {
+                   const std::vector<std::string>& words) {
   std::string names;
   for (const auto& word : words) names += (names.empty() ? "" : "|") + word;
   SettingSpec spec = row(std::move(key), names, std::move(help));
@@ -114,7 +114,7 @@ SettingSpec choice(std::string key, std::string help, std::string Settings::*fie
 /// A row for a list; `normalise` (optional) checks each element and returns its normal form.
 SettingSpec list(std::string key, std::string value_name, std::string help,
                  std::vector<std::string> Settings::*field,
-                 std::function<std::string(const std::string&)> normalise = nullptr) {
+                 const std::function<std::string(const std::string&)>& normalise = nullptr) {
   SettingSpec spec = row(std::move(key), std::move(value_name), std::move(help), Kind::list);
   spec.assign = [field](Settings& s, const std::string& value) { (s.*field).push_back(value); };
   spec.clear = [field](Settings& s) { (s.*field).clear(); };
@@ -149,8 +149,9 @@ SettingSpec flag(std::string key, std::string help, bool Settings::*field) {
 void readable_file(const std::string& path) {
   if (path.empty()) return;
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
+  if (!std::filesystem::is_regular_file(path, ec)) {
     throw SettingError("'" + path + "' is not a file");
+  }
   if (::access(path.c_str(), R_OK) != 0) throw SettingError("'" + path + "' cannot be read");
 }
 
@@ -176,8 +177,9 @@ std::string ip_address(const std::string& text) {
 
 std::string origin(const std::string& text) {
   auto normal = OriginPolicy::normalise(text);
-  if (!normal)
+  if (!normal) {
     throw SettingError("'" + text + "' is not an origin such as https://shop.example or *");
+  }
   return *normal;
 }
 
@@ -269,7 +271,8 @@ std::vector<SettingSpec> make_table() {
   t.push_back(flag("hsts", "Send Strict-Transport-Security on HTTPS answers (with --tls-cert)",
                    &Settings::hsts));
   const auto secret_list = [&t](std::string name, std::string help,
-                                std::vector<std::string> Settings::*field, std::string source) {
+                                std::vector<std::string> Settings::*field,
+                                const std::string& source) {
     auto spec = list(std::move(name), "SECRET", std::move(help), field,
                      [source](const std::string& secret) {
                        if (auto problem = sources::secret_problem(source, secret)) {

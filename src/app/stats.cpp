@@ -1,8 +1,9 @@
 #include "app/stats.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <iostream>
 #include <vector>
 
@@ -24,10 +25,7 @@ long long count(const nlohmann::json& day, const char* field) {
 
 std::string ctr(long long clicks, long long shown) {
   if (shown == 0) return "-";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f%%",
-                100.0 * static_cast<double>(clicks) / static_cast<double>(shown));
-  return text;
+  return fmt::format("{:.1f}%", 100.0 * static_cast<double>(clicks) / static_cast<double>(shown));
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "core/daily_stats.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <exception>
 #include <utility>
 
@@ -12,10 +12,8 @@ namespace proof {
 std::string iso_date(std::int64_t day) {
   const std::chrono::year_month_day date{
       std::chrono::sys_days{std::chrono::days{static_cast<std::chrono::days::rep>(day)}}};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return text;
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
 }
 
 DailyStats::DailyStats(StatsStore* store, Clock::time_point now) : store_(store) {

@@ -27,10 +27,10 @@ struct Signup {
 
 /// Documented limits (README "Publishing").
 namespace limits {
-inline constexpr std::size_t kNameChars = 120;        ///< user_name, offer_name, city
-inline constexpr std::size_t kUrlChars = 2048;        ///< img_path, url
-inline constexpr std::size_t kChannelChars = 64;      ///< channel: 1-64 of a-z 0-9 _ -
-inline constexpr std::size_t kBodyBytes = 16 * 1024;  ///< whole POST body, else 413
+inline constexpr std::size_t kNameChars = 120;                     ///< user_name, offer_name, city
+inline constexpr std::size_t kUrlChars = 2048;                     ///< img_path, url
+inline constexpr std::size_t kChannelChars = 64;                   ///< channel: 1-64 of a-z 0-9 _ -
+inline constexpr std::size_t kBodyBytes = std::size_t{16} * 1024;  ///< whole POST body, else 413
 }  // namespace limits
 
 /// The original's defaults for empty fields; the image is served from public/.

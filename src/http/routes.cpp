@@ -156,7 +156,7 @@ void install_routes(httplib::Server& server, HttpContext& ctx) {
                     .message = std::string(default_message(res.status))};
     ctx.refuse(req, res, refusal);
   });
-  server.set_exception_handler([](const Request& req, Response& res, std::exception_ptr ep) {
+  server.set_exception_handler([](const Request& req, Response& res, const std::exception_ptr& ep) {
     std::string what = "unknown";
     try {
       if (ep) std::rethrow_exception(ep);

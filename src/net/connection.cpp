@@ -122,7 +122,7 @@ Connection::Io Connection::read_available(std::size_t limit) {
 Connection::Io Connection::discard_available() {
   for (;;) {
     in.clear();
-    const Io io = read_available(16 * 1024);
+    const Io io = read_available(std::size_t{16} * 1024);
     if (io != Io::ok) {
       in.clear();
       read_paused = false;

@@ -25,7 +25,7 @@ std::string stream_head(const StreamOpening& opening, bool http10, bool hsts) {
         name == "Transfer-Encoding") {
       continue;
     }
-    head += name + ": " + value + "\r\n";
+    head.append(name).append(": ").append(value).append("\r\n");
   }
   if (hsts) head += "Strict-Transport-Security: max-age=31536000\r\n";
   head += http10 ? "Connection: close\r\n\r\n" : "Transfer-Encoding: chunked\r\n\r\n";

@@ -20,9 +20,9 @@ namespace proof::net {
 struct HeadLimits {
   /// Request line + header lines + the blank line: 431 past it (414 when the request line
   /// alone is past it).
-  std::size_t max_head_bytes = 16 * 1024;
-  std::size_t max_headers = 100;           ///< header lines: 431 past it
-  std::size_t max_body_bytes = 16 * 1024;  ///< a Content-Length above it: 413
+  std::size_t max_head_bytes = std::size_t{16} * 1024;
+  std::size_t max_headers = 100;                        ///< header lines: 431 past it
+  std::size_t max_body_bytes = std::size_t{16} * 1024;  ///< a Content-Length above it: 413
   /// Targets starting with this prefix may carry up to max_large_body_bytes instead (the
   /// signed webhooks of /hooks/: a real order with a long cart runs to hundreds of KB).
   /// Empty: no target may.
@@ -132,7 +132,7 @@ class RequestHeadParser {
 /// body of one-byte chunks or endless extensions cannot make the loop buffer without end.
 class ChunkedBodyScanner {
  public:
-  explicit ChunkedBodyScanner(std::size_t max_body_bytes = 16 * 1024);
+  explicit ChunkedBodyScanner(std::size_t max_body_bytes = std::size_t{16} * 1024);
   enum class State { need_more, done, error };
   /// Consumes from `data`; returns how many of its bytes belong to the body (chunk framing
   /// and trailers included). After done or error it consumes nothing more; the bytes left

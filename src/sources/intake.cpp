@@ -42,7 +42,8 @@ std::vector<std::string> store_keys(const std::vector<std::string>& a,
   return out;
 }
 
-Result answer(DeliveryOutcome outcome, int status, nlohmann::json body, std::string reason = {}) {
+Result answer(DeliveryOutcome outcome, int status, const nlohmann::json& body,
+              std::string reason = {}) {
   Result r;
   r.outcome = outcome;
   r.status = status;

@@ -65,8 +65,8 @@ std::string card_text(std::string_view raw) {
 }
 
 std::string full_name(std::string_view first, std::string_view last) {
-  const std::string a = card_text(first);
-  const std::string b = card_text(last);
+  std::string a = card_text(first);
+  std::string b = card_text(last);
   if (a.empty()) return b;
   if (b.empty()) return a;
   return card_text(a + " " + b);

@@ -44,8 +44,9 @@ class LemonSqueezy final : public Receiver {
     const std::string status = text(*attributes, {"status"});
 
     if (event == "order_refunded") {
-      if (status == "refunded" || is_true(*attributes, {"refunded"}))
+      if (status == "refunded" || is_true(*attributes, {"refunded"})) {
         return TakeBack{{}, order_keys};
+      }
       return Ignored{"partial refund"};
     }
     if (status != "paid") return Ignored{"unpaid"};

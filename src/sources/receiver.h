@@ -25,7 +25,7 @@ using Clock = std::chrono::system_clock;
 
 /// A delivery's body may be this large (a real order with a long cart runs to hundreds of
 /// KB); past it, 413.
-inline constexpr std::size_t kMaxDeliveryBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxDeliveryBytes = std::size_t{1024} * 1024;
 
 /// How far a signed timestamp (Stripe, Standard Webhooks) may lie in the past, and (for
 /// Standard Webhooks) in the future: the platforms' own default.

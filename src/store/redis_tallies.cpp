@@ -130,8 +130,9 @@ void add_pages_field(std::string_view field, std::map<std::string, std::size_t>&
   };
   if (words.empty()) return;
   sums[kAllChannels] += number(words[0]);
-  for (std::size_t i = 1; i + 1 < words.size(); i += 2)
+  for (std::size_t i = 1; i + 1 < words.size(); i += 2) {
     sums[std::string(words[i])] += number(words[i + 1]);
+  }
 }
 
 }  // namespace
@@ -211,8 +212,9 @@ void RedisTallies::share() {
                        std::to_string(kDayKeySeconds), pages_field(presence_.local())});
     std::map<std::string, std::size_t> sums;
     if (reply->type == REDIS_REPLY_ARRAY) {
-      for (std::size_t i = 0; i < reply->elements; ++i)
+      for (std::size_t i = 0; i < reply->elements; ++i) {
         add_pages_field(redis_text(reply->element[i]), sums);
+      }
     }
     PresenceExchange::Counts others;
     for (auto& [channel, count] : sums) {

@@ -36,22 +36,31 @@ class Capture {
   std::streambuf* old_;
 };
 
+/// argv as main() receives it: pointers into `words`, which must outlive them.
+std::vector<const char*> argv_of(const std::vector<std::string>& words) {
+  std::vector<const char*> argv;
+  argv.reserve(words.size() + 1);
+  for (const auto& w : words) argv.push_back(w.c_str());
+  return argv;
+}
+
 /// Sets (or unsets, with nullopt) an environment variable and restores it afterwards.
+/// Each test case runs on one thread, before any server thread: setenv's race cannot occur.
 class EnvVar {
  public:
   EnvVar(const char* name, std::optional<std::string> value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
     if (value) {
-      ::setenv(name, value->c_str(), 1);
+      ::setenv(name, value->c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
     } else {
-      ::unsetenv(name);
+      ::unsetenv(name);  // NOLINT(concurrency-mt-unsafe)
     }
   }
   ~EnvVar() {
     if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
+      ::setenv(name_, old_->c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
     } else {
-      ::unsetenv(name_);
+      ::unsetenv(name_);  // NOLINT(concurrency-mt-unsafe)
     }
   }
   EnvVar(const EnvVar&) = delete;
@@ -93,8 +102,7 @@ struct Run {
 Run run(std::initializer_list<std::string> args) {
   std::vector<std::string> words{"proof"};
   words.insert(words.end(), args.begin(), args.end());
-  std::vector<const char*> argv;
-  for (const auto& w : words) argv.push_back(w.c_str());
+  std::vector<const char*> argv = argv_of(words);
   argv.push_back(nullptr);
   Run r;
   Capture out(std::cout);
@@ -255,8 +263,7 @@ TEST_CASE("Config: out-of-range and unknown values are refused", "[config]") {
     INFO(args[0] << (args.size() > 1 ? " " + args[1] : ""));
     std::vector<std::string> words{"proof", "--api-key", "k"};
     words.insert(words.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& w : words) argv.push_back(w.c_str());
+    std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
     const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
@@ -402,8 +409,7 @@ TEST_CASE("Config: every bad value exits 2, --help 0", "[config]") {
     INFO(args[0]);
     std::vector<std::string> words{"proof", "--api-key", "k"};
     words.insert(words.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& w : words) argv.push_back(w.c_str());
+    std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
     const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
@@ -460,8 +466,7 @@ TEST_CASE("Config: the server's start-up checks run before it starts", "[config]
     INFO(args[0] << " " << args[1]);
     std::vector<std::string> words{"proof", "check-config", "--api-key", "k"};
     words.insert(words.end(), args.begin(), args.end());
-    std::vector<const char*> argv;
-    for (const auto& w : words) argv.push_back(w.c_str());
+    std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
     const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());

@@ -68,7 +68,7 @@ TEST_CASE("Connection: bytes the socket cannot take yet are kept and sent in ord
 TEST_CASE("Connection: a stream that falls more than its backlog behind is refused",
           "[connection]") {
   Pair pair;
-  Connection c(pair.ours, 1, {}, nullptr, 16 * 1024);
+  Connection c(pair.ours, 1, {}, nullptr, std::size_t{16} * 1024);
   const std::string piece(1024, 'x');
   const std::string_view pieces[] = {piece};
   int accepted = 0;

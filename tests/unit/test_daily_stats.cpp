@@ -3,7 +3,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -16,7 +15,6 @@
 #include "temp_dir.h"
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 using proof::DailyStats;
 using proof::DayCounts;
 using proof::DayRecord;
@@ -151,12 +149,14 @@ TEST_CASE("Daily stats: counts from many threads at once all arrive", "[daily_st
       for (int i = 0; i < kEach; ++i) {
         stats.count_shown(nov28());
         if (i % 5 == 0) stats.count_click(nov28());
-        stats.observe_pages(static_cast<std::size_t>(t * kEach + i), nov28());
+        stats.observe_pages(static_cast<std::size_t>(t) * kEach + static_cast<std::size_t>(i),
+                            nov28());
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  const DayCounts expected{0, kThreads * kEach, kThreads * kEach / 5, kThreads * kEach - 1};
+  constexpr std::uint64_t kAll = std::uint64_t{kThreads} * kEach;
+  const DayCounts expected{0, kAll, kAll / 5, kAll - 1};
   CHECK(stats.days(1, nov28()).front().counts == expected);
   // What was written last is what was counted last: a restart reads every count back.
   store.reset();

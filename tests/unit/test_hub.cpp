@@ -161,7 +161,7 @@ TEST_CASE("Hub: concurrent readers see every published id exactly once, in order
   constexpr int kPublishers = 8;
   constexpr int kPerPublisher = 500;
   constexpr int kReaders = 16;
-  constexpr std::size_t kTotal = kPublishers * kPerPublisher;
+  constexpr std::size_t kTotal = std::size_t{kPublishers} * kPerPublisher;
   Hub hub(kTotal, kReaders);  // history holds everything, so a slow reader misses nothing
 
   std::atomic<bool> go{false};
@@ -230,8 +230,9 @@ TEST_CASE("Hub: a stream a burst behind still gets every event", "[hub]") {
   Hub hub(5, 10);
   const std::uint64_t cursor = hub.start(0).cursor;
   std::vector<std::uint64_t> published;
-  for (int i = 0; i < 500; ++i)
+  for (int i = 0; i < 500; ++i) {
     published.push_back(hub.publish(Signup{"c", "o", "/i", "", "", ""})->id);
+  }
   bool missed = true;
   std::vector<std::uint64_t> got;
   for (const auto& e : hub.next(cursor, missed)) got.push_back(e->id);

@@ -20,7 +20,7 @@ std::string read(const std::string& path) {
 }
 
 /// "/events/{id}" and "/events/{source}" alike: parameters by position, not name.
-std::string shape(std::string path) {
+std::string shape(const std::string& path) {
   return std::regex_replace(path, std::regex(R"(\{[^}/]*\})"), "{}");
 }
 

@@ -40,6 +40,7 @@ std::int64_t now_ms() {
 
 std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
   std::vector<std::uint64_t> out;
+  out.reserve(events.size());
   for (const auto& e : events) out.push_back(e->id);
   return out;
 }
@@ -72,8 +73,9 @@ TEST_CASE("Store: events written are read back whole after reopening", "[store]"
 TEST_CASE("Store: load(n) gives the newest n, oldest first", "[store]") {
   const DataDir dir;
   EventStore store(dir.path, 100, 3600s);
-  for (std::uint64_t id = 1; id <= 6; ++id)
+  for (std::uint64_t id = 1; id <= 6; ++id) {
     store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
+  }
   CHECK(ids(store.load(3)) == std::vector<std::uint64_t>{4, 5, 6});
   CHECK(ids(store.load(100)).size() == 6);
   CHECK(store.load(0).empty());
@@ -83,10 +85,11 @@ TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers th
           "[store]") {
   const DataDir dir;
   EventStore store(dir.path, 3, 3600s);
-  for (std::uint64_t id = 1; id <= 10; ++id)
+  for (std::uint64_t id = 1; id <= 10; ++id) {
     store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
+  }
   store.append(
-      *proof::make_event(11, now_ms() - 7200 * 1000, Signup{"old", "o", "/i", "", "", ""}));
+      *proof::make_event(11, now_ms() - 7200LL * 1000, Signup{"old", "o", "/i", "", "", ""}));
   store.prune();
   CHECK(ids(store.load(100)) == std::vector<std::uint64_t>{9, 10});  // 11 is too old, 1..8 too many
   CHECK(store.last_id() == 11);  // pruned, but ids must not step back after a restart
@@ -111,8 +114,9 @@ TEST_CASE("Store: a restarted hub replays the stored history and continues its i
   {
     EventStore store(dir.path, 100, 3600s);
     Hub hub(100, 10, &store);
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 5; ++i) {
       before.push_back(hub.publish(Signup{"u" + std::to_string(i), "o", "/i", "", "", ""})->id);
+    }
   }
   EventStore store(dir.path, 100, 3600s);
   Hub hub(3, 10, &store);
@@ -129,7 +133,7 @@ TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set ba
           "[store][hub]") {
   const DataDir dir;
   // An id far in the future, as if written while the clock ran fast.
-  const std::uint64_t future = static_cast<std::uint64_t>(now_ms() + 3600 * 1000) * 1000;
+  const std::uint64_t future = static_cast<std::uint64_t>(now_ms() + 3600LL * 1000) * 1000;
   {
     EventStore store(dir.path, 100, 3600s);
     store.append(*proof::make_event(future, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
