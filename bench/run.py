@@ -147,6 +147,17 @@ def stop_process(proc, timeout=10.0):
         proc.wait()
 
 
+def launch(server, cmd):
+    """Starts a one-process server on server.port, waits until it listens and checks that
+    the listening socket is its own; sets server.proc, .pid and .pids."""
+    # The same as `ulimit -n 20000` in the shell that starts it.
+    server.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
+    wait_for_port(server.port, server.proc)
+    server.pid = server.proc.pid
+    server.pids = [server.pid]
+    check_owner(server.port, [server.pid])
+
+
 class Proof:
     name = "proof"
 
@@ -173,12 +184,7 @@ class Proof:
         cmd = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--api-key", API_KEY,
                "--max-subscribers", "19400", "--history", "100", "--log-level", "warn"]
         cmd += self.extra
-        # The same as `ulimit -n 20000` in the shell that starts it.
-        self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
-        wait_for_port(self.port, self.proc)
-        self.pid = self.proc.pid
-        self.pids = [self.pid]
-        check_owner(self.port, [self.pid])
+        launch(self, cmd)
 
     def stop(self):
         stop_process(self.proc)
@@ -257,11 +263,7 @@ class Floor:
     def start(self):
         self.port = free_port()
         cmd = [self.binary, "--port", str(self.port), "--frame-bytes", str(self.frame_bytes)]
-        self.proc = subprocess.Popen(cmd, preexec_fn=raise_nofile)
-        wait_for_port(self.port, self.proc)
-        self.pid = self.proc.pid
-        self.pids = [self.pid]
-        check_owner(self.port, [self.pid])
+        launch(self, cmd)
 
     def stop(self):
         stop_process(self.proc)

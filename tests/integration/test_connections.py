@@ -6,15 +6,7 @@ import socket
 import time
 import unittest
 
-from harness import API_KEY, Proof, SSEClient, raise_fd_limit
-
-
-def threads_of(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    raise AssertionError("no Threads line")
+from harness import API_KEY, Proof, SSEClient, raise_fd_limit, threads_of
 
 
 def read_answer(sock, timeout=5.0):
@@ -95,13 +87,17 @@ class CapsTest(unittest.TestCase):
             for s in held:
                 s.close()
 
-    def test_past_the_total_cap_the_connection_waiting_longest_makes_room(self):
+    def one_stream_one_loop(self):
+        """proof with --max-subscribers 1 (one stream and 1,024 more connections in all) and
+        one loop: which connection makes room is exact there; across loops it is near
+        (README), which test_many_addresses checks with three loops."""
         raise_fd_limit()
-        # --max-subscribers 1: one stream and 1,024 more connections in all.
-        # One loop: the order is exact there; across loops it is near (README), which
-        # test_many_addresses checks with three loops.
         proof = Proof("--max-subscribers", "1", "--max-subscribers-per-ip", "0", "--threads", "1")
         self.addCleanup(proof.kill)
+        return proof
+
+    def test_past_the_total_cap_the_connection_waiting_longest_makes_room(self):
+        proof = self.one_stream_one_loop()
         held = []
         try:
             # Idle between requests first, then silent (never sent a request): all 1,025.
@@ -130,11 +126,7 @@ class CapsTest(unittest.TestCase):
                 s.close()
 
     def test_past_the_total_cap_with_none_silent_the_longest_idle_makes_room(self):
-        raise_fd_limit()
-        # One loop: the order is exact there; across loops it is near (README), which
-        # test_many_addresses checks with three loops.
-        proof = Proof("--max-subscribers", "1", "--max-subscribers-per-ip", "0", "--threads", "1")
-        self.addCleanup(proof.kill)
+        proof = self.one_stream_one_loop()
         held = []
         try:
             for _ in range(1025):

@@ -11,7 +11,7 @@ import time
 import unittest
 from urllib.parse import urlencode
 
-from harness import API_KEY, Proof, SSEClient, raise_fd_limit
+from harness import API_KEY, Proof, SSEClient, raise_fd_limit, request_from
 
 ADDRESSES = 1000
 UNFINISHED = 1500   # past the cap: --max-subscribers 100 leaves 1,124 connections in all
@@ -21,18 +21,6 @@ VISITOR = "127.0.0.3"
 
 def attacker_address(i):
     return f"127.1.{i // 250}.{i % 250 + 1}"
-
-
-def request_from(source, port, method, path, body=None, headers=None, timeout=5.0):
-    import http.client
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
-                                      source_address=(source, 0))
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        res = conn.getresponse()
-        return res.status, res.read()
-    finally:
-        conn.close()
 
 
 def ended(sock):

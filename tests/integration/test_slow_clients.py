@@ -11,7 +11,6 @@ unfinished connections make room, while the streams opened before it stay open. 
 slowhttptest package (scripts/install-deps.sh --test); skipped without it."""
 
 import csv
-import http.client
 import os
 import resource
 import shutil
@@ -22,7 +21,7 @@ import time
 import unittest
 from urllib.parse import urlencode
 
-from harness import API_KEY, Proof, SSEClient
+from harness import API_KEY, Proof, SSEClient, request_from, threads_of
 
 SLOWHTTPTEST = shutil.which("slowhttptest")
 CONNECTIONS = 2000
@@ -31,25 +30,6 @@ PROBE_FROM = "127.0.0.2"
 SUBSCRIBE_FROM = "127.0.0.3"
 EARLIER_FROM = "127.0.0.4"
 LATENCY_BOUND = 0.5  # the target is 100 ms; the bound leaves room for a busy 2-core machine
-
-
-def threads_of(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    raise KeyError("Threads")
-
-
-def request_from(source, port, method, path, body=None, headers=None, timeout=2.0):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
-                                      source_address=(source, 0))
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        res = conn.getresponse()
-        return res.status, res.read()
-    finally:
-        conn.close()
 
 
 class SlowClientsTest(unittest.TestCase):
@@ -91,7 +71,7 @@ class SlowClientsTest(unittest.TestCase):
             thread_counts.append(threads_of(pid))
             before = time.monotonic()
             try:
-                status, body = request_from(PROBE_FROM, proof.port, "GET", "/healthz")
+                status, body = request_from(PROBE_FROM, proof.port, "GET", "/healthz", timeout=2.0)
                 if status == 200:
                     latencies.append(time.monotonic() - before)
                 else:
@@ -113,7 +93,7 @@ class SlowClientsTest(unittest.TestCase):
         tried = max(int(r["Closed"]) + int(r["Pending"]) + int(r["Connected"]) for r in rows)
 
         self.assertIsNone(proof.proc.poll(), "the server died")
-        self.assertEqual(request_from(PROBE_FROM, proof.port, "GET", "/healthz")[0], 200)
+        self.assertEqual(request_from(PROBE_FROM, proof.port, "GET", "/healthz", timeout=2.0)[0], 200)
         latencies.sort()
         report = (f"{len(latencies)} /healthz answered, {len(failures)} failed; latency "
                   f"p50 {statistics.median(latencies) * 1000 if latencies else -1:.1f} ms, "

@@ -9,18 +9,10 @@ import threading
 import time
 import unittest
 
-from harness import Proof, SSEClient, raise_fd_limit
+from harness import Proof, SSEClient, raise_fd_limit, threads_of
 
 # ThreadSanitizer's runtime adds a thread of its own to the server.
 SANITIZER_THREADS = 1 if os.environ.get("PROOF_SANITIZER") == "thread" else 0
-
-
-def threads_of(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    raise AssertionError("no Threads line")
 
 
 class LoopsTestBase:
