@@ -19,10 +19,12 @@ void WaitList::push_back(Connection& c, Clock::time_point since) {
   if (c.waiting) c.waiting->remove(c);
   c.waiting = this;
   c.waiting_since_ = since;
-  c.wait_prev_ = tail_;
-  c.wait_next_ = nullptr;
-  (tail_ ? tail_->wait_next_ : head_) = &c;
-  tail_ = &c;
+  Connection* after = tail_;
+  while (after && after->waiting_since_ > since) after = after->wait_prev_;
+  c.wait_prev_ = after;
+  c.wait_next_ = after ? after->wait_next_ : head_;
+  (after ? after->wait_next_ : head_) = &c;
+  (c.wait_next_ ? c.wait_next_->wait_prev_ : tail_) = &c;
   if (head_ == &c) publish_oldest();
 }
 

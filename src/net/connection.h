@@ -52,7 +52,9 @@ class WaitList {
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
 
-  /// Appends `c`, waiting since `since` (later than everything in the list).
+  /// Adds `c`, waiting since `since`, in the order of waiting: at the end unless others
+  /// wait since later (a connection another loop accepted and handed over a moment before
+  /// this loop's newest goes before it, a step or two from the end).
   void push_back(Connection& c, Clock::time_point since);
   /// Takes `c` out if it is in this list.
   void remove(Connection& c);

@@ -154,7 +154,7 @@ void Loop::run() {
         if (Connection* c = find(fd, data >> kFdBits)) on_event(*c, events[i].events, now);
       }
     }
-    take_adopted(now);
+    take_adopted();
     // Answers first, then events: a stream admitted in this round is caught up by join().
     take_completions(now);
     if (events_pending_.exchange(false)) fanning_out_ = true;
@@ -202,6 +202,7 @@ void Loop::place(int fd, Peer peer) {
   Accepted accepted;
   accepted.fd = fd;
   accepted.peer = std::move(peer);
+  accepted.at = Clock::now();
   auto verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot);
   bool room_to_make = false;
   if (verdict == ConnectionCaps::Verdict::total_full && longest_waiting()) {
@@ -227,7 +228,7 @@ void Loop::place(int fd, Peer peer) {
   }
   // Counted at once, so a burst of accepts spreads before the loops have taken any.
   target->load_.fetch_add(1, std::memory_order_relaxed);
-  if (target == this) return take(std::move(accepted), Clock::now());
+  if (target == this) return take(std::move(accepted));
   target->adopt(std::move(accepted));
 }
 
@@ -264,7 +265,7 @@ void Loop::make_room_somewhere() {
   }
 }
 
-void Loop::take_adopted(Clock::time_point now) {
+void Loop::take_adopted() {
   std::vector<Accepted> adopted;
   std::size_t rooms = 0;
   {
@@ -273,10 +274,10 @@ void Loop::take_adopted(Clock::time_point now) {
     rooms = std::exchange(rooms_asked_, 0);
   }
   for (; rooms > 0; --rooms) make_room_somewhere();
-  for (auto& accepted : adopted) take(std::move(accepted), now);
+  for (auto& accepted : adopted) take(std::move(accepted));
 }
 
-void Loop::take(Accepted accepted, Clock::time_point now) {
+void Loop::take(Accepted accepted) {
   const int fd = accepted.fd;
   const int on = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -295,8 +296,8 @@ void Loop::take(Accepted accepted, Clock::time_point now) {
   auto c = std::make_unique<Connection>(fd, next_serial_++, std::move(peer), ssl,
                                         options_.stream_backlog);
   c->slot = std::move(accepted.slot);
-  c->deadline = now + options_.request_timeout;
-  c->last_progress = now;
+  c->deadline = accepted.at + options_.request_timeout;
+  c->last_progress = accepted.at;
   if (!c->watch(epoll_fd_, tag(*c))) {
     spdlog::warn("epoll_ctl: {}", error_text(errno));
     load_.fetch_sub(1, std::memory_order_relaxed);
@@ -305,7 +306,7 @@ void Loop::take(Accepted accepted, Clock::time_point now) {
   if (connections_.size() <= static_cast<std::size_t>(fd)) {
     connections_.resize(static_cast<std::size_t>(fd) + 1024);
   }
-  fresh_.push_back(*c, now);
+  fresh_.push_back(*c, accepted.at);
   connections_[static_cast<std::size_t>(fd)] = std::move(c);
 }
 

@@ -52,6 +52,9 @@ struct Accepted {
   int fd = -1;
   Peer peer;
   ConnectionSlot slot;  ///< its places under the caps, already taken
+  /// When it was accepted: its request's deadline and its place in the wait lists count
+  /// from here, not from when the loop it is handed to takes it (which may be later).
+  std::chrono::steady_clock::time_point at{};
 };
 
 class Loop {
@@ -97,8 +100,8 @@ class Loop {
   /// Places a socket this loop accepted: here or on another loop (least loaded), or
   /// refuses it at once when the caps say so.
   void place(int fd, Peer peer);
-  void take(Accepted accepted, Clock::time_point now);
-  void take_adopted(Clock::time_point now);
+  void take(Accepted accepted);
+  void take_adopted();
   void on_event(Connection& c, std::uint32_t events, Clock::time_point now);
   void on_readable(Connection& c, Clock::time_point now);
   void process_input(Connection& c, Clock::time_point now);

@@ -118,6 +118,29 @@ TEST_CASE("Connection: the wait list keeps the order connections began to wait i
   CHECK(idle.front() == &third);
 }
 
+TEST_CASE("Connection: one accepted earlier but handed over later waits before the newer ones",
+          "[connection]") {
+  using proof::net::WaitList;
+  Pair a, b, c;
+  Connection own(a.ours, 1, {}, nullptr, 1024);
+  Connection newer(b.ours, 2, {}, nullptr, 1024);
+  Connection handed(c.ours, 3, {}, nullptr, 1024);
+  WaitList fresh;
+  const auto t0 = WaitList::Clock::now();
+  fresh.push_back(own, t0 + std::chrono::seconds(1));
+  fresh.push_back(newer, t0 + std::chrono::seconds(2));
+  fresh.push_back(handed, t0);  // another loop accepted it first
+  CHECK(fresh.front() == &handed);
+  CHECK(fresh.oldest() == t0.time_since_epoch().count());
+  fresh.remove(handed);
+  CHECK(fresh.front() == &own);
+  fresh.remove(own);
+  CHECK(fresh.front() == &newer);
+  fresh.remove(newer);
+  CHECK(fresh.front() == nullptr);
+  CHECK(fresh.oldest() == -1);
+}
+
 TEST_CASE("Connection: a connection leaves its wait list when it goes", "[connection]") {
   using proof::net::WaitList;
   Pair a, b;
