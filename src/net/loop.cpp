@@ -30,6 +30,10 @@ constexpr std::chrono::milliseconds kTick{250};
 /// turns the loop accepts, reads and answers, so a publish to 19,000 streams holds up no
 /// /healthz or POST for the whole of it.
 constexpr std::size_t kFanoutBudget = 1024;
+/// Accepts a loop makes in one turn: in a connection storm it goes on to its streams and
+/// its inbox (connections other loops handed to it) between batches; the listening socket
+/// stays readable, so epoll_wait brings it back.
+constexpr int kAcceptBatch = 64;
 /// epoll data: the connection's fd in the low bits, its serial above, so an event for a
 /// closed connection is never taken for a new one that got the same fd.
 constexpr int kFdBits = 24;
@@ -144,7 +148,7 @@ void Loop::run() {
     for (int i = 0; i < n; ++i) {
       const std::uint64_t data = events[i].data.u64;
       if (data == kListenTag) {
-        accept_all();
+        accept_batch();
       } else if (data == kWakeTag) {
         std::uint64_t count;
         [[maybe_unused]] const auto r = ::read(wake_fd_, &count, sizeof count);
@@ -176,8 +180,8 @@ Connection* Loop::find(int fd, std::uint64_t serial) {
   return c && c->serial() == serial ? c : nullptr;
 }
 
-void Loop::accept_all() {
-  for (;;) {
+void Loop::accept_batch() {
+  for (int accepted = 0; accepted < kAcceptBatch; ++accepted) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     const int fd = accept4(shared_.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,

@@ -96,7 +96,7 @@ class Loop {
     Answer answer;
   };
 
-  void accept_all();
+  void accept_batch();
   /// Places a socket this loop accepted: here or on another loop (least loaded), or
   /// refuses it at once when the caps say so.
   void place(int fd, Peer peer);
