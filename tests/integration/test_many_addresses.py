@@ -55,7 +55,8 @@ class ManyAddressesTest(unittest.TestCase):
         # loops, two made at once may pick the same loop: the order is near, not exact).
         # Another loop may still be closing the last ones it was asked to, old ones among
         # them once a newer one went first: look again a few times until the room is made
-        # and the oldest are gone (under ThreadSanitizer the room was made before that).
+        # and the oldest are gone (under ThreadSanitizer the room was made before that;
+        # with several loops one may never go, see below, and the look ends after 2.5 s).
         least = UNFINISHED - (1124 - STREAMS - 1)
         for _ in range(50):
             gone = [i for i, s in enumerate(crowd) if ended(s)]
@@ -66,7 +67,15 @@ class ManyAddressesTest(unittest.TestCase):
         if exact_order:
             self.assertEqual(gone, list(range(len(gone))), "a newer connection went first")
         stayed = [i for i, s in enumerate(crowd[:200]) if not ended(s)]
-        self.assertEqual(stayed, [], f"old unfinished connections stayed ({len(gone)} went)")
+        if exact_order:
+            self.assertEqual(stayed, [], f"old unfinished connections stayed ({len(gone)} went)")
+        else:
+            # A connection waits from the moment its loop reads the clock after accept4();
+            # a loop's thread preempted between the two (seen under AddressSanitizer on 2
+            # cores: 3 ms, while the other loops accepted 250 more) gives one connection a
+            # later start than its turn, and it stays. A few, never a loop's whole share.
+            self.assertLessEqual(len(stayed), 5,
+                                 f"old unfinished connections stayed ({len(gone)} went): {stayed}")
         self.assertFalse(any(ended(s) for s in crowd[-300:]), "new connections went first")
         answer = crowd[0].recv(4096)
         self.assertTrue(answer == b"" or answer[:12] in (b"HTTP/1.1 503", b"HTTP/1.1 408"),
