@@ -65,11 +65,10 @@ class ManyAddressesTest(unittest.TestCase):
             time.sleep(0.05)
         self.assertGreaterEqual(len(gone), least)
         if exact_order:
+            # A prefix of the crowd at least `least` (427) long: the oldest 200 among it.
             self.assertEqual(gone, list(range(len(gone))), "a newer connection went first")
-        stayed = [i for i, s in enumerate(crowd[:200]) if not ended(s)]
-        if exact_order:
-            self.assertEqual(stayed, [], f"old unfinished connections stayed ({len(gone)} went)")
         else:
+            stayed = [i for i, s in enumerate(crowd[:200]) if not ended(s)]
             # A connection waits from the moment its loop reads the clock after accept4();
             # a loop's thread preempted between the two (seen under AddressSanitizer on 2
             # cores: 3 ms, while the other loops accepted 250 more) gives one connection a
