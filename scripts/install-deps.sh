@@ -16,7 +16,8 @@ test=(catch2 python3 curl openssl chromium
       systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
-      redis-server stunnel4 slowhttptest)
+      redis-server stunnel4 slowhttptest
+      iproute2)  # ss: the storm benchmark samples the accept queue with it
 
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then
