@@ -31,13 +31,12 @@ import tempfile
 import threading
 import time
 
+# The tests' port chooser: below the ephemeral range, so a bench run beside other tests
+# (the CI smoke runs in ctest -j) cannot lose its port to their client connections.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+from ports import free_port  # noqa: E402
+
 API_KEY = "bench-key-0123456789"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(port, path="/healthz", timeout=10.0):

@@ -16,6 +16,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from ports import free_port  # noqa: E402  (re-exported: the tests import it from here)
 
 SKIP = 77  # ctest SKIP_RETURN_CODE: a tool this test needs is not installed
 
@@ -34,12 +38,6 @@ def skip_unless(tool):
     if shutil.which(tool) is None:
         print(f"SKIP: {tool} is not installed", file=sys.stderr)
         sys.exit(SKIP)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port, timeout=10.0, process=None):

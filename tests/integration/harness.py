@@ -12,10 +12,14 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from ports import free_port  # noqa: E402  (re-exported: the tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROOF_BIN = os.environ.get("PROOF_BIN", str(ROOT / "build" / "proof"))
@@ -48,12 +52,6 @@ def request_from(source, port, method, path, body=None, headers=None, timeout=5.
         return res.status, res.read()
     finally:
         conn.close()
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class Proof:

@@ -2,7 +2,7 @@
 // the process and its output, and a stop that says how it ended. Also a real
 // redis-server (Debian's) in a temporary directory, for the tests that need one.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,16 +16,36 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-export function freePort() {
+// A port below the kernel's ephemeral range (tests/support/ports.py says why: ctest runs
+// tests side by side, and another test's client connections take ephemeral ports).
+function ephemeralLow() {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'ascii').split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function tryListen(port) {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+    server.on('error', (error) => (error.code === 'EADDRINUSE' ? resolve(null) : reject(error)));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = server.address().port;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+export async function freePort() {
+  const high = ephemeralLow();
+  const low = Math.max(1024, high - 12000);
+  for (let i = 0; i < 100 && low < high; i += 1) {
+    const port = await tryListen(low + Math.floor(Math.random() * (high - low)));
+    if (port !== null) return port;
+  }
+  return tryListen(0);
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
