@@ -53,7 +53,9 @@ class PresenceTest(unittest.TestCase):
         self.assertEqual(next_count(mug), 1)
         self.stream("/events?channel=tea")
         site = self.stream("/events?presence=1")
-        self.assertEqual(next_count(site), 3)
+        # reaches, not the first count: with two loops the tea page may be on the other
+        # one, whose count arrives a moment later (seen with ctest -j on a busy machine).
+        self.assertTrue(reaches(site, 3))
         self.stream("/events?channel=mug")
         self.assertTrue(reaches(mug, 2))
 
