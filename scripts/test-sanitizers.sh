@@ -95,8 +95,10 @@ if [ "$which" = address ] || [ "$which" = all ]; then
   # - deploy.sandbox runs the server as another user under the unit's syscall filter
   #   (checked with strace): the ASan runtime's own syscalls and its log files in our
   #   private temp dir are not the server's.
+  # One test per core, not two as in scripts/test.sh: under ASan the servers' own work
+  # doubles, and timing-bound tests (leases, intervals) keep their margins.
   run_step "ASan+UBSan ctest" env "${asan_env[@]}" ASAN_OPTIONS="$asan_options" \
-    ctest --test-dir build-asan --output-on-failure --timeout 600 -LE 'browser|widget|bench' \
+    ctest --test-dir build-asan --output-on-failure --timeout 600 -j"$jobs" -LE 'browser|widget|bench' \
       -E '^(integration: hostile|deploy\.sandbox)$'
   run_step "ASan+UBSan ctest: integration: hostile (small quarantine)" env "${asan_env[@]}" \
     ASAN_OPTIONS="$asan_options:quarantine_size_mb=4:thread_local_quarantine_size_kb=64:allocator_release_to_os_interval_ms=50" \
