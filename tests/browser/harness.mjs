@@ -271,6 +271,14 @@ export function useChromium() {
       expectErrors(...patterns) {
         expected.push(...patterns);
       },
+      // A server of the test's own (a proxy in front of proof), closed with the others
+      // when the test ends. Not by a t.after of the test: node:test skips the hooks after
+      // one that fails, so a failed error check would leave it listening and the file
+      // would never end.
+      closeAfter(server) {
+        servers.push(server);
+        return server;
+      },
       // A browser of its own (tabs of one browser share a stream and the cards they show).
       async context(options = {}) {
         const ctx = await browser.newContext({ ...contextOptions, ...options });
