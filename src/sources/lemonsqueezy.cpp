@@ -7,7 +7,7 @@ namespace proof::sources {
 
 namespace {
 
-constexpr BodySignature kScheme{
+constexpr BodySignature kLemonSqueezySignature{
     .header = "x-signature",
     .shown = "X-Signature",
     .base64 = false,
@@ -23,7 +23,7 @@ class LemonSqueezy final : public Receiver {
   std::string_view name() const override { return "lemonsqueezy"; }
 
   std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
-    return verify_body_signature(d, kScheme, secrets_);
+    return verify_body_signature(d, kLemonSqueezySignature, secrets_);
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

@@ -7,7 +7,7 @@ namespace proof::sources {
 
 namespace {
 
-constexpr BodySignature kScheme{
+constexpr BodySignature kShopifySignature{
     .header = "x-shopify-hmac-sha256",
     .shown = "X-Shopify-Hmac-Sha256",
     .base64 = true,
@@ -24,7 +24,7 @@ class Shopify final : public Receiver {
   std::string_view name() const override { return "shopify"; }
 
   std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
-    return verify_body_signature(d, kScheme, secrets_);
+    return verify_body_signature(d, kShopifySignature, secrets_);
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

@@ -9,7 +9,7 @@ namespace proof::sources {
 
 namespace {
 
-constexpr BodySignature kScheme{
+constexpr BodySignature kWooCommerceSignature{
     .header = "x-wc-webhook-signature",
     .shown = "X-WC-Webhook-Signature",
     .base64 = true,
@@ -38,11 +38,11 @@ class WooCommerce final : public Receiver {
   std::string_view name() const override { return "woocommerce"; }
 
   bool is_ping(const Delivery& d) const override {
-    return d.count(kScheme.header) == 0 && is_ping_body(d.body);
+    return d.count(kWooCommerceSignature.header) == 0 && is_ping_body(d.body);
   }
 
   std::optional<BadSignature> verify(const Delivery& d, Clock::time_point) const override {
-    return verify_body_signature(d, kScheme, keys_);
+    return verify_body_signature(d, kWooCommerceSignature, keys_);
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

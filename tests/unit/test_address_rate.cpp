@@ -9,33 +9,33 @@ using namespace std::chrono_literals;
 using proof::AddressRateLimiter;
 
 namespace {
-const auto t0 = AddressRateLimiter::Clock::time_point{} + 1h;
+const auto kLimiterStart = AddressRateLimiter::Clock::time_point{} + 1h;
 }
 
 TEST_CASE("Address rate: five a second per address, the sixth waits", "[address_rate]") {
   AddressRateLimiter limiter(5, 5, 100);
-  for (int i = 0; i < 5; ++i) CHECK_FALSE(limiter.acquire("192.0.2.1", t0).has_value());
-  const auto wait = limiter.acquire("192.0.2.1", t0);
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(limiter.acquire("192.0.2.1", kLimiterStart).has_value());
+  const auto wait = limiter.acquire("192.0.2.1", kLimiterStart);
   REQUIRE(wait.has_value());
   CHECK(*wait == 200ms);
   // Another address has its own allowance.
-  CHECK_FALSE(limiter.acquire("192.0.2.2", t0).has_value());
+  CHECK_FALSE(limiter.acquire("192.0.2.2", kLimiterStart).has_value());
   // A second later the first may send again.
-  CHECK_FALSE(limiter.acquire("192.0.2.1", t0 + 1s).has_value());
+  CHECK_FALSE(limiter.acquire("192.0.2.1", kLimiterStart + 1s).has_value());
 }
 
 TEST_CASE("Address rate: a steady five a second is never refused", "[address_rate]") {
   AddressRateLimiter limiter(5, 5, 100);
   for (int i = 0; i < 100; ++i) {
     INFO(i);
-    CHECK_FALSE(limiter.acquire("192.0.2.1", t0 + i * 200ms).has_value());
+    CHECK_FALSE(limiter.acquire("192.0.2.1", kLimiterStart + i * 200ms).has_value());
   }
 }
 
 TEST_CASE("Address rate: the table never holds more than its bound", "[address_rate]") {
   AddressRateLimiter limiter(5, 5, 50);
   for (int i = 0; i < 1000; ++i) {
-    limiter.acquire("10.0.0." + std::to_string(i), t0 + i * 1ms);
+    limiter.acquire("10.0.0." + std::to_string(i), kLimiterStart + i * 1ms);
     REQUIRE(limiter.tracked() <= 50);
   }
 }
@@ -44,23 +44,23 @@ TEST_CASE("Address rate: quiet addresses are forgotten first, busy ones keep the
           "[address_rate]") {
   AddressRateLimiter limiter(5, 5, 3);
   // A busy address spends its allowance.
-  for (int i = 0; i < 5; ++i) REQUIRE_FALSE(limiter.acquire("busy", t0).has_value());
-  limiter.acquire("quiet-1", t0 - 10s);
-  limiter.acquire("quiet-2", t0 - 10s);
+  for (int i = 0; i < 5; ++i) REQUIRE_FALSE(limiter.acquire("busy", kLimiterStart).has_value());
+  limiter.acquire("quiet-1", kLimiterStart - 10s);
+  limiter.acquire("quiet-2", kLimiterStart - 10s);
   // Room for a newcomer is made from the quiet ones, whose allowance is whole again...
-  CHECK_FALSE(limiter.acquire("new", t0 + 1ms).has_value());
+  CHECK_FALSE(limiter.acquire("new", kLimiterStart + 1ms).has_value());
   CHECK(limiter.tracked() <= 3);
   // ...and the busy address is still held to its rate.
-  CHECK(limiter.acquire("busy", t0 + 2ms).has_value());
+  CHECK(limiter.acquire("busy", kLimiterStart + 2ms).has_value());
 }
 
 TEST_CASE("Address rate: when every address is busy the longest quiet makes room",
           "[address_rate]") {
   AddressRateLimiter limiter(5, 5, 2);
-  for (int i = 0; i < 5; ++i) limiter.acquire("a", t0);
-  for (int i = 0; i < 5; ++i) limiter.acquire("b", t0 + 10ms);
-  CHECK_FALSE(limiter.acquire("c", t0 + 20ms).has_value());
+  for (int i = 0; i < 5; ++i) limiter.acquire("a", kLimiterStart);
+  for (int i = 0; i < 5; ++i) limiter.acquire("b", kLimiterStart + 10ms);
+  CHECK_FALSE(limiter.acquire("c", kLimiterStart + 20ms).has_value());
   CHECK(limiter.tracked() == 2);
   // "b" was kept (it sent last) and is still limited.
-  CHECK(limiter.acquire("b", t0 + 30ms).has_value());
+  CHECK(limiter.acquire("b", kLimiterStart + 30ms).has_value());
 }

@@ -61,6 +61,7 @@ TEST_CASE("Caps: loops taking and giving back at once never pass the total", "[c
       {.connections = kTotal, .per_address = 0, .uncapped_addresses = {}, .large_bodies = 0});
   std::atomic<std::size_t> held{0}, peak{0};
   std::vector<std::thread> loops;
+  loops.reserve(4);
   for (int t = 0; t < 4; ++t) {
     loops.emplace_back([&] {
       std::vector<ConnectionSlot> mine;

@@ -21,26 +21,27 @@ using proof::DayRecord;
 
 namespace {
 
-using Clock = std::chrono::system_clock;
+using StatsClock = proof::DailyStats::Clock;
 
 /// 2026-11-28 at `hh:mm:ss` UTC.
-Clock::time_point nov28(std::chrono::seconds time_of_day = 12h) {
+StatsClock::time_point nov28(std::chrono::seconds time_of_day = 12h) {
   using namespace std::chrono;
   return sys_days{year{2026} / November / 28} + time_of_day;
 }
 
 std::vector<std::string> dates(const std::vector<DayRecord>& days) {
   std::vector<std::string> out;
+  out.reserve(days.size());
   for (const auto& d : days) out.push_back(proof::iso_date(d.day));
   return out;
 }
 
 /// A fresh --data-dir, removed afterwards.
-struct DataDir : proof::test::TempDir {
-  DataDir() : TempDir("stats") {}
+struct StatsDir : proof::test::TempDir {
+  StatsDir() : TempDir("stats") {}
 };
 
-std::unique_ptr<proof::EventStore> open_store(const DataDir& dir) {
+std::unique_ptr<proof::EventStore> open_store(const StatsDir& dir) {
   return std::make_unique<proof::EventStore>(dir.path, 100, std::chrono::hours(24 * 7));
 }
 
@@ -139,11 +140,12 @@ TEST_CASE("Daily stats: 400 days are kept, older ones forgotten", "[daily_stats]
 }
 
 TEST_CASE("Daily stats: counts from many threads at once all arrive", "[daily_stats]") {
-  DataDir dir;
+  StatsDir dir;
   auto store = open_store(dir);
   DailyStats stats(store.get(), nov28());
   constexpr int kThreads = 8, kEach = 500;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&stats, t] {
       for (int i = 0; i < kEach; ++i) {
@@ -166,7 +168,7 @@ TEST_CASE("Daily stats: counts from many threads at once all arrive", "[daily_st
 }
 
 TEST_CASE("Daily stats: the counts survive a restart with a data directory", "[daily_stats]") {
-  DataDir dir;
+  StatsDir dir;
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());
@@ -187,7 +189,7 @@ TEST_CASE("Daily stats: the counts survive a restart with a data directory", "[d
 }
 
 TEST_CASE("Daily stats: days past the retention are dropped from the store", "[daily_stats]") {
-  DataDir dir;
+  StatsDir dir;
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());

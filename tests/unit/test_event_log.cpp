@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "core/event_log.h"
+#include "event_ids.h"
 #include "sse_parser.h"
 
 using proof::EventLog;
 using proof::EventPtr;
 using proof::Signup;
+using proof::test::ids;
 
 namespace {
 
@@ -24,12 +26,6 @@ EventLog log_of(std::size_t capacity, std::uint64_t first, std::uint64_t step, s
   EventLog log(capacity);
   for (std::size_t i = 0; i < count; ++i) log.append(event_with_id(first + i * step));
   return log;
-}
-
-std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
-  std::vector<std::uint64_t> out;
-  for (const auto& e : events) out.push_back(e->id);
-  return out;
 }
 
 }  // namespace

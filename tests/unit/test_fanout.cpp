@@ -340,6 +340,7 @@ TEST_CASE_METHOD(FanoutTest,
                  "Fanout: a fan-out spread over turns still gives each stream each event once",
                  "[fanout]") {
   std::vector<Stream*> open;
+  open.reserve(10);
   for (int i = 0; i < 10; ++i) open.push_back(&joined());
   const auto first = publish("Ada");
   const auto second = publish("Bo");

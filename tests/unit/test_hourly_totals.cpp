@@ -6,10 +6,10 @@
 
 using namespace std::chrono_literals;
 using proof::HourlyTotals;
-using Clock = std::chrono::system_clock;
+using HourlyClock = proof::HourlyTotals::Clock;
 
 TEST_CASE("Hourly totals: the last H hours, the current one included", "[hourly]") {
-  const auto t0 = Clock::time_point{} + 480000h + 30min;  // half past some hour
+  const auto t0 = HourlyClock::time_point{} + 480000h + 30min;  // half past some hour
   HourlyTotals totals(nullptr, t0);
   totals.add("", t0 - 3h);
   totals.add("mug", t0 - 1h);
@@ -24,7 +24,7 @@ TEST_CASE("Hourly totals: the last H hours, the current one included", "[hourly]
 }
 
 TEST_CASE("Hourly totals: hours older than 720 are forgotten", "[hourly]") {
-  const auto t0 = Clock::time_point{} + 480000h;
+  const auto t0 = HourlyClock::time_point{} + 480000h;
   HourlyTotals totals(nullptr, t0);
   totals.add("", t0);
   CHECK(totals.count(720, "", t0 + 719h) == 1);

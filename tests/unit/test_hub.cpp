@@ -13,23 +13,19 @@
 
 #include "core/history_store.h"
 #include "core/hub.h"
+#include "event_ids.h"
 
 using namespace std::chrono_literals;
 using proof::EventPtr;
 using proof::Hub;
 using proof::Signup;
+using proof::test::ids;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 Signup signup_named(std::string name) {
   return Signup{std::move(name), "offer", "/img/a.svg", "", "", ""};
-}
-
-std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
-  std::vector<std::uint64_t> out;
-  for (const auto& e : events) out.push_back(e->id);
-  return out;
 }
 
 std::int64_t wall_ms() {
@@ -64,6 +60,7 @@ TEST_CASE("Hub: publish assigns strictly increasing ids from the wall clock", "[
 TEST_CASE("Hub: start(n) gives the n most recent events and the newest id as cursor", "[hub]") {
   Hub hub(100, 10);
   std::vector<std::uint64_t> published;
+  published.reserve(6);
   for (int i = 0; i < 6; ++i) published.push_back(hub.publish(signup_named("u"))->id);
 
   const Hub::Start three = hub.start(3);
@@ -91,6 +88,7 @@ TEST_CASE("Hub: start on an empty hub has nothing to replay and cursor 0", "[hub
 TEST_CASE("Hub: after(id) returns what followed, and the history is bounded", "[hub]") {
   Hub hub(4, 10);
   std::vector<std::uint64_t> published;
+  published.reserve(10);
   for (int i = 0; i < 10; ++i) published.push_back(hub.publish(signup_named("u"))->id);
   CHECK(ids(hub.resume(published[7])) == std::vector<std::uint64_t>{published[8], published[9]});
   CHECK(ids(hub.resume(0)) == std::vector<std::uint64_t>(published.end() - 4, published.end()));
@@ -125,6 +123,7 @@ TEST_CASE("Hub: concurrent try_subscribe never exceeds the cap", "[hub][subscrib
   Hub hub(10, 50);
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 100; ++i) {
@@ -167,6 +166,7 @@ TEST_CASE("Hub: concurrent readers see every published id exactly once, in order
   std::atomic<bool> go{false};
   std::vector<std::vector<std::uint64_t>> seen(kReaders);
   std::vector<std::thread> threads;
+  threads.reserve(kReaders);
   const auto deadline = Clock::now() + 15s;
 
   for (int r = 0; r < kReaders; ++r) {
@@ -230,6 +230,7 @@ TEST_CASE("Hub: a stream a burst behind still gets every event", "[hub]") {
   Hub hub(5, 10);
   const std::uint64_t cursor = hub.start(0).cursor;
   std::vector<std::uint64_t> published;
+  published.reserve(500);
   for (int i = 0; i < 500; ++i) {
     published.push_back(hub.publish(Signup{"c", "o", "/i", "", "", ""})->id);
   }

@@ -254,6 +254,7 @@ TEST_CASE("Intake: the same delivery at the same moment on several threads publi
   std::atomic<int> published{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
       while (!go) std::this_thread::yield();

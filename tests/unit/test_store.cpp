@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/hub.h"
+#include "event_ids.h"
 #include "store/sqlite_store.h"
 #include "temp_dir.h"
 
@@ -24,12 +25,13 @@ using proof::EventPtr;
 using proof::EventStore;
 using proof::Hub;
 using proof::Signup;
+using proof::test::ids;
 
 namespace {
 
 /// A fresh --data-dir, removed afterwards.
-struct DataDir : proof::test::TempDir {
-  DataDir() : TempDir("store") {}
+struct StoreDir : proof::test::TempDir {
+  StoreDir() : TempDir("store") {}
 };
 
 std::int64_t now_ms() {
@@ -38,17 +40,10 @@ std::int64_t now_ms() {
       .count();
 }
 
-std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
-  std::vector<std::uint64_t> out;
-  out.reserve(events.size());
-  for (const auto& e : events) out.push_back(e->id);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("Store: events written are read back whole after reopening", "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   const Signup full{"Jane \"JD\" <b>",     "Pro", "/img/j.png", "Z\xC3\xBCrich",
                     "https://s.example/p", "mug"};
   {
@@ -71,7 +66,7 @@ TEST_CASE("Store: events written are read back whole after reopening", "[store]"
 }
 
 TEST_CASE("Store: load(n) gives the newest n, oldest first", "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   EventStore store(dir.path, 100, 3600s);
   for (std::uint64_t id = 1; id <= 6; ++id) {
     store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
@@ -83,7 +78,7 @@ TEST_CASE("Store: load(n) gives the newest n, oldest first", "[store]") {
 
 TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers the last id",
           "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   EventStore store(dir.path, 3, 3600s);
   for (std::uint64_t id = 1; id <= 10; ++id) {
     store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
@@ -96,7 +91,7 @@ TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers th
 }
 
 TEST_CASE("Store: an unusable --data-dir is a StoreError naming it", "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   fs::create_directories(dir.path.parent_path());
   { std::ofstream(dir.path) << "a file, not a directory"; }
   try {
@@ -109,7 +104,7 @@ TEST_CASE("Store: an unusable --data-dir is a StoreError naming it", "[store]") 
 
 TEST_CASE("Store: a restarted hub replays the stored history and continues its ids",
           "[store][hub]") {
-  const DataDir dir;
+  const StoreDir dir;
   std::vector<std::uint64_t> before;
   {
     EventStore store(dir.path, 100, 3600s);
@@ -131,7 +126,7 @@ TEST_CASE("Store: a restarted hub replays the stored history and continues its i
 
 TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set back",
           "[store][hub]") {
-  const DataDir dir;
+  const StoreDir dir;
   // An id far in the future, as if written while the clock ran fast.
   const std::uint64_t future = static_cast<std::uint64_t>(now_ms() + 3600LL * 1000) * 1000;
   {
@@ -175,7 +170,7 @@ Signup named(std::string name) {
 }  // namespace
 
 TEST_CASE("Store: a stored row with invalid UTF-8 is skipped with a warning naming it", "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   std::uint64_t damaged_id = 0;
   {
     Hub hub(10, 10, nullptr);
@@ -203,7 +198,7 @@ TEST_CASE("Store: a stored row with invalid UTF-8 is skipped with a warning nami
 }
 
 TEST_CASE("Store: a failed prune after the write does not fail the write", "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   { EventStore store(dir.path, 2, 3600s); }
   tamper(dir.path / "events.db",
          "CREATE TRIGGER no_prune BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'disk"
@@ -220,7 +215,7 @@ TEST_CASE("Store: a failed prune after the write does not fail the write", "[sto
 }
 
 TEST_CASE("Store: an empty (0-byte) events.db starts with a warning, not silently", "[store]") {
-  const DataDir dir;
+  const StoreDir dir;
   fs::create_directories(dir.path);
   { std::ofstream(dir.path / "events.db"); }
   const CapturedLog log;
