@@ -126,8 +126,13 @@ test('Sources: each source with its URL, last delivery and counts by outcome; th
     ['Stripe', `${proof.url}/hooks/stripe`, 'just now', 'published 1 duplicate 1 ignored 1 bad signature 1'],
     ['Standard Webhooks', `${proof.url}/hooks/standard`, 'none yet', 'none yet'],
   ]);
-  const bad = page.locator('#sources [data-outcome=bad_signature]');
-  assert.equal(await bad.evaluate((el) => getComputedStyle(el).color), 'rgb(164, 38, 44)', 'a refusal stands out');
+  // Found and read in one task of the page: the table is rebuilt live, and a cell detached
+  // between a locator's lookup and its evaluate has no computed style at all ('').
+  const badColour = await page.evaluate(() => {
+    const cell = document.querySelector('#sources [data-outcome=bad_signature]');
+    return cell && getComputedStyle(cell).color;
+  });
+  assert.equal(badColour, 'rgb(164, 38, 44)', 'a refusal stands out');
   const deliveries = await rows(page, '#deliveries');
   assert.deepEqual(deliveries.map((r) => r.slice(1, 3)), [
     ['Stripe', 'bad signature'], ['Stripe', 'ignored'], ['Stripe', 'duplicate'], ['Stripe', 'published'],
