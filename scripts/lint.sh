@@ -11,8 +11,8 @@
 # units instead of 121 files, so the standard and project headers are parsed and checked
 # 23 times, not 121. Measured on this 2-core machine: ~2.5 min against ~16 min file by
 # file, with the same findings on probes (NULL, braces, string concatenation). It asks one
-# thing of the code: names in anonymous namespaces that differ between files of a target
-# (each unity file is one translation unit).
+# thing of the code: a name in an anonymous namespace must differ from the names in the
+# other files of its target (each unity file is one translation unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 format_only=0
