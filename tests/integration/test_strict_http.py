@@ -5,12 +5,20 @@ error, and an HTTP/1.0 stream is close-delimited. After every refusal the server
 answers everyone else."""
 
 import json
+import os
 import select
 import socket
 import time
 import unittest
 
 from harness import Proof, SSEClient, raise_fd_limit
+
+# The memory budget is the release build's (and holds under ASan, whose reads here go to
+# the same fixed buffers). Under TSan the RSS counts TSan's own shadow, sync metadata and
+# trace memory, which every access the floods make grows: measured on a unity TSan build,
+# 790-890 kB of a 1,040-1,140 kB growth lay in those ranges and ~330 kB in its heap. So
+# under TSan the floods' behaviour is checked, as in test_hostile, and not their RSS.
+RSS_MEASURED = os.environ.get("PROOF_SANITIZER") != "thread"
 
 
 def process_status(pid, field):
@@ -158,7 +166,8 @@ class StrictHttpTest(unittest.TestCase):
         time.sleep(0.3)
         grown = process_status(pid, "VmRSS") - before
         print(f"\nRSS over four 100 MB header floods: {before} kB -> +{grown} kB")
-        self.assertLess(grown, 1024, f"RSS grew by {grown} kB")
+        if RSS_MEASURED:
+            self.assertLess(grown, 1024, f"RSS grew by {grown} kB")
         self.assert_still_serving()
 
     def test_fifty_pipelined_requests_in_one_write_are_answered_in_order(self):
