@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PROOF_BIN = os.environ.get("PROOF_BIN", str(ROOT / "build" / "proof"))
 PUBLIC_DIR = os.environ.get("PROOF_PUBLIC_DIR", str(ROOT / "public"))
 API_KEY = "test-key-5f2b9c"
+# "" for the release build; "address" or "thread" when scripts/test-sanitizers.sh runs the
+# tests against a sanitized server, whose memory and threads are not the release build's.
+SANITIZER = os.environ.get("PROOF_SANITIZER", "")
 
 
 def raise_fd_limit():
@@ -33,13 +36,18 @@ def raise_fd_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def threads_of(pid):
-    """The process's thread count, from /proc/PID/status."""
+def process_status(pid, field):
+    """A number field of /proc/PID/status (VmRSS in kB, Threads, ...)."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("Threads:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no Threads line")
+    raise AssertionError(f"no {field} line in /proc/{pid}/status")
+
+
+def threads_of(pid):
+    """The process's thread count."""
+    return process_status(pid, "Threads")
 
 
 def request_from(source, port, method, path, body=None, headers=None, timeout=5.0):

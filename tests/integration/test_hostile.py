@@ -8,19 +8,11 @@ import threading
 import time
 import unittest
 
+from harness import API_KEY, SANITIZER, Proof, SSEClient, process_status, raise_fd_limit
+
 # Memory budgets are for the release build: ASan's shadow memory and quarantine move RSS
 # by tens of MB, so under a sanitizer only the behaviour is checked (and ASan checks leaks).
-SANITIZED = bool(os.environ.get("PROOF_SANITIZER"))
-
-from harness import API_KEY, Proof, SSEClient, raise_fd_limit
-
-
-def process_status(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
+SANITIZED = bool(SANITIZER)
 
 
 def open_fds(pid):

@@ -5,28 +5,19 @@ error, and an HTTP/1.0 stream is close-delimited. After every refusal the server
 answers everyone else."""
 
 import json
-import os
 import select
 import socket
 import time
 import unittest
 
-from harness import Proof, SSEClient, raise_fd_limit
+from harness import SANITIZER, Proof, SSEClient, process_status, raise_fd_limit
 
 # The memory budget is the release build's (and holds under ASan, whose reads here go to
 # the same fixed buffers). Under TSan the RSS counts TSan's own shadow, sync metadata and
 # trace memory, which every access the floods make grows: measured on a unity TSan build,
 # 790-890 kB of a 1,040-1,140 kB growth lay in those ranges and ~330 kB in its heap. So
 # under TSan the floods' behaviour is checked, as in test_hostile, and not their RSS.
-RSS_MEASURED = os.environ.get("PROOF_SANITIZER") != "thread"
-
-
-def process_status(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
+RSS_MEASURED = SANITIZER != "thread"
 
 
 def read_until_closed(sock, timeout=10.0):

@@ -4,15 +4,14 @@ the caps count the streams of every loop, and the threads stay few (at most 4 + 
 with every stream open). Run with one loop and with three."""
 
 import json
-import os
 import threading
 import time
 import unittest
 
-from harness import Proof, SSEClient, raise_fd_limit, threads_of
+from harness import SANITIZER, Proof, SSEClient, raise_fd_limit, threads_of
 
 # ThreadSanitizer's runtime adds a thread of its own to the server.
-SANITIZER_THREADS = 1 if os.environ.get("PROOF_SANITIZER") == "thread" else 0
+SANITIZER_THREADS = 1 if SANITIZER == "thread" else 0
 
 
 class LoopsTestBase:
