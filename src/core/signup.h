@@ -50,6 +50,11 @@ using Outcome = std::variant<T, Refusal>;
 /// ignored, as the original did); a malformed escape or a repeated field is refused.
 Outcome<Fields> parse_form(std::string_view body);
 
+/// Parses a multipart/form-data body (RFC 7578) whose Content-Type is `content_type` (the
+/// boundary is its parameter): each part's name from its Content-Disposition, its bytes as
+/// the value. A repeated field is refused, as in a form body.
+Outcome<Fields> parse_multipart(std::string_view body, std::string_view content_type);
+
 /// Parses a JSON object body. Values must be strings (or null, meaning absent).
 Outcome<Fields> parse_json(std::string_view body);
 
