@@ -13,6 +13,7 @@ build=(build-essential cmake pkg-config
        libsystemd-dev libsqlite3-dev libssl-dev libhiredis-dev
        dpkg-dev file help2man)  # the .deb: dpkg-buildflags, dpkg-shlibdeps, file, the man page
 test=(catch2 python3 curl openssl chromium
+      unicode-data  # the UCD files that tests/unit/unicode_tables.cpp checks core/unicode.h by
       systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "core/unicode.h"
 
 namespace proof {
 
@@ -180,7 +181,18 @@ Outcome<Signup> validate(const Fields& fields) {
     const std::string_view raw = it == fields.end() ? std::string_view{} : it->second;
     if (!text::is_valid_utf8(raw)) return invalid(name + " is not valid UTF-8");
     if (text::has_control_chars(raw)) return invalid(name + " contains control characters");
-    const std::string_view value = text::trim(raw);
+    // Text a card shows loses what could reverse or hide part of it, here, on the one path
+    // of POST /signup and the verified sources alike: refusing would lose the signup (a back
+    // end forwards what a visitor typed; a platform retries what it cannot change). The
+    // limit counts what is left. URLs are not shown as text, and stay as given.
+    std::string shown;
+    std::string_view value;
+    if (rule.is_url) {
+      value = text::trim(raw);
+    } else {
+      shown = unicode::strip_hidden(raw);
+      value = unicode::trim_white_space(shown);
+    }
     if (text::code_points(value) > rule.max_chars) {
       return invalid(name + " is longer than " + std::to_string(rule.max_chars) + " characters");
     }
