@@ -83,15 +83,13 @@ return {redis.call('HMGET', KEYS[1], 'percent', 'started'),
         redis.call('HGETALL', KEYS[3])}
 )lua";
 
-using Clock = std::chrono::system_clock;
-
-std::int64_t ms(Clock::time_point t) {
+std::int64_t unix_ms(Experiment::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-Clock::time_point from_ms(std::int64_t n) {
-  return Clock::time_point(
-      std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(n)));
+Experiment::Clock::time_point from_unix_ms(std::int64_t n) {
+  return Experiment::Clock::time_point(
+      std::chrono::duration_cast<Experiment::Clock::duration>(std::chrono::milliseconds(n)));
 }
 
 bool is_nil(const redisReply* reply) {
@@ -103,7 +101,7 @@ std::uint64_t count_of(const redisReply* reply) {
 }
 
 /// Seconds from `now` until `day`'s keys should go: the day's end plus the margin.
-std::int64_t day_ttl(std::int64_t day, Clock::time_point now) {
+std::int64_t day_ttl(std::int64_t day, Experiment::Clock::time_point now) {
   const std::int64_t end = (day + 1) * 86400 + RedisExperiment::kDayMargin.count();
   const std::int64_t seconds =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -111,7 +109,7 @@ std::int64_t day_ttl(std::int64_t day, Clock::time_point now) {
 }
 
 /// Runs one command; a Redis away or failing becomes an ExperimentError.
-RedisReply run(RedisCommands& commands, const std::vector<std::string>& args) {
+RedisReply run_or_fail(RedisCommands& commands, const std::vector<std::string>& args) {
   try {
     return commands.run(args);
   } catch (const SharedLogError& e) {
@@ -138,15 +136,15 @@ std::optional<RedisExperiment::Running> RedisExperiment::parse_running(const red
                  static_cast<int>(redis_integer(reply->element[2]))};
 }
 
-void RedisExperiment::start_or_continue(int percent, Clock::time_point now) {
+void RedisExperiment::start_or_continue(int percent, Experiment::Clock::time_point now) {
   {
     std::lock_guard lock(mutex_);
     pending_percent_ = percent;
   }
-  const RedisReply reply =
-      run(commands_, {"EVAL", kStartScript, "3", keys_.experiment(), keys_.experiment_previous(),
-                      keys_.experiment_days(), std::to_string(percent), to_hex(random_bytes(8)),
-                      to_hex(random_bytes(kExperimentSecretBytes)), std::to_string(ms(now))});
+  const RedisReply reply = run_or_fail(
+      commands_, {"EVAL", kStartScript, "3", keys_.experiment(), keys_.experiment_previous(),
+                  keys_.experiment_days(), std::to_string(percent), to_hex(random_bytes(8)),
+                  to_hex(random_bytes(kExperimentSecretBytes)), std::to_string(unix_ms(now))});
   auto running = parse_running(reply.get());
   std::lock_guard lock(mutex_);
   running_ = std::move(running);
@@ -155,7 +153,7 @@ void RedisExperiment::start_or_continue(int percent, Clock::time_point now) {
 
 void RedisExperiment::reload() {
   const RedisReply reply =
-      run(commands_, {"HMGET", keys_.experiment(), "id", "secret", "percent", "started"});
+      run_or_fail(commands_, {"HMGET", keys_.experiment(), "id", "secret", "percent", "started"});
   auto running = parse_running(reply.get());
   std::lock_guard lock(mutex_);
   running_ = std::move(running);
@@ -167,12 +165,12 @@ std::optional<Arm> RedisExperiment::arm_of(std::string_view address, std::string
   return assign_arm(running_->secret, address, user_agent, running_->holdout_percent);
 }
 
-std::string RedisExperiment::salt_of(std::int64_t day, Clock::time_point now) {
+std::string RedisExperiment::salt_of(std::int64_t day, Experiment::Clock::time_point now) {
   {
     std::lock_guard lock(mutex_);
     if (salt_day_ == day && !salt_.empty()) return salt_;
   }
-  const RedisReply reply = run(
+  const RedisReply reply = run_or_fail(
       commands_, {"EVAL", kSaltScript, "1", keys_.experiment_salt(day),
                   to_hex(random_bytes(kExperimentSecretBytes)), std::to_string(day_ttl(day, now))});
   auto salt = from_hex(redis_text(reply.get()));
@@ -184,7 +182,7 @@ std::string RedisExperiment::salt_of(std::int64_t day, Clock::time_point now) {
 }
 
 Recorded RedisExperiment::record(std::string_view address, std::string_view user_agent, Visit visit,
-                                 Clock::time_point now) {
+                                 Experiment::Clock::time_point now) {
   const std::int64_t day = utc_day(now);
   // Twice at most: a count refused because another instance replaced the experiment is made
   // again under the one that runs now.
@@ -200,12 +198,12 @@ Recorded RedisExperiment::record(std::string_view address, std::string_view user
     const std::uint64_t number = visitor_key(salt, address, user_agent);
     for (std::size_t i = 0; i < 8; ++i) key[i] = static_cast<char>(number >> (56 - 8 * i));
     const Arm arm = assign_arm(running->secret, address, user_agent, running->holdout_percent);
-    const RedisReply reply =
-        run(commands_, {"EVAL", kRecordScript, "3", keys_.experiment(), keys_.experiment_days(),
-                        keys_.experiment_visitors(running->id, day), running->id, to_hex(key),
-                        arm == Arm::kHoldout ? "h" : "s", visit == Visit::kGoal ? "1" : "0",
-                        std::to_string(day), std::to_string(day_ttl(day, now)),
-                        std::to_string(max_visitors_)});
+    const RedisReply reply = run_or_fail(
+        commands_,
+        {"EVAL", kRecordScript, "3", keys_.experiment(), keys_.experiment_days(),
+         keys_.experiment_visitors(running->id, day), running->id, to_hex(key),
+         arm == Arm::kHoldout ? "h" : "s", visit == Visit::kGoal ? "1" : "0", std::to_string(day),
+         std::to_string(day_ttl(day, now)), std::to_string(max_visitors_)});
     const std::string outcome = redis_text(reply.get());
     if (outcome == "counted") return Recorded::kCounted;
     if (outcome == "repeat") return Recorded::kRepeat;
@@ -219,9 +217,10 @@ Recorded RedisExperiment::record(std::string_view address, std::string_view user
   throw ExperimentError("the experiment changed twice while counting a visit; retry");
 }
 
-ExperimentReport RedisExperiment::report(Clock::time_point /*now*/) {
-  const RedisReply reply = run(commands_, {"EVAL", kReportScript, "3", keys_.experiment(),
-                                           keys_.experiment_previous(), keys_.experiment_days()});
+ExperimentReport RedisExperiment::report(Experiment::Clock::time_point /*now*/) {
+  const RedisReply reply =
+      run_or_fail(commands_, {"EVAL", kReportScript, "3", keys_.experiment(),
+                              keys_.experiment_previous(), keys_.experiment_days()});
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
       reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements != 2 ||
       reply->element[1]->type != REDIS_REPLY_ARRAY || reply->element[1]->elements != 7 ||
@@ -232,7 +231,7 @@ ExperimentReport RedisExperiment::report(Clock::time_point /*now*/) {
   const redisReply* running = reply->element[0];
   if (!is_nil(running->element[0])) {
     ExperimentSummary current{static_cast<int>(redis_integer(running->element[0])),
-                              from_ms(redis_integer(running->element[1])),
+                              from_unix_ms(redis_integer(running->element[1])),
                               std::nullopt,
                               {},
                               {}};
@@ -252,15 +251,15 @@ ExperimentReport RedisExperiment::report(Clock::time_point /*now*/) {
   if (!is_nil(previous->element[0])) {
     out.previous =
         ExperimentSummary{static_cast<int>(redis_integer(previous->element[0])),
-                          from_ms(redis_integer(previous->element[1])),
-                          from_ms(redis_integer(previous->element[2])),
+                          from_unix_ms(redis_integer(previous->element[1])),
+                          from_unix_ms(redis_integer(previous->element[2])),
                           {count_of(previous->element[3]), count_of(previous->element[4])},
                           {count_of(previous->element[5]), count_of(previous->element[6])}};
   }
   return out;
 }
 
-void RedisExperiment::maintain(Clock::time_point now) {
+void RedisExperiment::maintain(Experiment::Clock::time_point now) {
   std::optional<int> pending;
   {
     std::lock_guard lock(mutex_);

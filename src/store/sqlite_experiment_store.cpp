@@ -9,24 +9,24 @@ namespace proof {
 
 namespace {
 
-using Clock = std::chrono::system_clock;
-
-std::int64_t ms(Clock::time_point t) {
+std::int64_t epoch_ms(Experiment::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-Clock::time_point from_ms(std::int64_t n) {
-  return Clock::time_point(
-      std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(n)));
+Experiment::Clock::time_point from_epoch_ms(std::int64_t n) {
+  return Experiment::Clock::time_point(
+      std::chrono::duration_cast<Experiment::Clock::duration>(std::chrono::milliseconds(n)));
 }
 
 /// A prepared statement, finalised when it goes out of scope.
-class Query {
+class ExperimentQuery {
  public:
-  Query(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Query() { sqlite3_finalize(stmt_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
+  ExperimentQuery(sqlite3* db, const char* sql) {
+    sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~ExperimentQuery() { sqlite3_finalize(stmt_); }
+  ExperimentQuery(const ExperimentQuery&) = delete;
+  ExperimentQuery& operator=(const ExperimentQuery&) = delete;
   explicit operator bool() const { return stmt_ != nullptr; }
   sqlite3_stmt* get() const { return stmt_; }
   void bind_blob(int i, std::string_view bytes) {
@@ -52,7 +52,7 @@ class Query {
 };
 
 /// Binds the four counts of two arms from column `first` on.
-void bind_arms(Query& q, int first, ArmCounts shown, ArmCounts holdout) {
+void bind_arms(ExperimentQuery& q, int first, ArmCounts shown, ArmCounts holdout) {
   q.bind(first, shown.visitors);
   q.bind(first + 1, shown.conversions);
   q.bind(first + 2, holdout.visitors);
@@ -135,38 +135,38 @@ void SqliteExperimentStore::truncate_log() {
 ExperimentStore::Stored SqliteExperimentStore::load() {
   Stored stored;
   {
-    Query q(db_,
-            "SELECT role, secret, holdout_percent, started, ended, shown_visitors,"
-            " shown_conversions, holdout_visitors, holdout_conversions FROM experiments");
+    ExperimentQuery q(db_,
+                      "SELECT role, secret, holdout_percent, started, ended, shown_visitors,"
+                      " shown_conversions, holdout_visitors, holdout_conversions FROM experiments");
     if (!q) fail("cannot read");
     while (sqlite3_step(q.get()) == SQLITE_ROW) {
       const std::string role = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0));
       const int percent = static_cast<int>(q.integer(2));
       if (role == "current") {
-        stored.current = ExperimentState{q.blob(1), percent, from_ms(q.integer(3)), {}};
+        stored.current = ExperimentState{q.blob(1), percent, from_epoch_ms(q.integer(3)), {}};
       } else {
         stored.previous = ExperimentSummary{percent,
-                                            from_ms(q.integer(3)),
-                                            from_ms(q.integer(4)),
+                                            from_epoch_ms(q.integer(3)),
+                                            from_epoch_ms(q.integer(4)),
                                             {q.count(5), q.count(6)},
                                             {q.count(7), q.count(8)}};
       }
     }
   }
   if (stored.current) {
-    Query q(db_,
-            "SELECT day, shown_visitors, shown_conversions, holdout_visitors,"
-            " holdout_conversions FROM experiment_days");
+    ExperimentQuery q(db_,
+                      "SELECT day, shown_visitors, shown_conversions, holdout_visitors,"
+                      " holdout_conversions FROM experiment_days");
     if (!q) fail("cannot read");
     while (sqlite3_step(q.get()) == SQLITE_ROW) {
       stored.current->days[q.integer(0)] = {{q.count(1), q.count(2)}, {q.count(3), q.count(4)}};
     }
   }
-  Query day(db_, "SELECT day, salt FROM visitor_day");
+  ExperimentQuery day(db_, "SELECT day, salt FROM visitor_day");
   if (!day) fail("cannot read");
   if (sqlite3_step(day.get()) == SQLITE_ROW) {
     stored.visitors = VisitorDay{day.integer(0), day.blob(1), {}};
-    Query keys(db_, "SELECT key, converted FROM visitors_today");
+    ExperimentQuery keys(db_, "SELECT key, converted FROM visitors_today");
     if (!keys) fail("cannot read");
     while (sqlite3_step(keys.get()) == SQLITE_ROW) {
       stored.visitors->converted[static_cast<std::uint64_t>(keys.integer(0))] =
@@ -188,26 +188,27 @@ void SqliteExperimentStore::replace(const std::optional<ExperimentState>& curren
     exec("DELETE FROM experiment_days");
     forget_visitors();
     if (current) {
-      Query q(db_,
-              "INSERT INTO experiments (role, secret, holdout_percent, started)"
-              " VALUES ('current', ?, ?, ?)");
+      ExperimentQuery q(db_,
+                        "INSERT INTO experiments (role, secret, holdout_percent, started)"
+                        " VALUES ('current', ?, ?, ?)");
       if (!q) fail("cannot write");
       q.bind_blob(1, current->secret);
       q.bind(2, std::int64_t{current->holdout_percent});
-      q.bind(3, ms(current->started));
+      q.bind(3, epoch_ms(current->started));
       if (sqlite3_step(q.get()) != SQLITE_DONE) fail("cannot write");
       for (const auto& [day, counts] : current->days) save_day(day, counts);
     }
     if (previous) {
-      Query q(db_,
-              "INSERT OR REPLACE INTO experiments (role, secret, holdout_percent, started, ended,"
-              " shown_visitors, shown_conversions, holdout_visitors, holdout_conversions)"
-              " VALUES ('previous', NULL, ?, ?, ?, ?, ?, ?, ?)");
+      ExperimentQuery q(
+          db_,
+          "INSERT OR REPLACE INTO experiments (role, secret, holdout_percent, started, ended,"
+          " shown_visitors, shown_conversions, holdout_visitors, holdout_conversions)"
+          " VALUES ('previous', NULL, ?, ?, ?, ?, ?, ?, ?)");
       if (!q) fail("cannot write");
       q.bind(1, std::int64_t{previous->holdout_percent});
-      q.bind(2, ms(previous->started));
+      q.bind(2, epoch_ms(previous->started));
       if (previous->ended) {
-        q.bind(3, ms(*previous->ended));
+        q.bind(3, epoch_ms(*previous->ended));
       } else {
         q.bind_null(3);
       }
@@ -222,7 +223,7 @@ void SqliteExperimentStore::begin_day(std::int64_t day, const std::optional<std:
   transaction([&] {
     forget_visitors();
     if (!salt) return;
-    Query q(db_, "INSERT INTO visitor_day (one, day, salt) VALUES (1, ?, ?)");
+    ExperimentQuery q(db_, "INSERT INTO visitor_day (one, day, salt) VALUES (1, ?, ?)");
     if (!q) fail("cannot write");
     q.bind(1, day);
     q.bind_blob(2, *salt);
@@ -232,9 +233,10 @@ void SqliteExperimentStore::begin_day(std::int64_t day, const std::optional<std:
 }
 
 void SqliteExperimentStore::save_day(std::int64_t day, const DayArms& counts) {
-  Query q(db_,
-          "INSERT OR REPLACE INTO experiment_days (day, shown_visitors, shown_conversions,"
-          " holdout_visitors, holdout_conversions) VALUES (?, ?, ?, ?, ?)");
+  ExperimentQuery q(
+      db_,
+      "INSERT OR REPLACE INTO experiment_days (day, shown_visitors, shown_conversions,"
+      " holdout_visitors, holdout_conversions) VALUES (?, ?, ?, ?, ?)");
   if (!q) fail("cannot write");
   q.bind(1, day);
   bind_arms(q, 2, counts.shown, counts.holdout);
@@ -244,7 +246,8 @@ void SqliteExperimentStore::save_day(std::int64_t day, const DayArms& counts) {
 void SqliteExperimentStore::record(std::uint64_t key, bool converted, std::int64_t day,
                                    const DayArms& counts) {
   transaction([&] {
-    Query visitor(db_, "INSERT OR REPLACE INTO visitors_today (key, converted) VALUES (?, ?)");
+    ExperimentQuery visitor(db_,
+                            "INSERT OR REPLACE INTO visitors_today (key, converted) VALUES (?, ?)");
     if (!visitor) fail("cannot write");
     visitor.bind(1, key);
     visitor.bind(2, std::int64_t{converted ? 1 : 0});

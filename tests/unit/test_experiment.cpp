@@ -26,13 +26,13 @@ using proof::LocalExperiment;
 using proof::Recorded;
 using proof::Visit;
 using namespace std::chrono_literals;
-using Clock = std::chrono::system_clock;
 
 namespace {
 
 /// 2027-01-15T10:00:00Z: mid-morning, UTC.
-const Clock::time_point kMorning = Clock::time_point(1'800'007'200s);
-const Clock::time_point kNextDay = kMorning + 24h;
+const proof::Experiment::Clock::time_point kMorning =
+    proof::Experiment::Clock::time_point(1'800'007'200s);
+const proof::Experiment::Clock::time_point kNextDay = kMorning + 24h;
 
 struct Visitor {
   std::string address;
@@ -390,30 +390,30 @@ TEST_CASE("Experiment: a salt found stale at start is deleted there and then", "
 TEST_CASE("Experiment: the JSON GET /stats shows", "[experiment]") {
   CHECK(proof::experiment_json({}).is_null());
   proof::ExperimentSummary running{10, kMorning, std::nullopt, {9120, 301}, {1013, 27}};
-  nlohmann::json json = proof::experiment_json({running, std::nullopt});
-  CHECK(json["holdout_percent"] == 10);
-  CHECK(json["started"] == "2027-01-15T10:00:00Z");
-  CHECK(json["arms"]["shown"]["visitors"] == 9120);
-  CHECK(json["arms"]["holdout"]["conversions"] == 27);
-  CHECK(json["difference"]["estimate"].get<double>() == Approx(0.0063508815));
-  CHECK(json["lift"]["low"].get<double>() == Approx(-0.1602427218));
-  CHECK(json["visitors_needed"] == 333757);
-  CHECK_FALSE(json.contains("ended"));
-  CHECK_FALSE(json.contains("previous"));
+  nlohmann::json body = proof::experiment_json({running, std::nullopt});
+  CHECK(body["holdout_percent"] == 10);
+  CHECK(body["started"] == "2027-01-15T10:00:00Z");
+  CHECK(body["arms"]["shown"]["visitors"] == 9120);
+  CHECK(body["arms"]["holdout"]["conversions"] == 27);
+  CHECK(body["difference"]["estimate"].get<double>() == Approx(0.0063508815));
+  CHECK(body["lift"]["low"].get<double>() == Approx(-0.1602427218));
+  CHECK(body["visitors_needed"] == 333757);
+  CHECK_FALSE(body.contains("ended"));
+  CHECK_FALSE(body.contains("previous"));
 
   // Too early for anything: nulls, not zeros.
   proof::ExperimentSummary empty{10, kMorning, std::nullopt, {}, {}};
-  json = proof::experiment_json({empty, std::nullopt});
-  CHECK(json["difference"].is_null());
-  CHECK(json["lift"].is_null());
-  CHECK(json["visitors_needed"].is_null());
+  body = proof::experiment_json({empty, std::nullopt});
+  CHECK(body["difference"].is_null());
+  CHECK(body["lift"].is_null());
+  CHECK(body["visitors_needed"].is_null());
 
   proof::ExperimentSummary finished = running;
   finished.ended = kNextDay;
-  json = proof::experiment_json({empty, finished});
-  CHECK(json["previous"]["ended"] == "2027-01-16T10:00:00Z");
-  CHECK(json["previous"]["arms"]["shown"]["visitors"] == 9120);
-  json = proof::experiment_json({std::nullopt, finished});
-  CHECK(json["ended"] == "2027-01-16T10:00:00Z");
-  CHECK(json["holdout_percent"] == 10);
+  body = proof::experiment_json({empty, finished});
+  CHECK(body["previous"]["ended"] == "2027-01-16T10:00:00Z");
+  CHECK(body["previous"]["arms"]["shown"]["visitors"] == 9120);
+  body = proof::experiment_json({std::nullopt, finished});
+  CHECK(body["ended"] == "2027-01-16T10:00:00Z");
+  CHECK(body["holdout_percent"] == 10);
 }

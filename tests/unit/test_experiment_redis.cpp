@@ -30,7 +30,6 @@ using proof::Recorded;
 using proof::RedisExperiment;
 using proof::Visit;
 using namespace std::chrono_literals;
-using Clock = std::chrono::system_clock;
 
 namespace {
 
@@ -105,13 +104,13 @@ class RedisServer {
   pid_t pid_ = 0;
 };
 
-struct Visitor {
+struct RedisVisitor {
   std::string address;
   std::string user_agent;
 };
 
-std::vector<Visitor> visitors(std::size_t n) {
-  std::vector<Visitor> out;
+std::vector<RedisVisitor> redis_visitors(std::size_t n) {
+  std::vector<RedisVisitor> out;
   for (std::size_t i = 0; i < n; ++i) {
     out.push_back({"10.1." + std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255),
                    "Mozilla/5.0 (build " + std::to_string(i % 7) + ")"});
@@ -137,12 +136,12 @@ TEST_CASE("Experiment in Redis: two instances assign and count alike",
   const proof::RedisKeys keys{"shop"};
   RedisExperiment a(commands_a, keys);
   RedisExperiment b(commands_b, keys);
-  const Clock::time_point now = Clock::now();
+  const proof::Experiment::Clock::time_point now = proof::Experiment::Clock::now();
 
   CHECK_FALSE(a.arm_of("10.0.0.1", "ua"));
   a.start_or_continue(20, now);
   b.start_or_continue(20, now + 1s);  // the same percentage: the same experiment
-  const auto crowd = visitors(400);
+  const auto crowd = redis_visitors(400);
   std::size_t held = 0;
   for (const auto& v : crowd) {
     const auto arm = a.arm_of(v.address, v.user_agent);
@@ -210,9 +209,9 @@ TEST_CASE("Experiment in Redis: what tells visitors apart expires with the day",
   proof::RedisCommands commands(redis.address());
   const proof::RedisKeys keys{"shop"};
   RedisExperiment experiment(commands, keys, 50);
-  const Clock::time_point now = Clock::now();
+  const proof::Experiment::Clock::time_point now = proof::Experiment::Clock::now();
   experiment.start_or_continue(50, now);
-  const auto crowd = visitors(60);
+  const auto crowd = redis_visitors(60);
   std::size_t full = 0;
   for (const auto& v : crowd) {
     full += experiment.record(v.address, v.user_agent, Visit::kGoal, now) == Recorded::kFull;
