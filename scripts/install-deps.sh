@@ -11,6 +11,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 build=(build-essential cmake pkg-config
        libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
        libsystemd-dev libsqlite3-dev libssl-dev libhiredis-dev
+       libboost-dev  # Boost.Math: the experiment's normal quantiles
        dpkg-dev file help2man)  # the .deb: dpkg-buildflags, dpkg-shlibdeps, file, the man page
 test=(catch2 python3 curl openssl chromium
       unicode-data  # the UCD files that tests/unit/unicode_tables.cpp checks core/unicode.h by
@@ -18,6 +19,7 @@ test=(catch2 python3 curl openssl chromium
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
+      python3-statsmodels  # the oracle of the experiment's statistics
       iproute2)  # ss: the storm benchmark samples the accept queue with it
 
 packages=("${build[@]}")

@@ -18,10 +18,10 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "ci.h"
 #include "core/unicode.h"
 
 namespace {
@@ -130,9 +130,7 @@ int main() {
   const std::filesystem::path dir = dir_env != nullptr ? dir_env : "/usr/share/unicode";
   for (const char* file : {"PropList.txt", "UnicodeData.txt", "Blocks.txt"}) {
     if (!std::filesystem::is_regular_file(dir / file)) {
-      // In CI the install must have provided it (tests/support/tools.py's rule).
-      const char* ci = std::getenv("CI");
-      const bool in_ci = ci != nullptr && std::string_view(ci) == "true";
+      const bool in_ci = proof::test::in_ci();
       std::printf("%s: no %s (Debian: apt-get install unicode-data)\n", in_ci ? "FAIL" : "skipped",
                   (dir / file).c_str());
       return in_ci ? 1 : kSkipped;
