@@ -70,18 +70,24 @@
   }
 
   // {key} is the event's field (or ''); a [part] vanishes unless all of its
-  // {keys} are set: "{user_name}[ from {city}] just bought {offer_name}!".
-  // Values are not scanned for placeholders.
+  // {keys} are set: "{user_name}[ from {city}] just signed up". A part may
+  // offer alternatives, the first whose {keys} are all set is used:
+  // "just bought[ {offer_name}| from us]". Values are not scanned for
+  // placeholders.
   function fill(template, ev) {
     return template.replace(/\[([^\]]*)\]|\{(\w+)\}/g, function (_, part, key) {
       if (key) return field(ev, key);
-      var complete = true;
-      var text = part.replace(/\{(\w+)\}/g, function (_, k) {
-        var v = field(ev, k);
-        if (!v) complete = false;
-        return v;
-      });
-      return complete ? text : '';
+      var alternatives = part.split('|');
+      for (var i = 0; i < alternatives.length; i++) {
+        var complete = true;
+        var text = alternatives[i].replace(/\{(\w+)\}/g, function (_, k) {
+          var v = field(ev, k);
+          if (!v) complete = false;
+          return v;
+        });
+        if (complete) return text;
+      }
+      return '';
     });
   }
 
@@ -184,6 +190,17 @@
     return fill(template, { source: Object.prototype.hasOwnProperty.call(PLATFORMS, source) ? PLATFORMS[source] : '' });
   }
 
+  // Sets ev.kind to the template its card uses: "purchase" or "signup". Events
+  // from servers before kinds (and their replays) have none: then an event from
+  // a verified source (ev.source) is a purchase. Those servers named a missing
+  // product "one of our partners", which a purchase sentence must not say: a
+  // purchase without a product name is one without offer_name, so that the
+  // template's [ {offer_name}| from us] says it.
+  function kindOf(ev) {
+    ev.kind = (ev.kind ? ev.kind == 'purchase' : ev.source) ? 'purchase' : 'signup';
+    if (ev.kind == 'purchase' && ev.offer_name == 'one of our partners') ev.offer_name = '';
+  }
+
   // "7 days" for 168, "24 hours" for 24, in a valid locale.
   function periodLabel(hours, locale) {
     var days = hours > 24 && hours % 24 === 0;
@@ -233,7 +250,9 @@
       backlog: num(data.backlog, 5),
       replay: num(data.replay, 3),
       maxAge: num(data.maxAge, 604800), // 7 days, in seconds
-      template: data.template || '{user_name}[ from {city}] just signed up with {offer_name}!',
+      // data-template is what data-template-signup was called before purchases had their own.
+      signupTemplate: data.templateSignup || data.template || '{user_name}[ from {city}] just signed up with {offer_name}!',
+      purchaseTemplate: data.templatePurchase || '{user_name}[ from {city}] just bought[ {offer_name}| from us]',
       locale: data.locale || '',
       position: data.position === 'left' ? 'left' : 'right',
       closeLabel: data.closeLabel || 'Close notifications',
@@ -255,9 +274,10 @@
   // What becomes a card, in this tab: m is a message of the shared stream
   // (createStream) as {e: type, d: data, i: id, h: history, r: replayed}.
   // Erasures are passed to o.drop(id); the live count is kept and, once per
-  // page view when it reaches o.presenceMin, queued as a card; a signup is
+  // page view when it reaches o.presenceMin, queued as a card; an event is
   // queued once (o.filter, and not if o.seen(id): shown or erased already),
-  // with what the queue orders it by (history, replay) and when it came.
+  // with its kind (kindOf), what the queue orders it by (history, replay) and
+  // when it came.
   function createInbox(o) {
     var presence = 0;
     var presenceDone = false;
@@ -278,6 +298,7 @@
           return;
         }
         if (!ev.id) ev.id = m.i;
+        kindOf(ev);
         var now = o.now();
         if (o.filter.admit(ev, m.h, now) && !o.seen(ev.id)) {
           o.push({ ev: ev, history: m.h, replay: m.r, received: now });
@@ -467,7 +488,7 @@
           next.appendChild(img);
         }
         var text = el('div', 'proof-text');
-        line(text, 'proof-msg', fill(item.card ? opt[item.card + 'Template'] : opt.template, ev));
+        line(text, 'proof-msg', fill(opt[(item.card || ev.kind) + 'Template'], ev));
         var verified = item.ev && opt.verified && verifiedLine(ev, opt.verifiedTemplate);
         if (verified) line(text, 'proof-verified', verified);
         var now = Date.now();
@@ -631,7 +652,7 @@
   }
 
   if (typeof module === 'object' && module.exports) {
-    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox, verifiedLine };
+    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox, verifiedLine, kindOf };
   } else if (typeof document !== 'undefined' && typeof window !== 'undefined') {
     guard(function () {
       // Pasted twice: the first runs alone. Shadow an id="proof" element,

@@ -10,7 +10,8 @@ import {
 const { setup } = useChromium();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const JANE = 'Jane Doe from Leeds just signed up with Blue mug!';
+// A verified delivery is a purchase: its own sentence (issue 36).
+const JANE = 'Jane Doe from Leeds just bought Blue mug';
 const BO = 'Bo just signed up with Tea!';
 
 test('a Stripe delivery makes a card with the verified line inside it; a /signup card has none; data-verified="off" hides it', async (t) => {
@@ -47,6 +48,26 @@ test('data-verified-template words the line; HTML in it stays text', async (t) =
   const [card] = await waitForCards(page, 1);
   assert.equal(card.verified, '<b>Bezahlt</b> über Stripe');
   assert.equal(await page.locator('.proof b').count(), 0);
+});
+
+test('purchases read as purchases: their own template, and "from us" without a product name, never "one of our partners"', async (t) => {
+  const { proof, open } = await setup(t, { args: STRIPE_ARGS });
+  const attributes = { duration: 200, cooldown: 0, replay: 0 };
+  const page = await open(attributes);
+  const german = await open({
+    ...attributes, locale: 'de', template: '{user_name} hat sich für {offer_name} angemeldet',
+    'template-purchase': '{user_name}[ aus {city}] hat gerade[ {offer_name}| bei uns] gekauft',
+  }, { name: '/de' });
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  // A session without metadata.offer_name: this server names no product.
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_3', session: 'cs_2', intent: 'pi_2', offer: '' }))).status, 202);
+  await postSignup(proof, { user_name: 'Bo', offer_name: 'Tea' });
+  assert.deepEqual((await waitForCards(page, 3)).map((c) => c.text), [JANE, 'Jane Doe from Leeds just bought from us', BO]);
+  assert.deepEqual((await waitForCards(german, 3)).map((c) => c.text), [
+    'Jane Doe aus Leeds hat gerade Blue mug gekauft',
+    'Jane Doe aus Leeds hat gerade bei uns gekauft',
+    'Bo hat sich für Tea angemeldet',
+  ]);
 });
 
 test('a refund takes the card back: an open page drops it from its queue, and a new page does not replay it', async (t) => {

@@ -207,7 +207,7 @@ test('a card from a verified source has the verified line, as text; a /signup ca
     return found;
   };
   assert.deepEqual(lines({}, { source: 'stripe' }), [
-    ['proof-msg', 'Jo just signed up with Tea!', 0],
+    ['proof-msg', 'Jo just bought Tea', 0],
     ['proof-verified', 'Verified purchase · Stripe', 0],
     ['proof-age', 'just now', 0],
   ]);
