@@ -132,23 +132,31 @@
     var busy = false;
     var timer = null;
     var stopped = false;
+    // The item on screen, or null.
+    var current = null;
     var size = Math.max(1, o.size);
+
+    // The card on screen goes now; the next one comes after the cooldown.
+    function end() {
+      o.clear(timer);
+      current = null;
+      o.hide();
+      timer = o.set(function () {
+        timer = null;
+        busy = false;
+        pump();
+      }, o.cooldown);
+    }
 
     function pump() {
       if (busy || stopped || !backlog.length || !o.visible()) return;
       busy = true;
+      current = backlog.shift();
       try {
-        o.show(backlog.shift());
+        o.show(current);
       } finally {
         // The time on screen counts from when the card is up.
-        timer = o.set(function () {
-          o.hide();
-          timer = o.set(function () {
-            timer = null;
-            busy = false;
-            pump();
-          }, o.cooldown);
-        }, o.duration);
+        timer = o.set(end, o.duration);
       }
     }
 
@@ -164,8 +172,11 @@
         pump();
       },
       pump: pump,
-      drop: function (test) {
+      // Waiting items that pass test() are never shown; with onScreen, the
+      // item on screen leaves too if it passes (a take-back).
+      drop: function (test, onScreen) {
         backlog = backlog.filter(function (item) { return !test(item); });
+        if (onScreen && current && test(current)) end();
       },
       stop: function () {
         stopped = true;
@@ -273,7 +284,7 @@
 
   // What becomes a card, in this tab: m is a message of the shared stream
   // (createStream) as {e: type, d: data, i: id, h: history, r: replayed}.
-  // Erasures are passed to o.drop(id); the live count is kept and, once per
+  // Erasures (take-backs) are passed to o.drop(id); the live count is kept and, once per
   // page view when it reaches o.presenceMin, queued as a card; an event is
   // queued once (o.filter, and not if o.seen(id): shown or erased already),
   // with its kind (kindOf), what the queue orders it by (history, replay) and
@@ -563,10 +574,11 @@
     var ready = false;
     var count = 0;
 
-    // A card is gone for good here: shown (here or in another tab) or erased.
-    function see(id) {
+    // A card is gone for good here: shown (here or in another tab), or erased
+    // (onScreen: then it leaves the screen too).
+    function see(id, onScreen) {
       memory.add(id);
-      queue.drop(function (item) { return item.ev && item.ev.id == id; });
+      queue.drop(function (item) { return item.ev && item.ev.id == id; }, onScreen);
     }
 
     function show(item) {
@@ -598,7 +610,7 @@
     var inbox = createInbox({
       filter: filter,
       seen: memory.has,
-      drop: see,
+      drop: function (id) { see(id, 1); },
       push: queue.push,
       presenceMin: opt.presenceMin,
       now: Date.now

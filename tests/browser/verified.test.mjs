@@ -97,3 +97,14 @@ test('a refund takes the card back: an open page drops it from its queue, and a 
   await sleep(Math.max(0, busySince + 9000 - Date.now()));
   assert.deepEqual((await cards(busy)).map((c) => c.text), [BO]);
 });
+
+test('a refund of the card on screen takes it off the screen at once', async (t) => {
+  const { proof, open } = await setup(t, { args: STRIPE_ARGS });
+  const page = await open({ duration: 60000, cooldown: 0, replay: 0 });
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  await waitForCards(page, 1);
+  const refunded = Date.now();
+  assert.equal((await postStripe(proof, stripeRefund())).status, 200);
+  await page.waitForFunction(() => !document.querySelector('.proof').classList.contains('proof-visible'), null, { timeout: 5000 });
+  assert.ok(Date.now() - refunded < 5000);
+});

@@ -11,18 +11,19 @@ const NOW = 1764283383123;
 function setup({ presenceMin = 0, maxAge = 604800000 } = {}) {
   const clock = fakeClock();
   const shown = [];
+  const hidden = [];
   const seen = new Set();
   const queue = createQueue({
     duration: 1000, cooldown: 0, size: 50,
     show: (item) => shown.push(item.card || JSON.parse(JSON.stringify(item.ev)).user_name),
-    hide() {}, visible: () => true, set: clock.set, clear: clock.clear,
+    hide: () => hidden.push(clock.now()), visible: () => true, set: clock.set, clear: clock.clear,
   });
   const inbox = createInbox({
     filter: createFilter(maxAge),
     seen: (id) => seen.has(String(id)),
     drop: (id) => {
       seen.add(String(id));
-      queue.drop((item) => item.ev && item.ev.id == id);
+      queue.drop((item) => item.ev && item.ev.id == id, true);
     },
     push: queue.push,
     presenceMin,
@@ -31,7 +32,7 @@ function setup({ presenceMin = 0, maxAge = 604800000 } = {}) {
   // A signup message as the stream hands it on: h history, r replayed.
   const signup = (id, name, { h = false, r = false, ts = NOW } = {}) =>
     inbox.take({ e: 'signup', d: JSON.stringify({ id, user_name: name, ts }), i: String(id), h, r });
-  return { clock, shown, seen, inbox, signup };
+  return { clock, shown, hidden, seen, inbox, signup };
 }
 
 test('the replay on page load waits behind live cards', () => {
@@ -59,6 +60,20 @@ test('an erased event waiting in the queue is never shown, nor if it comes again
   inbox.take({ e: 'erase', d: '{"id":2}', i: '' });
   clock.advance(10000);
   assert.deepEqual(shown, ['A']);
+});
+
+test('an erased event on screen leaves it at once', () => {
+  const { clock, shown, hidden, signup, inbox } = setup();
+  signup(1, 'A');
+  signup(2, 'B');
+  clock.advance(400);
+  inbox.take({ e: 'erase', d: '{"id":1}', i: '' });
+  assert.deepEqual(hidden, [400]);
+  clock.advance(0);
+  assert.deepEqual(shown, ['A', 'B'], 'B follows (no cooldown here)');
+  inbox.take({ e: 'erase', d: '{"id":7}', i: '' });
+  clock.advance(10000);
+  assert.deepEqual(hidden, [400, 1400], 'an erasure of another event left B its whole time');
 });
 
 test('an id shown already (here or in another tab) makes no card; nor does a repeat or old history', () => {
