@@ -66,6 +66,7 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
         add: (c) => classes.add(c),
         remove: (c) => classes.delete(c),
         contains: (c) => classes.has(c),
+        toggle: (c, on) => (on ? classes.add(c) : classes.delete(c)),
       };
     }
     setAttribute(k, v) { this.attributes[k] = String(v); }
@@ -73,6 +74,7 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
     appendChild(child) { child.parentNode = this; this.children.push(child); return child; }
     removeChild(child) { this.children.splice(this.children.indexOf(child), 1); child.parentNode = null; return child; }
     replaceChild(next, old) { this.children[this.children.indexOf(old)] = next; next.parentNode = this; old.parentNode = null; return old; }
+    contains(node) { return node === this || this.children.some((c) => c.contains(node)); }
     addEventListener(type, fn) { this.listeners[type] = fn; }
     removeEventListener(type) { delete this.listeners[type]; }
     get text() { return (this.textContent || '') + this.children.map((c) => c.text).join(''); }
@@ -101,7 +103,12 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
     addEventListener(type, fn) { this.listeners[type] = (e) => fn({ type, ...e }); }
     close() { this.readyState = 2; }
   }
-  return { document, head, body, sources, EventSource, location: { href: 'https://shop.example/p' }, navigator: {} };
+  // The window's own listeners (the vm context is the window; these record on win).
+  const win = new Node('#window');
+  return {
+    document, head, body, sources, EventSource, location: { href: 'https://shop.example/p' }, navigator: {}, win,
+    addEventListener: win.addEventListener.bind(win), removeEventListener: win.removeEventListener.bind(win),
+  };
 }
 
 test('it mounts its style and card, opens the stream, and fills a card with text only', () => {
@@ -124,10 +131,13 @@ test('it mounts its style and card, opens the stream, and fills a card with text
   assert.equal(cardBody.tagName, 'DIV', 'a javascript: url gives no link');
   assert.match(cardBody.text, /^<b>Jo<\/b> just signed up with Tea!just now$/);
 
+  assert.deepEqual(Object.keys(dom.document.listeners).sort(), ['focusin', 'keydown', 'visibilitychange']);
+  assert.deepEqual(Object.keys(dom.win.listeners), ['scroll']);
   context.proof.close();
   assert.equal(es.readyState, 2);
   assert.equal(dom.body.children.length, 0);
   assert.equal(dom.head.children.length, 0);
+  assert.deepEqual([Object.keys(dom.document.listeners), Object.keys(dom.win.listeners)], [[], []], 'every listener it added is removed');
 });
 
 test('a bad event on the stream is dropped quietly', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import proof from './load.mjs';
 
-const { ageLabel, fill, readOptions, verifiedLine, kindOf } = proof;
+const { ageLabel, fill, readOptions, verifiedLine, prepare } = proof;
 const template = readOptions({}).signupTemplate;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -68,7 +68,7 @@ test('a part with alternatives says the first whose fields are all set', () => {
 function sentence(ev, dataset = {}) {
   const o = readOptions(dataset);
   const copy = { ...ev };
-  kindOf(copy);
+  prepare(copy);
   return fill(o[copy.kind + 'Template'], copy);
 }
 
@@ -89,17 +89,35 @@ test('events from servers before kinds: a verified source\'s is a purchase, neve
   // A signup without a product still says what it always said.
   assert.equal(sentence({ ...old, source: undefined }), 'Jane D. from Leeds just signed up with one of our partners!');
   const ev = { ...old };
-  kindOf(ev);
+  prepare(ev);
   assert.equal(ev.kind, 'purchase');
   // A kind this widget does not know reads as a signup; the kind given wins over source.
   for (const [kind, expected] of [['review', 'signup'], ['signup', 'signup'], ['purchase', 'purchase']]) {
     const e = { kind, source: 'stripe' };
-    kindOf(e);
+    prepare(e);
     assert.equal(e.kind, expected, kind);
   }
   const posted = { kind: 'purchase', user_name: 'Bo' };
-  kindOf(posted);
+  prepare(posted);
   assert.equal(posted.kind, 'purchase', 'POST /signup may send kind=purchase, without a source');
+});
+
+test('a long product name is cut to 60 characters with an ellipsis; names and cities never are', () => {
+  const long = 'Organic cotton tee, heavyweight, garment-dyed, navy blue, size XL, pack of three';
+  const ev = { kind: 'purchase', user_name: 'Maximiliane Wolkenstein-Trostburg', city: 'Castrop-Rauxel-Süd', offer_name: long };
+  prepare(ev);
+  assert.equal([...ev.offer_name].length, 60);
+  assert.ok(ev.offer_name.endsWith('\u2026'));
+  assert.ok(long.startsWith(ev.offer_name.slice(0, -1)));
+  assert.equal(ev.user_name, 'Maximiliane Wolkenstein-Trostburg');
+  assert.equal(ev.city, 'Castrop-Rauxel-Süd');
+  // Cut between characters, not inside one.
+  const mugs = { offer_name: '\u{1F375}'.repeat(70) };
+  prepare(mugs);
+  assert.equal(mugs.offer_name, '\u{1F375}'.repeat(59) + '\u2026');
+  const short = { offer_name: 'x'.repeat(60) };
+  prepare(short);
+  assert.equal(short.offer_name, 'x'.repeat(60), '60 fit');
 });
 
 test('one template per kind: data-template-signup and data-template-purchase; data-template stays the signup one', () => {
