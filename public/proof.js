@@ -3,14 +3,15 @@
  *   <script src="https://proof.example.com/proof.js" async></script>
  * Options: data-* on that tag (the README's table).
  * Theme: --proof-bg, --proof-fg, --proof-border, --proof-radius, --proof-font,
- * --proof-speed. Only global: window.proof.close().
+ * --proof-speed. Only global: window.proof, with close() and goal(NAME).
  *
  * Written to be read: proof serves and installs it minified (cmake/widget.cmake)
  * and the size budget holds that copy. The parts, in order: pure helpers and
- * the queue (unit-tested in Node); createInbox, what becomes a card; then in
- * the browser createStream (the stream and tab sharing), createCard (the
- * card's markup), createBeacons, createMemory (ids not to show again), and
- * start(), which wires them for the script tag.
+ * the queue (unit-tested in Node); createInbox, what becomes a card (and
+ * whether this page may show any: the experiment's arm); then in the browser
+ * createStream (the stream and tab sharing), createCard (the card's markup),
+ * createBeacons, createMemory (the visit's state: ids not to show again, a
+ * close), and start(), which wires them for the script tag.
  */
 (function () {
   'use strict';
@@ -306,24 +307,38 @@
       summaryMin: num(data.summaryMin, 1),
       summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}',
       verified: data.verified !== 'off',
-      verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]'
+      verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]',
+      goal: data.goal || ''
     };
   }
 
   // What becomes a card, in this tab: m is a message of the shared stream
   // (createStream) as {e: type, d: data, i: id, h: history, r: replayed}.
-  // Erasures (take-backs) are passed to o.drop(id); the live count is kept and, once per
-  // page view when it reaches o.presenceMin, queued as a card; an event is
-  // queued once (o.filter, and not if o.seen(id): shown or erased already),
-  // readied (prepare), with what the queue orders it by (history, replay) and
-  // when it came.
+  // The arm says whether this page may show cards (shows()): the stream's
+  // first word, {"arm": "shown"|"holdout"} with an experiment on, {} without
+  // one; until it comes nothing shows, and a held-out page never shows
+  // anything. The first named arm of the page view is its visit (o.visit());
+  // o.pump() after each arm. Erasures (take-backs) are passed to o.drop(id);
+  // the live count is kept and, once per page view when it reaches
+  // o.presenceMin, queued as a card; an event is queued once (o.filter, and
+  // not if o.seen(id): shown or erased already), readied (prepare), with what
+  // the queue orders it by (history, replay) and when it came.
   function createInbox(o) {
     var presence = 0;
     var presenceDone = false;
+    // null until the stream says; then the arm's name, or '' (no experiment).
+    var arm = null;
+    var visited = false;
     return {
       take: function (m) {
         var ev = JSON.parse(m.d);
         if (!ev || typeof ev !== 'object') return;
+        if (m.e == 'arm') {
+          arm = typeof ev.arm == 'string' ? ev.arm : '';
+          if (arm && !visited) o.visit(visited = true);
+          o.pump();
+          return;
+        }
         if (m.e == 'erase') {
           o.drop(ev.id);
           return;
@@ -344,7 +359,8 @@
         }
       },
       // The live count now, which the presence card shows when its turn comes.
-      presence: function () { return presence; }
+      presence: function () { return presence; },
+      shows: function () { return arm != null && arm != 'holdout'; }
     };
   }
 
@@ -401,15 +417,26 @@
     var retryTimer = null;
     var closed = false;
     var relay = null;
-    // The last live count, for a tab that opens after it came ({} asks for it).
-    var presence = null;
+    // The last arm and live count, for a tab that opens after they came ({}
+    // asks for them).
+    var state = {};
+    // Whether this stream has said its arm; and the timer that says it for a
+    // stream that does not.
+    var armed = false;
+    var armTimer = null;
 
     function take(m) {
-      if (m.e == 'presence') presence = m;
+      if (m.e == 'arm' || m.e == 'presence') state[m.e] = m;
       o.deliver(m);
     }
 
+    // With an experiment on, the server's first event on every stream is
+    // `arm`. A stream whose first event is another, or that has said nothing
+    // in its first HISTORY_WINDOW, has no experiment: that is said as an arm
+    // without a name ({}), so that every tab learns that it may show cards.
     var onEvent = guard(function (e) {
+      if (!armed && e.type != 'arm') onEvent({ type: 'arm', data: '{}' });
+      armed = true;
       var h = Date.now() - openedAt < HISTORY_WINDOW;
       var m = { e: e.type, d: e.data, i: e.lastEventId, h: h, r: h && !resumed };
       relay(m);
@@ -426,9 +453,14 @@
         o.presence ? 'presence=1' : ''].filter(String).join('&');
       es = new EventSource(o.base + 'events' + (query && '?' + query));
       o.setState('connecting');
-      ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
+      ['arm', 'signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
       es.onopen = guard(function () {
         openedAt = Date.now();
+        armed = false;
+        clearTimeout(armTimer);
+        armTimer = setTimeout(function () {
+          if (!armed) onEvent({ type: 'arm', data: '{}' });
+        }, HISTORY_WINDOW);
         // Also on the browser's own reconnects, which resume by Last-Event-ID
         // once this stream has had an event.
         resumed = o.lastId() > 0;
@@ -448,7 +480,9 @@
 
     o.setState('shared');
     var shared = share(
-      'proof:' + o.base + '?' + o.channel + (o.presence ? 'p' : ''),
+      // proof2: tabs of widgets before the arm would never relay one, so they
+      // keep their own stream.
+      'proof2:' + o.base + '?' + o.channel + (o.presence ? 'p' : ''),
       navigator.locks,
       window.BroadcastChannel,
       function (send) {
@@ -458,20 +492,21 @@
       guard(function (m) {
         if (m.e) take(m);
         else if (m.s) o.hear(m);
-        else if (relay && presence) relay(presence);
+        else if (relay) for (var k in state) relay(state[k]);
       })
     );
 
     return {
       // To every other tab of this stream.
       tell: shared[0],
-      // Asks the tab holding the stream for the live count it has.
+      // Asks the tab holding the stream for the arm and live count it has.
       ask: function () { shared[0]({}); },
       stop: function () {
         closed = true;
         shared[1]();
         if (es) es.close();
         clearTimeout(retryTimer);
+        clearTimeout(armTimer);
       }
     };
   }
@@ -624,14 +659,12 @@
     };
   }
 
-  // ---- Beacons: each card shown, each click on its link ----
+  // ---- Beacons: each card shown, each click on its link, visits, goals ----
   // text/plain through sendBeacon: no preflight, and it survives the page
-  // being left right after the click.
+  // being left right after the click. None carries anything about the visitor.
   function createBeacons(serverBase) {
-    return function (item, kind) {
-      if (!navigator.sendBeacon) return;
-      navigator.sendBeacon(serverBase + 'beacon',
-        JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind }));
+    return function (body) {
+      if (navigator.sendBeacon) navigator.sendBeacon(serverBase + 'beacon', JSON.stringify(body));
     };
   }
 
@@ -663,7 +696,8 @@
     };
   }
 
-  // The widget for one script tag: the parts above, wired. Returns destroy().
+  // The widget for one script tag: the parts above, wired. Returns what
+  // window.proof offers: close() (destroy) and goal(NAME).
   function start(script) {
     var opt = readOptions(script.dataset || {});
     var serverBase = new URL('./', script.src).href;
@@ -685,6 +719,24 @@
     // Cards wait for the page (mount) and data-delay.
     var ready = false;
     var count = 0;
+    // Goals reached in this page view.
+    var goals = Object.create(null);
+
+    // A card shown or clicked.
+    function tally(item, kind) {
+      beacon(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind });
+    }
+
+    // A goal of the experiment reached (data-goal, or window.proof.goal() on a
+    // page that checks out without a new page view): sent once per page view
+    // and name, whether or not the stream is open yet, and whatever the arm or
+    // a close: the server derives the arm, and a held-out visitor's goals are
+    // half of what it compares.
+    function goal(name) {
+      if (!name || goals[name]) return;
+      goals[name] = 1;
+      beacon({ kind: 'goal', goal: String(name) });
+    }
 
     // A card is gone for good here: shown (here or in another tab), or erased
     // (onScreen: then it leaves the screen too).
@@ -695,13 +747,13 @@
 
     function show(item) {
       count++;
-      beacon(item, 'shown');
+      tally(item, 'shown');
       if (item.ev) {
         see(item.ev.id);
         stream.tell({ s: item.ev.id });
       }
       card.show(item, item.ev || { count: item.count || inbox.presence(), period: item.period },
-        function () { beacon(item, 'click'); });
+        function () { tally(item, 'click'); });
     }
 
     var queue = createQueue({
@@ -711,7 +763,7 @@
       show: guard(show),
       hide: guard(card.hide),
       visible: function () {
-        return ready && !memory.closed() && count < opt.maxCards && document.visibilityState !== 'hidden' &&
+        return ready && inbox.shows() && !memory.closed() && count < opt.maxCards && document.visibilityState !== 'hidden' &&
           (opt.mobile || !matchMedia('(max-width:767px)').matches);
       },
       set: function (fn, ms) { return setTimeout(guard(fn), ms); },
@@ -724,6 +776,9 @@
       seen: memory.has,
       drop: function (id) { see(id, 1); },
       push: queue.push,
+      pump: queue.pump,
+      // Once per page view, when the stream says an experiment is on.
+      visit: function () { beacon({ kind: 'visit' }); },
       presenceMin: opt.presenceMin,
       now: Date.now
     });
@@ -770,9 +825,10 @@
       stream.ask();
     }
 
+    goal(opt.goal);
     if (document.body) mount();
     else document.addEventListener('DOMContentLoaded', guard(mount));
-    return destroy;
+    return { close: destroy, goal: guard(goal) };
   }
 
   if (typeof module === 'object' && module.exports) {
@@ -785,8 +841,8 @@
       if (prior && typeof prior.close === 'function') return;
       var script = findScript();
       if (!script || typeof EventSource !== 'function') return;
-      var close = start(script);
-      if (!prior || prior.nodeType) window.proof = { close: close };
+      var api = start(script);
+      if (!prior || prior.nodeType) window.proof = api;
     })();
   }
 })();

@@ -225,3 +225,52 @@ test('a card from a verified source has the verified line, as text; a /signup ca
   assert.deepEqual(lines({ verified: 'off' }, { source: 'stripe' }).map((l) => l[0]), ['proof-msg', 'proof-age']);
   assert.deepEqual(lines({ verifiedTemplate: '<b>{source}</b>' }, { source: 'shopify' })[1], ['proof-verified', '<b>Shopify</b>', 0]);
 });
+
+// The beacons the page sends, as parsed bodies: [url, body].
+function beaconsOf(dom) {
+  const sent = [];
+  dom.navigator.sendBeacon = (url, body) => {
+    sent.push([url, JSON.parse(body)]);
+    return true;
+  };
+  return sent;
+}
+
+test('goals: data-goal at once and window.proof.goal(NAME), each name once per page view, also after a close', () => {
+  const dom = fakeDom({ dataset: { goal: 'purchase' } });
+  const sent = beaconsOf(dom);
+  const context = run({ ...dom, URL, ...browserTimers() });
+  const url = 'https://proof.example.com/beacon';
+  assert.deepEqual(sent, [[url, { kind: 'goal', goal: 'purchase' }]], 'before the stream has even opened');
+  context.proof.goal('purchase');
+  context.proof.goal('newsletter');
+  context.proof.goal('newsletter');
+  context.proof.goal('');
+  context.proof.goal('constructor');
+  context.proof.close();
+  context.proof.goal('after-close');
+  assert.deepEqual(sent.map(([, b]) => b.goal), ['purchase', 'newsletter', 'constructor', 'after-close']);
+});
+
+test('the arm: a held-out page mounts no visible card and sends one visit beacon; without an experiment, none', () => {
+  const held = fakeDom({ dataset: { duration: '60000' } });
+  const sent = beaconsOf(held);
+  const context = run({ ...held, URL, ...browserTimers() });
+  const es = held.sources[0];
+  es.onopen();
+  es.listeners.arm({ data: '{"arm":"holdout"}' });
+  es.listeners.signup({ data: JSON.stringify({ id: 1, user_name: 'Jo', offer_name: 'Tea', ts: Date.now() }) });
+  es.listeners.arm({ data: '{"arm":"holdout"}' });
+  assert.equal(held.body.children[0].classList.contains('proof-visible'), false);
+  assert.deepEqual(sent.map(([, b]) => b), [{ kind: 'visit' }]);
+  context.proof.close();
+
+  const plain = fakeDom({ dataset: { duration: '60000' } });
+  const none = beaconsOf(plain);
+  const other = run({ ...plain, URL, ...browserTimers() });
+  plain.sources[0].onopen();
+  plain.sources[0].listeners.signup({ data: JSON.stringify({ id: 1, user_name: 'Jo', offer_name: 'Tea', ts: Date.now() }) });
+  assert.equal(plain.body.children[0].classList.contains('proof-visible'), true, 'a first event that is no arm: no experiment');
+  assert.deepEqual(none.map(([, b]) => b), [{ id: 1, kind: 'shown' }]);
+  other.proof.close();
+});

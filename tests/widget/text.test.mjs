@@ -168,6 +168,7 @@ test('options: defaults, numbers, and bad values fall back', () => {
     summaryTemplate: '{count} people signed up in the last {period}',
     verified: true,
     verifiedTemplate: 'Verified purchase[ · {source}]',
+    goal: '',
   });
   const o = readOptions({ duration: '800', cooldown: '0', backlog: 'x', replay: '-1', maxAge: '60', position: 'left' });
   assert.equal(o.duration, 800);
