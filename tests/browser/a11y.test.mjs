@@ -104,8 +104,8 @@ test('a focused card stays; Esc closes it, focus goes back where it was, and the
   await page.waitForSelector('.proof', { state: 'detached' });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'buy', 'focus is back on the Buy button');
 
-  // The next page view of this tab shows no card; another tab of the visit's browser... is
-  // another visit (sessionStorage is the tab's), and a new browser shows it.
+  // The next page view of this tab shows no card, replayed or live, while another browser
+  // (another visit) shows them.
   await open({ duration, cooldown: 0, replay: 3 }, { page, name: '/next' });
   const control = await open({ duration: 200, cooldown: 0, replay: 3 }, { name: '/control' });
   await postSignup(proof, { user_name: 'After', offer_name: 'Tea' });
