@@ -20,7 +20,9 @@ test=(catch2 python3 curl openssl chromium
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
       python3-statsmodels  # the oracle of the experiment's statistics
-      iproute2)  # ss: the storm benchmark samples the accept queue with it
+      iproute2  # ss: the storm benchmark samples the accept queue with it
+      # tests/wordpress: the plugin in Debian's WordPress (6.1, PHP 8.2) and its default theme
+      wordpress wordpress-theme-twentytwentythree mariadb-server php-cli php-mysql)
 
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then
