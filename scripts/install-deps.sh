@@ -17,6 +17,7 @@ test=(catch2 python3 curl openssl chromium
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
+      python3-statsmodels  # the holdout experiment's figures and docs/experiment.md's table
       iproute2)  # ss: the storm benchmark samples the accept queue with it
 
 packages=("${build[@]}")
