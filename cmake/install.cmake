@@ -51,8 +51,8 @@ install(FILES proof.conf.example DESTINATION ${PROOF_CONFIG_DIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof.service
               ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof@.service
         DESTINATION ${_proof_systemd_unit_dir})
-foreach(_doc docs/deploy.md docs/sources.md docs/openapi.yaml docs/nginx-proof.conf docs/Caddyfile
-             docs/stunnel-redis.conf)
+foreach(_doc docs/deploy.md docs/sources.md docs/shopify.md docs/experiment.md docs/openapi.yaml
+             docs/nginx-proof.conf docs/Caddyfile docs/stunnel-redis.conf)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_doc})
     install(FILES ${_doc} DESTINATION ${CMAKE_INSTALL_DOCDIR})
   endif()

@@ -19,7 +19,7 @@ test=(catch2 python3 curl openssl chromium
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
-      python3-statsmodels  # the oracle of the experiment's statistics
+      python3-statsmodels  # the experiment's figures and docs/experiment.md's table
       iproute2  # ss: the storm benchmark samples the accept queue with it
       # tests/wordpress: the plugin in Debian's WordPress (6.1, PHP 8.2) and its default theme
       wordpress wordpress-theme-twentytwentythree mariadb-server php-cli php-mysql)
