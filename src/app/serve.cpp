@@ -11,7 +11,9 @@
 
 #include "app/logging.h"
 #include "app/notify.h"
+#include "app/probes.h"
 #include "app/process.h"
+#include "app/settings_text.h"
 #include "core/daily_stats.h"
 #include "core/display_name.h"
 #include "core/hourly_totals.h"

@@ -325,4 +325,11 @@ std::string quoted(const std::string& value) {
   return out + '"';
 }
 
+std::string bare(std::string text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    return text.substr(1, text.size() - 2);
+  }
+  return text;
+}
+
 }  // namespace proof

@@ -20,6 +20,11 @@ struct SettingError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Settings that cannot be used, with where the value came from already in the message.
+struct BadSettings : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct SettingSpec {
   enum class Kind {
     scalar,  ///< one value; given twice, the last wins on the command line
@@ -46,5 +51,8 @@ const std::vector<SettingSpec>& settings_table();
 
 /// A config-file string: quoted, with the quote and backslash escaped.
 std::string quoted(const std::string& value);
+
+/// A value as --help and the start-up line show it: without the quotes a file needs.
+std::string bare(std::string text);
 
 }  // namespace proof

@@ -1,4 +1,4 @@
-// config.h: settings from flags, a --config file and PROOF_API_KEY, with their precedence.
+// command_line.h: settings from flags, a --config file and PROOF_API_KEY, with their precedence.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -13,8 +13,11 @@
 
 #include <unistd.h>
 
+#include "app/command_line.h"
 #include "app/config.h"
+#include "app/probes.h"
 #include "app/settings_table.h"
+#include "app/settings_text.h"
 
 namespace fs = std::filesystem;
 using proof::Invocation;
