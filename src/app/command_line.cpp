@@ -157,8 +157,8 @@ void finish(const Subcommands& c, const CommandLineValues& values, Invocation& r
   // What the server would meet at start, said now: a wrong password is not left to a
   // restart to find out.
   const RedisCheck redis = check_redis(result.settings);
-  const auto it = origins.find("redis");
-  const std::string source = it == origins.end() ? "redis" : it->second;
+  const auto it = origins.of_key.find("redis");
+  const std::string source = it == origins.of_key.end() ? "redis" : it->second.at;
   if (redis.refusal) throw BadSettings(source + ": " + *redis.refusal);
   if (redis.unreachable) result.warnings.push_back(source + ": " + *redis.unreachable);
 }

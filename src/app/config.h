@@ -51,6 +51,10 @@ struct Settings {
   std::vector<std::string> lemonsqueezy_secrets;
   std::vector<std::string> webhook_secrets;  ///< Standard Webhooks: whsec_ + base64
   bool accept_test_events = false;           ///< test-mode deliveries count (for setting up)
+  /// Where the secrets came from, never what they are: one line per secret setting given,
+  /// "stripe: 2 secrets (1 from /etc/proof/proof.conf, 1 from --stripe-secret)", for the
+  /// start-up log and check-config. Filled by the settings check.
+  std::vector<std::string> secret_sources;
 };
 
 /// The process's exit status, the same for every command (documented in the README).

@@ -1,6 +1,7 @@
 // Reading secrets from files of their own; no message quotes what a file holds.
 #include "app/secret_files.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -26,7 +27,7 @@ std::string read_password_file(const std::string& path, const std::string& where
 
 void resolve_redis_password(Settings& s, const Origins& origins,
                             std::vector<std::string>& warnings) {
-  const auto source = [&origins](const std::string& key) { return origin_of(origins, key); };
+  const auto source = [&origins](const std::string& key) { return origins.at(key); };
   s.redis_password.clear();
   if (s.redis_url.empty()) {
     if (!s.redis_password_file.empty()) {
@@ -53,6 +54,45 @@ void resolve_redis_password(Settings& s, const Origins& origins,
                       "' needs a password: in the URL (redis://USER:PASSWORD@HOST), in the file "
                       "named by redis-password-file, or in PROOF_REDIS_PASSWORD");
   }
+}
+
+std::vector<std::string> secret_sources(const Settings& s, const Origins& origins) {
+  std::vector<std::string> lines;
+  if (!s.api_key.empty()) {
+    const auto it = origins.of_key.find("api-key");
+    lines.push_back("api-key: from " + (it == origins.of_key.end() ? "(set)" : it->second.source));
+  }
+  for (const auto& spec : settings_table()) {
+    if (!spec.secret || spec.kind != SettingSpec::Kind::list) continue;
+    // The settings check keeps a list's origins in step with its elements.
+    const auto it = origins.of_items.find(spec.key);
+    if (it == origins.of_items.end() || it->second.empty()) continue;
+    const std::vector<Origin>& from = it->second;
+    // Each source with how many it gave, in the order they were read.
+    std::vector<std::pair<std::string, std::size_t>> counts;
+    for (const Origin& origin : from) {
+      const auto known = std::find_if(counts.begin(), counts.end(), [&origin](const auto& count) {
+        return count.first == origin.source;
+      });
+      if (known == counts.end()) {
+        counts.emplace_back(origin.source, 1);
+      } else {
+        ++known->second;
+      }
+    }
+    std::string name = spec.key;
+    if (name.ends_with("-secret")) name.resize(name.size() - std::string("-secret").size());
+    std::string line =
+        name + ": " + std::to_string(from.size()) + (from.size() == 1 ? " secret (" : " secrets (");
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      line += (i == 0 ? "" : ", ") + std::to_string(counts[i].second) + " from " + counts[i].first;
+    }
+    if (const auto repeated = origins.repeats.find(spec.key); repeated != origins.repeats.end()) {
+      line += "; " + std::to_string(repeated->second) + " given again, counted once";
+    }
+    lines.push_back(line + ")");
+  }
+  return lines;
 }
 
 }  // namespace proof

@@ -168,6 +168,7 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   }
   settings.port = server.port();
   spdlog::info("proof {} {}", kVersion, describe(settings));
+  for (const auto& line : settings.secret_sources) spdlog::info("{}", line);
   // bind() leaves the socket listening: connections queue from here on, so systemd may
   // start what depends on proof before the accept loop runs.
   notify_ready(settings.port);

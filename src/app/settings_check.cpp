@@ -2,6 +2,7 @@
 // from the table, then those that take several settings together or look outside.
 #include "app/settings_check.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "app/probes.h"
@@ -33,6 +34,46 @@ std::string default_public_dir() {
   return "public";
 }
 
+/// Each setting's own check: a scalar's value, a list's elements one by one (a message
+/// names the element's own origin, a line of the file or a flag), then a list's repeats
+/// left out, so that a value given in the file and again as a flag counts once.
+void check_each(Settings& s, Origins& origins) {
+  for (const auto& spec : settings_table()) {
+    if (spec.kind != SettingSpec::Kind::list) {
+      if (!spec.validate) continue;
+      try {
+        spec.validate(s);
+      } catch (const SettingError& e) {
+        throw BadSettings(origins.at(spec.key) + ": " + e.what());
+      }
+      continue;
+    }
+    std::vector<std::string>& values = spec.items(s);
+    std::vector<Origin>& from = origins.of_items[spec.key];
+    from.resize(values.size(), Origin{spec.key, spec.key});
+    std::vector<std::string> kept;
+    std::vector<Origin> kept_from;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::string value = values[i];
+      if (spec.normalise) {
+        try {
+          value = spec.normalise(value);
+        } catch (const SettingError& e) {
+          throw BadSettings(from[i].at + ": " + e.what());
+        }
+      }
+      if (std::find(kept.begin(), kept.end(), value) != kept.end()) {
+        ++origins.repeats[spec.key];
+        continue;
+      }
+      kept.push_back(std::move(value));
+      kept_from.push_back(from[i]);
+    }
+    values = std::move(kept);
+    from = std::move(kept_from);
+  }
+}
+
 }  // namespace
 
 void require_key(const Settings& s) {
@@ -43,16 +84,9 @@ void require_key(const Settings& s) {
   }
 }
 
-std::vector<std::string> validate(Settings& s, const Origins& origins) {
-  const auto source = [&origins](const std::string& key) { return origin_of(origins, key); };
-  for (const auto& spec : settings_table()) {
-    if (!spec.validate) continue;
-    try {
-      spec.validate(s);
-    } catch (const SettingError& e) {
-      throw BadSettings(source(spec.key) + ": " + e.what());
-    }
-  }
+std::vector<std::string> validate(Settings& s, Origins& origins) {
+  const auto source = [&origins](const std::string& key) { return origins.at(key); };
+  check_each(s, origins);
   require_key(s);
   std::vector<std::string> warnings;
   resolve_redis_password(s, origins, warnings);
@@ -86,6 +120,7 @@ std::vector<std::string> validate(Settings& s, const Origins& origins) {
                        ": hsts has no effect without tls-cert (behind a proxy, let the proxy send "
                        "Strict-Transport-Security)");
   }
+  s.secret_sources = secret_sources(s, origins);
   return warnings;
 }
 

@@ -15,6 +15,7 @@ void require_key(const Settings& settings);
 
 /// Checks (and completes: the public directory, the Redis password) what the server would
 /// check at start. Throws BadSettings; returns the warnings (valid but probably not meant).
-std::vector<std::string> validate(Settings& settings, const Origins& origins);
+/// Lists' repeats are left out (counted in `origins`), and settings.secret_sources filled.
+std::vector<std::string> validate(Settings& settings, Origins& origins);
 
 }  // namespace proof

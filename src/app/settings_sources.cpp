@@ -41,10 +41,13 @@ void read_file_into(Settings& s, const std::string& file, Origins& origins) {
     if (entry.is_list && spec->kind != SettingSpec::Kind::list) {
       throw BadSettings(at + entry.key + ": takes one value, not a list");
     }
-    origins[entry.key] = at + entry.key;
+    const Origin origin{at + entry.key, file};
+    origins.of_key[entry.key] = origin;
     try {
-      if (spec->clear) spec->clear(s);
-      for (const auto& value : entry.values) spec->assign(s, value);
+      for (const auto& value : entry.values) {
+        spec->assign(s, value);
+        if (spec->kind == SettingSpec::Kind::list) origins.of_items[entry.key].push_back(origin);
+      }
     } catch (const SettingError& e) {
       throw BadSettings(at + entry.key + ": " + e.what());
     }
@@ -53,34 +56,38 @@ void read_file_into(Settings& s, const std::string& file, Origins& origins) {
 
 }  // namespace
 
-std::string origin_of(const Origins& origins, const std::string& key) {
-  const auto it = origins.find(key);
-  return it == origins.end() ? key + " (default)" : it->second;
+std::string Origins::at(const std::string& key) const {
+  const auto it = of_key.find(key);
+  return it == of_key.end() ? key + " (default)" : it->second.at;
 }
 
 Settings collect(const GivenValues& values, Origins& origins) {
   Settings s;
   if (!values.config_file.empty()) read_file_into(s, values.config_file, origins);
 
-  if (values.given.count("api-key") == 0 && origins.count("api-key") == 0) {
+  if (values.given.count("api-key") == 0 && origins.of_key.count("api-key") == 0) {
     if (const char* key = std::getenv("PROOF_API_KEY")) {
       s.api_key = key;
-      origins["api-key"] = "PROOF_API_KEY";
+      origins.of_key["api-key"] = {"PROOF_API_KEY", "PROOF_API_KEY"};
     }
   }
 
   for (const auto& spec : settings_table()) {
     if (values.given.count(spec.key) == 0) continue;
     const std::string name = "--" + spec.key;
-    origins[spec.key] = name;
+    origins.of_key[spec.key] = {name, name};
     try {
       switch (spec.kind) {
         case SettingSpec::Kind::flag:
           spec.assign(s, values.flag.at(spec.key) ? "true" : "false");
           break;
         case SettingSpec::Kind::list:
-          spec.clear(s);
-          for (const auto& value : values.list.at(spec.key)) spec.assign(s, value);
+          // Added to the file's: a secret given as a flag during a rotation must not
+          // silently drop the ones in the file.
+          for (const auto& value : values.list.at(spec.key)) {
+            spec.assign(s, value);
+            origins.of_items[spec.key].push_back({name, name});
+          }
           break;
         case SettingSpec::Kind::scalar:
           spec.assign(s, values.scalar.at(spec.key));

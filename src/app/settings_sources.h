@@ -1,6 +1,7 @@
 // Where settings come from, merged into one Settings: the defaults, then the --config file,
 // then PROOF_API_KEY for the key, then the flags, each value converted by its row of the
-// settings table. Free of CLI11: the command line hands over its values as text.
+// settings table. A flag overrides the file's value of a scalar; a list's flags add to the
+// file's list. Free of CLI11: the command line hands over its values as text.
 #pragma once
 
 #include <map>
@@ -21,12 +22,25 @@ struct GivenValues {
   std::string config_file;      ///< --config, or empty
 };
 
-/// Where each given setting came from, as messages name it: "--port",
-/// "/etc/proof/proof.conf:12: port" or "PROOF_API_KEY".
-using Origins = std::map<std::string, std::string>;
+/// Where one value came from.
+struct Origin {
+  /// As a message names it: "--port", "/etc/proof/proof.conf:12: port", "PROOF_API_KEY".
+  std::string at;
+  /// As a count of values per source names it: "--stripe-secret", "/etc/proof/proof.conf".
+  std::string source;
+};
 
-/// The origin of `key` for a message; "KEY (default)" when nothing gave it.
-std::string origin_of(const Origins& origins, const std::string& key);
+/// Where each given setting, and each element of a list, came from.
+struct Origins {
+  std::map<std::string, Origin> of_key;  ///< the last source that gave each setting
+  /// A list's elements' origins, in the list's order (kept in step by the settings check).
+  std::map<std::string, std::vector<Origin>> of_items;
+  /// A list's elements left out as repeats of one given before.
+  std::map<std::string, std::size_t> repeats;
+
+  /// Where `key` came from, for a message; "KEY (default)" when nothing gave it.
+  std::string at(const std::string& key) const;
+};
 
 /// The settings from the defaults, the file, the environment and the flags. Throws
 /// BadSettings naming the flag, or the file, line and key, of a value that is wrong.

@@ -114,15 +114,11 @@ SettingSpec choice(std::string key, std::string help, std::string Settings::*fie
 /// A row for a list; `normalise` (optional) checks each element and returns its normal form.
 SettingSpec list(std::string key, std::string value_name, std::string help,
                  std::vector<std::string> Settings::*field,
-                 const std::function<std::string(const std::string&)>& normalise = nullptr) {
+                 std::function<std::string(const std::string&)> normalise = nullptr) {
   SettingSpec spec = row(std::move(key), std::move(value_name), std::move(help), Kind::list);
   spec.assign = [field](Settings& s, const std::string& value) { (s.*field).push_back(value); };
-  spec.clear = [field](Settings& s) { (s.*field).clear(); };
-  if (normalise) {
-    spec.validate = [field, normalise](Settings& s) {
-      for (auto& value : s.*field) value = normalise(value);
-    };
-  }
+  spec.items = [field](Settings& s) -> std::vector<std::string>& { return s.*field; };
+  spec.normalise = std::move(normalise);
   spec.show = [field](const Settings& s) {
     std::string out;
     for (const auto& value : s.*field) out += (out.empty() ? "[" : ", ") + quoted(value);

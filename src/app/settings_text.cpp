@@ -54,6 +54,8 @@ std::string to_config_text(const Settings& s) {
       out << "# " << spec.key << " = (not set)\n";
     }
   }
+  if (!s.secret_sources.empty()) out << "# where the secrets came from (never printed):\n";
+  for (const auto& line : s.secret_sources) out << "#   " << line << '\n';
   return out.str();
 }
 

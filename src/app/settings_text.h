@@ -14,7 +14,8 @@ std::string listen_url(const Settings& settings);
 /// One line for the startup log, with the key redacted.
 std::string describe(const Settings& settings);
 
-/// The effective settings as config-file lines (`key = value`), the key redacted.
+/// The effective settings as config-file lines (`key = value`), the key redacted, then
+/// where the secrets came from, as comments.
 std::string to_config_text(const Settings& settings);
 
 }  // namespace proof

@@ -631,3 +631,62 @@ TEST_CASE("Config: every setting is in check-config, the example and the README"
     CHECK_THAT(readme, Catch::Contains("`--" + spec.key));
   }
 }
+
+TEST_CASE("Config: a list's flags add to the file's list, each value once", "[config][lists]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file(
+      "api-key = \"k\"\nallowed-origin = [\"https://a.example\"]\n"
+      "trusted-proxy = [\"10.0.0.1\", \"::0001\"]\n");
+  const Run r =
+      run({"--config", file.path(), "--allowed-origin", "https://b.example", "--allowed-origin",
+           "HTTPS://A.example/", "--trusted-proxy", "::1", "--trusted-proxy", "10.0.0.2"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  // The file's first, then the flags'; a second spelling of one value counts once.
+  CHECK(r.result.settings.allowed_origins ==
+        std::vector<std::string>{"https://a.example", "https://b.example"});
+  CHECK(r.result.settings.trusted_proxies ==
+        std::vector<std::string>{"10.0.0.1", "::1", "10.0.0.2"});
+  // A scalar's flag still overrides the file.
+  const Run scalar = run({"--config", file.path(), "--api-key", "from-flag"});
+  CHECK(scalar.result.settings.api_key == "from-flag");
+}
+
+TEST_CASE("Config: a bad element names its own origin, also beside a flag's", "[config][lists]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file("api-key = \"k\"\ntrusted-proxy = [\"not-an-ip\"]\n");
+  // The flag's valid address used to replace the file's list and hide its mistake.
+  const Run r = run({"--config", file.path(), "--trusted-proxy", "10.0.0.1"});
+  REQUIRE(r.result.exit_code.has_value());
+  CHECK(*r.result.exit_code == proof::kExitBadSettings);
+  CHECK_THAT(r.err, Catch::Contains(file.path() + ":2: trusted-proxy: 'not-an-ip'"));
+  const Run flag = run({"--config", file.path(), "--trusted-proxy", "proxy.local"});
+  CHECK_THAT(flag.err, Catch::Contains(":2: trusted-proxy: 'not-an-ip'"));
+}
+
+TEST_CASE("Config: a rotation's secrets from the file and a flag are one list, each counted",
+          "[config][lists][secrets]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file(
+      "api-key = \"k\"\nstripe-secret = [\"whsec_old_one\"]\n"
+      "shopify-secret = [\"shop-a\", \"shop-b\"]\n");
+  const Run r = run({"check-config", "--config", file.path(), "--stripe-secret", "whsec_new_one",
+                     "--shopify-secret", "shop-a"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  // The old secret keeps verifying while the new one is added.
+  CHECK(s.stripe_secrets == std::vector<std::string>{"whsec_old_one", "whsec_new_one"});
+  CHECK(s.shopify_secrets == std::vector<std::string>{"shop-a", "shop-b"});
+  const std::vector<std::string> expected{
+      "api-key: from " + file.path(),
+      "stripe: 2 secrets (1 from " + file.path() + ", 1 from --stripe-secret)",
+      "shopify: 2 secrets (2 from " + file.path() + "; 1 given again, counted once)"};
+  CHECK(s.secret_sources == expected);
+  // check-config prints the same lines, and no secret anywhere.
+  const std::string text = proof::to_config_text(s);
+  for (const auto& line : expected) CHECK_THAT(text, Catch::Contains("#   " + line + "\n"));
+  for (const char* secret : {"whsec_old_one", "whsec_new_one", "shop-a", "shop-b"}) {
+    CHECK_THAT(text + proof::describe(s) + r.err + r.out, !Catch::Contains(secret));
+  }
+}
