@@ -8,6 +8,7 @@
 
 #include "app/logging.h"
 #include "app/probes.h"
+#include "app/secret_files.h"
 #include "app/settings_check.h"
 #include "app/settings_sources.h"
 #include "app/settings_table.h"
@@ -68,7 +69,7 @@ void add_target_options(CLI::App& command, CommandLineValues& values, ServerTarg
   command.add_option("--config", values.values.config_file, "Read the key and address from FILE")
       ->type_name("FILE");
   for (const auto& spec : settings_table()) {
-    if (spec.key == "api-key") add_setting(command, spec, values);
+    if (spec.key == "api-key" || spec.key == "api-key-file") add_setting(command, spec, values);
   }
   command
       .add_option("--url", target.url,
@@ -147,6 +148,7 @@ void finish(const Subcommands& c, const CommandLineValues& values, Invocation& r
     result.command = c.send->parsed()    ? Command::send
                      : c.erase->parsed() ? Command::erase
                                          : Command::stats;
+    resolve_api_key(result.settings, origins);
     require_key(result.settings);
     if (result.target.url.empty()) result.target.url = own_url(result.settings);
     return;

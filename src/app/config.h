@@ -17,6 +17,9 @@ struct Settings {
   std::string bind = "127.0.0.1";
   int port = 6009;  ///< the original's port
   std::string api_key;
+  /// A file holding the key alone (systemd's LoadCredential= puts one there), so that it is
+  /// in no argv, environment or config file; read into api_key by the settings check.
+  std::string api_key_file;
   std::vector<std::string> allowed_origins;  ///< normalised, see OriginPolicy::normalise
   std::string public_dir;                    ///< resolved to an existing directory
   std::size_t history = 100;                 ///< events kept for replay
@@ -50,7 +53,14 @@ struct Settings {
   std::vector<std::string> woocommerce_secrets;
   std::vector<std::string> lemonsqueezy_secrets;
   std::vector<std::string> webhook_secrets;  ///< Standard Webhooks: whsec_ + base64
-  bool accept_test_events = false;           ///< test-mode deliveries count (for setting up)
+  /// Files of such secrets, one a line, each list's lines added to its secrets above by the
+  /// settings check (a file holds the old and new secret during a rotation).
+  std::vector<std::string> stripe_secret_files;
+  std::vector<std::string> shopify_secret_files;
+  std::vector<std::string> woocommerce_secret_files;
+  std::vector<std::string> lemonsqueezy_secret_files;
+  std::vector<std::string> webhook_secret_files;
+  bool accept_test_events = false;  ///< test-mode deliveries count (for setting up)
   /// Where the secrets came from, never what they are: one line per secret setting given,
   /// "stripe: 2 secrets (1 from /etc/proof/proof.conf, 1 from --stripe-secret)", for the
   /// start-up log and check-config. Filled by the settings check.

@@ -79,13 +79,16 @@ void check_each(Settings& s, Origins& origins) {
 void require_key(const Settings& s) {
   if (s.api_key.empty()) {
     throw BadSettings(
-        "no API key: give one with --api-key KEY, the PROOF_API_KEY environment variable, or "
-        "api-key = \"KEY\" in the file named by --config");
+        "no API key: give one with --api-key-file FILE (the key alone in it), --api-key KEY, "
+        "the PROOF_API_KEY environment variable, or api-key = \"KEY\" in the file named by "
+        "--config");
   }
 }
 
 std::vector<std::string> validate(Settings& s, Origins& origins) {
   const auto source = [&origins](const std::string& key) { return origins.at(key); };
+  resolve_api_key(s, origins);
+  read_secret_files(s, origins);  // before the checks, which then name each secret's line
   check_each(s, origins);
   require_key(s);
   std::vector<std::string> warnings;
@@ -120,6 +123,7 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
                        ": hsts has no effect without tls-cert (behind a proxy, let the proxy send "
                        "Strict-Transport-Security)");
   }
+  for (auto& warning : exposed_secret_files(origins)) warnings.push_back(std::move(warning));
   s.secret_sources = secret_sources(s, origins);
   return warnings;
 }

@@ -2,10 +2,12 @@
 // order, each value converted by its row of the settings table.
 #include "app/settings_sources.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "app/config_file.h"
 #include "app/settings_table.h"
+#include "store/redis_address.h"
 
 namespace proof {
 
@@ -16,6 +18,16 @@ const SettingSpec* find_setting(const std::string& key) {
     if (spec.key == key) return &spec;
   }
   return nullptr;
+}
+
+/// Whether a line of the file gives a secret: then the file should be readable by its
+/// owner alone.
+bool gives_secret(const SettingSpec& spec, const ConfigEntry& entry) {
+  if (spec.secret) return true;
+  if (spec.key != "redis" || entry.values.empty()) return false;
+  std::string error;
+  const auto address = parse_redis_url(entry.values.front(), error);
+  return address && !address->password.empty();
 }
 
 void read_file_into(Settings& s, const std::string& file, Origins& origins) {
@@ -43,6 +55,11 @@ void read_file_into(Settings& s, const std::string& file, Origins& origins) {
     }
     const Origin origin{at + entry.key, file};
     origins.of_key[entry.key] = origin;
+    if (gives_secret(*spec, entry) &&
+        std::find(origins.secret_files.begin(), origins.secret_files.end(), file) ==
+            origins.secret_files.end()) {
+      origins.secret_files.push_back(file);
+    }
     try {
       for (const auto& value : entry.values) {
         spec->assign(s, value);
@@ -65,7 +82,10 @@ Settings collect(const GivenValues& values, Origins& origins) {
   Settings s;
   if (!values.config_file.empty()) read_file_into(s, values.config_file, origins);
 
-  if (values.given.count("api-key") == 0 && origins.of_key.count("api-key") == 0) {
+  const auto given = [&](const char* key) {
+    return values.given.count(key) != 0 || origins.of_key.count(key) != 0;
+  };
+  if (!given("api-key") && !given("api-key-file")) {
     if (const char* key = std::getenv("PROOF_API_KEY")) {
       s.api_key = key;
       origins.of_key["api-key"] = {"PROOF_API_KEY", "PROOF_API_KEY"};

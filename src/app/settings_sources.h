@@ -4,6 +4,7 @@
 // file's list. Free of CLI11: the command line hands over its values as text.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <set>
 #include <string>
@@ -37,6 +38,10 @@ struct Origins {
   std::map<std::string, std::vector<Origin>> of_items;
   /// A list's elements left out as repeats of one given before.
   std::map<std::string, std::size_t> repeats;
+  /// Every file that gave a secret, so that its mode is checked: the --config file when it
+  /// gives one itself (the key, a webhook secret, a Redis URL with a password), and each
+  /// secret file read.
+  std::vector<std::string> secret_files;
 
   /// Where `key` came from, for a message; "KEY (default)" when nothing gave it.
   std::string at(const std::string& key) const;

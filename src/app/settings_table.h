@@ -36,6 +36,9 @@ struct SettingSpec {
   std::string help;        ///< one line for --help
   Kind kind = Kind::scalar;
   bool secret = false;  ///< never printed (the API key, the webhook secrets)
+  /// For a setting naming files of secrets: the key of the setting their lines are given
+  /// to (api-key-file: api-key; stripe-secret-file: stripe-secret).
+  std::string file_for;
   /// Converts one value's text into the field (for a list: appends it). Throws SettingError.
   std::function<void(Settings&, const std::string&)> assign;
   /// A scalar's check of its final value. Throws SettingError. May be empty.

@@ -41,6 +41,11 @@ std::string to_config_text(const Settings& s) {
           << '\n';
       continue;
     }
+    if (spec.secret && !s.api_key_file.empty()) {
+      // The key came from api-key-file, written below: both would be refused on reading back.
+      out << "# " << spec.key << " = (read from api-key-file, redacted)\n";
+      continue;
+    }
     if (spec.secret) {
       out << spec.key << " = " << (s.api_key.empty() ? "\"\"" : "\"(redacted)\"") << '\n';
       continue;
