@@ -11,7 +11,9 @@
 
 #include "app/logging.h"
 #include "app/notify.h"
+#include "app/probes.h"
 #include "app/process.h"
+#include "app/settings_text.h"
 #include "core/daily_stats.h"
 #include "core/display_name.h"
 #include "core/hourly_totals.h"
@@ -166,6 +168,7 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   }
   settings.port = server.port();
   spdlog::info("proof {} {}", kVersion, describe(settings));
+  for (const auto& line : settings.secret_sources) spdlog::info("{}", line);
   // bind() leaves the socket listening: connections queue from here on, so systemd may
   // start what depends on proof before the accept loop runs.
   notify_ready(settings.port);
