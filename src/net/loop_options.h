@@ -1,8 +1,6 @@
-// What the event loops are told by the HTTP layer (http/http_server.cpp fills it): threads,
-// caps, timeouts, limits, TLS.
+// What the event loops are told by the HTTP layer (http/http_server.cpp fills it): the
+// sockets they listen on, each with its handler, limits and TLS; threads, caps, timeouts.
 #pragma once
-
-#include <openssl/ssl.h>
 
 #include <chrono>
 #include <cstddef>
@@ -13,9 +11,23 @@
 
 #include "core/presence.h"
 #include "core/refusal.h"
+#include "net/request_handler.h"
 #include "net/request_head.h"
+#include "net/tls_context.h"
 
 namespace proof::net {
+
+/// One listening socket and what the connections it brings are: HTTPS or plain HTTP,
+/// answered by which handler, under which limits. Every listener's connections live in the
+/// same loops under the same caps, timeouts and strict parser.
+struct Listener {
+  int fd = -1;  ///< bound and listening (made non-blocking by EventLoop; not owned)
+  RequestHandler* handler = nullptr;  ///< answers its requests, on the worker threads
+  /// Sizes of heads and bodies; its policy (the HTTP layer's route table) gives each
+  /// request its body limit and its worker lane.
+  HeadLimits head_limits;
+  TlsContext* tls = nullptr;  ///< HTTPS when set (not owned; reloadable)
+};
 
 struct LoopOptions {
   /// Event loops, each a thread owning its share of the connections (--threads).
@@ -47,11 +59,7 @@ struct LoopOptions {
   /// /hooks/stripe is a delivery Stripe sent). Runs on a loop thread (with threads > 1, on
   /// several at once); must be quick.
   std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
-  /// Sizes of heads and bodies; its policy (the HTTP layer's route table) gives each
-  /// request its body limit and its worker lane.
-  HeadLimits head_limits;
-  SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
-  bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers
+  bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers
 };
 
 }  // namespace proof::net
