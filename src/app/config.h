@@ -28,7 +28,11 @@ struct Settings {
   std::string log_level = "info";
   std::string tls_cert;  ///< PEM certificate chain; with tls_key, serve HTTPS directly
   std::string tls_key;   ///< PEM private key
-  std::string data_dir;  ///< SQLite history survives restarts here; empty: memory only
+  /// With tls_cert: plain HTTP on this port too (0: none), for ACME challenges from
+  /// acme_webroot and a 308 to HTTPS for everything else.
+  int http_port = 0;
+  std::string acme_webroot;  ///< where certbot --webroot puts its challenges; empty: none
+  std::string data_dir;      ///< SQLite history survives restarts here; empty: memory only
   long long history_max_age = 7LL * 24 * 3600;  ///< seconds an event stays replayable on disk
   std::size_t max_subscribers_per_ip = 100;     ///< streams one client address may hold; 0: any
   std::vector<std::string> trusted_proxies;     ///< peers whose X-Forwarded-For is believed

@@ -56,6 +56,8 @@ HttpOptions http_options(const Settings& s) {
   o.tls_cert = s.tls_cert;
   o.tls_key = s.tls_key;
   o.hsts = s.hsts;
+  o.http_port = s.http_port;
+  o.acme_webroot = s.acme_webroot;
   o.secrets = {s.stripe_secrets, s.shopify_secrets, s.woocommerce_secrets, s.lemonsqueezy_secrets,
                s.webhook_secrets};
   o.accept_test_events = s.accept_test_events;

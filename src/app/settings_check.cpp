@@ -118,6 +118,23 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
                        "\": anyone who read the example can publish; make "
                        "one with `openssl rand -hex 24`");
   }
+  if (s.http_port != 0) {
+    const std::string given = source("http-port");
+    const std::string dashes = given.rfind("--", 0) == 0 ? "--" : "";
+    if (s.tls_cert.empty()) {
+      throw BadSettings(given + ": needs " + dashes + "tls-cert and " + dashes +
+                        "tls-key too (the HTTP port redirects to HTTPS)");
+    }
+    if (s.http_port == s.port) {
+      throw BadSettings(given + ": " + std::to_string(s.http_port) + " is the HTTPS " + dashes +
+                        "port too; give each its own");
+    }
+  }
+  if (!s.acme_webroot.empty() && s.http_port == 0) {
+    warnings.push_back(source("acme-webroot") +
+                       ": acme-webroot has no effect without http-port (the port ACME's "
+                       "HTTP-01 challenges arrive on, 80)");
+  }
   if (s.hsts && s.tls_cert.empty()) {
     warnings.push_back(source("hsts") +
                        ": hsts has no effect without tls-cert (behind a proxy, let the proxy send "

@@ -159,6 +159,13 @@ void directory_if_set(const std::string& path) {
   }
 }
 
+void existing_directory(const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec))
+    throw SettingError("'" + path + "' is not a directory");
+}
+
 std::string ip_address(const std::string& text) {
   unsigned char bytes[16];
   char normal[INET6_ADDRSTRLEN];
@@ -272,6 +279,14 @@ std::vector<SettingSpec> make_table() {
       text("tls-key", "FILE", "PEM private key for --tls-cert", &Settings::tls_key, readable_file));
   t.push_back(flag("hsts", "Send Strict-Transport-Security on HTTPS answers (with --tls-cert)",
                    &Settings::hsts));
+  t.push_back(whole("http-port", "N",
+                    "With --tls-cert, also plain HTTP on this port (80): ACME challenges from "
+                    "--acme-webroot, a 308 to HTTPS for anything else (0: none)",
+                    &Settings::http_port, 0, 65535));
+  t.push_back(text("acme-webroot", "DIR",
+                   "Serve /.well-known/acme-challenge/ on --http-port from DIR (certbot "
+                   "certonly --webroot -w DIR)",
+                   &Settings::acme_webroot, existing_directory));
   // Each source's secrets, and the files that hold more of them, one a line.
   const auto secret_list = [&t](const std::string& name, std::string help,
                                 std::vector<std::string> Settings::*field,

@@ -26,6 +26,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/static_files.h"
+#include "net/tls_context.h"
 #include "sources/delivery_log.h"
 #include "sources/intake.h"
 #include "sources/receiver.h"
@@ -106,6 +107,10 @@ struct HttpContext {
   const std::vector<std::unique_ptr<sources::Receiver>> receivers;
   const OriginPolicy origins;
   const StaticFiles files;  ///< reads files on each request; keeps no state
+  /// The HTTPS certificate (--tls-cert), for its expiry in /metrics and /healthz; null for
+  /// plain HTTP. Set once by HttpServer::bind() before any worker runs; reloads are
+  /// thread-safe inside it.
+  const net::TlsContext* tls = nullptr;
 
   // Shared state behind their own locks (or atomics), safe from any worker.
   Hub& hub;          ///< history and publishing: its own lock (core/hub.h)

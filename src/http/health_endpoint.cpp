@@ -1,21 +1,48 @@
 // GET /healthz and GET /metrics: what a supervisor and Prometheus read.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include <chrono>
+
+#include "core/utc.h"
 #include "http/endpoints.h"
+#include "http/health.h"
 
 namespace proof {
 
+std::string Health::body() const {
+  if (reasons.empty()) return "{\"status\":\"ok\"}\n";
+  std::string joined;
+  for (const auto& reason : reasons) joined += (joined.empty() ? "" : "; ") + reason;
+  return nlohmann::ordered_json{{"status", "degraded"}, {"reason", joined}}.dump() + "\n";
+}
+
+Health health(bool redis_unreachable, std::optional<std::int64_t> tls_expires_at,
+              std::int64_t now) {
+  Health verdict;
+  if (redis_unreachable) {
+    verdict.status = 503;
+    verdict.reasons.emplace_back("redis unreachable");
+  }
+  if (tls_expires_at && *tls_expires_at - now <= kTlsExpiryWarning.count()) {
+    verdict.reasons.push_back(
+        (*tls_expires_at <= now ? "tls certificate expired at " : "tls certificate expires at ") +
+        utc_text(*tls_expires_at));
+  }
+  return verdict;
+}
+
 void handle_healthz(HttpContext& ctx, const Request&, Response& res) {
   res.set_header("Cache-Control", "no-store");
-  if (const SharedLog* shared = ctx.hub.shared(); shared && !shared->connected()) {
-    // Degraded: streams stay open, but POSTs are refused and nothing new arrives. Still a
-    // 503, so that a load balancer sends new pages to an instance that has Redis.
-    res.status = 503;
-    res.set_header("Retry-After", "2");
-    res.set_content("{\"status\":\"degraded\",\"reason\":\"redis unreachable\"}\n", kJsonType);
-    return;
-  }
-  res.set_content("{\"status\":\"ok\"}\n", kJsonType);
+  const SharedLog* shared = ctx.hub.shared();
+  std::optional<std::int64_t> expires;
+  if (ctx.tls) expires = ctx.tls->expires_at();
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  const Health verdict = health(shared && !shared->connected(), expires, now.count());
+  res.status = verdict.status;
+  if (verdict.status == 503) res.set_header("Retry-After", "2");
+  res.set_content(verdict.body(), kJsonType);
 }
 
 void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
@@ -39,6 +66,14 @@ void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
         "# TYPE proof_redis_gap_events_total counter\n"
         "proof_redis_gap_events_total {}\n",
         shared->connected() ? 1 : 0, shared->reader_lag_seconds(), shared->gap_events());
+  }
+  if (ctx.tls) {
+    text += fmt::format(
+        "# HELP proof_tls_certificate_expiry_timestamp_seconds When the HTTPS certificate new "
+        "connections get stops being valid (its notAfter), in seconds since the epoch.\n"
+        "# TYPE proof_tls_certificate_expiry_timestamp_seconds gauge\n"
+        "proof_tls_certificate_expiry_timestamp_seconds {}\n",
+        ctx.tls->expires_at());
   }
   res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -9,7 +9,9 @@
 
 #include "core/hub.h"
 #include "core/signup.h"
+#include "core/utc.h"
 #include "http/context.h"
+#include "http/plain_port.h"
 #include "http/router.h"
 #include "http/routes.h"
 #include "net/listen.h"
@@ -46,7 +48,9 @@ struct HttpServer::Impl {
   PresenceExchange* presence;
   int listen_fd = -1;
   int port = 0;
+  int plain_fd = -1;  ///< --http-port's socket, beside HTTPS
   std::unique_ptr<net::TlsContext> tls;
+  std::unique_ptr<PlainPort> plain;
   std::unique_ptr<net::EventLoop> loop;
   std::mutex stop_mutex;
   bool stop_requested = false;
@@ -59,6 +63,7 @@ HttpServer::HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, T
 HttpServer::~HttpServer() {
   impl_->loop.reset();
   if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
+  if (impl_->plain_fd >= 0) ::close(impl_->plain_fd);
 }
 
 bool HttpServer::bind() {
@@ -79,6 +84,27 @@ bool HttpServer::bind() {
   }
   d.listen_fd = std::get<net::Listening>(listening).fd;
   d.port = std::get<net::Listening>(listening).port;
+  std::vector<net::Listener> listeners(1);
+  listeners[0].fd = d.listen_fd;
+  listeners[0].handler = &d.router;
+  listeners[0].head_limits.max_body_bytes = limits::kBodyBytes;
+  listeners[0].head_limits.policy = &d.router.policy();
+  listeners[0].tls = d.tls.get();
+  d.context.tls = d.tls.get();
+  if (d.tls && s.http_port != 0) {
+    auto plain = net::listen(s.bind, s.http_port);
+    if (const auto* error = std::get_if<std::string>(&plain)) {
+      spdlog::error("--http-port: {}", *error);
+      return false;
+    }
+    d.plain_fd = std::get<net::Listening>(plain).fd;
+    d.plain = std::make_unique<PlainPort>(s.acme_webroot, d.port, d.context.metrics);
+    // The usual body limit and lane for every request: nothing here takes a large body.
+    net::Listener& listener = listeners.emplace_back();
+    listener.fd = d.plain_fd;
+    listener.handler = d.plain.get();
+    listener.head_limits.max_body_bytes = limits::kBodyBytes;
+  }
 
   net::LoopOptions options;
   options.threads = s.threads;
@@ -97,8 +123,6 @@ bool HttpServer::bind() {
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
   options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.presence_exchange = d.presence;
-  options.head_limits.max_body_bytes = limits::kBodyBytes;
-  options.head_limits.policy = &d.router.policy();
   options.on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
     // A refused delivery (too large, compressed) is one its platform sent: the Sources
     // panel shows it.
@@ -114,10 +138,9 @@ bool HttpServer::bind() {
                            {},
                            0});
   };
-  options.tls = d.tls ? d.tls->get() : nullptr;
   options.hsts = s.hsts;
-  d.loop = std::make_unique<net::EventLoop>(d.listen_fd, std::move(options), d.router,
-                                            d.context.hub, d.context.metrics);
+  d.loop = std::make_unique<net::EventLoop>(std::move(listeners), std::move(options), d.context.hub,
+                                            d.context.metrics);
   std::lock_guard lock(d.stop_mutex);
   if (d.stop_requested) d.loop->stop();  // a signal that came before the loop existed
   return true;
@@ -125,6 +148,22 @@ bool HttpServer::bind() {
 
 int HttpServer::port() const {
   return impl_->port;
+}
+
+bool HttpServer::reload_tls() {
+  Impl& d = *impl_;
+  if (!d.tls) {
+    spdlog::info("reload: no --tls-cert, so no certificate to load again");
+    return false;
+  }
+  std::string error;
+  if (!d.tls->reload(error)) {
+    spdlog::error("reload: kept the TLS certificate in use: {}", error);
+    return false;
+  }
+  spdlog::info("reload: new connections get the TLS certificate in {}, valid until {}",
+               d.tls->cert_file(), utc_text(d.tls->expires_at()));
+  return true;
 }
 
 void HttpServer::run() {

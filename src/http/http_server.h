@@ -1,5 +1,6 @@
-// proof's server: the listening socket, the event loop that owns every connection
-// (net/server.h), and the router that answers requests on its workers (http/router.h).
+// proof's server: the listening sockets (HTTP or HTTPS, and with --http-port the plain one
+// beside HTTPS), the event loop that owns every connection (net/server.h), the router that
+// answers requests on its workers (http/router.h), and the certificate it can reload.
 #pragma once
 
 #include <atomic>
@@ -31,6 +32,12 @@ class HttpServer {
 
   /// The bound port (useful with --port 0).
   int port() const;
+
+  /// Loads --tls-cert and --tls-key again (after a renewal): connections made from now on
+  /// get the new pair, open ones keep theirs. A pair that does not load is refused with a
+  /// log line saying why, and the current one stays. False when nothing was loaded
+  /// (refused, or no HTTPS). Safe from any thread.
+  bool reload_tls();
 
   /// Serves until stop(), then ends every stream and finishes the requests in hand.
   void run();
