@@ -19,6 +19,7 @@ test=(catch2 python3 curl openssl chromium
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
+      pebble certbot  # tests/deploy/test_acme.py: a certificate obtained and renewed through proof
       python3-statsmodels  # the experiment's figures and docs/experiment.md's table
       iproute2  # ss: the storm benchmark samples the accept queue with it
       # tests/wordpress: the plugin in Debian's WordPress (6.1, PHP 8.2) and its default theme
