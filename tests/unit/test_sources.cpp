@@ -424,6 +424,26 @@ TEST_CASE("Standard Webhooks: data carries the signup's fields; an order can be 
 
 // ---- Shared ----
 
+TEST_CASE("Sources: times are read as the platforms write them", "[sources]") {
+  const auto noon = Clock::time_point(std::chrono::sys_days{std::chrono::year{2026} / 12 / 4}) +
+                    std::chrono::hours(12);
+  CHECK(parse_time("2026-12-04T07:00:00-05:00") == noon);  // Shopify
+  CHECK(parse_time("2026-12-04T17:30:00+05:30") == noon);
+  CHECK(parse_time("2026-12-04T12:00:00") == noon);          // WooCommerce's _gmt
+  CHECK(parse_time("2026-12-04T12:00:00.000000Z") == noon);  // Lemon Squeezy
+  CHECK(parse_time("2026-12-04T12:00:00.999Z") == noon);     // fractions dropped
+  CHECK(parse_time("2024-02-29T00:00:00Z").has_value());     // a leap day
+  for (const char* bad :
+       {"", "2026-12-04", "2026-12-04T12:00", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2026-12-04T24:00:00Z", "2026-12-04T12:00:00X", "2026-12-04T12:00:00+5:00",
+        "2026-12-04T12:00:00.Z", "+026-12-04T12:00:00", "2026-12-04T12:00:00-05:00 ", "yesterday",
+        // Years the clock cannot count in nanoseconds (found by fuzzing).
+        "1013-12-04T12:00:00Z", "9999-12-31T23:59:59Z"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_time(bad).has_value());
+  }
+}
+
 TEST_CASE("Sources: platform text is made fit for a card, never refused", "[sources]") {
   CHECK(card_text("  Jane\n\tDoe \x7f ") == "Jane Doe");
   CHECK(card_text("a\xC2\x85"
