@@ -626,3 +626,57 @@ TEST_CASE("Intake: cancellations and refunds the body itself states still take c
                          kShopNow + hours(1))) == json{{"erased", lemon_card.id}});
   CHECK(b.cards() == 0);
 }
+
+TEST_CASE(
+    "Intake: a WooCommerce card found by its deletion and then by its refund is taken "
+    "back once",
+    "[intake][replay]") {
+  Shops b;
+  const Result shown = b.deliver(
+      *b.woo, woo_hook(site_order(51, "processing", kShopNow), "order.created"), kShopNow);
+  REQUIRE(shown.outcome == DeliveryOutcome::kPublished);
+  REQUIRE(b.signups_today() == 1);
+  // Found by the secret's key (the deletion names no site), then by the site's key.
+  CHECK(answer(b.deliver(*b.woo, woo_hook(json{{"id", 51}}, "order.deleted"),
+                         kShopNow + hours(1))) == json{{"erased", shown.id}});
+  const Result again =
+      b.deliver(*b.woo, woo_hook(site_order(51, "refunded", kShopNow + hours(2)), "order.updated"),
+                kShopNow + hours(2));
+  CHECK(again.outcome == DeliveryOutcome::kDuplicate);
+  CHECK(b.signups_today() == 0);  // uncounted once, not twice
+}
+
+TEST_CASE("Intake: orders remembered by proof 0.1.0 under header-made keys are still found",
+          "[intake][replay]") {
+  Shops b;
+  // What 0.1.0 left in the store: its keys held the shop's domain or the site's address.
+  const EventPtr shopify_card = b.publisher.publish(Signup{.user_name = "Jane Doe"}, "test");
+  const EventPtr woo_card = b.publisher.publish(Signup{.user_name = "Ana Lima"}, "test");
+  const auto held = [&](const std::string& key, const EventPtr& e) {
+    const std::vector<std::string> keys{store_key(key)};
+    b.keys.put(keys, "card " + std::to_string(e->id) + " " + std::to_string(e->ts_ms),
+               Intake::kKeep, kShopNow - days(1));
+  };
+  held("shopify:order:shop-a.myshopify.com:61", shopify_card);
+  held("woocommerce:order:https://shop-a.example/:61", woo_card);
+
+  // The platform's own later deliveries carry the same headers: duplicates, as before.
+  CHECK(b.deliver(*b.shopify, shopify_hook(shop_order(61, "paid", kShopNow)), kShopNow).outcome ==
+        DeliveryOutcome::kDuplicate);
+  CHECK(
+      b.deliver(*b.woo, woo_hook(site_order(61, "completed", kShopNow), "order.updated"), kShopNow)
+          .outcome == DeliveryOutcome::kDuplicate);
+  // A WooCommerce header naming another site than the body's is not looked up.
+  const Hook elsewhere = woo_hook(site_order(61, "refunded", kShopNow), "order.updated", kSiteAKey,
+                                  "https://shop-a.example/eu/");
+  CHECK(answer(b.deliver(*b.woo, elsewhere, kShopNow)) == json{{"ignored", "no card"}});
+  // Their refunds find the cards.
+  CHECK(answer(b.deliver(
+            *b.shopify,
+            shopify_hook(shop_order(61, "refunded", kShopNow + hours(1)), "orders/updated"),
+            kShopNow + hours(1))) == json{{"erased", shopify_card->id}});
+  CHECK(answer(b.deliver(*b.woo,
+                         woo_hook(site_order(61, "refunded", kShopNow + hours(1)), "order.updated"),
+                         kShopNow + hours(1))) == json{{"erased", woo_card->id}});
+  CHECK(b.cards() == 0);
+}
