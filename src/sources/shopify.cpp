@@ -37,6 +37,9 @@ class Shopify final : public Receiver {
     if (order.is_discarded()) return Malformed{"the body is not a JSON object"};
     const std::string id = text(order, {"id"});
     if (id.empty()) return Malformed{"the order has no id"};
+    // orders/delete sends the id alone; Shopify deletes only orders already cancelled or
+    // archived, whose cards went with the cancellation.
+    if (order.size() == 1) return Ignored{"event type"};
     // Another resource's body (a refund, a checkout) under a forged orders/ topic.
     if (const std::string gid = text(order, {"admin_graphql_api_id"});
         !gid.empty() && !gid.starts_with("gid://shopify/Order/")) {

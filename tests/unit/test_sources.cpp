@@ -305,6 +305,11 @@ TEST_CASE("Shopify: the body must be an order and say when it last changed", "[s
              Catch::Contains("updated_at"));
   undated["updated_at"] = "yesterday";
   as<Malformed>(r->read(shopify(undated).delivery(), {}));
+  // orders/delete: the id alone, nothing to show or take back (and no 400 for Shopify to
+  // retry).
+  CHECK(ignored_reason(
+            r->read(shopify(json{{"id", 820982911946154508}}, "orders/delete").delivery(), {})) ==
+        "event type");
 }
 
 // ---- WooCommerce ----
