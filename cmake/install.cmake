@@ -3,7 +3,8 @@
 #   cmake -B build -DCMAKE_INSTALL_PREFIX=/usr && cmake --build build
 #   cmake --install build            # or: cd build && cpack -G DEB
 #
-# Layout under the prefix: bin/proof, share/proof/public/, share/doc/proof/,
+# Layout under the prefix: bin/proof, share/proof/public/, share/proof/proof-wordpress.zip
+# (the WordPress plugin, for Plugins > Add New > Upload), share/doc/proof/,
 # share/man/man1/proof.1.gz; the example config in SYSCONFDIR/proof/ (/etc/proof for the
 # /usr prefix); the systemd units in PROOF_SYSTEMD_UNIT_DIR_RESOLVED. The binary and the units have these paths compiled in, so the
 # prefix given at configure time is the one the files must end up under.
@@ -45,12 +46,13 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/deb/conffiles "${PROOF_CONFIG_DIR}/proof.
 install(TARGETS proof RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The staged copy (cmake/widget.cmake), with the minified widget, not the source tree's.
 install(DIRECTORY ${PROOF_PUBLIC_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/proof/public)
+install(FILES ${PROOF_WORDPRESS_ZIP} DESTINATION ${CMAKE_INSTALL_DATADIR}/proof)
 install(FILES proof.conf.example DESTINATION ${PROOF_CONFIG_DIR})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof.service
               ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof@.service
         DESTINATION ${_proof_systemd_unit_dir})
-foreach(_doc docs/deploy.md docs/sources.md docs/openapi.yaml docs/nginx-proof.conf docs/Caddyfile
-             docs/stunnel-redis.conf)
+foreach(_doc docs/deploy.md docs/sources.md docs/shopify.md docs/experiment.md docs/openapi.yaml
+             docs/nginx-proof.conf docs/Caddyfile docs/stunnel-redis.conf)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_doc})
     install(FILES ${_doc} DESTINATION ${CMAKE_INSTALL_DOCDIR})
   endif()

@@ -32,6 +32,14 @@ inline constexpr Rule kRules[] = {
     {"url", limits::kUrlChars, true, "", &Signup::url},
 };
 
+/// What validate() keeps of a valid, control-free raw value: a URL trimmed of ASCII white
+/// space, a text field as a card shows it (hidden characters and surrounding Unicode white
+/// space gone).
+inline std::string kept_value(const Rule& rule, std::string_view raw) {
+  if (rule.is_url) return std::string(strip(raw));
+  return shown_text(*decode_utf8(raw));
+}
+
 /// The documented verdict on one raw field value.
 inline bool field_ok(const Rule& rule, std::string_view raw) {
   const auto cps = decode_utf8(raw);
@@ -39,9 +47,9 @@ inline bool field_ok(const Rule& rule, std::string_view raw) {
   for (const char32_t cp : *cps) {
     if (is_control(cp)) return false;
   }
-  const std::string_view value = strip(raw);
-  const auto trimmed = decode_utf8(value);
-  if (!trimmed || trimmed->size() > rule.max_chars) return false;
+  const std::string value = kept_value(rule, raw);
+  const auto kept = decode_utf8(value);
+  if (!kept || kept->size() > rule.max_chars) return false;
   return value.empty() || !rule.is_url || url_rule(value);
 }
 
@@ -63,6 +71,9 @@ inline void check_safe_value(const Rule& rule, std::string_view value) {
   for (const char32_t cp : *cps) PROOF_FUZZ_CHECK(!is_control(cp), value);
   PROOF_FUZZ_CHECK(cps->size() <= rule.max_chars, value);
   PROOF_FUZZ_CHECK(strip(value) == value, value);
+  if (!rule.is_url) {
+    PROOF_FUZZ_CHECK(shown_text(*cps) == value, value);  // no hidden character, trimmed
+  }
   if (rule.fallback.size() > 0) PROOF_FUZZ_CHECK(!value.empty(), rule.name);
   if (rule.is_url && !value.empty()) {
     PROOF_FUZZ_CHECK(proof::is_safe_url(value), value);
@@ -154,11 +165,11 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
   for (const Rule& rule : kRules) {
     const std::string& value = signup.*rule.field;
     const auto it = fields.find(rule.name);
-    const std::string_view given = it == fields.end() ? std::string_view{} : strip(it->second);
+    const std::string given = it == fields.end() ? std::string() : kept_value(rule, it->second);
     if (given.empty()) {
       PROOF_FUZZ_CHECK(value == rule.fallback, value);
     } else {
-      PROOF_FUZZ_CHECK(value == given, value);  // trimmed, otherwise untouched
+      PROOF_FUZZ_CHECK(value == given, value);  // trimmed (and stripped), otherwise untouched
     }
     check_safe_value(rule, value);
   }

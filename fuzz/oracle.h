@@ -89,6 +89,58 @@ inline bool is_control(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
 }
 
+/// White_Space as README "Publishing" lists it (PropList.txt): what separates words.
+inline bool is_unicode_space(char32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000;
+}
+
+/// The bidi controls and invisible format characters README "Publishing" says never reach
+/// an event.
+inline bool is_hidden(char32_t cp) {
+  return cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+/// UTF-8 of one code point (RFC 3629).
+inline std::string encode_utf8(char32_t cp) {
+  std::string out;
+  const auto put = [&](char32_t b) { out.push_back(static_cast<char>(b)); };
+  if (cp < 0x80) {
+    put(cp);
+    return out;
+  }
+  if (cp < 0x800) {
+    put(0xC0 | (cp >> 6));
+  } else if (cp < 0x10000) {
+    put(0xE0 | (cp >> 12));
+    put(0x80 | ((cp >> 6) & 0x3F));
+  } else {
+    put(0xF0 | (cp >> 18));
+    put(0x80 | ((cp >> 12) & 0x3F));
+    put(0x80 | ((cp >> 6) & 0x3F));
+  }
+  put(0x80 | (cp & 0x3F));
+  return out;
+}
+
+/// A text field as a card shows it (README "Publishing"): hidden characters removed, then
+/// Unicode white space trimmed at both ends. `cps` is valid UTF-8's code points.
+inline std::string shown_text(const std::vector<char32_t>& cps) {
+  std::vector<char32_t> kept;
+  for (const char32_t cp : cps) {
+    if (!is_hidden(cp)) kept.push_back(cp);
+  }
+  std::size_t begin = 0;
+  std::size_t end = kept.size();
+  while (begin < end && is_unicode_space(kept[begin])) ++begin;
+  while (end > begin && is_unicode_space(kept[end - 1])) --end;
+  std::string out;
+  for (std::size_t i = begin; i < end; ++i) out += encode_utf8(kept[i]);
+  return out;
+}
+
 inline bool is_ascii_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }

@@ -3,14 +3,15 @@
  *   <script src="https://proof.example.com/proof.js" async></script>
  * Options: data-* on that tag (the README's table).
  * Theme: --proof-bg, --proof-fg, --proof-border, --proof-radius, --proof-font,
- * --proof-speed. Only global: window.proof.close().
+ * --proof-speed. Only global: window.proof, with close() and goal(NAME).
  *
  * Written to be read: proof serves and installs it minified (cmake/widget.cmake)
  * and the size budget holds that copy. The parts, in order: pure helpers and
- * the queue (unit-tested in Node); createInbox, what becomes a card; then in
- * the browser createStream (the stream and tab sharing), createCard (the
- * card's markup), createBeacons, createMemory (ids not to show again), and
- * start(), which wires them for the script tag.
+ * the queue (unit-tested in Node); createInbox, what becomes a card (and
+ * whether this page may show any: the experiment's arm); then in the browser
+ * createStream (the stream and tab sharing), createCard (the card's markup),
+ * createBeacons, createMemory (the visit's state: ids not to show again, a
+ * close), and start(), which wires them for the script tag.
  */
 (function () {
   'use strict';
@@ -21,21 +22,34 @@
   var STALE_AFTER = 60000;
   var RETRY_MIN = 1000;
   var RETRY_MAX = 60000;
+  // Characters of a product name on a card at most.
+  var OFFER_MAX = 60;
+  // Ids remembered as shown at most (the newest; see createMemory).
+  var SEEN_MAX = 50;
 
+  // The card is as tall as its text needs (at least 100px: a fixed height cut
+  // long lines off). At the bottom its top edge is what is placed (10px above
+  // the bottom of the screen) and it hangs up from there by its own height
+  // (--pr-y, a transform): so a card taller or shorter than the one before
+  // moves no box, which would be a layout shift. Hidden, it is off screen by
+  // --pr-x across (desktop) or --pr-h down (phone).
   var CSS =
-    '.proof{position:fixed;z-index:2147483000;bottom:10px;right:10px;' +
-    'box-sizing:border-box;width:310px;height:100px;margin:0;padding:0 26px 0 10px;overflow:hidden;' +
+    '.proof{position:fixed;z-index:2147483000;top:calc(100% - 10px);right:10px;display:flex;' +
+    'box-sizing:border-box;width:310px;min-height:100px;margin:0;padding:0 26px 0 10px;overflow:hidden;' +
     'background:var(--proof-bg,#452462);color:var(--proof-fg,#fff);' +
     'border:2px solid var(--proof-border,#ddd);border-radius:var(--proof-radius,20px);' +
     'font:14px/1.35 var(--proof-font,"Roboto","Segoe UI",Tahoma,Geneva,Verdana,sans-serif);' +
-    'text-align:left;visibility:hidden;transform:translateX(calc(100% + 20px));' +
+    'text-align:left;visibility:hidden;--pr-x:calc(100% + 20px);--pr-y:-100%;--pr-h:0px;' +
+    'transform:translate(var(--pr-x),calc(var(--pr-y) + var(--pr-h)));' +
     // Slide out, then leave the tab order.
     'transition:transform var(--proof-speed,1s) ease,visibility 0s var(--proof-speed,1s)}' +
-    '.proof[data-position=left]{right:auto;left:10px;transform:translateX(calc(-100% - 20px))}' +
-    '.proof.proof-visible{visibility:visible;transform:none;transition:transform var(--proof-speed,1s) ease}' +
+    '.proof[data-position=left]{right:auto;left:10px;--pr-x:calc(-100% - 20px)}' +
+    // At the top instead while the focused element is where the card would be (place()).
+    '.proof.proof-top{top:10px;--pr-y:0%}' +
+    '.proof.proof-visible{visibility:visible;transform:translateY(var(--pr-y));transition:transform var(--proof-speed,1s) ease}' +
     '.proof *{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit;text-decoration:none}' +
-    '.proof-body{display:flex;align-items:center;width:100%;height:100%}' +
-    '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:80%;margin-right:10px;border:0;object-fit:contain}' +
+    '.proof-body{display:flex;align-items:center;width:100%;padding:6px 0}' +
+    '.proof-img{flex:none;width:20%;max-width:62px;height:auto;max-height:76px;margin-right:10px;border:0;object-fit:contain}' +
     '.proof-text{flex:1;min-width:0;overflow-wrap:anywhere}' +
     '.proof-age{font-size:12px;opacity:.8}' +
     // The check mark is decoration: its alternative text is empty, and where
@@ -45,8 +59,8 @@
     '.proof-close{position:absolute;top:6px;right:8px;width:22px;height:22px;border:0;border-radius:50%;' +
     'background:transparent;font-size:18px;line-height:20px;text-align:center;cursor:pointer;opacity:.8}' +
     '.proof-close:hover{opacity:1}' +
-    '@media (max-width:767px){.proof,.proof[data-position=left]{width:90%;left:5%;right:5%;bottom:2.5%;' +
-    'transform:translateY(calc(100% + 10vh))}.proof.proof-visible{transform:none}}' +
+    '@media (max-width:767px){.proof,.proof[data-position=left]{width:90%;left:5%;right:5%;top:97.5%;' +
+    '--pr-x:0%;--pr-h:calc(100% + 10vh)}.proof.proof-top{top:2.5%;--pr-h:calc(-100% - 10vh)}}' +
     '@media (prefers-reduced-motion:reduce){.proof,.proof.proof-visible{transition:none}}';
 
   /* Pure parts, unit-tested in Node. */
@@ -70,18 +84,24 @@
   }
 
   // {key} is the event's field (or ''); a [part] vanishes unless all of its
-  // {keys} are set: "{user_name}[ from {city}] just bought {offer_name}!".
-  // Values are not scanned for placeholders.
+  // {keys} are set: "{user_name}[ from {city}] just signed up". A part may
+  // offer alternatives, the first whose {keys} are all set is used:
+  // "just bought[ {offer_name}| from us]". Values are not scanned for
+  // placeholders.
   function fill(template, ev) {
     return template.replace(/\[([^\]]*)\]|\{(\w+)\}/g, function (_, part, key) {
       if (key) return field(ev, key);
-      var complete = true;
-      var text = part.replace(/\{(\w+)\}/g, function (_, k) {
-        var v = field(ev, k);
-        if (!v) complete = false;
-        return v;
-      });
-      return complete ? text : '';
+      var alternatives = part.split('|');
+      for (var i = 0; i < alternatives.length; i++) {
+        var complete = true;
+        var text = alternatives[i].replace(/\{(\w+)\}/g, function (_, k) {
+          var v = field(ev, k);
+          if (!v) complete = false;
+          return v;
+        });
+        if (complete) return text;
+      }
+      return '';
     });
   }
 
@@ -126,23 +146,33 @@
     var busy = false;
     var timer = null;
     var stopped = false;
+    // The item on screen, or null.
+    var current = null;
+    // Hovered or focused: the card on screen stays (hold()).
+    var held = false;
     var size = Math.max(1, o.size);
+
+    // The card on screen goes now; the next one comes after the cooldown.
+    function end() {
+      o.clear(timer);
+      current = null;
+      o.hide();
+      timer = o.set(function () {
+        timer = null;
+        busy = false;
+        pump();
+      }, o.cooldown);
+    }
 
     function pump() {
       if (busy || stopped || !backlog.length || !o.visible()) return;
       busy = true;
+      current = backlog.shift();
       try {
-        o.show(backlog.shift());
+        o.show(current);
       } finally {
         // The time on screen counts from when the card is up.
-        timer = o.set(function () {
-          o.hide();
-          timer = o.set(function () {
-            timer = null;
-            busy = false;
-            pump();
-          }, o.cooldown);
-        }, o.duration);
+        if (!held) timer = o.set(end, o.duration);
       }
     }
 
@@ -158,8 +188,19 @@
         pump();
       },
       pump: pump,
-      drop: function (test) {
+      // While on, the card on screen stays; off, it gets its whole time again
+      // (WCAG 2.2.1 and 2.2.2: whoever reads it or reaches for it is not rushed).
+      hold: function (on) {
+        held = on;
+        if (!current) return;
+        o.clear(timer);
+        if (!on) timer = o.set(end, o.duration);
+      },
+      // Waiting items that pass test() are never shown; with onScreen, the
+      // item on screen leaves too if it passes (a take-back).
+      drop: function (test, onScreen) {
         backlog = backlog.filter(function (item) { return !test(item); });
+        if (onScreen && current && test(current)) end();
       },
       stop: function () {
         stopped = true;
@@ -182,6 +223,22 @@
     var source = ev.source;
     if (typeof source !== 'string' || !source) return '';
     return fill(template, { source: Object.prototype.hasOwnProperty.call(PLATFORMS, source) ? PLATFORMS[source] : '' });
+  }
+
+  // Readies ev for its card. Sets ev.kind to the template its card uses:
+  // "purchase" or "signup". Events from servers before kinds (and their
+  // replays) have none: then an event from a verified source (ev.source) is a
+  // purchase. Those servers named a missing product "one of our partners",
+  // which a purchase sentence must not say: a purchase without a product name
+  // is one without offer_name, so that the template's [ {offer_name}| from us]
+  // says it. A long product name is cut to OFFER_MAX characters (the card
+  // grows to fit its text; the rest of the sentence, the name first, is never
+  // cut).
+  function prepare(ev) {
+    ev.kind = (ev.kind ? ev.kind == 'purchase' : ev.source) ? 'purchase' : 'signup';
+    if (ev.kind == 'purchase' && ev.offer_name == 'one of our partners') ev.offer_name = '';
+    var offer = Array.from(field(ev, 'offer_name'));
+    if (offer.length > OFFER_MAX) ev.offer_name = offer.slice(0, OFFER_MAX - 1).join('').trim() + '\u2026';
   }
 
   // "7 days" for 168, "24 hours" for 24, in a valid locale.
@@ -233,7 +290,9 @@
       backlog: num(data.backlog, 5),
       replay: num(data.replay, 3),
       maxAge: num(data.maxAge, 604800), // 7 days, in seconds
-      template: data.template || '{user_name}[ from {city}] just signed up with {offer_name}!',
+      // data-template is what data-template-signup was called before purchases had their own.
+      signupTemplate: data.templateSignup || data.template || '{user_name}[ from {city}] just signed up with {offer_name}!',
+      purchaseTemplate: data.templatePurchase || '{user_name}[ from {city}] just bought[ {offer_name}| from us]',
       locale: data.locale || '',
       position: data.position === 'left' ? 'left' : 'right',
       closeLabel: data.closeLabel || 'Close notifications',
@@ -248,23 +307,38 @@
       summaryMin: num(data.summaryMin, 1),
       summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}',
       verified: data.verified !== 'off',
-      verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]'
+      verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]',
+      goal: data.goal || ''
     };
   }
 
   // What becomes a card, in this tab: m is a message of the shared stream
   // (createStream) as {e: type, d: data, i: id, h: history, r: replayed}.
-  // Erasures are passed to o.drop(id); the live count is kept and, once per
-  // page view when it reaches o.presenceMin, queued as a card; a signup is
-  // queued once (o.filter, and not if o.seen(id): shown or erased already),
-  // with what the queue orders it by (history, replay) and when it came.
+  // The arm says whether this page may show cards (shows()): the stream's
+  // first word, {"arm": "shown"|"holdout"} with an experiment on, {} without
+  // one; until it comes nothing shows, and a held-out page never shows
+  // anything. The first named arm of the page view is its visit (o.visit());
+  // o.pump() after each arm. Erasures (take-backs) are passed to o.drop(id);
+  // the live count is kept and, once per page view when it reaches
+  // o.presenceMin, queued as a card; an event is queued once (o.filter, and
+  // not if o.seen(id): shown or erased already), readied (prepare), with what
+  // the queue orders it by (history, replay) and when it came.
   function createInbox(o) {
     var presence = 0;
     var presenceDone = false;
+    // null until the stream says; then the arm's name, or '' (no experiment).
+    var arm = null;
+    var visited = false;
     return {
       take: function (m) {
         var ev = JSON.parse(m.d);
         if (!ev || typeof ev !== 'object') return;
+        if (m.e == 'arm') {
+          arm = typeof ev.arm == 'string' ? ev.arm : '';
+          if (arm && !visited) o.visit(visited = true);
+          o.pump();
+          return;
+        }
         if (m.e == 'erase') {
           o.drop(ev.id);
           return;
@@ -278,13 +352,15 @@
           return;
         }
         if (!ev.id) ev.id = m.i;
+        prepare(ev);
         var now = o.now();
         if (o.filter.admit(ev, m.h, now) && !o.seen(ev.id)) {
           o.push({ ev: ev, history: m.h, replay: m.r, received: now });
         }
       },
       // The live count now, which the presence card shows when its turn comes.
-      presence: function () { return presence; }
+      presence: function () { return presence; },
+      shows: function () { return arm != null && arm != 'holdout'; }
     };
   }
 
@@ -341,15 +417,26 @@
     var retryTimer = null;
     var closed = false;
     var relay = null;
-    // The last live count, for a tab that opens after it came ({} asks for it).
-    var presence = null;
+    // The last arm and live count, for a tab that opens after they came ({}
+    // asks for them).
+    var state = {};
+    // Whether this stream has said its arm; and the timer that says it for a
+    // stream that does not.
+    var armed = false;
+    var armTimer = null;
 
     function take(m) {
-      if (m.e == 'presence') presence = m;
+      if (m.e == 'arm' || m.e == 'presence') state[m.e] = m;
       o.deliver(m);
     }
 
+    // With an experiment on, the server's first event on every stream is
+    // `arm`. A stream whose first event is another, or that has said nothing
+    // in its first HISTORY_WINDOW, has no experiment: that is said as an arm
+    // without a name ({}), so that every tab learns that it may show cards.
     var onEvent = guard(function (e) {
+      if (!armed && e.type != 'arm') onEvent({ type: 'arm', data: '{}' });
+      armed = true;
       var h = Date.now() - openedAt < HISTORY_WINDOW;
       var m = { e: e.type, d: e.data, i: e.lastEventId, h: h, r: h && !resumed };
       relay(m);
@@ -366,9 +453,14 @@
         o.presence ? 'presence=1' : ''].filter(String).join('&');
       es = new EventSource(o.base + 'events' + (query && '?' + query));
       o.setState('connecting');
-      ['signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
+      ['arm', 'signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
       es.onopen = guard(function () {
         openedAt = Date.now();
+        armed = false;
+        clearTimeout(armTimer);
+        armTimer = setTimeout(function () {
+          if (!armed) onEvent({ type: 'arm', data: '{}' });
+        }, HISTORY_WINDOW);
         // Also on the browser's own reconnects, which resume by Last-Event-ID
         // once this stream has had an event.
         resumed = o.lastId() > 0;
@@ -388,7 +480,9 @@
 
     o.setState('shared');
     var shared = share(
-      'proof:' + o.base + '?' + o.channel + (o.presence ? 'p' : ''),
+      // proof2: tabs of widgets before the arm would never relay one, so they
+      // keep their own stream.
+      'proof2:' + o.base + '?' + o.channel + (o.presence ? 'p' : ''),
       navigator.locks,
       window.BroadcastChannel,
       function (send) {
@@ -398,20 +492,21 @@
       guard(function (m) {
         if (m.e) take(m);
         else if (m.s) o.hear(m);
-        else if (relay && presence) relay(presence);
+        else if (relay) for (var k in state) relay(state[k]);
       })
     );
 
     return {
       // To every other tab of this stream.
       tell: shared[0],
-      // Asks the tab holding the stream for the live count it has.
+      // Asks the tab holding the stream for the arm and live count it has.
       ask: function () { shared[0]({}); },
       stop: function () {
         closed = true;
         shared[1]();
         if (es) es.close();
         clearTimeout(retryTimer);
+        clearTimeout(armTimer);
       }
     };
   }
@@ -421,8 +516,12 @@
   // show(item, ev, onClick) fills it from ev (the event, or the numbers of a
   // live count or total) with item's template, its image, its link (onClick on
   // a click) and its age where it has one, and slides it in; hide() slides it
-  // out. close() is called when the close button is pressed.
-  function createCard(opt, serverBase, rtf, nonce, close) {
+  // out. close() is called when the close button is pressed, or Esc while a
+  // card is up; hold(on) when the card starts or stops being hovered or
+  // focused. Focus that was in the card goes back where it came from when the
+  // card leaves. While up, the card keeps out of the focused element's way
+  // (place()).
+  function createCard(opt, serverBase, rtf, nonce, close, hold) {
     var style = document.createElement('style');
     if (nonce) style.nonce = nonce;
     style.textContent = CSS;
@@ -435,10 +534,68 @@
     var button = el('button', 'proof-close');
     button.type = 'button';
     button.setAttribute('aria-label', opt.closeLabel);
+    button.setAttribute('aria-keyshortcuts', 'Escape');
     button.textContent = '\u00d7';
     button.addEventListener('click', guard(close));
     card.appendChild(body);
     card.appendChild(button);
+
+    // Where focus was before it came into the card.
+    var back = null;
+    var hovered = false;
+    var focused = false;
+    card.addEventListener('mouseenter', function () { hold(hovered = true); });
+    card.addEventListener('mouseleave', function () { hold((hovered = false) || focused); });
+    card.addEventListener('focusin', function (e) {
+      if (!card.contains(e.relatedTarget)) back = e.relatedTarget;
+      hold(focused = true);
+    });
+    card.addEventListener('focusout', function (e) {
+      hold((focused = card.contains(e.relatedTarget)) || hovered);
+    });
+
+    function up() {
+      return card.classList.contains('proof-visible');
+    }
+
+    function giveBack() {
+      var active = document.activeElement;
+      if (!card.contains(active)) return;
+      if (back && back.isConnected) back.focus();
+      else active.blur();
+    }
+
+    // At the bottom, unless there it would cover the focused element and at
+    // the top it would not (WCAG 2.4.11; on a phone the card is as wide as the
+    // screen). From the card's layout box, which its slide (a transform)
+    // leaves alone: its top is the gap to the edge at the top, or the bottom
+    // edge at the bottom (see CSS); the gap is the same at either edge.
+    function place() {
+      var focus = document.activeElement;
+      var top = false;
+      if (focus && focus !== document.body && !card.contains(focus)) {
+        var r = focus.getBoundingClientRect();
+        var box = getComputedStyle(card);
+        var y = parseFloat(box.top);
+        var x = parseFloat(box.left);
+        var h = card.offsetHeight;
+        var height = document.documentElement.clientHeight;
+        var gap = card.classList.contains('proof-top') ? y : height - y;
+        var covers = function (at) {
+          return r.bottom > at && r.top < at + h && r.right > x && r.left < x + card.offsetWidth;
+        };
+        top = covers(height - gap - h) && !covers(gap);
+      }
+      card.classList.toggle('proof-top', top);
+    }
+
+    var onKey = guard(function (e) {
+      if (e.key == 'Escape' && !e.defaultPrevented && up()) close();
+    });
+    // After focus has moved and scrolled into view (a smooth scroll too).
+    var onMove = guard(function () {
+      if (up()) setTimeout(guard(place));
+    });
 
     function line(parent, className, text) {
       var node = el('div', className);
@@ -467,7 +624,7 @@
           next.appendChild(img);
         }
         var text = el('div', 'proof-text');
-        line(text, 'proof-msg', fill(item.card ? opt[item.card + 'Template'] : opt.template, ev));
+        line(text, 'proof-msg', fill(opt[(item.card || ev.kind) + 'Template'], ev));
         var verified = item.ev && opt.verified && verifiedLine(ev, opt.verifiedTemplate);
         if (verified) line(text, 'proof-verified', verified);
         var now = Date.now();
@@ -477,53 +634,70 @@
         next.appendChild(text);
         card.replaceChild(next, body);
         body = next;
+        place();
         card.classList.add('proof-visible');
       },
       hide: function () {
+        giveBack();
         card.classList.remove('proof-visible');
       },
       mount: function () {
         (document.head || document.documentElement).appendChild(style);
         document.body.appendChild(card);
+        document.addEventListener('keydown', onKey);
+        document.addEventListener('focusin', onMove);
+        addEventListener('scroll', onMove, true);
       },
       remove: function () {
+        giveBack();
+        document.removeEventListener('keydown', onKey);
+        document.removeEventListener('focusin', onMove);
+        removeEventListener('scroll', onMove, true);
         if (card.parentNode) card.parentNode.removeChild(card);
         if (style.parentNode) style.parentNode.removeChild(style);
       }
     };
   }
 
-  // ---- Beacons: each card shown, each click on its link ----
+  // ---- Beacons: each card shown, each click on its link, visits, goals ----
   // text/plain through sendBeacon: no preflight, and it survives the page
-  // being left right after the click.
+  // being left right after the click. None carries anything about the visitor.
   function createBeacons(serverBase) {
-    return function (item, kind) {
-      if (!navigator.sendBeacon) return;
-      navigator.sendBeacon(serverBase + 'beacon',
-        JSON.stringify(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind }));
+    return function (body) {
+      if (navigator.sendBeacon) navigator.sendBeacon(serverBase + 'beacon', JSON.stringify(body));
     };
   }
 
-  // Ids shown or erased, in this tab or another: not shown again. Kept in
-  // sessionStorage for this tab's next page views, unless data-repeat.
-  function createMemory(repeat) {
-    var seen = {};
-    var keep = guard(function (load) {
-      if (repeat) return;
-      if (load) seen = JSON.parse(sessionStorage.proof) || {};
-      else sessionStorage.proof = JSON.stringify(seen);
-    });
-    keep(1);
+  // The visit's state, in sessionStorage (this tab, until it closes; no
+  // cookie) as {"i": [ids], "c": 1}: ids shown or erased, in this tab or
+  // another, are not shown again (unless data-repeat); c, the visitor closed
+  // the cards. Of the ids only the `keep` newest are kept: a page view replays
+  // the newest events, so an id shown before that is among them is among the
+  // newest shown, as long as `keep` is at least the replay.
+  function createMemory(repeat, keep) {
+    var state = {};
+    var save = guard(function () { sessionStorage.proof = JSON.stringify(state); });
+    guard(function () { state = JSON.parse(sessionStorage.proof) || {}; })();
+    // With data-repeat this page view neither reads nor writes ids.
+    var ids = !repeat && Array.isArray(state.i) ? state.i : [];
     return {
-      has: function (id) { return !!seen[id]; },
+      has: function (id) { return ids.indexOf(Number(id)) >= 0; },
       add: function (id) {
-        seen[id] = 1;
-        keep();
+        if (repeat || this.has(id)) return;
+        ids.push(Number(id));
+        state.i = ids = ids.sort(function (a, b) { return a - b; }).slice(-keep);
+        save();
+      },
+      closed: function () { return !!state.c; },
+      close: function () {
+        state.c = 1;
+        save();
       }
     };
   }
 
-  // The widget for one script tag: the parts above, wired. Returns destroy().
+  // The widget for one script tag: the parts above, wired. Returns what
+  // window.proof offers: close() (destroy) and goal(NAME).
   function start(script) {
     var opt = readOptions(script.dataset || {});
     var serverBase = new URL('./', script.src).href;
@@ -535,28 +709,51 @@
     }
     var channel = opt.channel ? 'channel=' + encodeURIComponent(opt.channel) : '';
     var filter = createFilter(opt.maxAge * 1000);
-    var memory = createMemory(opt.repeat);
+    var memory = createMemory(opt.repeat, Math.max(SEEN_MAX, opt.replay));
     var beacon = createBeacons(serverBase);
-    var card = createCard(opt, serverBase, rtf, script.nonce, destroy);
+    // The close button and Esc: no more cards for the rest of the visit.
+    var card = createCard(opt, serverBase, rtf, script.nonce, function () {
+      memory.close();
+      destroy();
+    }, function (on) { queue.hold(on); });
     // Cards wait for the page (mount) and data-delay.
     var ready = false;
     var count = 0;
+    // Goals reached in this page view.
+    var goals = Object.create(null);
 
-    // A card is gone for good here: shown (here or in another tab) or erased.
-    function see(id) {
+    // A card shown or clicked.
+    function tally(item, kind) {
+      beacon(item.card ? { card: item.card, kind: kind } : { id: Number(item.ev.id), kind: kind });
+    }
+
+    // A goal of the experiment reached (data-goal, or window.proof.goal() on a
+    // page that checks out without a new page view): sent once per page view
+    // and name, whether or not the stream is open yet, and whatever the arm or
+    // a close: the server derives the arm, and a held-out visitor's goals are
+    // half of what it compares.
+    function goal(name) {
+      if (!name || goals[name]) return;
+      goals[name] = 1;
+      beacon({ kind: 'goal', goal: String(name) });
+    }
+
+    // A card is gone for good here: shown (here or in another tab), or erased
+    // (onScreen: then it leaves the screen too).
+    function see(id, onScreen) {
       memory.add(id);
-      queue.drop(function (item) { return item.ev && item.ev.id == id; });
+      queue.drop(function (item) { return item.ev && item.ev.id == id; }, onScreen);
     }
 
     function show(item) {
       count++;
-      beacon(item, 'shown');
+      tally(item, 'shown');
       if (item.ev) {
         see(item.ev.id);
         stream.tell({ s: item.ev.id });
       }
       card.show(item, item.ev || { count: item.count || inbox.presence(), period: item.period },
-        function () { beacon(item, 'click'); });
+        function () { tally(item, 'click'); });
     }
 
     var queue = createQueue({
@@ -566,7 +763,7 @@
       show: guard(show),
       hide: guard(card.hide),
       visible: function () {
-        return ready && count < opt.maxCards && document.visibilityState !== 'hidden' &&
+        return ready && inbox.shows() && !memory.closed() && count < opt.maxCards && document.visibilityState !== 'hidden' &&
           (opt.mobile || !matchMedia('(max-width:767px)').matches);
       },
       set: function (fn, ms) { return setTimeout(guard(fn), ms); },
@@ -577,8 +774,11 @@
     var inbox = createInbox({
       filter: filter,
       seen: memory.has,
-      drop: see,
+      drop: function (id) { see(id, 1); },
       push: queue.push,
+      pump: queue.pump,
+      // Once per page view, when the stream says an experiment is on.
+      visit: function () { beacon({ kind: 'visit' }); },
       presenceMin: opt.presenceMin,
       now: Date.now
     });
@@ -625,13 +825,14 @@
       stream.ask();
     }
 
+    goal(opt.goal);
     if (document.body) mount();
     else document.addEventListener('DOMContentLoaded', guard(mount));
-    return destroy;
+    return { close: destroy, goal: guard(goal) };
   }
 
   if (typeof module === 'object' && module.exports) {
-    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox, verifiedLine };
+    module.exports = { ageLabel, fill, safeUrl, imageUrl, createFilter, createQueue, periodLabel, share, backoff, readOptions, createInbox, verifiedLine, prepare, createMemory };
   } else if (typeof document !== 'undefined' && typeof window !== 'undefined') {
     guard(function () {
       // Pasted twice: the first runs alone. Shadow an id="proof" element,
@@ -640,8 +841,8 @@
       if (prior && typeof prior.close === 'function') return;
       var script = findScript();
       if (!script || typeof EventSource !== 'function') return;
-      var close = start(script);
-      if (!prior || prior.nodeType) window.proof = { close: close };
+      var api = start(script);
+      if (!prior || prior.nodeType) window.proof = api;
     })();
   }
 })();

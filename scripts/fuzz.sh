@@ -14,15 +14,18 @@ seconds=${1:-20}
 jobs=${FUZZ_JOBS:-$(nproc)}
 build=build-fuzz
 targets=(signup_form signup_json safe_url sse_resume static_resolve request_head
-         signature_headers source_mappers)
+         forwarded_for signature_headers source_mappers display_name)
 declare -A dict=([signup_form]=signup [signup_json]=signup [safe_url]=signup
                  [sse_resume]=sse [static_resolve]=static [request_head]=http
-                 [signature_headers]=sources [source_mappers]=sources)
+                 [forwarded_for]=http [signature_headers]=sources [source_mappers]=sources
+                 [display_name]=names)
 # The server refuses bodies over 16 KiB; paths and ids are short; a request head is read
-# up to 16 KiB, so 20000 bytes reach past that limit with a body behind it.
+# up to 16 KiB, so 20000 bytes reach past that limit with a body behind it. A name is 120
+# characters of up to 4 bytes, with room for the hidden ones stripped before it is counted.
 declare -A max_len=([signup_form]=16384 [signup_json]=16384 [safe_url]=4096
                     [sse_resume]=1024 [static_resolve]=1024 [request_head]=20000
-                    [signature_headers]=4096 [source_mappers]=16384)
+                    [forwarded_for]=1024 [signature_headers]=4096 [source_mappers]=16384
+                    [display_name]=2048)
 
 if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "usage: $0 [seconds-per-target]" >&2

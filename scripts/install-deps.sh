@@ -11,13 +11,18 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 build=(build-essential cmake pkg-config
        libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
        libsystemd-dev libsqlite3-dev libssl-dev libhiredis-dev
+       libboost-dev  # Boost.Math: the experiment's normal quantiles
        dpkg-dev file help2man)  # the .deb: dpkg-buildflags, dpkg-shlibdeps, file, the man page
 test=(catch2 python3 curl openssl chromium
+      unicode-data  # the UCD files that tests/unit/unicode_tables.cpp checks core/unicode.h by
       systemd strace util-linux caddy lintian
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
-      iproute2)  # ss: the storm benchmark samples the accept queue with it
+      python3-statsmodels  # the experiment's figures and docs/experiment.md's table
+      iproute2  # ss: the storm benchmark samples the accept queue with it
+      # tests/wordpress: the plugin in Debian's WordPress (6.1, PHP 8.2) and its default theme
+      wordpress wordpress-theme-twentytwentythree mariadb-server php-cli php-mysql)
 
 packages=("${build[@]}")
 if [ "${1:-}" = "--test" ]; then

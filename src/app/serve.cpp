@@ -117,7 +117,7 @@ bool open_backends(const Settings& settings, Backends& b) {
       b.keys = std::make_unique<MemoryKeyStore>();
     }
     return true;
-  } catch (const std::runtime_error& e) {  // StoreError, KeyStoreError
+  } catch (const Unavailable& e) {  // StoreError, KeyStoreError: --data-dir unusable
     spdlog::error("{}", e.what());
     return false;
   }

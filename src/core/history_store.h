@@ -4,16 +4,17 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "core/event_log.h"
+#include "core/unavailable.h"
 
 namespace proof {
 
 /// A store that cannot be opened or written; the message names the directory or file.
-struct StoreError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct StoreError : Unavailable {
+  explicit StoreError(const std::string& detail) : Unavailable(detail, "the store", 5) {}
 };
 
 class HistoryStore {

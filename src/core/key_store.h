@@ -16,12 +16,13 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include "core/unavailable.h"
 
 namespace proof {
 
 /// The backend could not be read or written now; nothing was claimed or changed.
-struct KeyStoreError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct KeyStoreError : Unavailable {
+  explicit KeyStoreError(const std::string& detail) : Unavailable(detail, "the key store", 2) {}
 };
 
 class KeyStore {

@@ -1,25 +1,16 @@
 #include "core/log_throttle.h"
 
-#include <algorithm>
-
 namespace proof {
 
-LogThrottle::LogThrottle(double per_second, double burst)
-    : per_second_(per_second), burst_(burst), tokens_(burst) {}
+LogThrottle::LogThrottle(double per_second, double burst) : rate_{per_second, burst} {}
 
 bool LogThrottle::allow(Clock::time_point now, std::uint64_t& skipped) {
   std::lock_guard lock(mutex_);
-  if (started_ && now > last_) {
-    const double seconds = std::chrono::duration<double>(now - last_).count();
-    tokens_ = std::min(burst_, tokens_ + seconds * per_second_);
-  }
-  if (!started_ || now > last_) last_ = now;
-  started_ = true;
-  if (tokens_ < 1.0) {
+  if (!bucket_) bucket_.emplace(rate_, now);
+  if (bucket_->take(rate_, now)) {
     ++skipped_;
     return false;
   }
-  tokens_ -= 1.0;
   skipped = skipped_;
   skipped_ = 0;
   return true;

@@ -7,7 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+
+#include "core/token_bucket.h"
 
 namespace proof {
 
@@ -23,12 +26,9 @@ class LogThrottle {
   bool allow(Clock::time_point now, std::uint64_t& skipped);
 
  private:
+  TokenRate rate_;
   std::mutex mutex_;
-  double per_second_;
-  double burst_;
-  double tokens_;
-  Clock::time_point last_{};
-  bool started_ = false;
+  std::optional<TokenBucket> bucket_;  ///< full at the first line
   std::uint64_t skipped_ = 0;
 };
 

@@ -30,6 +30,14 @@ std::string Metrics::render(std::size_t subscribers) const {
   family(out, "proof_card_clicks_total", "counter",
          "Clicks on cards the widget reported (POST /beacon, kind click).");
   out << "proof_card_clicks_total " << card_clicks_.load() << '\n';
+  family(out, "proof_forwarded_for_ignored_total", "counter",
+         "X-Forwarded-For headers from a trusted proxy ignored because a hop was not an IP "
+         "address (the peer's address counted instead).");
+  out << "proof_forwarded_for_ignored_total " << forwarded_ignored_.load() << '\n';
+  family(out, "proof_api_key_lockouts_total", "counter",
+         "Requests refused (429) because their address sent too many wrong API keys lately; "
+         "also counted as rejected for reason unauthorized.");
+  out << "proof_api_key_lockouts_total " << key_lockouts_.load() << '\n';
   family(out, "proof_requests_rejected_total", "counter", "Requests refused, by reason.");
   for (std::size_t i = 0; i < rejected_.size(); ++i) {
     out << "proof_requests_rejected_total{reason=\"" << reason_label(static_cast<RejectReason>(i))

@@ -21,6 +21,10 @@ class Metrics {
   void dropped() { subscribers_dropped_.fetch_add(1, std::memory_order_relaxed); }
   void card_shown() { cards_shown_.fetch_add(1, std::memory_order_relaxed); }
   void card_clicked() { card_clicks_.fetch_add(1, std::memory_order_relaxed); }
+  /// A trusted proxy's X-Forwarded-For named a hop that is not an IP address: ignored.
+  void forwarded_for_ignored() { forwarded_ignored_.fetch_add(1, std::memory_order_relaxed); }
+  /// A request refused because its address guessed API keys too often (429).
+  void key_lockout() { key_lockouts_.fetch_add(1, std::memory_order_relaxed); }
   void rejected(RejectReason reason) {
     rejected_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -39,6 +43,8 @@ class Metrics {
   std::atomic<std::uint64_t> subscribers_dropped_{0};
   std::atomic<std::uint64_t> cards_shown_{0};
   std::atomic<std::uint64_t> card_clicks_{0};
+  std::atomic<std::uint64_t> forwarded_ignored_{0};
+  std::atomic<std::uint64_t> key_lockouts_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(RejectReason::kCount)>
       rejected_{};
 };

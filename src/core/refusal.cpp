@@ -21,6 +21,12 @@ struct StatusText {
 };
 
 constexpr StatusText kStatuses[] = {
+    {200, "OK", ""},
+    {202, "Accepted", ""},
+    {204, "No Content", ""},
+    {206, "Partial Content", ""},
+    {304, "Not Modified", ""},
+    {308, "Permanent Redirect", ""},
     {400, "Bad Request", "bad request"},
     {401, "Unauthorized", "not authorized"},
     {403, "Forbidden", "forbidden"},
@@ -57,7 +63,8 @@ std::string_view reason_label(RejectReason reason) {
 
 std::string_view status_phrase(int status) {
   const StatusText* s = find_status(status);
-  return s ? s->phrase : (status >= 500 ? "Server Error" : "Error");
+  if (s) return s->phrase;
+  return status >= 500 ? "Server Error" : status >= 400 ? "Error" : "OK";
 }
 
 std::string_view default_message(int status) {

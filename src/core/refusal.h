@@ -47,7 +47,7 @@ struct Refusal {
   std::string challenge{};
 };
 
-/// The reason phrase of a status line: "Bad Request" for 400.
+/// The reason phrase of a status line: "Bad Request" for 400, "Accepted" for 202.
 std::string_view status_phrase(int status);
 
 /// The sentence for a status that came with none (a 404 from the router, a 413 from the

@@ -8,12 +8,14 @@
 #include <stdexcept>
 
 #include "core/signup.h"
+#include "core/unavailable.h"
 
 namespace proof {
 
 /// The shared history could not take an event: nothing was recorded or broadcast.
-struct SharedLogError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct SharedLogError : Unavailable {
+  explicit SharedLogError(const std::string& detail)
+      : Unavailable(detail, "the shared history (Redis)", 2) {}
 };
 
 class SharedLog {

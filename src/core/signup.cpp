@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "core/unicode.h"
 
 namespace proof {
 
@@ -80,6 +81,79 @@ Outcome<Fields> parse_form(std::string_view body) {
   return fields;
 }
 
+namespace {
+
+/// The value of parameter `name` in a header value such as `form-data; name="x"` or
+/// `multipart/form-data; boundary=abc`, unquoted; nullopt when absent.
+std::optional<std::string> header_parameter(std::string_view value, std::string_view name) {
+  std::size_t at = value.find(';');
+  while (at != std::string_view::npos) {
+    std::string_view rest = text::trim(value.substr(at + 1));
+    const std::size_t eq = rest.find('=');
+    const std::size_t next = rest.find(';');
+    if (eq != std::string_view::npos && (next == std::string_view::npos || eq < next) &&
+        text::iequals(text::trim(rest.substr(0, eq)), name)) {
+      std::string_view v = text::trim(rest.substr(eq + 1));
+      if (v.starts_with('"')) {
+        const std::size_t close = v.find('"', 1);
+        if (close == std::string_view::npos) return std::nullopt;
+        return std::string(v.substr(1, close - 1));
+      }
+      return std::string(text::trim(v.substr(0, v.find(';'))));
+    }
+    const std::size_t step = value.find(';', at + 1);
+    at = step;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Outcome<Fields> parse_multipart(std::string_view body, std::string_view content_type) {
+  const auto boundary = header_parameter(content_type, "boundary");
+  if (!boundary || boundary->empty() || boundary->size() > 70) {
+    return malformed("malformed multipart body: no boundary in its Content-Type");
+  }
+  const std::string delimiter = "--" + *boundary;
+  std::size_t pos = body.find(delimiter);
+  if (pos == std::string_view::npos) return malformed("malformed multipart body: no part");
+  Fields fields;
+  while (true) {
+    pos += delimiter.size();
+    if (body.substr(pos).starts_with("--")) return fields;  // the closing delimiter
+    if (!body.substr(pos).starts_with("\r\n")) {
+      return malformed("malformed multipart body: a delimiter is not followed by CRLF");
+    }
+    pos += 2;
+    const std::size_t head_end = body.find("\r\n\r\n", pos);
+    if (head_end == std::string_view::npos) {
+      return malformed("malformed multipart body: a part has no end of headers");
+    }
+    std::optional<std::string> name;
+    std::string_view headers = body.substr(pos, head_end - pos);
+    while (!headers.empty()) {
+      const std::size_t eol = headers.find("\r\n");
+      const std::string_view line = headers.substr(0, eol);
+      headers = eol == std::string_view::npos ? std::string_view{} : headers.substr(eol + 2);
+      const std::size_t colon = line.find(':');
+      if (colon != std::string_view::npos &&
+          text::iequals(text::trim(line.substr(0, colon)), "content-disposition")) {
+        name = header_parameter(line.substr(colon + 1), "name");
+      }
+    }
+    if (!name) return malformed("malformed multipart body: a part has no name");
+    const std::size_t data = head_end + 4;
+    const std::size_t end = body.find("\r\n" + delimiter, data);
+    if (end == std::string_view::npos) {
+      return malformed("malformed multipart body: a part does not end with its boundary");
+    }
+    if (!fields.emplace(std::move(*name), std::string(body.substr(data, end - data))).second) {
+      return malformed("malformed multipart body: a field is given more than once");
+    }
+    pos = end + 2;
+  }
+}
+
 Outcome<Fields> parse_json(std::string_view body) {
   // No exceptions on bad input: hostile bodies are the normal case here.
   const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -107,7 +181,18 @@ Outcome<Signup> validate(const Fields& fields) {
     const std::string_view raw = it == fields.end() ? std::string_view{} : it->second;
     if (!text::is_valid_utf8(raw)) return invalid(name + " is not valid UTF-8");
     if (text::has_control_chars(raw)) return invalid(name + " contains control characters");
-    const std::string_view value = text::trim(raw);
+    // Text a card shows loses what could reverse or hide part of it, here, on the one path
+    // of POST /signup and the verified sources alike: refusing would lose the signup (a back
+    // end forwards what a visitor typed; a platform retries what it cannot change). The
+    // limit counts what is left. URLs are not shown as text, and stay as given.
+    std::string shown;
+    std::string_view value;
+    if (rule.is_url) {
+      value = text::trim(raw);
+    } else {
+      shown = unicode::strip_hidden(raw);
+      value = unicode::trim_white_space(shown);
+    }
     if (text::code_points(value) > rule.max_chars) {
       return invalid(name + " is longer than " + std::to_string(rule.max_chars) + " characters");
     }

@@ -12,7 +12,7 @@
 
 namespace proof {
 
-/// One accepted signup, fields already trimmed, checked and defaulted.
+/// One accepted signup, fields already trimmed, stripped, checked and defaulted.
 struct Signup {
   std::string user_name{};
   std::string offer_name{};
@@ -50,13 +50,20 @@ using Outcome = std::variant<T, Refusal>;
 /// ignored, as the original did); a malformed escape or a repeated field is refused.
 Outcome<Fields> parse_form(std::string_view body);
 
+/// Parses a multipart/form-data body (RFC 7578) whose Content-Type is `content_type` (the
+/// boundary is its parameter): each part's name from its Content-Disposition, its bytes as
+/// the value. A repeated field is refused, as in a form body.
+Outcome<Fields> parse_multipart(std::string_view body, std::string_view content_type);
+
 /// Parses a JSON object body. Values must be strings (or null, meaning absent).
 Outcome<Fields> parse_json(std::string_view body);
 
 /// Checks and defaults the known fields: UTF-8, no control characters, length limits,
-/// and http(s)-or-site-relative URLs. An empty field is an absent one (HTML forms send
-/// every field, filled or not). A `source` field is refused: only a verified receiver
-/// sets the source.
+/// and http(s)-or-site-relative URLs. The text fields (user_name, offer_name, city) lose
+/// their bidi controls and invisible format characters (core/unicode.h) and any Unicode
+/// white space at either end; limits count what is left. An empty field is an absent one
+/// (HTML forms send every field, filled or not), and so is one that stripping left empty.
+/// A `source` field is refused: only a verified receiver sets the source.
 Outcome<Signup> validate(const Fields& fields);
 
 /// True for a channel name: 1 to 64 characters, each of a-z, 0-9, '_' or '-'.

@@ -31,7 +31,7 @@ class Tallies {
   virtual void observe_pages(std::size_t open, Clock::time_point now) = 0;
 
   /// Signups in the last `hours` hours, on `channel` alone when it is not empty. Throws
-  /// std::runtime_error when the counts cannot be read now (a shared backend away).
+  /// Unavailable (core/unavailable.h) when the counts cannot be read now (Redis away).
   virtual std::uint64_t signups(int hours, const std::string& channel, Clock::time_point now) = 0;
   /// The `n` days ending today, oldest first, empty days as zeros. Throws as signups().
   virtual std::vector<DayRecord> days(std::size_t n, Clock::time_point now) = 0;

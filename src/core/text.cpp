@@ -70,25 +70,38 @@ std::size_t code_points(std::string_view s) {
   return n;
 }
 
-std::optional<std::string> form_decode(std::string_view s) {
+namespace {
+
+/// %XX escapes decoded ('+' as a space if asked). A '%' not followed by two hex digits is
+/// malformed (nullopt) when `strict`, else kept as it is.
+std::optional<std::string> decode_escapes(std::string_view s, bool plus_is_space, bool strict) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;  // a truncated escape such as "%4"
-      const int hi = hex_digit(s[i + 1]);
-      const int lo = hex_digit(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(c);
+    if (c == '%') {
+      const int hi = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
+      const int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+      if (strict) return std::nullopt;  // "%G1", or a truncated "%4"
     }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<std::string> form_decode(std::string_view s) {
+  return decode_escapes(s, true, true);
+}
+
+std::string url_decode(std::string_view s, bool plus_is_space) {
+  return *decode_escapes(s, plus_is_space, false);
 }
 
 std::string_view trim(std::string_view s) {
@@ -114,6 +127,17 @@ std::string ascii_lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace proof::text

@@ -22,6 +22,10 @@ std::size_t code_points(std::string_view s);
 /// malformed escape such as "%G1" or a truncated "%4".
 std::optional<std::string> form_decode(std::string_view s);
 
+/// Decodes a URL's path (`plus_is_space` false) or query (true) leniently, as browsers send
+/// what people type: a '%' not followed by two hex digits stays as it is.
+std::string url_decode(std::string_view s, bool plus_is_space);
+
 /// `s` without leading and trailing ASCII white space.
 std::string_view trim(std::string_view s);
 
@@ -31,5 +35,8 @@ std::string printable(std::string_view s, std::size_t max = 200);
 
 /// Lower-cased ASCII copy, for case-insensitive comparisons of schemes and header values.
 std::string ascii_lower(std::string_view s);
+
+/// Equal but for the case of ASCII letters (header names, tokens), without a copy.
+bool iequals(std::string_view a, std::string_view b);
 
 }  // namespace proof::text

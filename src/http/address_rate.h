@@ -1,14 +1,17 @@
-// A request rate per client address (POST /beacon: 5 a second), in bounded memory: a page
-// may report each card it shows, but one address cannot inflate the counts, and a crowd of
-// addresses cannot grow the table without limit.
+// A request rate per client address (POST /beacon: 5 a second; bad signatures and wrong API
+// keys, charged only when they fail), in bounded memory: one address cannot inflate the
+// counts or guess on, and a crowd of addresses cannot grow the table without limit.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "core/token_bucket.h"
 
 namespace proof {
 
@@ -27,7 +30,8 @@ class AddressRateLimiter {
 
   /// Whether `address` has spent its allowance, without taking from it: how long until it
   /// may again, or nullopt. (For a limit charged only for what fails, such as a bad
-  /// signature, but checked before every attempt.)
+  /// signature or a wrong key, but checked before every attempt.) While no address has
+  /// taken anything that has not refilled yet, it answers without a lookup or a lock.
   std::optional<std::chrono::milliseconds> spent(const std::string& address,
                                                  Clock::time_point now) const;
 
@@ -35,19 +39,16 @@ class AddressRateLimiter {
   std::size_t tracked() const;
 
  private:
-  struct Bucket {
-    double tokens;
-    Clock::time_point last;
-  };
   /// Makes room for one more address: first forgets those whose allowance is whole again
   /// (forgetting them changes nothing), then, if every one is busy, the longest quiet.
   void make_room(Clock::time_point now);
 
-  mutable std::mutex mutex_;
-  double rate_;
-  double burst_;
+  TokenRate rate_;
   std::size_t max_addresses_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, TokenBucket> buckets_;
+  /// By when every bucket will be full again (steady clock, ns since its epoch).
+  std::atomic<Clock::rep> all_full_at_{0};
 };
 
 }  // namespace proof

@@ -1,27 +1,16 @@
 #include "http/admission.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace proof {
 
-RateLimiter::RateLimiter(double rate, double burst)
-    : rate_(rate), burst_(std::max(1.0, burst)), tokens_(std::max(1.0, burst)) {}
+RateLimiter::RateLimiter(double rate, double burst) : rate_{rate, std::max(1.0, burst)} {}
 
 std::optional<std::chrono::milliseconds> RateLimiter::acquire(Clock::time_point now) {
-  if (rate_ <= 0) return std::nullopt;
+  if (rate_.per_second <= 0) return std::nullopt;
   std::lock_guard lock(mutex_);
-  if (last_) {
-    const std::chrono::duration<double> elapsed = now - *last_;
-    tokens_ = std::min(burst_, tokens_ + std::max(0.0, elapsed.count()) * rate_);
-  }
-  last_ = now;
-  if (tokens_ >= 1.0) {
-    tokens_ -= 1.0;
-    return std::nullopt;
-  }
-  const double wait_seconds = (1.0 - tokens_) / rate_;
-  return std::chrono::milliseconds(static_cast<long long>(std::ceil(wait_seconds * 1000.0)));
+  if (!bucket_) bucket_.emplace(rate_, now);
+  return bucket_->take(rate_, now);
 }
 
 bool AddressSlots::acquire(const std::string& address) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/token_bucket.h"
+
 namespace proof {
 
 /// Allows `rate` acquisitions per second on average, in bursts of up to `burst`.
@@ -24,11 +26,9 @@ class RateLimiter {
   std::optional<std::chrono::milliseconds> acquire(Clock::time_point now);
 
  private:
+  TokenRate rate_;
   std::mutex mutex_;
-  double rate_;
-  double burst_;
-  double tokens_;
-  std::optional<Clock::time_point> last_;
+  std::optional<TokenBucket> bucket_;  ///< full at the first acquisition
 };
 
 /// Counts open streams per client address, capped at `per_address` (0: no cap).

@@ -8,14 +8,12 @@
 
 #include "core/beacon.h"
 #include "core/text.h"
-#include "http/client_address.h"
 #include "http/endpoints.h"
 
 namespace proof {
 
-void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const std::string address = client_address(
-      req.remote_addr, req.get_header_value("X-Forwarded-For"), ctx.options.trusted_proxies);
+void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
+  const std::string& address = req.client();
   if (const auto wait = ctx.beacon_rate.acquire(address, std::chrono::steady_clock::now())) {
     ctx.refuse(
         req, res,
@@ -26,20 +24,20 @@ void handle_beacon(HttpContext& ctx, const httplib::Request& req, httplib::Respo
          .retry_after = retry_seconds(*wait)});
     return;
   }
-  if (req.body.size() > kBeaconBodyBytes) {
+  if (req.body().size() > kBeaconBodyBytes) {
     ctx.refuse(req, res,
                {413, RejectReason::kTooLarge,
                 "a beacon body is at most " + std::to_string(kBeaconBodyBytes) + " bytes"});
     return;
   }
   // navigator.sendBeacon with a string sends text/plain, which needs no CORS preflight.
-  const std::string type = text::ascii_lower(req.get_header_value("Content-Type"));
+  const std::string type = text::ascii_lower(req.header("Content-Type"));
   if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("application/json")) {
     ctx.refuse(req, res,
                {415, RejectReason::kUnsupportedMediaType, "send text/plain or application/json"});
     return;
   }
-  auto parsed = parse_beacon(req.body);
+  auto parsed = parse_beacon(req.body());
   if (const auto* refusal = std::get_if<Refusal>(&parsed)) {
     ctx.refuse(req, res, *refusal);
     return;

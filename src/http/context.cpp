@@ -11,28 +11,37 @@
 
 namespace proof {
 
-void write_refusal(httplib::Response& res, const Refusal& refusal) {
+void write_refusal(Response& res, const Refusal& refusal) {
   res.status = refusal.status;
   if (refusal.retry_after > 0) res.set_header("Retry-After", std::to_string(refusal.retry_after));
   if (!refusal.challenge.empty()) res.set_header("WWW-Authenticate", refusal.challenge);
   res.set_content(refusal_body(refusal.message), kJsonType);
 }
 
-void HttpContext::refuse(const httplib::Request& req, httplib::Response& res,
-                         const Refusal& refusal) {
+void HttpContext::refuse(const Request& req, Response& res, const Refusal& refusal) {
   metrics.rejected(refusal.reason);
   if (std::uint64_t skipped = 0; refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
-    spdlog::warn("rejected {} {} from {}: {} {} ({}){}", text::printable(req.method),
-                 text::printable(req.path), req.remote_addr, refusal.status,
+    spdlog::warn("rejected {} {} from {}: {} {} ({}){}", text::printable(req.method()),
+                 text::printable(req.path()), req.client(), refusal.status,
                  reason_label(refusal.reason), text::printable(refusal.message),
                  skipped_note(skipped));
   }
   write_refusal(res, refusal);
 }
 
-bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res,
-                             std::string_view key) {
+bool HttpContext::authorized(const Request& req, Response& res, std::string_view key) {
+  const auto now = std::chrono::steady_clock::now();
+  if (const auto wait = key_failures.spent(req.client(), now)) {
+    metrics.key_lockout();
+    refuse(req, res,
+           {.status = 429,
+            .reason = RejectReason::kUnauthorized,
+            .message = "too many wrong API keys from this address; retry later",
+            .retry_after = retry_seconds(*wait)});
+    return false;
+  }
   if (keys_equal(options.api_key, key)) return true;
+  key_failures.acquire(req.client(), now);
   refuse(req, res,
          {.status = 401,
           .reason = RejectReason::kUnauthorized,
@@ -42,15 +51,13 @@ bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res
   return false;
 }
 
-bool HttpContext::authorized(const httplib::Request& req, httplib::Response& res) {
-  return authorized(
-      req, res,
-      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key")));
+bool HttpContext::authorized(const Request& req, Response& res) {
+  return authorized(req, res,
+                    key_from_headers(req.header("Authorization"), req.header("X-API-Key")));
 }
 
-bool HttpContext::channel_param(const httplib::Request& req, httplib::Response& res,
-                                std::string& channel) {
-  channel = req.get_param_value("channel");
+bool HttpContext::channel_param(const Request& req, Response& res, std::string& channel) {
+  channel = req.param("channel");
   if (channel.empty() || is_valid_channel(channel)) return true;
   channel.clear();
   refuse(req, res,

@@ -1,8 +1,11 @@
 // What every endpoint shares: the options, the hub, the counters, the admission state, and
 // one way to refuse a request (status, metric reason and message together).
+//
+// One HttpContext serves every worker thread at once (net/worker_pool.h: four of them), so
+// each member says below how it is safe to share: read-only after start, its own lock, or
+// an interface whose implementations lock (the hub, the stores). Nothing here is a
+// per-request scratch space.
 #pragma once
-
-#include <httplib.h>
 
 #include <memory>
 #include <string>
@@ -20,6 +23,8 @@
 #include "http/admission.h"
 #include "http/cors.h"
 #include "http/options.h"
+#include "http/request.h"
+#include "http/response.h"
 #include "http/static_files.h"
 #include "sources/delivery_log.h"
 #include "sources/intake.h"
@@ -32,7 +37,7 @@ inline constexpr const char* kJsonType = "application/json";
 /// Writes `refusal` as the answer (core/refusal.h): its status, Retry-After and
 /// WWW-Authenticate where it has them, and the {"error": ...} body. Counts nothing: see
 /// HttpContext::refuse.
-void write_refusal(httplib::Response& res, const Refusal& refusal);
+void write_refusal(Response& res, const Refusal& refusal);
 
 /// POST /beacon: reports a second per client address, and addresses remembered at once.
 inline constexpr double kBeaconsPerSecond = 5;
@@ -48,62 +53,76 @@ inline constexpr double kBadSignaturesPerSecond = 1;
 inline constexpr double kBadSignatureBurst = 10;
 inline constexpr std::size_t kBadSignatureAddresses = 10000;
 
+/// Wrong API keys: an address that sent more than this many (a minute, after a burst of as
+/// many) gets 429 for every key it sends, right or wrong, until it slows down: a guesser
+/// learns nothing while locked out, and a short key cannot be found by trying them all.
+inline constexpr double kKeyFailuresPerSecond = 10.0 / 60.0;
+inline constexpr double kKeyFailureBurst = 10;
+inline constexpr std::size_t kKeyFailureAddresses = 10000;
+
 /// GET /summary: distinct questions (hours, channel) answered from the cache at once.
 inline constexpr std::size_t kSummaryAnswers = 1024;
 
 struct HttpContext {
   HttpContext(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k)
       : options(s),
+        receivers(sources::make_receivers(s.secrets)),
+        origins(s.allowed_origins),
+        files(s.public_dir),
         hub(h),
         metrics(m),
         tallies(t),
         keys(k),
         publisher(h, m, t, s.display_name),
         idempotency(k),
-        receivers(sources::make_receivers(s.secrets)),
         intake(publisher, k, s.accept_test_events),
-        origins(s.allowed_origins),
-        files(s.public_dir),
         publish_rate(s.max_publish_rate, s.max_publish_rate),
         address_slots(s.max_subscribers_per_ip),
         beacon_rate(kBeaconsPerSecond, kBeaconBurst, kBeaconAddresses),
-        bad_signatures(kBadSignaturesPerSecond, kBadSignatureBurst, kBadSignatureAddresses) {}
+        bad_signatures(kBadSignaturesPerSecond, kBadSignatureBurst, kBadSignatureAddresses),
+        key_failures(kKeyFailuresPerSecond, kKeyFailureBurst, kKeyFailureAddresses) {}
 
   /// The receiver for /hooks/NAME, or null when that source has no secret here.
   const sources::Receiver* receiver(std::string_view name) const;
 
   /// True when `key` is the API key; otherwise answers 401 (with WWW-Authenticate) and
-  /// returns false.
-  bool authorized(const httplib::Request& req, httplib::Response& res, std::string_view key);
+  /// returns false. An address locked out for wrong keys (key_failures) gets 429 instead,
+  /// whatever key it sent.
+  bool authorized(const Request& req, Response& res, std::string_view key);
   /// The same for the key in a header (Authorization: Bearer or X-API-Key).
-  bool authorized(const httplib::Request& req, httplib::Response& res);
+  bool authorized(const Request& req, Response& res);
 
   /// Reads the optional `?channel=NAME` into `channel` ("" when absent or empty); answers
   /// 400 and returns false when it is not a valid channel name.
-  bool channel_param(const httplib::Request& req, httplib::Response& res, std::string& channel);
+  bool channel_param(const Request& req, Response& res, std::string& channel);
 
   /// Counts, logs (without personal data) and answers a refusal: the one way every
   /// endpoint refuses.
-  void refuse(const httplib::Request& req, httplib::Response& res, const Refusal& refusal);
+  void refuse(const Request& req, Response& res, const Refusal& refusal);
 
+  // Read-only after start: the settings, and what is built from them alone.
   const HttpOptions& options;
-  Hub& hub;
-  Metrics& metrics;
-  Tallies& tallies;  ///< signups per hour and day, cards shown, clicks, peak pages
-  KeyStore& keys;    ///< delivery ids and Idempotency-Keys, shared by every instance
-  Publisher publisher;
-  Idempotency idempotency;
-  std::vector<std::unique_ptr<sources::Receiver>> receivers;  ///< the configured sources
-  sources::Intake intake;
-  sources::DeliveryLog deliveries;
-  /// GET /summary's answers, a few seconds each (at most kSummaryAnswers of them).
+  /// The configured sources; each receiver is pure and const.
+  const std::vector<std::unique_ptr<sources::Receiver>> receivers;
+  const OriginPolicy origins;
+  const StaticFiles files;  ///< reads files on each request; keeps no state
+
+  // Shared state behind their own locks (or atomics), safe from any worker.
+  Hub& hub;          ///< history and publishing: its own lock (core/hub.h)
+  Metrics& metrics;  ///< atomic counters
+  Tallies& tallies;  ///< signups per hour and day, cards shown, clicks, peak pages; locks inside
+  KeyStore& keys;    ///< delivery ids and Idempotency-Keys, shared by every instance; locks inside
+  Publisher publisher;              ///< stateless over the hub, metrics and tallies
+  Idempotency idempotency;          ///< stateless over `keys`
+  sources::Intake intake;           ///< stateless over the publisher and `keys`
+  sources::DeliveryLog deliveries;  ///< its own lock
+  /// GET /summary's answers, a few seconds each (at most kSummaryAnswers of them); its own lock.
   AnswerCache summaries{kSummaryAnswers, std::chrono::seconds(5)};
-  OriginPolicy origins;
-  StaticFiles files;
-  RateLimiter publish_rate;
-  AddressSlots address_slots;
-  AddressRateLimiter beacon_rate;
+  RateLimiter publish_rate;           ///< its own lock
+  AddressSlots address_slots;         ///< its own lock
+  AddressRateLimiter beacon_rate;     ///< its own lock
   AddressRateLimiter bad_signatures;  ///< charged per bad signature, checked before each hook
+  AddressRateLimiter key_failures;    ///< charged per wrong API key, checked before each check
 };
 
 /// A uniformly random whole number in [low, high] (reconnect and retry jitter).

@@ -4,13 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include "core/sse.h"
+#include "core/unavailable.h"
 #include "http/endpoints.h"
 
 namespace proof {
 
-void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_erase(HttpContext& ctx, const Request& req, Response& res) {
   if (!ctx.authorized(req, res)) return;
-  const auto id = sse::parse_event_id(req.matches.size() > 1 ? req.matches[1].str() : "");
+  const auto id = sse::parse_event_id(req.route_id());
   if (!id) {
     ctx.refuse(req, res, {400, RejectReason::kBadRequest, "the event id must be a decimal number"});
     return;
@@ -18,13 +19,9 @@ void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Respon
   bool erased = false;
   try {
     erased = ctx.publisher.erase(*id);
-  } catch (const std::exception& e) {
+  } catch (const Unavailable& e) {  // the store, or the shared history in Redis
     spdlog::error("could not erase event {}: {}", *id, e.what());
-    ctx.refuse(req, res,
-               {.status = 503,
-                .reason = RejectReason::kUnavailable,
-                .message = "could not erase the event now; retry later",
-                .retry_after = 2});
+    ctx.refuse(req, res, unavailable_refusal(e, "nothing was erased"));
     return;
   }
   if (!erased) {
@@ -33,7 +30,7 @@ void handle_erase(HttpContext& ctx, const httplib::Request& req, httplib::Respon
         {404, RejectReason::kNotFound, "no event " + std::to_string(*id) + " in the history"});
     return;
   }
-  spdlog::info("erased event {} (asked from {})", *id, req.remote_addr);
+  spdlog::info("erased event {} (asked from {})", *id, req.client());
   res.status = 204;
 }
 

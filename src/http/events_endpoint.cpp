@@ -7,9 +7,7 @@
 #include <string>
 
 #include "core/sse.h"
-#include "http/client_address.h"
 #include "http/endpoints.h"
-#include "http/router.h"
 #include "http/stream_slots.h"
 
 namespace proof {
@@ -25,31 +23,30 @@ struct StreamRequest {
 };
 
 /// The stream's request as given, or nullopt after answering 400 for what is malformed.
-std::optional<StreamRequest> read_request(HttpContext& ctx, const httplib::Request& req,
-                                          httplib::Response& res) {
+std::optional<StreamRequest> read_request(HttpContext& ctx, const Request& req, Response& res) {
   const auto bad = [&](const char* message) {
     ctx.refuse(req, res, {400, RejectReason::kBadRequest, message});
     return std::nullopt;
   };
-  if (req.get_header_value_count("Last-Event-ID") > 1) {
+  if (req.header_count("Last-Event-ID") > 1) {
     return bad("Last-Event-ID given more than once");
   }
   StreamRequest out;
-  std::string resume = req.get_header_value("Last-Event-ID");
+  std::string resume(req.header("Last-Event-ID"));
   for (const char* name : {"lastEventId", "last_event_id"}) {
-    if (resume.empty() && req.has_param(name)) resume = req.get_param_value(name);
+    if (resume.empty() && req.has_param(name)) resume = req.param(name);
   }
   if (!resume.empty()) {
     out.resume = sse::parse_event_id(resume);
     if (!out.resume) return bad("Last-Event-ID must be a decimal event id");
   }
   if (req.has_param("replay")) {
-    const auto count = sse::parse_count(req.get_param_value("replay"), ctx.options.history);
+    const auto count = sse::parse_count(req.param("replay"), ctx.options.history);
     if (!count) return bad("replay must be a whole number");
     out.replay = *count;
   }
   if (!ctx.channel_param(req, res, out.channel)) return std::nullopt;
-  out.presence = req.has_param("presence") && req.get_param_value("presence") == "1";
+  out.presence = req.has_param("presence") && req.param("presence") == "1";
   return out;
 }
 
@@ -77,14 +74,10 @@ std::string gap_notice(const HttpContext& ctx, std::uint64_t resume) {
 
 }  // namespace
 
-void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_events(HttpContext& ctx, const Request& req, Response& res) {
   auto request = read_request(ctx, req, res);
   if (!request) return;
-  auto slots = std::make_shared<StreamSlots>(
-      ctx.hub, ctx.address_slots,
-      client_address(req.remote_addr, req.get_header_value("X-Forwarded-For"),
-                     ctx.options.trusted_proxies),
-      ctx.tallies);
+  auto slots = std::make_shared<StreamSlots>(ctx.hub, ctx.address_slots, req.client(), ctx.tallies);
   if (auto refusal = slots->refusal()) {
     // Spread the retries of a crowd over time rather than have it come back at once.
     refusal->retry_after = jitter(5, 15);
@@ -100,12 +93,11 @@ void handle_events(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   stream->cursor = start.cursor;
   stream->channel = std::move(request->channel);
   stream->presence = request->presence;
-  res.set_header("Content-Type", sse::kContentType);
+  res.set_header("Content-Type", std::string(sse::kContentType));
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
-  for (const auto& [name, value] : res.headers) stream->headers.emplace_back(name, value);
   stream->slots = std::move(slots);
-  hand_over_stream(std::move(stream));
+  res.stream = std::move(stream);
 }
 
 }  // namespace proof

@@ -5,7 +5,7 @@
 
 namespace proof {
 
-void handle_healthz(HttpContext& ctx, const httplib::Request&, httplib::Response& res) {
+void handle_healthz(HttpContext& ctx, const Request&, Response& res) {
   res.set_header("Cache-Control", "no-store");
   if (const SharedLog* shared = ctx.hub.shared(); shared && !shared->connected()) {
     // Degraded: streams stay open, but POSTs are refused and nothing new arrives. Still a
@@ -18,7 +18,7 @@ void handle_healthz(HttpContext& ctx, const httplib::Request&, httplib::Response
   res.set_content("{\"status\":\"ok\"}\n", kJsonType);
 }
 
-void handle_metrics(HttpContext& ctx, const httplib::Request&, httplib::Response& res) {
+void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
   res.set_header("Cache-Control", "no-store");
   std::string text = ctx.metrics.render(ctx.hub.subscribers());
   std::vector<std::string> configured;

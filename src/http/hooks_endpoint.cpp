@@ -7,7 +7,6 @@
 
 #include "core/signup.h"
 #include "core/text.h"
-#include "http/client_address.h"
 #include "http/endpoints.h"
 
 namespace proof {
@@ -41,8 +40,8 @@ std::int64_t ms_since_epoch(sources::Clock::time_point t) {
 
 }  // namespace
 
-void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const std::string name = req.matches.size() > 1 ? req.matches[1].str() : "";
+void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
+  const std::string name = req.route_id();
   const sources::Receiver* receiver = ctx.receiver(name);
   if (receiver == nullptr) {
     return ctx.refuse(
@@ -53,8 +52,7 @@ void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Respons
              (name == "standard" ? std::string("webhook") : text::printable(name, 64)) +
              "-secret"});
   }
-  const std::string address = client_address(
-      req.remote_addr, req.get_header_value("X-Forwarded-For"), ctx.options.trusted_proxies);
+  const std::string& address = req.client();
   const auto steady = std::chrono::steady_clock::now();
   if (const auto wait = ctx.bad_signatures.spent(address, steady)) {
     return ctx.refuse(req, res,
@@ -66,7 +64,7 @@ void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Respons
   }
   sources::Extras extras;
   if (!ctx.channel_param(req, res, extras.channel)) return;
-  extras.offer = req.get_param_value("offer");
+  extras.offer = req.param("offer");
   if (!extras.offer.empty()) {
     // The same rules as POST /signup's offer_name: a bad one is the URL's mistake.
     const auto checked = validate({{"offer_name", extras.offer}});
@@ -74,13 +72,13 @@ void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Respons
       return ctx.refuse(req, res, {400, RejectReason::kInvalidField, "offer: " + bad->message});
     }
   }
-  extras.from = req.remote_addr;
+  extras.from = req.remote_addr();
 
   sources::Delivery delivery;
-  delivery.body = req.body;
-  delivery.content_type = text::ascii_lower(req.get_header_value("Content-Type"));
-  for (const auto& [header, value] : req.headers) {
-    delivery.headers.emplace_back(text::ascii_lower(header), value);
+  delivery.body = req.body();
+  delivery.content_type = text::ascii_lower(req.header("Content-Type"));
+  for (const auto& header : req.headers()) {
+    delivery.headers.emplace_back(text::ascii_lower(header.name), header.value);
   }
   const auto now = sources::Clock::now();
   sources::Result result = ctx.intake.receive(*receiver, delivery, extras, now);
@@ -102,7 +100,7 @@ void handle_hook(HttpContext& ctx, const httplib::Request& req, httplib::Respons
   res.set_content(result.body, kJsonType);
 }
 
-void handle_hooks_recent(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_hooks_recent(HttpContext& ctx, const Request& req, Response& res) {
   res.set_header("Cache-Control", "no-store");
   if (!ctx.authorized(req, res)) return;
   nlohmann::json configured = nlohmann::json::array();

@@ -1,37 +1,24 @@
 #include "http/http_server.h"
 
-#include <netdb.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <variant>
 
-#include "core/error_text.h"
 #include "core/hub.h"
 #include "core/signup.h"
 #include "http/context.h"
 #include "http/router.h"
+#include "http/routes.h"
+#include "net/listen.h"
 #include "net/server.h"
 #include "net/tls_context.h"
 
 namespace proof {
 
 namespace {
-
-/// Where the verified sources post, and only they may send a body over limits::kBodyBytes.
-constexpr std::string_view kHooksPrefix = "/hooks/";
-
-/// GET /events (routes.cpp): its handshakes queue for the workers apart from other requests.
-constexpr std::string_view kStreamPath = "/events";
-
-/// A burst of page loads after a restart must not meet refused or hanging connects.
-constexpr int kListenBacklog = 4096;
-
-/// Kernel send buffer of every connection (inherited from the listening socket). With the
-/// loop's own per-stream backlog it bounds what a stream that stops reading can pin.
-constexpr int kSendBufferBytes = 64 * 1024;
 
 /// Threads that answer complete requests. Handlers are quick (the slowest is a SQLite
 /// commit), and no client can hold one: the loop reads requests in full first.
@@ -85,40 +72,13 @@ bool HttpServer::bind() {
       return false;
     }
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port_text = std::to_string(s.port);
-  if (const int rc = getaddrinfo(s.bind.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
-    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, gai_strerror(rc));
+  auto listening = net::listen(s.bind, s.port);
+  if (const auto* error = std::get_if<std::string>(&listening)) {
+    spdlog::error("{}", *error);
     return false;
   }
-  int last_errno = 0;
-  for (addrinfo* ai = found; ai && d.listen_fd < 0; ai = ai->ai_next) {
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    const int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSendBufferBytes, sizeof kSendBufferBytes);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, kListenBacklog) == 0) {
-      d.listen_fd = fd;
-      break;
-    }
-    last_errno = errno;
-    ::close(fd);
-  }
-  freeaddrinfo(found);
-  if (d.listen_fd < 0) {
-    spdlog::error("cannot listen on {}:{}: {}", s.bind, s.port, error_text(last_errno));
-    return false;
-  }
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  getsockname(d.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  d.port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(addr).sin6_port)
-                                      : ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port);
+  d.listen_fd = std::get<net::Listening>(listening).fd;
+  d.port = std::get<net::Listening>(listening).port;
 
   net::LoopOptions options;
   options.threads = s.threads;
@@ -137,20 +97,19 @@ bool HttpServer::bind() {
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
   options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.presence_exchange = d.presence;
-  options.stream_prefix = kStreamPath;
   options.head_limits.max_body_bytes = limits::kBodyBytes;
-  // Signed webhooks: a real order with a long cart runs to hundreds of KB.
-  options.head_limits.large_body_prefix = kHooksPrefix;
-  options.head_limits.max_large_body_bytes = sources::kMaxDeliveryBytes;
+  options.head_limits.policy = &d.router.policy();
   options.on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
-    // A 413 for a delivery is a delivery its platform sent: the Sources panel shows it.
-    if (refusal.status != 413 || !target.starts_with(kHooksPrefix)) return;
-    std::string_view source = target.substr(kHooksPrefix.size());
-    source = source.substr(0, source.find_first_of("/?"));
-    if (ctx.receiver(source) == nullptr) return;
+    // A refused delivery (too large, compressed) is one its platform sent: the Sources
+    // panel shows it.
+    if (refusal.status != 413 && refusal.status != 415) return;
+    const RouteMatch found = find_route("POST", target.substr(0, target.find('?')));
+    if (found.route == nullptr || found.route->auth != Auth::signature) return;
+    if (ctx.receiver(found.id) == nullptr) return;
     ctx.deliveries.record({sources::Clock::now(),
-                           std::string(source),
-                           sources::DeliveryOutcome::kTooLarge,
+                           found.id,
+                           refusal.status == 413 ? sources::DeliveryOutcome::kTooLarge
+                                                 : sources::DeliveryOutcome::kMalformed,
                            refusal.message,
                            {},
                            0});

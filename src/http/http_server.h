@@ -1,5 +1,5 @@
 // proof's server: the listening socket, the event loop that owns every connection
-// (net/server.h), and cpp-httplib's routing run on its workers (http/router.h).
+// (net/server.h), and the router that answers requests on its workers (http/router.h).
 #pragma once
 
 #include <atomic>

@@ -1,27 +1,30 @@
-// cpp-httplib as a request processor for the event loop: the loop hands over a complete
-// request held in its own buffer, and the library parses, routes and answers it into
-// another buffer, on a worker thread, without ever touching a socket. The seam is
-// Server::process_request(Stream&, ...), protected but exported by Debian's 0.11.4.
+// The HTTP layer's answer to the event loop (net::RequestHandler): one complete request, as
+// the loop's strict parser read it, goes through CORS, one lookup in the route table
+// (routes.h), the key check a route asks for and its handler, and comes back as the bytes
+// of the answer or as a stream to open. Runs on the worker threads.
 #pragma once
 
-#include <httplib.h>
-
-#include <memory>
-
 #include "http/context.h"
+#include "http/routes.h"
 #include "net/request_handler.h"
 
 namespace proof {
 
-class Router final : public httplib::Server, public net::RequestHandler {
+class Router final : public net::RequestHandler {
  public:
-  explicit Router(HttpContext& context);
+  explicit Router(HttpContext& context) : context_(context) {}
 
   net::Answer answer(const net::Request& request) override;
-};
 
-/// Called by GET /events once the stream is admitted: the loop takes the connection over
-/// as a stream when the current request's answer is done. Only inside Router::answer.
-void hand_over_stream(std::unique_ptr<net::StreamOpening> stream);
+  /// The limits and lanes the event loop applies, from the same table.
+  const net::RequestPolicy& policy() const { return policy_; }
+
+ private:
+  /// Fills `res` for `req`: every refusal, every handler's answer, or a stream.
+  void route(Request& req, Response& res);
+
+  HttpContext& context_;
+  RoutePolicy policy_;
+};
 
 }  // namespace proof

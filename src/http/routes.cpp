@@ -1,117 +1,79 @@
 #include "http/routes.h"
 
-#include <spdlog/spdlog.h>
-
-#include <exception>
-
-#include "core/text.h"
+#include "core/beacon.h"
+#include "core/signup.h"
 #include "http/endpoints.h"
+#include "sources/receiver.h"
 
 namespace proof {
 
 namespace {
 
-using httplib::Request;
-using httplib::Response;
-using HandlerResponse = httplib::Server::HandlerResponse;
+using net::Lane;
 
+constexpr std::size_t kBody = limits::kBodyBytes;
+// A real order with a long cart runs to hundreds of KB.
+constexpr std::size_t kDelivery = sources::kMaxDeliveryBytes;
+// A GET has no business sending a body; the usual limit is what it may send unread.
 constexpr Route kRoutes[] = {
-    {"GET", "/events", true, false, handle_events},
-    {"DELETE", "/events/{id}", true, false, handle_erase},
-    {"GET", "/summary", true, false, handle_summary},
-    {"POST", "/signup", true, false, handle_signup},
-    {"POST", "/beacon", true, false, handle_beacon},
-    {"GET", "/stats", false, false, handle_stats},
-    {"GET", "/hooks/recent", false, false, handle_hooks_recent},
-    {"POST", "/hooks/{id}", false, false, handle_hook},
-    {"GET", "/healthz", false, true, handle_healthz},
-    {"GET", "/metrics", false, true, handle_metrics},
+    {"GET", "/events", Lane::streams, kBody, Auth::none, Cors::allowed, false, handle_events},
+    {"DELETE", "/events/{id}", Lane::requests, kBody, Auth::key, Cors::allowed, false,
+     handle_erase},
+    {"GET", "/summary", Lane::requests, kBody, Auth::none, Cors::allowed, false, handle_summary},
+    {"POST", "/signup", Lane::requests, kBody, Auth::key_or_form, Cors::allowed, false,
+     handle_signup},
+    {"POST", "/beacon", Lane::requests, kBeaconBodyBytes, Auth::none, Cors::allowed_and_sandboxed,
+     false, handle_beacon},
+    {"GET", "/stats", Lane::requests, kBody, Auth::key, Cors::none, false, handle_stats},
+    {"GET", "/hooks/recent", Lane::requests, kBody, Auth::key, Cors::none, false,
+     handle_hooks_recent},
+    {"POST", "/hooks/{id}", Lane::hooks, kDelivery, Auth::signature, Cors::none, false,
+     handle_hook},
+    {"GET", "/healthz", Lane::requests, kBody, Auth::none, Cors::none, true, handle_healthz},
+    {"GET", "/metrics", Lane::requests, kBody, Auth::none, Cors::none, true, handle_metrics},
 };
 
 constexpr std::string_view kIdSegment = "{id}";
 constexpr std::size_t kMaxIdSegment = 64;
 
-bool matches(const Route& route, std::string_view path) {
+/// Whether `route` has `path`; its "{id}" segment into `id`.
+bool matches(const Route& route, std::string_view path, std::string& id) {
   const std::string_view pattern = route.path;
   if (!pattern.ends_with(kIdSegment)) return pattern == path;
   const std::string_view prefix = pattern.substr(0, pattern.size() - kIdSegment.size());
   if (!path.starts_with(prefix)) return false;
   const std::string_view segment = path.substr(prefix.size());
-  return !segment.empty() && segment.size() <= kMaxIdSegment &&
-         segment.find('/') == std::string_view::npos;
+  if (segment.empty() || segment.size() > kMaxIdSegment ||
+      segment.find('/') != std::string_view::npos) {
+    return false;
+  }
+  id = segment;
+  return true;
 }
 
-/// The pattern cpp-httplib matches (std::regex_match on the whole path). Route paths are
-/// plain [a-z/] text; "{id}" becomes a bounded group, since libstdc++'s regex recurses once
-/// per repetition.
-std::string to_regex(std::string_view pattern) {
-  if (!pattern.ends_with(kIdSegment)) return std::string(pattern);
-  return std::string(pattern.substr(0, pattern.size() - kIdSegment.size())) + "([^/]{1," +
-         std::to_string(kMaxIdSegment) + "})";
-}
-
-bool has_route(std::string_view path) {
-  for (const Route& route : kRoutes) {
-    if (matches(route, path)) return true;
-  }
-  return false;
-}
-
-bool method_allowed(std::string_view path, std::string_view method) {
-  for (const Route& route : kRoutes) {
-    if (!matches(route, path)) continue;
-    if (route.method == method || (route.head && method == "HEAD") ||
-        (route.cross_origin && method == "OPTIONS")) {
-      return true;
-    }
-  }
-  return false;
-}
-
-void preflight(const Request& req, Response& res) {
-  res.status = 204;
-  res.set_header("Access-Control-Allow-Methods", allowed_methods(req.path));
-  res.set_header("Access-Control-Allow-Headers",
-                 "Content-Type, Authorization, X-API-Key, Last-Event-ID");
-  res.set_header("Access-Control-Max-Age", "600");
-}
-
-HandlerResponse pre_route(HttpContext& ctx, const Request& req, Response& res) {
-  const std::string origin = req.get_header_value("Origin");
-  res.set_header("Vary", "Origin");
-  switch (ctx.origins.check(origin, req.get_header_value("Host"))) {
-    case OriginPolicy::Verdict::kRefused:
-      ctx.refuse(
-          req, res,
-          {403, RejectReason::kOrigin,
-           "origin " + origin + " is not allowed; the operator can add it with --allowed-origin"});
-      return HandlerResponse::Handled;
-    case OriginPolicy::Verdict::kAllowed:
-      res.set_header("Access-Control-Allow-Origin", origin);
-      break;
-    case OriginPolicy::Verdict::kNoOrigin:
-    case OriginPolicy::Verdict::kSameOrigin:
-      break;
-  }
-  if (has_route(req.path)) {
-    if (method_allowed(req.path, req.method)) return HandlerResponse::Unhandled;
-    const std::string allow = allowed_methods(req.path);
-    res.set_header("Allow", allow);
-    ctx.refuse(req, res, {405, RejectReason::kMethod, req.path + " accepts " + allow});
-    return HandlerResponse::Handled;
-  }
-  if (req.method != "GET" && req.method != "HEAD") {
-    ctx.refuse(req, res, {405, RejectReason::kMethod, "static files accept GET and HEAD"});
-    return HandlerResponse::Handled;
-  }
-  serve_static(ctx, req, res);
-  return HandlerResponse::Handled;
+bool answers(const Route& route, std::string_view method) {
+  return route.method == method || (route.head && method == "HEAD");
 }
 
 }  // namespace
 
 std::span<const Route> routes() {
   return kRoutes;
+}
+
+RouteMatch find_route(std::string_view method, std::string_view path) {
+  RouteMatch found;
+  for (const Route& route : kRoutes) {
+    std::string id;
+    if (!matches(route, path, id)) continue;
+    found.path_known = true;
+    // An exact path goes before a pattern that also has it (/hooks/recent, /hooks/{id}).
+    if (found.route == nullptr && answers(route, method)) {
+      found.route = &route;
+      found.id = std::move(id);
+    }
+  }
+  return found;
 }
 
 std::string allowed_methods(std::string_view path) {
@@ -122,55 +84,20 @@ std::string allowed_methods(std::string_view path) {
     allow += method;
   };
   for (const Route& route : kRoutes) {
-    if (!matches(route, path)) continue;
+    std::string id;
+    if (!matches(route, path, id)) continue;
     add(route.method);
     if (route.head) add("HEAD");
-    options = options || route.cross_origin;
+    options = options || route.cors != Cors::none;
   }
   if (options) add("OPTIONS");
   return allow;
 }
 
-void install_routes(httplib::Server& server, HttpContext& ctx) {
-  for (const Route& route : kRoutes) {
-    auto handler = [&ctx, endpoint = route.endpoint](const Request& req, Response& res) {
-      endpoint(ctx, req, res);
-    };
-    const std::string pattern = to_regex(route.path);
-    if (route.method == "GET") server.Get(pattern, handler);
-    if (route.method == "POST") server.Post(pattern, handler);
-    if (route.method == "DELETE") server.Delete(pattern, handler);
-    if (route.cross_origin) server.Options(pattern, preflight);
-  }
-
-  server.set_pre_routing_handler(
-      [&ctx](const Request& req, Response& res) { return pre_route(ctx, req, res); });
-  server.set_error_handler([&ctx](const Request& req, Response& res) {
-    // What the library answered itself: a 413 from the body limit, a 404 for a path with
-    // no route and no file, a 400 for what it could not parse. Handlers wrote their own.
-    if (!res.body.empty()) return;
-    Refusal refusal{.status = res.status,
-                    .reason = res.status == 413   ? RejectReason::kTooLarge
-                              : res.status == 404 ? RejectReason::kNotFound
-                                                  : RejectReason::kBadRequest,
-                    .message = std::string(default_message(res.status))};
-    ctx.refuse(req, res, refusal);
-  });
-  server.set_exception_handler([](const Request& req, Response& res, const std::exception_ptr& ep) {
-    std::string what = "unknown";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("{} {} failed: {}", text::printable(req.method), text::printable(req.path), what);
-    write_refusal(res, {.status = 500, .message = "internal error"});
-  });
-  server.set_logger([](const Request& req, const Response& res) {
-    spdlog::debug("{} {} {} from {}", text::printable(req.method), text::printable(req.path),
-                  res.status, req.remote_addr);
-  });
+net::TargetPolicy RoutePolicy::policy(std::string_view method, std::string_view target) const {
+  const RouteMatch found = find_route(method, target.substr(0, target.find('?')));
+  if (found.route == nullptr) return {kBody, Lane::requests};
+  return {found.route->max_body_bytes, found.route->lane};
 }
 
 }  // namespace proof

@@ -9,6 +9,7 @@
 #include "core/shared_log.h"
 #include "core/signup.h"
 #include "core/text.h"
+#include "core/unavailable.h"
 #include "http/auth.h"
 #include "http/endpoints.h"
 
@@ -17,34 +18,22 @@ namespace proof {
 namespace {
 
 /// The body's fields, by its media type; a refusal for a type or a body that cannot be read.
-Outcome<Fields> read_fields(const httplib::Request& req, const std::string& type) {
+Outcome<Fields> read_fields(const Request& req, const std::string& type) {
   const auto is = [&](std::string_view prefix) { return type.starts_with(prefix); };
-  if (is("application/json")) return parse_json(req.body);
-  if (type.empty() || is("application/x-www-form-urlencoded")) return parse_form(req.body);
-  if (is("multipart/form-data")) {
-    Fields fields;
-    for (const auto& [name, part] : req.files) fields.emplace(name, part.content);
-    return fields;
-  }
+  if (is("application/json")) return parse_json(req.body());
+  if (type.empty() || is("application/x-www-form-urlencoded")) return parse_form(req.body());
+  if (is("multipart/form-data")) return parse_multipart(req.body(), req.header("Content-Type"));
   return Refusal{415, RejectReason::kUnsupportedMediaType,
                  "send application/x-www-form-urlencoded, multipart/form-data or application/json"};
 }
 
 /// The key from a header, else from the form's api_key field (the original's way).
-std::string key_of(const httplib::Request& req, const Fields& fields) {
-  std::string key =
-      key_from_headers(req.get_header_value("Authorization"), req.get_header_value("X-API-Key"));
+std::string key_of(const Request& req, const Fields& fields) {
+  std::string key = key_from_headers(req.header("Authorization"), req.header("X-API-Key"));
   if (key.empty()) {
     if (const auto it = fields.find("api_key"); it != fields.end()) key = it->second;
   }
   return key;
-}
-
-Refusal unavailable(std::string message, int retry_after) {
-  return {.status = 503,
-          .reason = RejectReason::kUnavailable,
-          .message = std::move(message),
-          .retry_after = retry_after};
 }
 
 /// Idempotency-Key: held from the key check to the answer, so a retried POST publishes
@@ -67,7 +56,7 @@ class IdempotentRequest {
 
   /// True when the request is to be handled; false when it has been answered already: an
   /// earlier answer replayed, or a refusal (another body, still in flight, Redis away).
-  bool begin(const httplib::Request& req, httplib::Response& res) {
+  bool begin(const Request& req, Response& res) {
     if (!key_) return true;
     Idempotency::Start start{};
     try {
@@ -75,10 +64,7 @@ class IdempotentRequest {
     } catch (const KeyStoreError& e) {
       spdlog::error("could not check an Idempotency-Key: {}", e.what());
       finished_ = true;  // nothing was claimed
-      ctx_.refuse(req, res,
-                  unavailable("the key store (Redis) is unreachable; nothing was broadcast, "
-                              "retry later",
-                              2));
+      ctx_.refuse(req, res, unavailable_refusal(e, "nothing was broadcast"));
       return false;
     }
     using State = Idempotency::Start::State;
@@ -125,8 +111,8 @@ class IdempotentRequest {
 
 }  // namespace
 
-void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const std::string type = text::ascii_lower(req.get_header_value("Content-Type"));
+void handle_signup(HttpContext& ctx, const Request& req, Response& res) {
+  const std::string type = text::ascii_lower(req.header("Content-Type"));
   Outcome<Fields> parsed = read_fields(req, type);
   if (const auto* refusal = std::get_if<Refusal>(&parsed)) return ctx.refuse(req, res, *refusal);
   const Fields& fields = std::get<Fields>(parsed);
@@ -134,8 +120,8 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
 
   std::optional<std::string> idempotency_key;
   if (req.has_header("Idempotency-Key")) {
-    idempotency_key = req.get_header_value_count("Idempotency-Key") == 1
-                          ? Idempotency::parse_key(req.get_header_value("Idempotency-Key"))
+    idempotency_key = req.header_count("Idempotency-Key") == 1
+                          ? Idempotency::parse_key(req.header("Idempotency-Key"))
                           : std::nullopt;
     if (!idempotency_key) {
       return ctx.refuse(req, res,
@@ -144,7 +130,7 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
     }
   }
   IdempotentRequest idempotent(ctx, std::move(idempotency_key),
-                               Idempotency::fingerprint(type, req.body));
+                               Idempotency::fingerprint(type, req.body()));
   if (!idempotent.begin(req, res)) return;
 
   // After the key check, so that strangers cannot use up the publisher's allowance.
@@ -160,17 +146,10 @@ void handle_signup(HttpContext& ctx, const httplib::Request& req, httplib::Respo
   if (const auto* refusal = std::get_if<Refusal>(&validated)) return ctx.refuse(req, res, *refusal);
   EventPtr event;
   try {
-    event = ctx.publisher.publish(std::move(std::get<Signup>(validated)), req.remote_addr);
-  } catch (const StoreError& e) {
-    spdlog::error("could not store a signup: {}", e.what());
-    return ctx.refuse(
-        req, res, unavailable("could not store the event; nothing was broadcast, retry later", 5));
-  } catch (const SharedLogError& e) {
-    spdlog::error("could not share a signup: {}", e.what());
-    return ctx.refuse(
-        req, res,
-        unavailable("the shared history (Redis) is unreachable; nothing was broadcast, retry later",
-                    2));
+    event = ctx.publisher.publish(std::move(std::get<Signup>(validated)), req.client());
+  } catch (const Unavailable& e) {  // the store, or the shared history in Redis
+    spdlog::error("could not publish a signup: {}", e.what());
+    return ctx.refuse(req, res, unavailable_refusal(e, "nothing was broadcast"));
   }
   idempotent.done(event->id);
   res.status = 202;

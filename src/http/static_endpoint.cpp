@@ -1,22 +1,32 @@
-// Any other GET or HEAD: the widget, the demo page and images from --public-dir.
+// Any other GET or HEAD: the widget, the demo page, the operator page and images from
+// --public-dir, with validators, one byte range, and gzip for text.
 #include "http/endpoints.h"
 
 namespace proof {
 
-void serve_static(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  // cpp-httplib answers each listed range in one multipart body: a 9 KB header asking for
-  // the same bytes 2,000 times would make a small request a large answer.
-  if (req.ranges.size() > 1) {
-    ctx.refuse(req, res, {416, RejectReason::kBadRequest, "only a single byte range is served"});
-    return;
-  }
-  const auto file = ctx.files.load(req.path);
+namespace {
+
+/// The operator page holds the API key while it is open: no other site may frame it (to
+/// trick a click), and it runs only its own scripts, which it already does.
+void protect_operator_page(std::string_view path, Response& res) {
+  if (path != "/admin" && path != "/admin.html") return;
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                 "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "no-referrer");
+}
+
+}  // namespace
+
+void serve_static(HttpContext& ctx, const Request& req, Response& res) {
+  const std::string path = req.decoded_path();
+  const auto file = ctx.files.load(path);
   if (!file) {
-    ctx.refuse(req, res, {404, RejectReason::kNotFound, "no such file: " + req.path});
+    ctx.refuse(req, res, {404, RejectReason::kNotFound, "no such file: " + path});
     return;
   }
   // Text files may be sent compressed, so caches must key on Accept-Encoding too.
-  res.headers.erase("Vary");
   res.set_header("Vary", "Origin, Accept-Encoding");
   res.set_header("ETag", file->etag);
   res.set_header("Last-Modified", file->last_modified);
@@ -24,9 +34,37 @@ void serve_static(HttpContext& ctx, const httplib::Request& req, httplib::Respon
   // re-check cheap.
   res.set_header("Cache-Control", "public, max-age=300");
   res.set_header("X-Content-Type-Options", "nosniff");
-  if (StaticFiles::not_modified(*file, req.get_header_value("If-None-Match"),
-                                req.get_header_value("If-Modified-Since"))) {
+  res.set_header("Accept-Ranges", "bytes");
+  protect_operator_page(path, res);
+  if (StaticFiles::not_modified(*file, req.header("If-None-Match"),
+                                req.header("If-Modified-Since"))) {
     res.status = 304;
+    return;
+  }
+  const RangeAnswer range = byte_range(req.header("Range"), file->body.size());
+  switch (range.kind) {
+    case RangeAnswer::Kind::kUnsatisfiable:
+      res.set_header("Content-Range", "bytes */" + std::to_string(file->body.size()));
+      ctx.refuse(
+          req, res,
+          {416, RejectReason::kBadRequest, "only a single byte range within the file is served"});
+      return;
+    case RangeAnswer::Kind::kPart:
+      res.status = 206;
+      res.set_header("Content-Range", "bytes " + std::to_string(range.range.first) + "-" +
+                                          std::to_string(range.range.last) + "/" +
+                                          std::to_string(file->body.size()));
+      res.set_content(
+          file->body.substr(range.range.first, range.range.last - range.range.first + 1),
+          file->content_type);
+      return;
+    case RangeAnswer::Kind::kWhole:
+      break;
+  }
+  if (StaticFiles::compressible(file->content_type) &&
+      accepts_gzip(req.header("Accept-Encoding"))) {
+    res.set_header("Content-Encoding", "gzip");
+    res.set_content(gzip(file->body), file->content_type);
     return;
   }
   res.set_content(file->body, file->content_type);

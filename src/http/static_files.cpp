@@ -1,12 +1,17 @@
 #include "http/static_files.h"
 
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
+
+#include "core/text.h"
 
 namespace proof {
 
@@ -115,6 +120,84 @@ bool StaticFiles::not_modified(const StaticFile& file, std::string_view if_none_
     return if_none_match == "*" || if_none_match.find(file.etag) != std::string_view::npos;
   }
   return !if_modified_since.empty() && if_modified_since == file.last_modified;
+}
+
+bool StaticFiles::compressible(std::string_view content_type) {
+  return content_type.starts_with("text/") || content_type.starts_with("application/json") ||
+         content_type.starts_with("image/svg+xml");
+}
+
+RangeAnswer byte_range(std::string_view range_header, std::size_t size) {
+  using Kind = RangeAnswer::Kind;
+  const std::string_view value = text::trim(range_header);
+  constexpr std::string_view kBytes = "bytes=";
+  if (value.empty() || value.size() < kBytes.size() ||
+      !text::iequals(value.substr(0, kBytes.size()), kBytes)) {
+    return {};  // another unit, or none: the whole representation (RFC 9110 14.2)
+  }
+  const std::string_view spec = text::trim(value.substr(kBytes.size()));
+  if (spec.find(',') != std::string_view::npos) return {Kind::kUnsatisfiable, {}};
+  const std::size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return {Kind::kUnsatisfiable, {}};
+  const auto number = [](std::string_view digits) -> std::optional<std::size_t> {
+    if (digits.empty() || digits.size() > 18) return std::nullopt;
+    std::size_t n = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return n;
+  };
+  const std::string_view first_text = spec.substr(0, dash);
+  const std::string_view last_text = spec.substr(dash + 1);
+  if (first_text.empty()) {  // bytes=-N: the last N bytes
+    const auto suffix = number(last_text);
+    if (!suffix || *suffix == 0 || size == 0) return {Kind::kUnsatisfiable, {}};
+    return {Kind::kPart, {size - std::min(*suffix, size), size - 1}};
+  }
+  const auto first = number(first_text);
+  if (!first || *first >= size) return {Kind::kUnsatisfiable, {}};
+  if (last_text.empty()) return {Kind::kPart, {*first, size - 1}};
+  const auto last = number(last_text);
+  if (!last || *last < *first) return {Kind::kUnsatisfiable, {}};
+  return {Kind::kPart, {*first, std::min(*last, size - 1)}};
+}
+
+bool accepts_gzip(std::string_view accept_encoding) {
+  while (!accept_encoding.empty()) {
+    const std::size_t comma = accept_encoding.find(',');
+    const std::string_view element = text::trim(accept_encoding.substr(0, comma));
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
+    const std::size_t semicolon = element.find(';');
+    const std::string_view coding = text::trim(element.substr(0, semicolon));
+    if (!text::iequals(coding, "gzip") && coding != "*") continue;
+    if (semicolon == std::string_view::npos) return true;
+    // "gzip;q=0" refuses it; any other weight accepts it.
+    std::string_view q = text::trim(element.substr(semicolon + 1));
+    if (q.size() < 2 || !text::iequals(q.substr(0, 2), "q=")) return true;
+    q.remove_prefix(2);
+    return q.find_first_not_of("0.") != std::string_view::npos;
+  }
+  return false;
+}
+
+std::string gzip(std::string_view data) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer rather than zlib's.
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib could not start a gzip stream");
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("zlib could not compress a file");
+  return out;
 }
 
 }  // namespace proof

@@ -3,6 +3,7 @@
 // image into public/ without a restart.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,6 +17,32 @@ struct StaticFile {
   std::string etag;           ///< weak validator from size and modification time
   std::string last_modified;  ///< IMF-fixdate
 };
+
+/// One byte range of a file, from a Range header: `first` to `last`, both included.
+struct ByteRange {
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+
+/// What a Range header asks of a file of `size` bytes.
+struct RangeAnswer {
+  enum class Kind {
+    kWhole,         ///< no range asked (or not in bytes): the whole file, 200
+    kPart,          ///< one satisfiable range: 206 with Content-Range
+    kUnsatisfiable  ///< 416: malformed, beyond the end, or several ranges
+  } kind = Kind::kWhole;
+  ByteRange range;
+};
+/// Reads `Range: bytes=A-B`, `bytes=A-` and `bytes=-N` (RFC 9110 14.1.2); a list of several
+/// ranges is refused, since answering each in a multipart body would let a small request
+/// ask for a large answer.
+RangeAnswer byte_range(std::string_view range_header, std::size_t size);
+
+/// Whether an Accept-Encoding header accepts gzip (named with a q-value above 0, or "*").
+bool accepts_gzip(std::string_view accept_encoding);
+
+/// `data` compressed as a gzip member (RFC 1952), at zlib's best compression.
+std::string gzip(std::string_view data);
 
 class StaticFiles {
  public:
@@ -34,6 +61,9 @@ class StaticFiles {
   /// True when a conditional request's validators match, so 304 Not Modified is the answer.
   static bool not_modified(const StaticFile& file, std::string_view if_none_match,
                            std::string_view if_modified_since);
+
+  /// Whether a body of `content_type` is worth compressing (text, scripts, JSON, SVG).
+  static bool compressible(std::string_view content_type);
 
  private:
   std::filesystem::path root_;

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
 #include <string_view>
 #include <vector>
 
+#include "core/unavailable.h"
 #include "http/auth.h"
 #include "http/endpoints.h"
 
@@ -32,14 +32,12 @@ std::optional<std::size_t> parse_days(std::string_view text) {
 
 }  // namespace
 
-void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_stats(HttpContext& ctx, const Request& req, Response& res) {
   res.set_header("Cache-Control", "no-store");
   if (!ctx.authorized(req, res)) return;
   std::size_t n = kDefaultDays;
   if (req.has_param("days")) {
-    const auto asked = req.get_param_value_count("days") == 1
-                           ? parse_days(req.get_param_value("days"))
-                           : std::nullopt;
+    const auto asked = req.param_count("days") == 1 ? parse_days(req.param("days")) : std::nullopt;
     if (!asked) {
       ctx.refuse(
           req, res,
@@ -52,13 +50,9 @@ void handle_stats(HttpContext& ctx, const httplib::Request& req, httplib::Respon
   std::vector<DayRecord> records;
   try {
     records = ctx.tallies.days(n, std::chrono::system_clock::now());
-  } catch (const std::runtime_error& e) {
+  } catch (const Unavailable& e) {  // the shared counts in Redis
     spdlog::warn("could not read the daily counts for /stats: {}", e.what());
-    ctx.refuse(req, res,
-               {.status = 503,
-                .reason = RejectReason::kUnavailable,
-                .message = "the shared counts (Redis) are unreachable; retry later",
-                .retry_after = 2});
+    ctx.refuse(req, res, unavailable_refusal(e));
     return;
   }
   nlohmann::json days = nlohmann::json::array();

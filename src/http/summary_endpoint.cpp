@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <stdexcept>
 
+#include "core/unavailable.h"
 #include "http/endpoints.h"
 
 namespace proof {
@@ -27,10 +27,10 @@ int parse_hours(const std::string& text) {
 
 }  // namespace
 
-void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_summary(HttpContext& ctx, const Request& req, Response& res) {
   int hours = kDefaultHours;
   if (req.has_param("hours")) {
-    hours = parse_hours(req.get_param_value("hours"));
+    hours = parse_hours(req.param("hours"));
     if (hours == 0) {
       ctx.refuse(req, res,
                  {400, RejectReason::kBadRequest, "hours must be a whole number from 1 to 720"});
@@ -47,13 +47,9 @@ void handle_summary(HttpContext& ctx, const httplib::Request& req, httplib::Resp
       body =
           fmt::format("{{\"count\":{},\"hours\":{}}}\n",
                       ctx.tallies.signups(hours, channel, std::chrono::system_clock::now()), hours);
-    } catch (const std::runtime_error& e) {
+    } catch (const Unavailable& e) {  // the shared counts in Redis
       spdlog::warn("could not count signups for /summary: {}", e.what());
-      ctx.refuse(req, res,
-                 {.status = 503,
-                  .reason = RejectReason::kUnavailable,
-                  .message = "the shared counts (Redis) are unreachable; retry later",
-                  .retry_after = 2});
+      ctx.refuse(req, res, unavailable_refusal(e));
       return;
     }
     ctx.summaries.keep(key, *body, now);

@@ -47,10 +47,8 @@ struct LoopOptions {
   /// /hooks/stripe is a delivery Stripe sent). Runs on a loop thread (with threads > 1, on
   /// several at once); must be quick.
   std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
-  /// Targets of stream handshakes (GET /events...): queued for the workers apart from every
-  /// other request, the two taking turns (WorkerPool::Lane), so a reconnect storm delays no
-  /// POST or /healthz, and a flood of POSTs no new stream. Empty: one queue for all.
-  std::string_view stream_prefix;
+  /// Sizes of heads and bodies; its policy (the HTTP layer's route table) gives each
+  /// request its body limit and its worker lane.
   HeadLimits head_limits;
   SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
   bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers

@@ -33,6 +33,8 @@ RejectReason reason_for(int status) {
     case 414:
     case 431:
       return RejectReason::kTooLarge;
+    case 415:
+      return RejectReason::kUnsupportedMediaType;
     default:
       return RejectReason::kBadRequest;
   }
@@ -160,30 +162,27 @@ void Loop::process_input(Connection& c, Clock::time_point now) {
 }
 
 void Loop::dispatch(Connection& c, std::size_t total, Clock::time_point now) {
-  const RequestHead& head = *c.request->head;
-  // Empty lines before a request line are allowed and skipped (RFC 9112 2.2); cpp-httplib
-  // would take one for a request of its own.
-  const std::size_t skip = head.leading_blank_bytes;
-  auto bytes = std::make_shared<std::string>(c.in, skip, total - skip);
+  Request request;
+  request.head = std::move(*c.request->head);
+  const RequestHead& head = request.head;
+  const std::string_view body(c.in.data() + head.head_bytes, total - head.head_bytes);
+  request.body = head.chunked ? decode_chunked(body) : std::string(body);
+  request.remote_ip = c.peer().ip;
+  request.remote_port = c.peer().port;
+  request.local_ip = c.peer().local_ip;
+  request.local_port = c.peer().local_port;
+  request.close = !head.keep_alive;
+  request.tls = c.tls();
   const bool http10 = head.minor_version == 0;
-  const bool close_after = !head.keep_alive;
-  const bool stream_handshake = !options_.stream_prefix.empty() && head.method == "GET" &&
-                                head.target.starts_with(options_.stream_prefix);
+  const bool close_after = request.close;
+  const Lane lane = head.lane;
   c.in.erase(0, total);
   c.request.reset();  // and with it, a large body's place
   fresh_.remove(c);
   c.state = Connection::State::dispatched;
   c.deadline = now + options_.answer_timeout;
-  Request request;
-  request.remote_ip = c.peer().ip;
-  request.remote_port = c.peer().port;
-  request.local_ip = c.peer().local_ip;
-  request.local_port = c.peer().local_port;
-  request.close = close_after;
-  request.tls = c.tls();
-  auto task = [this, fd = c.fd(), serial = c.serial(), http10, close_after, bytes,
-               request = std::move(request)]() mutable {
-    request.bytes = *bytes;
+  auto task = [this, fd = c.fd(), serial = c.serial(), http10, close_after,
+               request = std::move(request)] {
     Completion completion{fd, serial, http10, close_after, shared_.handler.answer(request)};
     {
       std::lock_guard lock(inbox_mutex_);
@@ -191,9 +190,7 @@ void Loop::dispatch(Connection& c, std::size_t total, Clock::time_point now) {
     }
     wake(false);
   };
-  const bool submitted = shared_.pool.submit(
-      std::move(task), stream_handshake ? WorkerPool::Lane::streams : WorkerPool::Lane::requests);
-  if (!submitted) close(c);
+  if (!shared_.pool.submit(std::move(task), lane)) close(c);
 }
 
 void Loop::take_completions(Clock::time_point now) {

@@ -1,6 +1,6 @@
-// What the event loop asks of the HTTP layer: turn one complete request (head and body, in
-// the loop's own buffer) into the bytes of its answer, or into a stream to join the fan-out.
-// Runs on a worker thread; net/ knows nothing of routes or of cpp-httplib.
+// What the event loop asks of the HTTP layer: turn one complete request (the head its strict
+// parser read, and the body) into the bytes of its answer, or into a stream to join the
+// fan-out. Runs on a worker thread; net/ knows nothing of routes.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "net/request_head.h"
 
 namespace proof::net {
 
@@ -26,7 +28,10 @@ struct StreamOpening {
 };
 
 struct Request {
-  std::string_view bytes;  ///< the whole request: head and body
+  /// The head exactly as the loop's parser read and checked it: the one parse of the
+  /// request. Header values are as sent; nothing decodes them.
+  RequestHead head;
+  std::string body;  ///< the body's bytes (chunked framing removed)
   std::string remote_ip;
   int remote_port = 0;
   std::string local_ip;

@@ -152,6 +152,14 @@ std::optional<HeadError> read_transfer_encoding(std::string_view value, int mino
   return refusal;
 }
 
+/// Content-Encoding: any coding but identity marks the body as one that would have to be
+/// inflated, which the head's end refuses (if there is a body).
+void read_content_encoding(std::string_view value, Fields& fields) {
+  for_each_element(value, [&](std::string_view coding) {
+    if (!coding.empty() && !iequals(coding, "identity")) fields.content_encoded = true;
+  });
+}
+
 /// Reads one header line (without its CRLF) into `fields`. Returns the refusal, if any.
 std::optional<HeadError> read_field(std::string_view line, int minor_version,
                                     const HeadLimits& limits, std::size_t max_body,
@@ -181,6 +189,7 @@ std::optional<HeadError> read_field(std::string_view line, int minor_version,
     }
   }
   const std::string_view value = trim_ows(raw_value);
+  fields.headers.push_back({std::string(name), std::string(value)});
 
   switch (lower(name.front())) {  // one comparison for most names
     case 'h':
@@ -194,6 +203,10 @@ std::optional<HeadError> read_field(std::string_view line, int minor_version,
     case 'c':
       if (iequals(name, "content-length")) {
         return read_content_length(value, max_body, fields);
+      }
+      if (iequals(name, "content-encoding")) {
+        read_content_encoding(value, fields);
+        break;
       }
       if (iequals(name, "connection")) {
         for_each_element(value, [&](std::string_view option) {
@@ -332,18 +345,23 @@ HeadResult RequestHeadParser::resume(std::string_view buffer) {
       target_at_ = static_cast<std::size_t>(request_line.target.data() - data);
       target_size_ = request_line.target.size();
       minor_version_ = request_line.minor_version;
-      body_limit_ = limits_.body_limit(request_line.target);
+      policy_ = limits_.policy_for(request_line.method, request_line.target);
       request_line_done_ = true;
       continue;
     }
     if (line.empty()) break;  // the blank line: the head is complete
-    if (auto refusal = read_field(line, minor_version_, limits_, body_limit_, fields_)) {
+    if (auto refusal = read_field(line, minor_version_, limits_, policy_.max_body_bytes, fields_)) {
       return std::move(*refusal);
     }
   }
 
   if (minor_version_ == 1 && fields_.hosts == 0) {
     return error(400, "an HTTP/1.1 request must have a Host header");
+  }
+  if (fields_.content_encoded && (fields_.chunked || fields_.content_length > 0)) {
+    return error(415,
+                 "compressed request bodies are not accepted; send the body without "
+                 "Content-Encoding");
   }
   RequestHead head;
   head.method = std::string(buffer.substr(method_at_, method_size_));
@@ -354,10 +372,12 @@ HeadResult RequestHeadParser::resume(std::string_view buffer) {
                         : fields_.connection_keep_alive && !fields_.connection_close;
   head.chunked = fields_.chunked;
   head.content_length = fields_.content_length;
-  head.max_body_bytes = body_limit_;
+  head.max_body_bytes = policy_.max_body_bytes;
+  head.lane = policy_.lane;
   head.expect_continue = fields_.expect_continue;
   head.head_bytes = pos_;
   head.leading_blank_bytes = leading_blank_bytes_;
+  head.headers = std::move(fields_.headers);
   return head;
 }
 
@@ -479,6 +499,27 @@ bool ChunkedBodyScanner::trailer_line(char c) {
     return fail(400, "a trailer line is malformed");
   }
   return true;
+}
+
+std::string decode_chunked(std::string_view framed) {
+  std::string data;
+  while (!framed.empty()) {
+    // A size line: hex digits, then an optional extension up to its CRLF.
+    std::size_t size = 0;
+    std::size_t i = 0;
+    for (; i < framed.size(); ++i) {
+      const int digit = hex_digit(framed[i]);
+      if (digit < 0) break;
+      size = size * 16 + static_cast<std::size_t>(digit);
+    }
+    const std::size_t line_end = framed.find("\r\n", i);
+    if (size == 0 || line_end == std::string_view::npos) break;  // the last chunk, or the end
+    framed.remove_prefix(line_end + 2);
+    const std::size_t n = std::min(size, framed.size());
+    data.append(framed.substr(0, n));
+    framed.remove_prefix(std::min(framed.size(), n + 2));  // the chunk and its CRLF
+  }
+  return data;
 }
 
 BodyReader::BodyReader(const RequestHead& head)

@@ -5,8 +5,13 @@
 //
 // Line ends are CRLF only: a bare LF or a bare CR anywhere in the head is a 400. RFC 9112
 // allows a recipient to accept a bare LF, but every client we serve sends CRLF, and reading
-// line ends one way only leaves no room for two readers (this one and cpp-httplib's) to
-// disagree about where a header or a request ends.
+// line ends one way only leaves no room for a proxy in front and this reader to disagree
+// about where a header or a request ends.
+//
+// A request body must come as sent: one with a Content-Encoding other than identity is
+// refused (415) before a byte of it is read. Inflating it would let a small request take
+// memory and time without bound before any key or signature could be checked, and none
+// of the platforms proof takes webhooks from sends them compressed.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +19,9 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
+
+#include "net/request_policy.h"
 
 namespace proof::net {
 
@@ -21,20 +29,26 @@ struct HeadLimits {
   /// Request line + header lines + the blank line: 431 past it (414 when the request line
   /// alone is past it).
   std::size_t max_head_bytes = std::size_t{16} * 1024;
-  std::size_t max_headers = 100;                        ///< header lines: 431 past it
-  std::size_t max_body_bytes = std::size_t{16} * 1024;  ///< a Content-Length above it: 413
-  /// Targets starting with this prefix may carry up to max_large_body_bytes instead (the
-  /// signed webhooks of /hooks/: a real order with a long cart runs to hundreds of KB).
-  /// Empty: no target may.
-  std::string_view large_body_prefix;
-  std::size_t max_large_body_bytes = 0;
+  std::size_t max_headers = 100;  ///< header lines: 431 past it
+  /// The usual body limit (a Content-Length above it: 413), for every request the policy
+  /// does not speak for; a body above it is a "large body" to the loop's caps.
+  std::size_t max_body_bytes = std::size_t{16} * 1024;
+  /// Each request's own limit and lane, from its request line (the route table); null:
+  /// max_body_bytes and the requests lane for all.
+  const RequestPolicy* policy = nullptr;
 
-  /// The body limit for a request to `target`.
-  std::size_t body_limit(std::string_view target) const {
-    return !large_body_prefix.empty() && target.starts_with(large_body_prefix)
-               ? max_large_body_bytes
-               : max_body_bytes;
+  TargetPolicy policy_for(std::string_view method, std::string_view target) const {
+    return policy != nullptr ? policy->policy(method, target)
+                             : TargetPolicy{max_body_bytes, Lane::requests};
   }
+};
+
+/// One header line as the client sent it: the name with its case, the value without the
+/// white space around it and otherwise untouched (no decoding of any kind), so that what a
+/// handler reads is what the parser checked.
+struct Header {
+  std::string name;
+  std::string value;
 };
 
 struct RequestHead {
@@ -44,20 +58,23 @@ struct RequestHead {
   bool keep_alive = true;          ///< from the version and the Connection tokens
   bool chunked = false;            ///< Transfer-Encoding: chunked (then content_length is 0)
   std::size_t content_length = 0;  ///< 0 when absent
-  std::size_t max_body_bytes = 0;  ///< the limit that applies to its body (HeadLimits::body_limit)
+  std::size_t max_body_bytes = 0;  ///< the limit that applies to its body (its TargetPolicy)
+  Lane lane = Lane::requests;      ///< the worker queue it waits in (its TargetPolicy)
   bool expect_continue = false;    ///< Expect: 100-continue in HTTP/1.1 (ignored in 1.0)
   /// Bytes from the start of the buffer to the end of the blank line, empty lines before
   /// the request line included: the body (or the next request) starts here.
   std::size_t head_bytes = 0;
   /// Empty lines (CRLF) before the request line, which RFC 9112 §2.2 says to ignore (some
   /// clients send one after a POST body); up to 4, a 5th is a 400. They are part of
-  /// head_bytes; hand the head on
-  /// from this offset, since cpp-httplib would refuse a request starting with a blank line.
+  /// head_bytes.
   std::size_t leading_blank_bytes = 0;
+  /// Every header line, in order; a header sent twice is here twice.
+  std::vector<Header> headers;
 };
 
 struct HeadError {
-  int status;           ///< 400, 413, 414, 417, 431, 501 (transfer coding), 505 (version)
+  /// 400, 413, 414, 415 (a compressed body), 417, 431, 501 (transfer coding), 505 (version)
+  int status;
   std::string message;  ///< a sentence for the {"error": ...} body
 };
 
@@ -88,6 +105,8 @@ struct HeadFields {
   bool expect_continue = false;
   bool connection_close = false;
   bool connection_keep_alive = false;
+  bool content_encoded = false;  ///< a Content-Encoding other than identity
+  std::vector<Header> headers;
 };
 }  // namespace detail
 
@@ -114,7 +133,7 @@ class RequestHeadParser {
   std::size_t pos_ = 0;  // the start of the first line not read yet
   bool request_line_done_ = false;
   std::size_t leading_blank_bytes_ = 0;
-  std::size_t body_limit_ = 0;  // for the target of the request line, once it is read
+  TargetPolicy policy_;  // for the request line, once it is read
   std::size_t method_at_ = 0, method_size_ = 0;
   std::size_t target_at_ = 0, target_size_ = 0;
   int minor_version_ = 1;
@@ -176,6 +195,10 @@ class ChunkedBodyScanner {
   std::size_t size_digits_ = 0;    // hex digits read in the current size line
   bool saw_colon_ = false;         // in the current trailer line
 };
+
+/// The data of a chunked body that a ChunkedBodyScanner found complete: the chunks' bytes
+/// joined, without sizes, extensions or trailers (which carry nothing a handler reads).
+std::string decode_chunked(std::string_view framed);
 
 /// Where a request's body ends, whichever its framing (Content-Length or chunked): the one
 /// body reader of the event loop. Give read() the buffer from the request's first byte

@@ -37,14 +37,21 @@ void WorkerPool::run() {
     std::function<void()> task;
     {
       std::unique_lock lock(mutex_);
-      auto& requests = tasks_[static_cast<int>(Lane::requests)];
-      auto& streams = tasks_[static_cast<int>(Lane::streams)];
-      ready_.wait(lock, [&] { return stopping_ || !requests.empty() || !streams.empty(); });
+      const auto waiting = [this] {
+        for (const auto& lane : tasks_) {
+          if (!lane.empty()) return true;
+        }
+        return false;
+      };
+      ready_.wait(lock, [&] { return stopping_ || waiting(); });
       // Finish what was queued before stopping: each task answers a waiting client.
-      if (requests.empty() && streams.empty()) return;
-      const bool take_stream = requests.empty() || (!streams.empty() && streams_next_);
-      if (!requests.empty() && !streams.empty()) streams_next_ = !take_stream;
-      auto& lane = take_stream ? streams : requests;
+      if (!waiting()) return;
+      // The first lane with a task, from the one whose turn it is; the turn then passes to
+      // the lane after it.
+      std::size_t index = next_lane_;
+      while (tasks_[index].empty()) index = (index + 1) % kLanes;
+      next_lane_ = (index + 1) % kLanes;
+      auto& lane = tasks_[index];
       task = std::move(lane.front());
       lane.pop_front();
     }

@@ -144,6 +144,20 @@ struct RedisKeys {
   std::string remembered_index() const { return prefix + ":seen"; }
   /// How many remembered keys were dropped early because the bound was reached.
   std::string remembered_evicted() const { return prefix + ":seen-evicted"; }
+  /// The running holdout experiment: id, secret (hex), percent, started (store/redis_experiment.h).
+  std::string experiment() const { return prefix + ":experiment"; }
+  /// The last finished experiment's final figures.
+  std::string experiment_previous() const { return prefix + ":experiment:previous"; }
+  /// The running experiment's counts: fields "DAY:sv", "DAY:sc", "DAY:hv", "DAY:hc".
+  std::string experiment_days() const { return prefix + ":experiment:days"; }
+  /// One UTC day's salt, expiring with the day.
+  std::string experiment_salt(std::int64_t day) const {
+    return prefix + ":experiment:salt:" + std::to_string(day);
+  }
+  /// The visitor keys counted on one day in experiment `id`, expiring with the day.
+  std::string experiment_visitors(std::string_view id, std::int64_t day) const {
+    return prefix + ":experiment:visitors:" + std::string(id) + ":" + std::to_string(day);
+  }
 };
 
 /// Connects once and reads PREFIX:last_id, as the service's first commands do. At start, so

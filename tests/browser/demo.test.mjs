@@ -2,7 +2,7 @@
 // widget on the same page shows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useChromium, waitForCards, API_KEY, artifact } from './harness.mjs';
+import { useChromium, waitForCards, API_KEY, artifact, slidIn } from './harness.mjs';
 
 const { setup } = useChromium();
 
@@ -29,7 +29,7 @@ test('the demo page sends a test signup and shows its card; the key is kept nowh
   const [card] = await waitForCards(page, 1);
   assert.equal(card.text, 'Jane from Leeds just signed up with the Plum Mug!');
   assert.equal(await page.locator('.proof-img').getAttribute('src'), `${proof.url}/img/mug.svg`);
-  await page.waitForFunction(() => getComputedStyle(document.querySelector('.proof')).transform === 'none');
+  await slidIn(page);
   await page.screenshot({ path: artifact('demo-page.png') });
 
   const stored = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]));

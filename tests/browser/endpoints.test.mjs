@@ -39,6 +39,37 @@ test('an event erased on the server is dropped from the queue and never shown', 
   assert.deepEqual(await texts(page), ['A just signed up with Tea!', 'C just signed up with Tea!']);
 });
 
+test('an erased card on screen leaves at once, in every tab: sliding out, or at once under reduced motion', async (t) => {
+  const scene = await setup(t);
+  const { proof, open } = scene;
+  const attributes = { duration: 60000, cooldown: 0, replay: 0 };
+  const browser = await scene.context();
+  // Two tabs of one browser (the second gets the stream's events relayed) and a browser
+  // that asks for reduced motion.
+  const first = await open(attributes, { context: browser });
+  const second = await open(attributes, { context: browser, name: '/second', state: null });
+  const still = await open(attributes, { context: await scene.context({ reducedMotion: 'reduce' }), name: '/still' });
+  const pages = [first, second, still];
+  const id = await postSignup(proof, { user_name: 'Refunded', offer_name: 'Tea' });
+  for (const page of pages) await waitForCards(page, 1);
+  // Whatever the page was doing, the card has been up for a while.
+  await sleep(300);
+  const erased = Date.now();
+  assert.equal((await fetch(`${proof.url}/events/${id}`, { method: 'DELETE', headers: auth })).status, 204);
+  const leaving = () => !document.querySelector('.proof').classList.contains('proof-visible');
+  for (const page of pages) await page.waitForFunction(leaving, null, { timeout: 5000 });
+  assert.ok(Date.now() - erased < 5000, 'gone long before its 60 s');
+  // With motion it slides out (a transition runs), then leaves the tab order; without, it is hidden at once.
+  const sliding = await first.evaluate(() => document.querySelector('.proof').getAnimations().length);
+  assert.ok(sliding >= 1 || await first.evaluate(() => getComputedStyle(document.querySelector('.proof')).visibility === 'hidden'),
+    'slides out (or has already slid out on a slow machine)');
+  assert.deepEqual(await still.evaluate(() => {
+    const card = document.querySelector('.proof');
+    return [getComputedStyle(card).visibility, card.getAnimations().length];
+  }), ['hidden', 0]);
+  await first.waitForFunction(() => getComputedStyle(document.querySelector('.proof')).visibility === 'hidden');
+});
+
 test('the live count shows once per page view when enough pages are open (desktop and phone screenshots)', async (t) => {
   const { open } = await setup(t);
   const attributes = { 'presence-min': 2, duration: 60000, replay: 0 };

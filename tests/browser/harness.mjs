@@ -214,6 +214,15 @@ export function setVisibility(page, state) {
 
 export const cards = (page) => page.evaluate(() => window.__cards);
 
+// Resolves once the card is up and has slid in: where it stays, so its box can be measured.
+// (At rest it is still transformed: at the bottom it hangs up by its own height.)
+export function slidIn(page) {
+  return page.waitForFunction(() => {
+    const card = document.querySelector('.proof.proof-visible');
+    return card && card.getAnimations().length === 0;
+  });
+}
+
 export async function waitForCards(page, n, timeout = 10000) {
   await page.waitForFunction((count) => window.__cards.length >= count, n, { timeout });
   return cards(page);

@@ -25,7 +25,7 @@ function listenToRelay(key) {
 async function setup(t) {
   const scene = await chromium(t);
   const { proof } = scene;
-  const key = (channel = '') => `proof:${proof.url}/?${channel && `channel=${channel}`}`;
+  const key = (channel = '') => `proof2:${proof.url}/?${channel && `channel=${channel}`}`;
   // Opens n tabs of the shop page in ctx (a browser), each listening to the relay.
   async function tabs(ctx, n, attributes = {}) {
     const list = [];

@@ -10,7 +10,8 @@ import {
 const { setup } = useChromium();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const JANE = 'Jane Doe from Leeds just signed up with Blue mug!';
+// A verified delivery is a purchase: its own sentence (issue 36).
+const JANE = 'Jane Doe from Leeds just bought Blue mug';
 const BO = 'Bo just signed up with Tea!';
 
 test('a Stripe delivery makes a card with the verified line inside it; a /signup card has none; data-verified="off" hides it', async (t) => {
@@ -49,6 +50,26 @@ test('data-verified-template words the line; HTML in it stays text', async (t) =
   assert.equal(await page.locator('.proof b').count(), 0);
 });
 
+test('purchases read as purchases: their own template, and "from us" without a product name, never "one of our partners"', async (t) => {
+  const { proof, open } = await setup(t, { args: STRIPE_ARGS });
+  const attributes = { duration: 200, cooldown: 0, replay: 0 };
+  const page = await open(attributes);
+  const german = await open({
+    ...attributes, locale: 'de', template: '{user_name} hat sich für {offer_name} angemeldet',
+    'template-purchase': '{user_name}[ aus {city}] hat gerade[ {offer_name}| bei uns] gekauft',
+  }, { name: '/de' });
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  // A session without metadata.offer_name: this server names no product.
+  assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_3', session: 'cs_2', intent: 'pi_2', offer: '' }))).status, 202);
+  await postSignup(proof, { user_name: 'Bo', offer_name: 'Tea' });
+  assert.deepEqual((await waitForCards(page, 3)).map((c) => c.text), [JANE, 'Jane Doe from Leeds just bought from us', BO]);
+  assert.deepEqual((await waitForCards(german, 3)).map((c) => c.text), [
+    'Jane Doe aus Leeds hat gerade Blue mug gekauft',
+    'Jane Doe aus Leeds hat gerade bei uns gekauft',
+    'Bo hat sich für Tea angemeldet',
+  ]);
+});
+
 test('a refund takes the card back: an open page drops it from its queue, and a new page does not replay it', async (t) => {
   const { proof, open } = await setup(t, { args: STRIPE_ARGS });
   // Bo's card holds this page for 8 s: the Stripe card waits in its queue meanwhile.
@@ -75,4 +96,15 @@ test('a refund takes the card back: an open page drops it from its queue, and a 
   // Past Bo's 8 s the busy page has nothing left to show.
   await sleep(Math.max(0, busySince + 9000 - Date.now()));
   assert.deepEqual((await cards(busy)).map((c) => c.text), [BO]);
+});
+
+test('a refund of the card on screen takes it off the screen at once', async (t) => {
+  const { proof, open } = await setup(t, { args: STRIPE_ARGS });
+  const page = await open({ duration: 60000, cooldown: 0, replay: 0 });
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  await waitForCards(page, 1);
+  const refunded = Date.now();
+  assert.equal((await postStripe(proof, stripeRefund())).status, 200);
+  await page.waitForFunction(() => !document.querySelector('.proof').classList.contains('proof-visible'), null, { timeout: 5000 });
+  assert.ok(Date.now() - refunded < 5000);
 });

@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from ports import free_port  # noqa: E402  (re-exported: the tests import it from here)
-
-SKIP = 77  # ctest SKIP_RETURN_CODE: a tool this test needs is not installed
+from tools import SKIP, exit_missing  # noqa: E402  (77: skipped; in CI, a failure)
 
 
 def fail(message):
@@ -36,8 +35,7 @@ def check(condition, message):
 
 def skip_unless(tool):
     if shutil.which(tool) is None:
-        print(f"SKIP: {tool} is not installed", file=sys.stderr)
-        sys.exit(SKIP)
+        exit_missing(tool)
 
 
 def wait_for_port(port, timeout=10.0, process=None):

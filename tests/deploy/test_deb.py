@@ -43,7 +43,8 @@ with tempdir() as tmp:
         check(library in depends, f"Depends does not name {library}: {depends}")
 
     contents = run(["dpkg-deb", "-c", deb]).stdout
-    for path in ("/bin/proof", "/share/proof/public/proof.js", "/proof/proof.conf.example",
+    for path in ("/bin/proof", "/share/proof/public/proof.js", "/share/proof/proof-wordpress.zip",
+                 "/proof/proof.conf.example",
                  "/systemd/system/proof.service", "/systemd/system/proof@.service",
                  "/share/doc/proof/copyright", "/share/doc/proof/changelog.Debian.gz",
                  "/share/man/man1/proof.1.gz"):

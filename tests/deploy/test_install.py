@@ -34,6 +34,7 @@ with tempdir() as dest:
     for path in [f"{prefix}/bin/proof",
                  f"{prefix}/share/proof/public/proof.js",
                  f"{prefix}/share/proof/public/index.html",
+                 f"{prefix}/share/proof/proof-wordpress.zip",
                  f"{sysconf}/proof/proof.conf.example",
                  f"{unit_dir}/proof.service",
                  f"{unit_dir}/proof@.service",

@@ -21,7 +21,8 @@ import subprocess
 import sys
 import urllib.request
 
-from deploylib import SKIP, check, free_port, open_stream, read_until, run, tempdir, wait_for_port
+from deploylib import (SKIP, check, exit_missing, free_port, open_stream, read_until, run,
+                       tempdir, wait_for_port)
 
 binary, source_dir, build_dir = sys.argv[1:4]
 if os.geteuid() != 0 or shutil.which("setpriv") is None:
@@ -99,9 +100,9 @@ with tempdir() as tmp:
           f"events.db is owned by {st.st_uid} with mode {oct(st.st_mode)}, not the service's 0600")
     print("ok: runs as an unprivileged user with its credential")
 
-    if shutil.which("strace") is None or shutil.which("systemd-analyze") is None:
-        print("SKIP (partial): no strace or systemd-analyze for the system call check")
-        sys.exit(0)
+    for tool in ("strace", "systemd-analyze"):  # for the system call check
+        if shutil.which(tool) is None:
+            exit_missing(tool)
 
     def expand(group, seen=None):
         seen = set() if seen is None else seen

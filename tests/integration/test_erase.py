@@ -7,6 +7,7 @@ import tempfile
 import unittest
 
 from harness import API_KEY, PROOF_BIN, Proof, SSEClient
+from tools import requires
 from test_redis import REDIS, RedisServer, read_events
 
 
@@ -101,7 +102,7 @@ class EraseTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=10)
         self.assertNotEqual(again.returncode, 0)
 
-    @unittest.skipIf(REDIS is None, "redis-server is not installed")
+    @requires("redis-server")
     def test_erasure_reaches_every_instance_sharing_redis(self):
         redis = RedisServer()
         self.addCleanup(redis.close)

@@ -11,6 +11,7 @@ import time
 import unittest
 
 from harness import Proof, SSEClient, free_port, raise_fd_limit
+from tools import requires
 
 REDIS = shutil.which("redis-server")
 
@@ -149,7 +150,7 @@ def read_events(stream, count, timeout=5.0):
     return events
 
 
-@unittest.skipIf(REDIS is None, "redis-server is not installed (scripts/install-deps.sh --test)")
+@requires("redis-server")
 class RedisTest(unittest.TestCase):
     def setUp(self):
         raise_fd_limit()

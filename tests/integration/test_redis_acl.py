@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from harness import API_KEY, PROOF_BIN, PUBLIC_DIR, ROOT, Proof, SSEClient, free_port, raise_fd_limit
+from tools import requires
 from test_redis import REDIS, RedisError, RedisServer, names, read_events
 
 PASSWORD = "s3cret-7f3a-p@ss:w/rd"  # @ : / as real passwords have them
@@ -64,7 +65,7 @@ def wait_for(probe, timeout=10.0):
     return probe()
 
 
-@unittest.skipIf(REDIS is None, "redis-server is not installed (scripts/install-deps.sh --test)")
+@requires("redis-server")
 class RedisAclTest(unittest.TestCase):
     def setUp(self):
         raise_fd_limit()

@@ -10,6 +10,7 @@ import unittest
 from urllib.parse import urlencode
 
 from harness import API_KEY, PROOF_BIN, Proof, SSEClient, raise_fd_limit
+from tools import requires
 from test_presence import next_count, reaches
 from test_redis import REDIS, RedisServer
 
@@ -26,7 +27,7 @@ def eventually(probe, expected, timeout=6.0):
     return value
 
 
-@unittest.skipIf(REDIS is None, "redis-server is not installed (scripts/install-deps.sh --test)")
+@requires("redis-server")
 class SharedCountsTest(unittest.TestCase):
     def setUp(self):
         raise_fd_limit()

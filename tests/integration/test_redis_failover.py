@@ -9,6 +9,7 @@ import time
 import unittest
 
 from harness import SSEClient, Proof, raise_fd_limit
+from tools import requires
 from test_redis import REDIS, RedisServer, names, read_events
 
 
@@ -33,7 +34,7 @@ def wait_healthy(proofs, timeout=15.0):
             time.sleep(0.1)
 
 
-@unittest.skipIf(REDIS is None, "redis-server is not installed (scripts/install-deps.sh --test)")
+@requires("redis-server")
 class RedisFailoverTest(unittest.TestCase):
     def setUp(self):
         raise_fd_limit()

@@ -12,6 +12,7 @@ import unittest
 from pathlib import Path
 
 from harness import ROOT, Proof, SSEClient, free_port, raise_fd_limit
+from tools import requires
 from test_redis import REDIS, RedisClient, RedisError, names, read_events
 
 STUNNEL = shutil.which("stunnel4") or shutil.which("stunnel")
@@ -59,8 +60,7 @@ def wait_port(port, timeout=10.0):
     raise RuntimeError(f"nothing listens on {port}")
 
 
-@unittest.skipIf(REDIS is None or STUNNEL is None or OPENSSL is None,
-                 "redis-server, stunnel4 and openssl are needed (scripts/install-deps.sh --test)")
+@requires("redis-server", "stunnel4", "openssl")
 class RedisTlsTest(unittest.TestCase):
     def setUp(self):
         raise_fd_limit()

@@ -7,6 +7,7 @@ import time
 import unittest
 
 from harness import API_KEY, PROOF_BIN, Proof, SSEClient, free_port, raise_fd_limit
+from tools import requires
 from test_redis import REDIS, RedisServer
 
 
@@ -21,7 +22,7 @@ class SendRetryTest(unittest.TestCase):
     def setUp(self):
         raise_fd_limit()
 
-    @unittest.skipIf(REDIS is None, "redis-server is not installed")
+    @requires("redis-server")
     def test_a_503_is_retried_until_the_signup_is_taken_once(self):
         redis_port = free_port()
         proof = Proof("--redis", f"redis://127.0.0.1:{redis_port}", healthy=False)

@@ -22,6 +22,7 @@ import unittest
 from urllib.parse import urlencode
 
 from harness import API_KEY, Proof, SSEClient, request_from, threads_of
+from tools import MISSING
 
 SLOWHTTPTEST = shutil.which("slowhttptest")
 CONNECTIONS = 2000
@@ -36,7 +37,7 @@ class SlowClientsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if SLOWHTTPTEST is None:
-            raise unittest.SkipTest("slowhttptest is not installed")
+            raise unittest.SkipTest(MISSING + "slowhttptest (scripts/install-deps.sh --test)")
         # Ours and slowhttptest's (it inherits the limit): 2,000 sockets each time, far
         # below the 19,000 this machine allows.
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -64,3 +64,18 @@ TEST_CASE("Address rate: when every address is busy the longest quiet makes room
   // "b" was kept (it sent last) and is still limited.
   CHECK(limiter.acquire("b", kLimiterStart + 30ms).has_value());
 }
+
+TEST_CASE("Address rate: a limit charged on failures locks an address out, and only it",
+          "[address_rate]") {
+  // The wrong-API-key limit: 10 a minute after a burst of 10.
+  AddressRateLimiter failures(10.0 / 60.0, 10, 100);
+  CHECK_FALSE(failures.spent("192.0.2.1", kLimiterStart).has_value());
+  for (int i = 0; i < 10; ++i) failures.acquire("192.0.2.1", kLimiterStart);
+  const auto locked = failures.spent("192.0.2.1", kLimiterStart);
+  REQUIRE(locked.has_value());
+  CHECK(*locked == 6s);  // one more failure is allowed every six seconds
+  CHECK_FALSE(failures.spent("192.0.2.2", kLimiterStart).has_value());
+  // Checking does not charge: the lockout ends when it says, however often it is asked.
+  for (int i = 0; i < 100; ++i) failures.spent("192.0.2.1", kLimiterStart + 1s);
+  CHECK_FALSE(failures.spent("192.0.2.1", kLimiterStart + 6s).has_value());
+}

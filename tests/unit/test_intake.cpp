@@ -95,6 +95,37 @@ TEST_CASE("Intake: a verified purchase is one card, marked with its source and t
   CHECK(b.signups_today() == 1);
 }
 
+// Issue 32: a platform's text is stripped, not refused (the platform cannot fix its
+// customer's name, and would only retry), and its name is reduced on every white space.
+TEST_CASE(
+    "Intake: a verified name is reduced on Unicode white space and stripped of bidi "
+    "controls",
+    "[intake]") {
+  Bench b;
+  json sale = paid("evt_names");
+  sale["data"]["object"]["customer_details"]["name"] =
+      "\xE5\xB1\xB1\xE7\x94\xB0\xE3\x80\x80\xE5\xA4\xAA\xE9\x83\x8E";  // 山田　太郎
+  sale["data"]["object"]["customer_details"]["address"]["city"] =
+      "\xE2\x80\xAE"
+      "oykoT";
+  sale["data"]["object"]["metadata"]["offer_name"] = "Mug\xE2\x80\x8B\xE2\x81\xA6";
+  const Result got = b.send(sale);
+  REQUIRE(got.outcome == DeliveryOutcome::kPublished);
+  const EventPtr event = b.hub.find(got.id);
+  REQUIRE(event);
+  CHECK(event->signup.user_name == "\xE5\xB1\xB1\xE7\x94\xB0 \xE5\xA4\xAA.");
+  CHECK(got.name == event->signup.user_name);  // what /hooks/recent shows
+  CHECK(event->signup.city == "oykoT");
+  CHECK(event->signup.offer_name == "Mug");
+  CHECK(event->json.find("\xE5\xA4\xAA\xE9\x83\x8E") == std::string::npos);
+
+  json hidden = paid("evt_hidden", "cs_2", "pi_2");
+  hidden["data"]["object"]["customer_details"]["name"] = "Eve\xE2\x80\xAEgnp.exe";
+  const Result eve = b.send(hidden);
+  REQUIRE(eve.outcome == DeliveryOutcome::kPublished);
+  CHECK(b.hub.find(eve.id)->signup.user_name == "Evegnp.exe");
+}
+
 TEST_CASE("Intake: a retried delivery and a second event about the same sale publish nothing",
           "[intake]") {
   Bench b;

@@ -504,3 +504,83 @@ TEST_CASE("BodyReader finds where a request ends, by Content-Length or chunked, 
   REQUIRE(body.read(bad) == BodyReader::State::error);
   CHECK(body.error().status == 400);
 }
+
+TEST_CASE("headers are kept as sent: names with their case, values undecoded and whole",
+          "[request_head]") {
+  const RequestHead head = parsed(
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For:  198.51.100.7%00, 203.0.113.5 \r\n"
+      "Last-Event-ID: 1%30\r\nx-forwarded-for: 10.0.0.1\r\nUser-Agent: A/1.0 (x; y)\r\n\r\n");
+  REQUIRE(head.headers.size() == 5);
+  CHECK(head.headers[0].name == "Host");
+  CHECK(head.headers[1].name == "X-Forwarded-For");
+  // No percent-decoding, no cut at an escaped NUL: only the white space around is gone.
+  CHECK(head.headers[1].value == "198.51.100.7%00, 203.0.113.5");
+  CHECK(head.headers[2].value == "1%30");
+  // A header sent twice is there twice, in order.
+  CHECK(head.headers[3].name == "x-forwarded-for");
+  CHECK(head.headers[3].value == "10.0.0.1");
+  CHECK(head.headers[4].value == "A/1.0 (x; y)");
+}
+
+TEST_CASE("a compressed body is a 415 before a byte of it is read", "[request_head]") {
+  // The head alone decides: no body has arrived in any of these buffers.
+  for (const char* coding : {"gzip", "deflate", "br", "x-gzip", "GZIP", "gzip, identity",
+                             "identity, gzip", "compress", "zstd"}) {
+    INFO(coding);
+    const std::string head =
+        "POST /hooks/stripe HTTP/1.1\r\nHost: x\r\nContent-Encoding: " + std::string(coding) +
+        "\r\nContent-Length: 400000\r\n\r\n";
+    HeadLimits large;
+    large.max_body_bytes = 1024 * 1024;
+    CHECK(status_of(head, large) == 415);
+    CHECK(status_of(get("Transfer-Encoding: chunked\r\nContent-Encoding: " + std::string(coding) +
+                        "\r\n")) == 415);
+  }
+  const auto error = std::get<HeadError>(
+      parse_request_head(get("Content-Encoding: gzip\r\nContent-Length: 10\r\n")));
+  CHECK(error.message.find("Content-Encoding") != std::string::npos);
+  // Identity is no coding at all, and a coding on a request without a body inflates nothing.
+  CHECK(status_of(get("Content-Encoding: identity\r\nContent-Length: 5\r\n")) == 200);
+  CHECK(status_of(get("Content-Encoding: gzip\r\n")) == 200);
+  CHECK(status_of(get("Content-Encoding: gzip\r\nContent-Length: 0\r\n")) == 200);
+}
+
+namespace {
+
+/// A route table in miniature: /big takes a large body in the hooks lane.
+class BigBodies final : public proof::net::RequestPolicy {
+ public:
+  proof::net::TargetPolicy policy(std::string_view method, std::string_view target) const override {
+    if (method == "POST" && target.starts_with("/big")) return {100, proof::net::Lane::hooks};
+    return {10, proof::net::Lane::requests};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("each request's body limit and lane come from the policy, by method and target",
+          "[request_head]") {
+  const BigBodies policy;
+  HeadLimits limits;
+  limits.max_body_bytes = 10;
+  limits.policy = &policy;
+  const auto post = [](std::string_view target, int length) {
+    return "POST " + std::string(target) +
+           " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  };
+  const RequestHead big = parsed(post("/big?x=1", 100), limits);
+  CHECK(big.max_body_bytes == 100);
+  CHECK(big.lane == proof::net::Lane::hooks);
+  CHECK(status_of(post("/big", 101), limits) == 413);
+  CHECK(status_of(post("/small", 11), limits) == 413);
+  CHECK(parsed(post("/small", 10), limits).lane == proof::net::Lane::requests);
+  CHECK(status_of("GET /big HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", limits) == 413);
+}
+
+TEST_CASE("a chunked body's data is its chunks joined, without framing", "[request_head]") {
+  using proof::net::decode_chunked;
+  CHECK(decode_chunked("5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n") ==
+        "hello world");
+  CHECK(decode_chunked("0\r\n\r\n").empty());
+  CHECK(decode_chunked("A\r\n0123456789\r\n0\r\n\r\n") == "0123456789");
+}

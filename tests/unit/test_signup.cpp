@@ -1,16 +1,21 @@
 // signup.h: what a publisher sends (form or JSON) and the checks before it reaches a page.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <string>
-#include "catch_strings.h"
+#include <vector>
 
+#include "catch_strings.h"
 #include "core/signup.h"
+#include "unicode_text.h"
 
 using namespace std::string_literals;
 using proof::Fields;
 using proof::Refusal;
 using proof::RejectReason;
 using proof::Signup;
+using proof::test::fill;
+using proof::test::utf8;
 
 namespace {
 
@@ -236,6 +241,62 @@ TEST_CASE("Signup: accented names and NBSP are accepted unchanged", "[signup][va
       Fields{{"user_name", "Ren\xC3\xA9\xC2\xA0Z\xC3\xBC"}, {"city", "M\xC3\xBCnchen"}}));
   CHECK(s.user_name == "Ren\xC3\xA9\xC2\xA0Z\xC3\xBC");
   CHECK(s.city == "M\xC3\xBCnchen");
+}
+
+// Issue 32: "Eve\u202Egnp.exe" showed reversed on a shop's page. What is stripped here is
+// stripped for POST /signup and every verified source alike: both call validate().
+TEST_CASE("Signup: bidi controls and invisible characters are stripped from shown text",
+          "[signup][validate]") {
+  // Every bidi control (U+061C, U+200E-F, U+202A-E, U+2066-9) and invisible format
+  // character (U+200B-F, U+2060-4, U+FEFF) that issue 32 names.
+  std::vector<char32_t> hidden = {0x061C, 0xFEFF};
+  for (char32_t cp = 0x200B; cp <= 0x200F; ++cp) hidden.push_back(cp);
+  for (char32_t cp = 0x202A; cp <= 0x202E; ++cp) hidden.push_back(cp);
+  for (char32_t cp = 0x2060; cp <= 0x2064; ++cp) hidden.push_back(cp);
+  for (char32_t cp = 0x2066; cp <= 0x2069; ++cp) hidden.push_back(cp);
+  for (const char* field : {"user_name", "offer_name", "city"}) {
+    for (const char32_t cp : hidden) {
+      const std::string h = utf8(cp);
+      INFO(field << " with U+" << std::hex << static_cast<std::uint32_t>(cp));
+      const Signup s = accepted(proof::validate(Fields{{field, fill("_Eve_gnp.exe_", h)}}));
+      CHECK(field_of(s, field) == "Evegnp.exe");
+    }
+  }
+  const Signup s = accepted(proof::validate(Fields{{"user_name", "Eve\xE2\x80\xAEgnp.exe"},
+                                                   {"offer_name", "Pro\xE2\x80\x8B plan"},
+                                                   {"city", "\xEF\xBB\xBFLyon\xE2\x81\xA0"}}));
+  CHECK(s.user_name == "Evegnp.exe");
+  CHECK(s.offer_name == "Pro plan");
+  CHECK(s.city == "Lyon");
+}
+
+TEST_CASE("Signup: a text field left empty by stripping is an empty field", "[signup][validate]") {
+  const Signup s = accepted(proof::validate(Fields{{"user_name", "\xE2\x80\xAE\xE2\x80\x8B"},
+                                                   {"offer_name", "\xE3\x80\x80\xC2\xA0"},
+                                                   {"city", "\xE2\x80\x8F \xE2\x80\x8F"}}));
+  CHECK(s.user_name == "someone");
+  CHECK(s.offer_name == "one of our partners");
+  CHECK(s.city.empty());
+}
+
+TEST_CASE("Signup: text fields are trimmed of Unicode white space; URLs are left as given",
+          "[signup][validate]") {
+  const Signup s = accepted(proof::validate(Fields{{"user_name", "\xE3\x80\x80Jane Doe\xC2\xA0"},
+                                                   {"city", "\xE2\x80\x83Leeds\xE2\x80\xAF"}}));
+  CHECK(s.user_name == "Jane Doe");
+  CHECK(s.city == "Leeds");
+  // A URL is not shown as text: a zero-width space in its path stays (the browser
+  // percent-encodes it), so the link leads where it was meant to.
+  const Signup u = accepted(proof::validate(Fields{{"url", "/p/a\xE2\x80\x8B"}}));
+  CHECK(u.url == "/p/a\xE2\x80\x8B");
+}
+
+TEST_CASE("Signup: the 120-character limit counts what stripping leaves", "[signup][validate]") {
+  const std::string zwsp = "\xE2\x80\x8B";
+  CHECK(accepted(proof::validate(Fields{{"user_name", repeat("a" + zwsp, 120)}})).user_name ==
+        repeat("a", 120));
+  CHECK(refused(proof::validate(Fields{{"user_name", repeat("a" + zwsp, 121)}})).reason ==
+        RejectReason::kInvalidField);
 }
 
 TEST_CASE("Signup: unsafe img_path or url is refused", "[signup][validate]") {

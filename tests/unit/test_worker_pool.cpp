@@ -80,25 +80,29 @@ TEST_CASE("Worker pool: shutdown finishes queued tasks and refuses new ones", "[
   CHECK(done.load() == 20);
 }
 
-TEST_CASE("Worker pool: the two lanes take turns, so neither waits behind the other's queue",
+TEST_CASE("Worker pool: the lanes take turns, so none waits behind another's queue",
           "[worker_pool]") {
-  using Lane = WorkerPool::Lane;
+  using proof::net::Lane;
   std::vector<char> order;
   WorkerPool pool(1);
   std::atomic<bool> running{false}, release{false};
-  // Holds the one worker while both queues fill: a storm of 20 stream handshakes, then 3
-  // requests (a POST, /healthz...).
+  // Holds the one worker while the queues fill: a storm of 20 stream handshakes, a burst
+  // of 10 webhook deliveries, then 3 requests (a POST, /healthz...).
   pool.submit([&] {
     running = true;
     while (!release.load()) std::this_thread::sleep_for(1ms);
   });
   while (!running.load()) std::this_thread::sleep_for(1ms);
   for (int i = 0; i < 20; ++i) pool.submit([&order] { order.push_back('s'); }, Lane::streams);
+  for (int i = 0; i < 10; ++i) pool.submit([&order] { order.push_back('h'); }, Lane::hooks);
   for (int i = 0; i < 3; ++i) pool.submit([&order] { order.push_back('r'); }, Lane::requests);
   release = true;
   pool.shutdown();
-  REQUIRE(order.size() == 23);
-  // Each request waited for one handshake at most, not for the 20 queued before it.
-  CHECK(std::string(order.begin(), order.begin() + 6) == "rsrsrs");
+  REQUIRE(order.size() == 33);
+  // Each request waited for one task of each other lane at most, not for the 30 queued
+  // before it. (The holder was a request, so the turn had passed to the streams.)
+  CHECK(std::string(order.begin(), order.begin() + 9) == "shrshrshr");
   CHECK(std::count(order.begin(), order.end(), 's') == 20);
+  // With the requests done, the two other lanes still alternate.
+  CHECK(std::string(order.begin() + 9, order.begin() + 23) == "shshshshshshsh");
 }

@@ -8,21 +8,27 @@ import { fakeClock } from './fake-clock.mjs';
 const { createInbox, createQueue, createFilter } = proof;
 const NOW = 1764283383123;
 
-function setup({ presenceMin = 0, maxAge = 604800000 } = {}) {
+// armed: the stream has said its arm (an experiment's, or {} for none) before the test starts.
+function setup({ presenceMin = 0, maxAge = 604800000, armed = true } = {}) {
   const clock = fakeClock();
   const shown = [];
+  const hidden = [];
   const seen = new Set();
+  const visits = [];
   const queue = createQueue({
     duration: 1000, cooldown: 0, size: 50,
     show: (item) => shown.push(item.card || JSON.parse(JSON.stringify(item.ev)).user_name),
-    hide() {}, visible: () => true, set: clock.set, clear: clock.clear,
+    // As start() wires it: nothing shows until the arm allows it.
+    hide: () => hidden.push(clock.now()), visible: () => inbox.shows(), set: clock.set, clear: clock.clear,
   });
   const inbox = createInbox({
+    pump: queue.pump,
+    visit: () => visits.push(clock.now()),
     filter: createFilter(maxAge),
     seen: (id) => seen.has(String(id)),
     drop: (id) => {
       seen.add(String(id));
-      queue.drop((item) => item.ev && item.ev.id == id);
+      queue.drop((item) => item.ev && item.ev.id == id, true);
     },
     push: queue.push,
     presenceMin,
@@ -31,7 +37,10 @@ function setup({ presenceMin = 0, maxAge = 604800000 } = {}) {
   // A signup message as the stream hands it on: h history, r replayed.
   const signup = (id, name, { h = false, r = false, ts = NOW } = {}) =>
     inbox.take({ e: 'signup', d: JSON.stringify({ id, user_name: name, ts }), i: String(id), h, r });
-  return { clock, shown, seen, inbox, signup };
+  // The stream's arm: 'shown', 'holdout', or none ({}: no experiment).
+  const arm = (name) => inbox.take({ e: 'arm', d: JSON.stringify(name ? { arm: name } : {}), i: undefined, h: true });
+  if (armed) arm();
+  return { clock, shown, hidden, seen, visits, inbox, signup, arm };
 }
 
 test('the replay on page load waits behind live cards', () => {
@@ -59,6 +68,20 @@ test('an erased event waiting in the queue is never shown, nor if it comes again
   inbox.take({ e: 'erase', d: '{"id":2}', i: '' });
   clock.advance(10000);
   assert.deepEqual(shown, ['A']);
+});
+
+test('an erased event on screen leaves it at once', () => {
+  const { clock, shown, hidden, signup, inbox } = setup();
+  signup(1, 'A');
+  signup(2, 'B');
+  clock.advance(400);
+  inbox.take({ e: 'erase', d: '{"id":1}', i: '' });
+  assert.deepEqual(hidden, [400]);
+  clock.advance(0);
+  assert.deepEqual(shown, ['A', 'B'], 'B follows (no cooldown here)');
+  inbox.take({ e: 'erase', d: '{"id":7}', i: '' });
+  clock.advance(10000);
+  assert.deepEqual(hidden, [400, 1400], 'an erasure of another event left B its whole time');
 });
 
 test('an id shown already (here or in another tab) makes no card; nor does a repeat or old history', () => {
@@ -90,4 +113,60 @@ test('the event id comes from the stream when the data has none', () => {
   inbox.take({ e: 'signup', d: '{"user_name":"Jo again","ts":1}', i: '9', h: false, r: false });
   clock.advance(10000);
   assert.deepEqual(shown, ['Jo']);
+});
+
+test('nothing shows before the stream has said its arm; then what waited shows, in order', () => {
+  const { clock, shown, signup, arm } = setup({ armed: false });
+  signup(1, 'A');
+  signup(2, 'B');
+  clock.advance(10000);
+  assert.deepEqual(shown, []);
+  arm();
+  clock.advance(10000);
+  assert.deepEqual(shown, ['A', 'B']);
+});
+
+test('a held-out page shows nothing at all: no event, no live count, no total', () => {
+  const { clock, shown, signup, arm, inbox } = setup({ armed: false, presenceMin: 1 });
+  arm('holdout');
+  signup(1, 'Replayed', { h: true, r: true });
+  signup(2, 'Live');
+  inbox.take({ e: 'presence', d: '{"count":5}', i: '' });
+  clock.advance(60000);
+  assert.deepEqual(shown, []);
+  assert.equal(inbox.shows(), false);
+  assert.equal(inbox.presence(), 5, 'it still follows the stream');
+});
+
+test('a page in the shown arm shows cards as without an experiment', () => {
+  const { clock, shown, signup, arm } = setup({ armed: false });
+  arm('shown');
+  signup(1, 'A');
+  clock.advance(10000);
+  assert.deepEqual(shown, ['A']);
+});
+
+test('the visit beacon: once per page view, on the first arm of an experiment; never without one', () => {
+  const none = setup({ armed: false });
+  none.arm();
+  none.arm();
+  assert.deepEqual(none.visits, [], 'no experiment, no visit beacon');
+  for (const name of ['holdout', 'shown']) {
+    const { visits, arm, clock } = setup({ armed: false });
+    arm(name);
+    clock.advance(5000);
+    // A reconnect, a relay from another tab, the arm asked for again: the same page view.
+    arm(name);
+    arm(name);
+    assert.deepEqual(visits, [0], name);
+  }
+});
+
+test('an arm the widget does not know shows cards (only "holdout" holds them back)', () => {
+  const { clock, shown, signup, arm, visits } = setup({ armed: false });
+  arm('variant-b');
+  signup(1, 'A');
+  clock.advance(10000);
+  assert.deepEqual(shown, ['A']);
+  assert.equal(visits.length, 1);
 });

@@ -66,6 +66,7 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
         add: (c) => classes.add(c),
         remove: (c) => classes.delete(c),
         contains: (c) => classes.has(c),
+        toggle: (c, on) => (on ? classes.add(c) : classes.delete(c)),
       };
     }
     setAttribute(k, v) { this.attributes[k] = String(v); }
@@ -73,6 +74,7 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
     appendChild(child) { child.parentNode = this; this.children.push(child); return child; }
     removeChild(child) { this.children.splice(this.children.indexOf(child), 1); child.parentNode = null; return child; }
     replaceChild(next, old) { this.children[this.children.indexOf(old)] = next; next.parentNode = this; old.parentNode = null; return old; }
+    contains(node) { return node === this || this.children.some((c) => c.contains(node)); }
     addEventListener(type, fn) { this.listeners[type] = fn; }
     removeEventListener(type) { delete this.listeners[type]; }
     get text() { return (this.textContent || '') + this.children.map((c) => c.text).join(''); }
@@ -101,7 +103,12 @@ function fakeDom({ src = 'https://proof.example.com/proof.js', dataset = {} } = 
     addEventListener(type, fn) { this.listeners[type] = (e) => fn({ type, ...e }); }
     close() { this.readyState = 2; }
   }
-  return { document, head, body, sources, EventSource, location: { href: 'https://shop.example/p' }, navigator: {} };
+  // The window's own listeners (the vm context is the window; these record on win).
+  const win = new Node('#window');
+  return {
+    document, head, body, sources, EventSource, location: { href: 'https://shop.example/p' }, navigator: {}, win,
+    addEventListener: win.addEventListener.bind(win), removeEventListener: win.removeEventListener.bind(win),
+  };
 }
 
 test('it mounts its style and card, opens the stream, and fills a card with text only', () => {
@@ -124,10 +131,13 @@ test('it mounts its style and card, opens the stream, and fills a card with text
   assert.equal(cardBody.tagName, 'DIV', 'a javascript: url gives no link');
   assert.match(cardBody.text, /^<b>Jo<\/b> just signed up with Tea!just now$/);
 
+  assert.deepEqual(Object.keys(dom.document.listeners).sort(), ['focusin', 'keydown', 'visibilitychange']);
+  assert.deepEqual(Object.keys(dom.win.listeners), ['scroll']);
   context.proof.close();
   assert.equal(es.readyState, 2);
   assert.equal(dom.body.children.length, 0);
   assert.equal(dom.head.children.length, 0);
+  assert.deepEqual([Object.keys(dom.document.listeners), Object.keys(dom.win.listeners)], [[], []], 'every listener it added is removed');
 });
 
 test('a bad event on the stream is dropped quietly', () => {
@@ -207,11 +217,60 @@ test('a card from a verified source has the verified line, as text; a /signup ca
     return found;
   };
   assert.deepEqual(lines({}, { source: 'stripe' }), [
-    ['proof-msg', 'Jo just signed up with Tea!', 0],
+    ['proof-msg', 'Jo just bought Tea', 0],
     ['proof-verified', 'Verified purchase · Stripe', 0],
     ['proof-age', 'just now', 0],
   ]);
   assert.deepEqual(lines({}, {}).map((l) => l[0]), ['proof-msg', 'proof-age']);
   assert.deepEqual(lines({ verified: 'off' }, { source: 'stripe' }).map((l) => l[0]), ['proof-msg', 'proof-age']);
   assert.deepEqual(lines({ verifiedTemplate: '<b>{source}</b>' }, { source: 'shopify' })[1], ['proof-verified', '<b>Shopify</b>', 0]);
+});
+
+// The beacons the page sends, as parsed bodies: [url, body].
+function beaconsOf(dom) {
+  const sent = [];
+  dom.navigator.sendBeacon = (url, body) => {
+    sent.push([url, JSON.parse(body)]);
+    return true;
+  };
+  return sent;
+}
+
+test('goals: data-goal at once and window.proof.goal(NAME), each name once per page view, also after a close', () => {
+  const dom = fakeDom({ dataset: { goal: 'purchase' } });
+  const sent = beaconsOf(dom);
+  const context = run({ ...dom, URL, ...browserTimers() });
+  const url = 'https://proof.example.com/beacon';
+  assert.deepEqual(sent, [[url, { kind: 'goal', goal: 'purchase' }]], 'before the stream has even opened');
+  context.proof.goal('purchase');
+  context.proof.goal('newsletter');
+  context.proof.goal('newsletter');
+  context.proof.goal('');
+  context.proof.goal('constructor');
+  context.proof.close();
+  context.proof.goal('after-close');
+  assert.deepEqual(sent.map(([, b]) => b.goal), ['purchase', 'newsletter', 'constructor', 'after-close']);
+});
+
+test('the arm: a held-out page mounts no visible card and sends one visit beacon; without an experiment, none', () => {
+  const held = fakeDom({ dataset: { duration: '60000' } });
+  const sent = beaconsOf(held);
+  const context = run({ ...held, URL, ...browserTimers() });
+  const es = held.sources[0];
+  es.onopen();
+  es.listeners.arm({ data: '{"arm":"holdout"}' });
+  es.listeners.signup({ data: JSON.stringify({ id: 1, user_name: 'Jo', offer_name: 'Tea', ts: Date.now() }) });
+  es.listeners.arm({ data: '{"arm":"holdout"}' });
+  assert.equal(held.body.children[0].classList.contains('proof-visible'), false);
+  assert.deepEqual(sent.map(([, b]) => b), [{ kind: 'visit' }]);
+  context.proof.close();
+
+  const plain = fakeDom({ dataset: { duration: '60000' } });
+  const none = beaconsOf(plain);
+  const other = run({ ...plain, URL, ...browserTimers() });
+  plain.sources[0].onopen();
+  plain.sources[0].listeners.signup({ data: JSON.stringify({ id: 1, user_name: 'Jo', offer_name: 'Tea', ts: Date.now() }) });
+  assert.equal(plain.body.children[0].classList.contains('proof-visible'), true, 'a first event that is no arm: no experiment');
+  assert.deepEqual(none.map(([, b]) => b), [{ id: 1, kind: 'shown' }]);
+  other.proof.close();
 });

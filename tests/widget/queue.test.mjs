@@ -114,6 +114,75 @@ test('pump() while a card is on screen does not double up', () => {
   assert.equal(shown().length, 2);
 });
 
+test('a take-back of the card on screen hides it at once; the next comes after the cooldown', () => {
+  const { clock, queue, log } = setup({ duration: 1000, cooldown: 200 });
+  queue.push('a');
+  queue.push('b');
+  clock.advance(300);
+  queue.drop((item) => item === 'a', true);
+  assert.deepEqual(log, [{ at: 0, show: 'a' }, { at: 300, hide: 'a' }]);
+  clock.advance(199);
+  assert.equal(log.length, 2);
+  clock.advance(1);
+  assert.deepEqual(log[2], { at: 500, show: 'b' });
+  clock.advance(1000);
+  assert.deepEqual(log[3], { at: 1500, hide: 'b' }, 'b gets its whole duration');
+});
+
+test('drop() without onScreen, or of another item, leaves the card on screen alone', () => {
+  const { clock, queue, log } = setup({ duration: 1000, cooldown: 0 });
+  queue.push('a');
+  queue.push('b');
+  queue.drop((item) => item === 'a');
+  queue.drop((item) => item === 'b', true);
+  clock.advance(999);
+  assert.deepEqual(log, [{ at: 0, show: 'a' }]);
+  clock.advance(10000);
+  assert.deepEqual(log, [{ at: 0, show: 'a' }, { at: 1000, hide: 'a' }], 'b was dropped while it waited');
+  queue.drop(() => true, true);
+  assert.equal(log.length, 2, 'nothing on screen: nothing to hide');
+});
+
+test('a card held (hovered or focused) stays; let go, it gets its whole time again', () => {
+  const { clock, queue, log } = setup({ duration: 1000, cooldown: 100 });
+  queue.push('a');
+  queue.push('b');
+  clock.advance(900);
+  queue.hold(true);
+  clock.advance(60000);
+  assert.deepEqual(log, [{ at: 0, show: 'a' }], 'still up a minute later');
+  queue.hold(false);
+  clock.advance(999);
+  assert.equal(log.length, 1);
+  clock.advance(1);
+  assert.deepEqual(log.slice(1), [{ at: 61900, hide: 'a' }]);
+  clock.advance(100);
+  assert.deepEqual(log[2], { at: 62000, show: 'b' });
+});
+
+test('a card that comes up while the pointer rests where it shows stays until let go', () => {
+  const { clock, queue, log } = setup({ duration: 1000, cooldown: 0 });
+  queue.hold(true);
+  queue.push('a');
+  clock.advance(5000);
+  assert.deepEqual(log, [{ at: 0, show: 'a' }]);
+  queue.hold(false);
+  clock.advance(1000);
+  assert.deepEqual(log[1], { at: 6000, hide: 'a' });
+});
+
+test('a take-back leaves the screen even while the card is held', () => {
+  const { clock, queue, log } = setup({ duration: 1000, cooldown: 0 });
+  queue.push('a');
+  queue.hold(true);
+  clock.advance(100);
+  queue.drop((item) => item === 'a', true);
+  assert.deepEqual(log, [{ at: 0, show: 'a' }, { at: 100, hide: 'a' }]);
+  queue.hold(false);
+  clock.advance(5000);
+  assert.equal(log.length, 2, 'nothing on screen to hide when let go');
+});
+
 test('stop() clears timers and the backlog, and later pushes show nothing', () => {
   const { clock, queue, shown } = setup();
   queue.push('a');
