@@ -48,6 +48,9 @@ struct Settings {
   std::string redis_prefix = "proof";    ///< key namespace in Redis, [A-Za-z0-9_:-]{1,64}
   std::string display_name = "initial";  ///< initial | first | full | none
   int presence_interval = 10;            ///< seconds between presence updates, 1..3600
+  /// The holdout experiment: the percentage of visitors who see no card (0: none runs; a
+  /// change starts a new experiment).
+  int holdout = 0;
   std::size_t threads = 0;               ///< event loops; 0: the cores it may use, at most 8
   bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
   /// Webhook signing secrets of the verified sources (/hooks/NAME), each repeatable for a

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/experiment.h"
 #include "http/cors.h"
 #include "sources/receiver.h"
 #include "store/redis_address.h"
@@ -253,6 +254,10 @@ std::vector<SettingSpec> make_table() {
   t.push_back(whole("presence-interval", "S",
                     "Seconds between live-count updates on streams that ask for them",
                     &Settings::presence_interval, 1, 3600));
+  t.push_back(whole("holdout", "PERCENT",
+                    "Holdout experiment: the percentage of visitors who see no card, to "
+                    "measure what the cards change (0: off; a new percentage starts anew)",
+                    &Settings::holdout, 0, kMaxHoldoutPercent));
   t.push_back(whole("threads", "N",
                     "Event loops, each a thread owning its share of the connections (0: one per "
                     "core, at most 8)",
