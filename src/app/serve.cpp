@@ -194,7 +194,8 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
             notify_stopping();
             server.stop();
           },
-      .on_reload = {},
+      // systemctl reload, and certbot's deploy hook after a renewal.
+      .on_reload = [&server] { server.reload_tls(); },
       // A day's visitor hashes and its salt go within a minute of the day's end.
       .on_minute = [&experiment] { experiment.maintain(std::chrono::system_clock::now()); }});
   if (!server.bind()) {

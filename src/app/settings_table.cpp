@@ -163,8 +163,9 @@ void directory_if_set(const std::string& path) {
 void existing_directory(const std::string& path) {
   if (path.empty()) return;
   std::error_code ec;
-  if (!std::filesystem::is_directory(path, ec))
+  if (!std::filesystem::is_directory(path, ec)) {
     throw SettingError("'" + path + "' is not a directory");
+  }
 }
 
 std::string ip_address(const std::string& text) {

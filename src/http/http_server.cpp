@@ -53,7 +53,7 @@ struct HttpServer::Impl {
   std::unique_ptr<net::TlsContext> tls;
   std::unique_ptr<PlainPort> plain;
   std::unique_ptr<net::EventLoop> loop;
-  std::mutex stop_mutex;
+  std::mutex state_mutex;  ///< guards stop_requested, and `tls` while bind() sets it
   bool stop_requested = false;
 };
 
@@ -72,11 +72,14 @@ bool HttpServer::bind() {
   const HttpOptions& s = d.options;
   if (!s.tls_cert.empty()) {
     std::string error;
-    d.tls = net::TlsContext::load(s.tls_cert, s.tls_key, error);
-    if (!d.tls) {
+    auto tls = net::TlsContext::load(s.tls_cert, s.tls_key, error);
+    if (!tls) {
       spdlog::error("{}", error);
       return false;
     }
+    // Under the lock reload_tls() takes: a SIGHUP may come at any moment.
+    std::lock_guard lock(d.state_mutex);
+    d.tls = std::move(tls);
   }
   auto listening = net::listen(s.bind, s.port);
   if (const auto* error = std::get_if<std::string>(&listening)) {
@@ -142,7 +145,7 @@ bool HttpServer::bind() {
   options.hsts = s.hsts;
   d.loop = std::make_unique<net::EventLoop>(std::move(listeners), std::move(options), d.context.hub,
                                             d.context.metrics);
-  std::lock_guard lock(d.stop_mutex);
+  std::lock_guard lock(d.state_mutex);
   if (d.stop_requested) d.loop->stop();  // a signal that came before the loop existed
   return true;
 }
@@ -153,6 +156,7 @@ int HttpServer::port() const {
 
 bool HttpServer::reload_tls() {
   Impl& d = *impl_;
+  std::lock_guard lock(d.state_mutex);
   if (!d.tls) {
     spdlog::info("reload: no --tls-cert, so no certificate to load again");
     return false;
@@ -172,7 +176,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  std::lock_guard lock(impl_->stop_mutex);
+  std::lock_guard lock(impl_->state_mutex);
   impl_->stop_requested = true;
   if (impl_->loop) impl_->loop->stop();
 }

@@ -9,7 +9,7 @@ using proof::health;
 namespace {
 
 constexpr std::int64_t kNow = 1'750'000'000;  // 2025-06-15T15:06:40Z
-constexpr std::int64_t kDay = 24 * 3600;
+constexpr std::int64_t kDay = std::int64_t{24} * 3600;
 
 nlohmann::json body(const proof::Health& verdict) {
   return nlohmann::json::parse(verdict.body());
