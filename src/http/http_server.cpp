@@ -94,6 +94,21 @@ bool HttpServer::bind() {
   listeners[0].head_limits.max_body_bytes = limits::kBodyBytes;
   listeners[0].head_limits.policy = &d.router.policy();
   listeners[0].tls = d.tls.get();
+  listeners[0].on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
+    // A refused delivery (too large, compressed) is one its platform sent: the Sources
+    // panel shows it.
+    if (refusal.status != 413 && refusal.status != 415) return;
+    const RouteMatch found = find_route("POST", target.substr(0, target.find('?')));
+    if (found.route == nullptr || found.route->auth != Auth::signature) return;
+    if (ctx.receiver(found.id) == nullptr) return;
+    ctx.deliveries.record({sources::Clock::now(),
+                           found.id,
+                           refusal.status == 413 ? sources::DeliveryOutcome::kTooLarge
+                                                 : sources::DeliveryOutcome::kMalformed,
+                           refusal.message,
+                           {},
+                           0});
+  };
   d.context.tls = d.tls.get();
   if (d.tls && s.http_port != 0) {
     auto plain = net::listen(s.bind, s.http_port);
@@ -127,21 +142,6 @@ bool HttpServer::bind() {
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
   options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.presence_exchange = d.presence;
-  options.on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
-    // A refused delivery (too large, compressed) is one its platform sent: the Sources
-    // panel shows it.
-    if (refusal.status != 413 && refusal.status != 415) return;
-    const RouteMatch found = find_route("POST", target.substr(0, target.find('?')));
-    if (found.route == nullptr || found.route->auth != Auth::signature) return;
-    if (ctx.receiver(found.id) == nullptr) return;
-    ctx.deliveries.record({sources::Clock::now(),
-                           found.id,
-                           refusal.status == 413 ? sources::DeliveryOutcome::kTooLarge
-                                                 : sources::DeliveryOutcome::kMalformed,
-                           refusal.message,
-                           {},
-                           0});
-  };
   options.hsts = s.hsts;
   d.loop = std::make_unique<net::EventLoop>(std::move(listeners), std::move(options), d.context.hub,
                                             d.context.metrics);

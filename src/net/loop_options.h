@@ -27,6 +27,12 @@ struct Listener {
   /// request its body limit and its worker lane.
   HeadLimits head_limits;
   TlsContext* tls = nullptr;  ///< HTTPS when set (not owned; reloadable)
+  /// Told of every refusal the loop writes itself (413, 408, 400...) on this listener's
+  /// connections, with the request's target when it was read, so the HTTP layer can count
+  /// them where they belong (a 413 on /hooks/stripe is a delivery Stripe sent; not on the
+  /// plain port, where no route is). Runs on a loop thread (with threads > 1, on several at
+  /// once); must be quick. May be empty.
+  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
 };
 
 struct LoopOptions {
@@ -54,11 +60,6 @@ struct LoopOptions {
   /// loop (a stalled disk or Redis): platforms that retry a delivery want an answer within
   /// 5 s, and a 503 is better than a late 200. The worker's late answer is dropped.
   std::chrono::milliseconds answer_timeout{4500};
-  /// Told of every refusal the loop writes itself (413, 408, 400...) with the request's
-  /// target when it was read, so the HTTP layer can count them where they belong (a 413 on
-  /// /hooks/stripe is a delivery Stripe sent). Runs on a loop thread (with threads > 1, on
-  /// several at once); must be quick.
-  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
   bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers
 };
 

@@ -250,13 +250,13 @@ void Loop::start_stream(Connection& c, StreamOpening& opening, bool http10, Cloc
 
 void Loop::refuse(Connection& c, const Refusal& refusal) {
   shared_.metrics.rejected(refusal.reason);
-  if (options_.on_refused) {
+  if (c.listener->on_refused) {
     std::string_view target;
     if (c.request) {
       target = c.request->head ? std::string_view(c.request->head->target)
                                : c.request->parser.target(c.in);
     }
-    options_.on_refused(target, refusal);
+    c.listener->on_refused(target, refusal);
   }
   if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
     spdlog::warn("rejected a request from {}: {} {} ({}){}", c.peer().ip, refusal.status,

@@ -109,7 +109,7 @@ class HttpPortTest(unittest.TestCase):
         cls.http_port = free_port()
         cls.proof = Proof("--tls-cert", cls.cert, "--tls-key", cls.key,
                           "--http-port", str(cls.http_port), "--acme-webroot", cls.webroot,
-                          tls=client_context())
+                          "--stripe-secret", "whsec_plain_port_test", tls=client_context())
 
     @classmethod
     def tearDownClass(cls):
@@ -183,11 +183,14 @@ class HttpPortTest(unittest.TestCase):
                              b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
         self.assertEqual(status, 400)
         # /hooks/ takes large bodies on HTTPS; on the plain port nothing does, so it is
-        # refused before it is read.
+        # refused before it is read, and not counted as a delivery Stripe sent.
         status, _, _ = plain(self.http_port,
                              b"POST /hooks/stripe HTTP/1.1\r\nHost: a\r\n"
                              b"Content-Length: 300000\r\n\r\n")
         self.assertEqual(status, 413)
+        _, _, body = self.proof.request("GET", "/metrics")
+        self.assertNotRegex(body.decode(),
+                            r'proof_source_deliveries_total\{source="stripe",outcome="too_large"\} [1-9]')
 
     def test_the_certificate_expiry_is_in_metrics_and_healthz(self):
         _, _, body = self.proof.request("GET", "/metrics")
