@@ -15,25 +15,6 @@ namespace {
 
 using sources::DeliveryOutcome;
 
-/// The refusal that carries an intake's 4xx or 5xx, with the reason /metrics counts.
-Refusal refusal_of(const sources::Result& result, const sources::Receiver& receiver) {
-  Refusal r{.status = result.status, .message = result.message, .retry_after = result.retry_after};
-  switch (result.outcome) {
-    case DeliveryOutcome::kBadSignature:
-      r.reason = RejectReason::kBadSignature;
-      // RFC 9110 wants a challenge with every 401: the scheme is the platform's signature.
-      r.challenge = "Signature source=\"" + std::string(receiver.name()) + "\"";
-      break;
-    case DeliveryOutcome::kMalformed:
-      r.reason = RejectReason::kMalformed;
-      break;
-    default:
-      r.reason = RejectReason::kUnavailable;
-      break;
-  }
-  return r;
-}
-
 std::int64_t ms_since_epoch(sources::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -85,9 +66,9 @@ void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
   ctx.deliveries.record({now, name, result.outcome, result.reason, result.name, result.id});
   if (result.outcome == DeliveryOutcome::kBadSignature) {
     ctx.bad_signatures.acquire(address, steady);
-    spdlog::warn("bad signature on /hooks/{} from {}: {}", name, address, result.message);
+    spdlog::warn("bad signature on /hooks/{} from {}: {}", name, address, result.reason);
   }
-  if (result.status >= 400) return ctx.refuse(req, res, refusal_of(result, *receiver));
+  if (result.refusal) return ctx.refuse(req, res, *result.refusal);
   if (result.outcome != DeliveryOutcome::kPublished) {
     // "erased event N", "duplicate", "ignored (test)": the reason only where it says more.
     const std::string_view label = sources::outcome_label(result.outcome);
