@@ -15,7 +15,13 @@ void handle_healthz(HttpContext& ctx, const Request&, Response& res) {
     res.set_content("{\"status\":\"degraded\",\"reason\":\"redis unreachable\"}\n", kJsonType);
     return;
   }
-  res.set_content("{\"status\":\"ok\"}\n", kJsonType);
+  // The widget's address for a tag that browsers may cache for good (static_endpoint.cpp):
+  // the operator page, the WordPress plugin and a deploy script read it here.
+  const auto widget = ctx.files.load("/proof.js");
+  res.set_content(widget ? fmt::format("{{\"status\":\"ok\",\"widget\":\"/proof.js?v={}\"}}\n",
+                                       StaticFiles::version(*widget))
+                         : std::string("{\"status\":\"ok\"}\n"),
+                  kJsonType);
 }
 
 void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
