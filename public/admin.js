@@ -1,6 +1,7 @@
 // The operator page: the numbers of /stats, a chart of them, the live count of open pages,
 // the recent events with an Erase button, the verified sources and what they delivered
-// (/hooks/recent), and a test signup form.
+// (/hooks/recent), the pages' origins proof refused (also /hooks/recent), and a test
+// signup form.
 //
 // The API key is typed once and kept in sessionStorage (this tab only, gone when it
 // closes); it leaves the page only as an Authorization header. Event text is shown with
@@ -63,6 +64,9 @@
   var sourcesBody = document.querySelector('#sources tbody');
   var deliveriesBody = document.querySelector('#deliveries tbody');
   var deliveriesEmpty = $('deliveries-empty');
+  var originsEmpty = $('origins-empty');
+  var originsPanel = $('origins-panel');
+  var originsBody = document.querySelector('#origins tbody');
   var confirmDialog = $('confirm');
   var confirmText = $('confirm-text');
 
@@ -149,6 +153,9 @@
     sourcesEmpty.hidden = true;
     sourcesTest.hidden = true;
     sourcesStatus.textContent = '';
+    originsBody.replaceChildren();
+    originsPanel.hidden = true;
+    originsEmpty.hidden = true;
     signupAnswer.textContent = '';
     statusLine.textContent = '';
     updated.textContent = '';
@@ -611,6 +618,7 @@
         }
         sourcesStatus.textContent = '';
         showSources(answer.body);
+        showRefusedOrigins(answer.body.refused_origins);
       })
       .catch(function () {
         if (session === current) sourcesStatus.textContent = 'Sources not updated: proof could not be reached.';
@@ -688,6 +696,48 @@
       tr.appendChild(cell('td', outcome ? outcome[1] : String(r.outcome), className));
       tr.appendChild(cell('td', typeof r.reason === 'string' ? r.reason : ''));
       tr.appendChild(cell('td', typeof r.name === 'string' ? r.name : ''));
+      return tr;
+    }));
+  }
+
+  // ---- refused origins: GET /hooks/recent's refused_origins ------------------------------
+
+  // What allows a refused origin, as the server names it ("--allowed-origin ORIGIN", or
+  // null where nothing does), with the config file's line for the same.
+  function allowCell(row) {
+    var td = cell('td', undefined, 'allow');
+    var flag = typeof row.setting === 'string' ? row.setting : '';
+    if (!flag) {
+      td.textContent = row.origin === 'null'
+        ? 'none: a sandboxed frame or a file: page has no origin to allow'
+        : 'none: this is not an origin a browser sends';
+      return td;
+    }
+    var origin = flag.replace(/^--allowed-origin\s+/, '');
+    td.appendChild(cell('code', flag));
+    td.appendChild(document.createTextNode(' or, in the config file, '));
+    td.appendChild(cell('code', 'allowed-origin = [' + JSON.stringify(origin) + ']'));
+    td.appendChild(document.createTextNode(' (beside the origins listed there already)'));
+    return td;
+  }
+
+  // The newest first, as the server lists them. An old server without the list shows
+  // neither the table nor the empty state.
+  function showRefusedOrigins(list) {
+    var known = Array.isArray(list);
+    var rows = known ? list.filter(function (r) { return r && typeof r.origin === 'string'; }) : [];
+    originsEmpty.hidden = !known || rows.length > 0;
+    originsPanel.hidden = rows.length === 0;
+    originsBody.replaceChildren.apply(originsBody, rows.map(function (r) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-origin', r.origin);
+      var th = cell('th');
+      th.scope = 'row';
+      th.appendChild(cell('code', r.origin));
+      tr.appendChild(th);
+      tr.appendChild(cell('td', typeof r.count === 'number' ? numberFormat.format(r.count) : '', 'count'));
+      tr.appendChild(timeCell(r.last_seen, true));
+      tr.appendChild(allowCell(r));
       return tr;
     }));
   }

@@ -52,6 +52,8 @@ test('axe-core finds no violation on /admin with the key typed in and data on ev
   for (const kind of ['shown', 'shown', 'click']) {
     await fetch(`${proof.url}/beacon`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ id: ids[0], kind }) });
   }
+  // A page of a site proof does not allow, for the Refused origins table.
+  assert.equal((await fetch(`${proof.url}/summary`, { headers: { Origin: 'https://blog.example' } })).status, 403);
   for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 375, height: 812 }]]) {
     // The page's Content-Security-Policy allows only its own scripts: bypassed so that
     // the test can inject axe.
@@ -62,7 +64,8 @@ test('axe-core finds no violation on /admin with the key typed in and data on ev
     await page.getByLabel('API key').press('Enter');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelector('[data-stat="published"][data-period="today"]')?.textContent.trim() === '3');
-    await page.waitForFunction(() => document.querySelectorAll('#events .event').length === 3 && !document.getElementById('sources-panel').hidden);
+    await page.waitForFunction(() => document.querySelectorAll('#events .event').length === 3 && !document.getElementById('sources-panel').hidden &&
+      !document.getElementById('origins-panel').hidden);
     await page.locator('details').evaluate((d) => { d.open = true; });
     assert.deepEqual(await axe(page), [], `${name}: the dashboard`);
   }
