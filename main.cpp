@@ -2,11 +2,13 @@
 // commands: `proof send`, `erase`, `stats`, `check-config`.
 #include <iostream>
 
+#include "app/command_line.h"
 #include "app/config.h"
 #include "app/erase.h"
 #include "app/logging.h"
 #include "app/send.h"
 #include "app/serve.h"
+#include "app/settings_text.h"
 #include "app/stats.h"
 
 int main(int argc, char** argv) {

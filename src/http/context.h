@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/answer_cache.h"
+#include "core/experiment.h"
 #include "core/hub.h"
 #include "core/idempotency.h"
 #include "core/key_store.h"
@@ -65,7 +66,7 @@ inline constexpr std::size_t kKeyFailureAddresses = 10000;
 inline constexpr std::size_t kSummaryAnswers = 1024;
 
 struct HttpContext {
-  HttpContext(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k)
+  HttpContext(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, Experiment& e)
       : options(s),
         receivers(sources::make_receivers(s.secrets)),
         origins(s.allowed_origins),
@@ -74,6 +75,7 @@ struct HttpContext {
         metrics(m),
         tallies(t),
         keys(k),
+        experiment(e),
         publisher(h, m, t, s.display_name),
         idempotency(k),
         intake(publisher, k, s.accept_test_events),
@@ -113,6 +115,7 @@ struct HttpContext {
   Metrics& metrics;  ///< atomic counters
   Tallies& tallies;  ///< signups per hour and day, cards shown, clicks, peak pages; locks inside
   KeyStore& keys;    ///< delivery ids and Idempotency-Keys, shared by every instance; locks inside
+  Experiment& experiment;           ///< the holdout experiment (core/experiment.h): thread-safe
   Publisher publisher;              ///< stateless over the hub, metrics and tallies
   Idempotency idempotency;          ///< stateless over `keys`
   sources::Intake intake;           ///< stateless over the publisher and `keys`

@@ -21,6 +21,12 @@ void handle_healthz(HttpContext& ctx, const Request&, Response& res) {
 void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
   res.set_header("Cache-Control", "no-store");
   std::string text = ctx.metrics.render(ctx.hub.subscribers());
+  text += fmt::format(
+      "# HELP proof_experiment_visitors_not_counted_total Visitors of the holdout experiment "
+      "not counted because a day's bound was reached (a flood of forged visitors).\n"
+      "# TYPE proof_experiment_visitors_not_counted_total counter\n"
+      "proof_experiment_visitors_not_counted_total {}\n",
+      ctx.experiment.visitors_not_counted());
   std::vector<std::string> configured;
   for (const auto& receiver : ctx.receivers) configured.emplace_back(receiver->name());
   if (!configured.empty()) text += ctx.deliveries.render_metrics(configured);

@@ -37,8 +37,9 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, PresenceExchange* p)
-      : options(s), context(s, h, m, t, k), router(context), presence(p) {}
+  Impl(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, Experiment& e,
+       PresenceExchange* p)
+      : options(s), context(s, h, m, t, k, e), router(context), presence(p) {}
 
   const HttpOptions& options;
   HttpContext context;
@@ -53,8 +54,8 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
-                       KeyStore& keys, PresenceExchange* presence)
-    : impl_(std::make_unique<Impl>(options, hub, metrics, tallies, keys, presence)) {}
+                       KeyStore& keys, Experiment& experiment, PresenceExchange* presence)
+    : impl_(std::make_unique<Impl>(options, hub, metrics, tallies, keys, experiment, presence)) {}
 
 HttpServer::~HttpServer() {
   impl_->loop.reset();

@@ -10,6 +10,7 @@
 
 namespace proof {
 
+class Experiment;
 class Hub;
 class KeyStore;
 class Metrics;
@@ -18,10 +19,11 @@ class Tallies;
 
 class HttpServer {
  public:
-  /// `keys` remembers deliveries and Idempotency-Keys; `presence`, when set, carries the
-  /// live count to and from other instances (--redis).
+  /// `keys` remembers deliveries and Idempotency-Keys; `experiment` is the holdout
+  /// experiment (--holdout); `presence`, when set, carries the live count to and from other
+  /// instances (--redis).
   HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
-             KeyStore& keys, PresenceExchange* presence = nullptr);
+             KeyStore& keys, Experiment& experiment, PresenceExchange* presence = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -1,8 +1,11 @@
 // What a delivery to /hooks/NAME does, once its receiver has said what it means: a card is
 // published once however often it is delivered (its keys are claimed first, atomically,
 // across every instance sharing the key store), a take-back erases the card its order
-// produced, and everything else is answered with why nothing was shown. The endpoint in
-// http/ only reads the request and writes the answer; this is tested without sockets.
+// produced, once, and everything else is answered with why nothing was shown. A delivery
+// whose signed body says its order last changed kKeep ago or earlier is a replay ("stale"):
+// its keys may have lapsed, so it is judged by the clock passed in, not by the store. The
+// endpoint in http/ only reads the request and writes the answer; this is tested without
+// sockets.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +22,7 @@ namespace proof::sources {
 enum class DeliveryOutcome {
   kPublished,     ///< 202: a card
   kDuplicate,     ///< 200: this delivery, or this purchase, was seen already
-  kIgnored,       ///< 200: test, unpaid, another event type, a ping, a partial refund...
+  kIgnored,       ///< 200: test, unpaid, another event type, a ping, stale, a partial refund...
   kErased,        ///< 200: a refund or cancellation took its card back
   kBadSignature,  ///< 401
   kTooLarge,      ///< 413 (counted by the endpoint: the body never reached a receiver)
@@ -56,7 +59,8 @@ struct Extras {
 class Intake {
  public:
   /// How long a delivery's keys are kept: longer than any platform retries (Stripe and
-  /// Paddle: 3 days), with room to spare.
+  /// Paddle: 3 days), with room to spare. A body whose order last changed this long ago or
+  /// more is stale.
   static constexpr std::chrono::hours kKeep{7 * 24};
   /// How long a claim waits for its card to be published before it lapses: longer than a
   /// request may take (the loop answers 503 after 4.5 s), short enough that a retry after

@@ -1,7 +1,8 @@
 """The systemd units as configured for this build: `systemd-analyze verify` accepts them
-(the template through an instance), and `systemd-analyze security --offline=true` rates
-each 1.5 or lower ("OK"). ExecStart names the installed binary, which need not exist yet,
-so verification runs on copies that point at the built one.
+(the template through an instance), also with the drop-in their comments show for secrets
+in files of their own (LoadCredential=), and `systemd-analyze security --offline=true`
+rates each 1.5 or lower ("OK"). ExecStart names the installed binary, which need not exist
+yet, so verification runs on copies that point at the built one.
 
 usage: test_units.py PROOF_BINARY BUILD_DIR"""
 
@@ -27,6 +28,24 @@ with tempdir() as tmp:
         result = run(["systemd-analyze", "verify", "--man=no", path])
         check(result.returncode == 0 and not result.stderr.strip(),
               f"systemd-analyze verify {unit}:\n{result.stdout}{result.stderr}")
+
+        # The drop-in the comments show, for every secret's file form, as an operator
+        # would paste it: the unit stays valid, and each setting it names exists.
+        drop_in = re.findall(r"^#   (LoadCredential=\S+)$", text, re.M)
+        check(len(drop_in) >= 3, f"{unit}: its comments show no LoadCredential= drop-in")
+        help_text = run([binary, "--help"]).stdout
+        for key in ("api-key-file", "stripe-secret-file", "shopify-secret-file",
+                    "woocommerce-secret-file", "lemonsqueezy-secret-file", "webhook-secret-file",
+                    "redis-password-file"):
+            check(key in text, f"{unit}: the comments do not say how to give {key}")
+            check(f"--{key}" in help_text, f"{unit} names {key}, which proof does not take")
+        with_secrets = os.path.join(tmp, "with-secrets", instance)
+        os.makedirs(os.path.dirname(with_secrets), exist_ok=True)
+        with open(with_secrets, "w") as f:
+            f.write(text.replace("[Service]\n", "[Service]\n" + "\n".join(drop_in) + "\n", 1))
+        result = run(["systemd-analyze", "verify", "--man=no", with_secrets])
+        check(result.returncode == 0 and not result.stderr.strip(),
+              f"{unit} with its secrets drop-in:\n{result.stdout}{result.stderr}")
 
         result = run(["systemd-analyze", "security", "--offline=true", path])
         match = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
