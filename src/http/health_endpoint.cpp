@@ -36,6 +36,13 @@ void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
   std::vector<std::string> configured;
   for (const auto& receiver : ctx.receivers) configured.emplace_back(receiver->name());
   if (!configured.empty()) text += ctx.deliveries.render_metrics(configured);
+  // One number, not one series per origin: the origins are whatever a sender forges.
+  text += fmt::format(
+      "# HELP proof_refused_origins Distinct origins refused lately and listed on /admin "
+      "(GET /hooks/recent), at most {}.\n"
+      "# TYPE proof_refused_origins gauge\n"
+      "proof_refused_origins {}\n",
+      RefusedOrigins::kKept, ctx.refused_origins.size());
   if (const SharedLog* shared = ctx.hub.shared()) {
     text += fmt::format(
         "# HELP proof_redis_connected Whether this instance is reading the shared history in "
