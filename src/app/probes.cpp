@@ -2,39 +2,49 @@
 #include "app/probes.h"
 
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <variant>
 
-#include "core/error_text.h"
+#include "net/listen.h"
 #include "store/redis_connection.h"
 
 namespace proof {
 
 std::optional<std::string> bind_problem(const std::string& address) {
+  // Port 0: a server already running on the real port must not get in the way.
+  auto probe = net::listen(address, 0);
+  if (const auto* error = std::get_if<net::ListenError>(&probe)) {
+    return error->unresolved ? "'" + address + "' is not an address: " + error->reason
+                             : "cannot listen on '" + address + "': " + error->reason;
+  }
+  ::close(std::get<net::Listening>(probe).fd);
+  return std::nullopt;
+}
+
+bool is_loopback(const std::string& address) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
-  if (const int rc = getaddrinfo(address.c_str(), "0", &hints, &found); rc != 0) {
-    return "'" + address + "' is not an address: " + gai_strerror(rc);
-  }
-  std::string problem = "'" + address + "' cannot be listened on";
+  if (getaddrinfo(address.c_str(), "0", &hints, &found) != 0) return false;
+  bool loopback = found != nullptr;
   for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    const bool bound = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
-    if (!bound) problem = "cannot listen on '" + address + "': " + error_text(errno);
-    ::close(fd);
-    if (bound) {
-      freeaddrinfo(found);
-      return std::nullopt;
+    if (ai->ai_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
+      loopback = loopback && (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+    } else if (ai->ai_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
+      loopback = loopback && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+    } else {
+      loopback = false;
     }
   }
   freeaddrinfo(found);
-  return problem;
+  return loopback;
 }
 
 std::optional<RedisAddress> redis_address(const Settings& s) {

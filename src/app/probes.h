@@ -10,9 +10,14 @@
 
 namespace proof {
 
-/// Why the server could not listen on `address`, tried as it will be (resolved, then bound)
-/// but on port 0, so that a server already running on the real port does not get in the way.
+/// Why the server could not listen on `address`, tried as it will be (net::listen, the
+/// server's own way) but on port 0, so that a server already running on the real port does
+/// not get in the way.
 std::optional<std::string> bind_problem(const std::string& address);
+
+/// Whether every address `address` stands for is a loopback one (127.0.0.0/8, ::1,
+/// "localhost"): nothing from another machine can reach it.
+bool is_loopback(const std::string& address);
 
 /// The Redis of the settings (--redis), with its password from wherever it came; nullopt
 /// without --redis.

@@ -21,8 +21,13 @@ namespace proof {
 
 namespace {
 
-/// The example's key: a file copied without editing would publish to anyone who read it.
+/// Keys anyone can read: the example's (a file copied without editing) and the README's
+/// demo. Either would let anyone who read them publish.
 constexpr const char* kPlaceholderKey = "change-me";
+constexpr const char* kDemoKey = "demo-key";
+
+/// Below this, a key could be guessed even at the ten tries a minute an address gets.
+constexpr std::size_t kShortKey = 16;
 
 /// Where public/ is when --public-dir is not given: installed, else the build tree's staged
 /// copy (public/ with proof.js minified: cmake/widget.cmake).
@@ -112,11 +117,23 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
     throw BadSettings(source("public-dir") + ": '" + s.public_dir + "' is not a directory");
   }
 
-  if (s.api_key == kPlaceholderKey) {
-    warnings.push_back(source("api-key") + ": the API key is still the example's \"" +
-                       kPlaceholderKey +
-                       "\": anyone who read the example can publish; make "
-                       "one with `openssl rand -hex 24`");
+  if (s.api_key == kPlaceholderKey || s.api_key == kDemoKey) {
+    const std::string whose = s.api_key == kDemoKey ? "the README's demo key \"" + s.api_key + "\""
+                                                   : "the example's key \"" + s.api_key + "\"";
+    // On a loopback address only this machine can use it: fine for trying proof out.
+    if (!is_loopback(s.bind)) {
+      throw BadSettings(source("api-key") + ": the API key is " + whose +
+                        ", which anyone can read, and --bind " + s.bind +
+                        " is reachable from other machines; make a key with `openssl rand -hex "
+                        "24`");
+    }
+    warnings.push_back(source("api-key") + ": the API key is still " + whose +
+                       ": anyone who read it can publish; make one with `openssl rand -hex 24`");
+  } else if (s.api_key.size() < kShortKey) {
+    warnings.push_back(source("api-key") + ": the API key has " +
+                       std::to_string(s.api_key.size()) +
+                       " characters; one of at least 16 cannot be guessed (`openssl rand -hex "
+                       "24` makes one of 48)");
   }
   if (s.http_port != 0) {
     const std::string given = source("http-port");

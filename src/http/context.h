@@ -24,6 +24,7 @@
 #include "http/admission.h"
 #include "http/cors.h"
 #include "http/options.h"
+#include "http/refused_origins.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/static_files.h"
@@ -131,6 +132,7 @@ struct HttpContext {
   AddressRateLimiter beacon_rate;     ///< its own lock
   AddressRateLimiter bad_signatures;  ///< charged per bad signature, checked before each hook
   AddressRateLimiter key_failures;    ///< charged per wrong API key, checked before each check
+  RefusedOrigins refused_origins;     ///< the origins refused lately, for /admin; its own lock
 };
 
 /// A uniformly random whole number in [low, high] (reconnect and retry jitter).

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace proof {
@@ -21,8 +22,9 @@ struct Health {
   int status = 200;
   std::vector<std::string> reasons;  ///< empty: ok
 
-  /// The body: {"status":"ok"}, or {"status":"degraded","reason":"a; b"}.
-  std::string body() const;
+  /// The body: {"status":"ok"}, or {"status":"degraded","reason":"a; b"}; with
+  /// "widget": `widget` (the widget's versioned address) when it is not empty.
+  std::string body(std::string_view widget = {}) const;
 };
 
 /// The verdict from what this instance knows. `redis_unreachable`: --redis and no

@@ -10,11 +10,13 @@
 
 namespace proof {
 
-std::string Health::body() const {
-  if (reasons.empty()) return "{\"status\":\"ok\"}\n";
+std::string Health::body(std::string_view widget) const {
+  nlohmann::ordered_json body{{"status", reasons.empty() ? "ok" : "degraded"}};
   std::string joined;
   for (const auto& reason : reasons) joined += (joined.empty() ? "" : "; ") + reason;
-  return nlohmann::ordered_json{{"status", "degraded"}, {"reason", joined}}.dump() + "\n";
+  if (!joined.empty()) body["reason"] = joined;
+  if (!widget.empty()) body["widget"] = widget;
+  return body.dump() + "\n";
 }
 
 Health health(bool redis_unreachable, std::optional<std::int64_t> tls_expires_at,
@@ -42,7 +44,15 @@ void handle_healthz(HttpContext& ctx, const Request&, Response& res) {
   const Health verdict = health(shared && !shared->connected(), expires, now.count());
   res.status = verdict.status;
   if (verdict.status == 503) res.set_header("Retry-After", "2");
-  res.set_content(verdict.body(), kJsonType);
+  // The widget's address for a tag that browsers may cache for good (static_endpoint.cpp):
+  // the operator page, the WordPress plugin and a deploy script read it here.
+  std::string widget;
+  if (verdict.status == 200) {
+    if (const auto file = ctx.files.load("/proof.js")) {
+      widget = "/proof.js?v=" + StaticFiles::version(*file);
+    }
+  }
+  res.set_content(verdict.body(widget), kJsonType);
 }
 
 void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
@@ -57,6 +67,13 @@ void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
   std::vector<std::string> configured;
   for (const auto& receiver : ctx.receivers) configured.emplace_back(receiver->name());
   if (!configured.empty()) text += ctx.deliveries.render_metrics(configured);
+  // One number, not one series per origin: the origins are whatever a sender forges.
+  text += fmt::format(
+      "# HELP proof_refused_origins Distinct origins refused lately and listed on /admin "
+      "(GET /hooks/recent), at most {}.\n"
+      "# TYPE proof_refused_origins gauge\n"
+      "proof_refused_origins {}\n",
+      RefusedOrigins::kKept, ctx.refused_origins.size());
   if (const SharedLog* shared = ctx.hub.shared()) {
     text += fmt::format(
         "# HELP proof_redis_connected Whether this instance is reading the shared history in "

@@ -82,8 +82,8 @@ bool HttpServer::bind() {
     d.tls = std::move(tls);
   }
   auto listening = net::listen(s.bind, s.port);
-  if (const auto* error = std::get_if<std::string>(&listening)) {
-    spdlog::error("{}", *error);
+  if (const auto* error = std::get_if<net::ListenError>(&listening)) {
+    spdlog::error("{}", error->message(s.bind, s.port));
     return false;
   }
   d.listen_fd = std::get<net::Listening>(listening).fd;

@@ -12,6 +12,7 @@
 #include "core/encoding.h"
 #include "core/hub.h"
 #include "core/shared_log.h"
+#include "core/unavailable.h"
 
 namespace proof::sources {
 
@@ -54,27 +55,33 @@ Result answer(DeliveryOutcome outcome, int status, const nlohmann::json& body,
   return r;
 }
 
-Result refusal(DeliveryOutcome outcome, int status, std::string message, int retry_after = 0) {
+Result refused(DeliveryOutcome outcome, Refusal refusal) {
   Result r;
   r.outcome = outcome;
-  r.status = status;
-  r.reason = message;
-  r.message = std::move(message);
-  r.retry_after = retry_after;
+  r.status = refusal.status;
+  r.reason = refusal.message;
+  r.refusal = std::move(refusal);
   return r;
 }
 
-Result unavailable(const std::exception& e) {
+/// Signed, but not what this platform sends: 400.
+Result malformed(std::string message) {
+  return refused(
+      DeliveryOutcome::kMalformed,
+      {.status = 400, .reason = RejectReason::kMalformed, .message = std::move(message)});
+}
+
+Result unavailable(const Unavailable& e) {
   spdlog::error("a verified delivery could not be handled now: {}", e.what());
-  return refusal(DeliveryOutcome::kUnavailable, 503,
-                 "the store (or Redis) cannot take the delivery now; nothing was shown, "
-                 "retry later",
-                 5);
+  return refused(DeliveryOutcome::kUnavailable, unavailable_refusal(e, "nothing was shown"));
 }
 
 Result in_progress() {
-  return refusal(DeliveryOutcome::kUnavailable, 503,
-                 "this purchase is being published right now; retry later", 5);
+  return refused(DeliveryOutcome::kUnavailable,
+                 {.status = 503,
+                  .reason = RejectReason::kUnavailable,
+                  .message = "this purchase is being published right now; retry later",
+                  .retry_after = 5});
 }
 
 Result ignored(std::string reason) {
@@ -142,7 +149,12 @@ Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const
   if (receiver.is_ping(delivery)) return ignored("ping");
   const Verification verified = receiver.verify(delivery, now);
   if (const auto* bad = std::get_if<BadSignature>(&verified)) {
-    return refusal(DeliveryOutcome::kBadSignature, 401, bad->message);
+    // RFC 9110 wants a challenge with every 401: the scheme is the platform's signature.
+    return refused(DeliveryOutcome::kBadSignature,
+                   {.status = 401,
+                    .reason = RejectReason::kBadSignature,
+                    .message = bad->message,
+                    .challenge = "Signature source=\"" + std::string(receiver.name()) + "\""});
   }
   Meaning meaning = receiver.read(delivery, {.accept_test = accept_test_,
                                              .offer = extras.offer,
@@ -156,15 +168,15 @@ Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const
     return take_back(*back, now);
   }
   if (const auto* skip = std::get_if<Ignored>(&meaning)) return ignored(skip->reason);
-  return refusal(DeliveryOutcome::kMalformed, 400, std::get<Malformed>(meaning).message);
+  return malformed(std::get<Malformed>(meaning).message);
 }
 
 Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras,
                        Clock::time_point now) {
   if (!extras.channel.empty()) card.fields["channel"] = extras.channel;
   auto validated = validate(card.fields);
-  if (const auto* refused = std::get_if<Refusal>(&validated)) {
-    return refusal(DeliveryOutcome::kMalformed, 400, refused->message);
+  if (const auto* invalid = std::get_if<Refusal>(&validated)) {
+    return malformed(invalid->message);
   }
   Signup& signup = std::get<Signup>(validated);
   signup.source = std::string(receiver.name());
@@ -189,7 +201,7 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
   EventPtr event;
   try {
     event = publisher_.publish(std::move(signup), extras.from);
-  } catch (const std::runtime_error& e) {  // StoreError, SharedLogError
+  } catch (const Unavailable& e) {  // StoreError, SharedLogError
     try {
       keys_.forget(keys);  // so that the platform's retry can publish it
     } catch (const KeyStoreError& forget_error) {
@@ -244,7 +256,7 @@ Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
     if (keys_.claim(std::span(&erased, 1), kTakenValue, keep, now)) return duplicate();
     try {
       publisher_.erase(card->id, card);
-    } catch (const std::runtime_error& e) {
+    } catch (const Unavailable& e) {
       keys_.put(orders, card_value(*card), keep, now);  // so that a retry finds it again
       keys_.forget(std::span(&erased, 1));
       keys_.forget(delivery);

@@ -9,11 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/key_store.h"
 #include "core/publisher.h"
+#include "core/refusal.h"
 #include "sources/receiver.h"
 
 namespace proof::sources {
@@ -40,13 +42,14 @@ inline constexpr DeliveryOutcome kOutcomes[] = {
 
 struct Result {
   DeliveryOutcome outcome = DeliveryOutcome::kIgnored;
-  int status = 200;
-  std::string body;      ///< the JSON answer for a 2xx: {"id":N}, {"ignored":...}, {"erased":N}
-  std::string message;   ///< for a refusal (4xx, 5xx): the sentence of its {"error": ...}
+  int status = 200;  ///< the answer's status: a 2xx, or the refusal's
+  std::string body;  ///< the JSON answer for a 2xx: {"id":N}, {"ignored":...}, {"erased":N}
+  /// For a refusal (4xx, 5xx): the one shape every refusal has (core/refusal.h), with the
+  /// reason /metrics counts, Retry-After for a 503 and the challenge for a 401.
+  std::optional<Refusal> refusal;
   std::string reason;    ///< for the Sources panel: why it was ignored or refused
   std::string name;      ///< the name as the card shows it, when one was published
   std::uint64_t id = 0;  ///< the card published or erased
-  int retry_after = 0;   ///< for a 503
 };
 
 /// What the request adds: ?channel= and ?offer= (already checked), and who sent it.

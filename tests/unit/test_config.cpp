@@ -574,13 +574,34 @@ TEST_CASE("Config: the Redis password is never printed", "[config]") {
   CHECK_THAT(bad.err, Catch::Contains("proof:***@") && !Catch::Contains("hunter2"));
 }
 
-TEST_CASE("Config: the example's placeholder key is accepted with a warning", "[config]") {
+TEST_CASE("Config: a key anyone can read works on loopback only, with a warning", "[config]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
-  const Run placeholder = run({"check-config", "--api-key", "change-me"});
-  REQUIRE_FALSE(placeholder.result.exit_code.has_value());
-  REQUIRE(placeholder.result.warnings.size() == 1);
-  CHECK_THAT(placeholder.result.warnings[0], Catch::Contains("change-me"));
-  CHECK(run({"check-config", "--api-key", "a-real-key"}).result.warnings.empty());
+  for (const std::string key : {"change-me", "demo-key"}) {
+    INFO(key);
+    // On a loopback address (the default) only this machine can use it: trying proof out.
+    const Run local = run({"check-config", "--api-key", key});
+    REQUIRE_FALSE(local.result.exit_code.has_value());
+    REQUIRE(local.result.warnings.size() == 1);
+    CHECK_THAT(local.result.warnings[0], Catch::Contains(key));
+    // Anywhere else it would let anyone who read the README publish: refused.
+    for (const std::string bind : {"0.0.0.0", "::"}) {
+      const Run exposed = run({"check-config", "--api-key", key, "--bind", bind});
+      CHECK(exposed.result.exit_code == proof::kExitBadSettings);
+      CHECK_THAT(exposed.err, Catch::Contains(key) && Catch::Contains("openssl rand"));
+    }
+  }
+  CHECK(run({"check-config", "--api-key", "3f0c9a1e6b7d2c58a4e9"}).result.warnings.empty());
+}
+
+TEST_CASE("Config: a key shorter than 16 characters is warned about", "[config]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run shorter = run({"check-config", "--api-key", "fifteen-chars-k"});
+  REQUIRE_FALSE(shorter.result.exit_code.has_value());
+  REQUIRE(shorter.result.warnings.size() == 1);
+  CHECK_THAT(shorter.result.warnings[0], Catch::Contains("15 characters"));
+  // Never the key itself.
+  CHECK_THAT(shorter.result.warnings[0], !Catch::Contains("fifteen-chars-k"));
+  CHECK(run({"check-config", "--api-key", "sixteen-chars-ok"}).result.warnings.empty());
 }
 
 TEST_CASE("Config: the listening address reads as a URL, IPv6 in brackets", "[config]") {
@@ -881,7 +902,7 @@ TEST_CASE("Config: a file with a secret that group or others may read is warned 
                                                        perms::group_read | perms::others_read);
   const SecretFile group_secret("whsec_group\n",
                                 perms::owner_read | perms::owner_write | perms::group_read);
-  const SecretFile closed_secret("whsec_closed\n");
+  const SecretFile closed_secret("whsec_closed_and_long\n");  // 16 or more: no warning of length
   const std::string all = joined(warnings_of(
       {"--api-key", "k", "--stripe-secret-file", open_secret.path(), "--stripe-secret-file",
        group_secret.path(), "--stripe-secret-file", closed_secret.path()}));
@@ -911,5 +932,6 @@ TEST_CASE("Config: a file with a secret that group or others may read is warned 
 
   // systemd's credentials are the service's alone, whatever their mode bits say.
   const EnvVar credentials("CREDENTIALS_DIRECTORY", fs::temp_directory_path().string());
-  CHECK(warnings_of({"--api-key", "k", "--stripe-secret-file", open_secret.path()}).empty());
+  CHECK(warnings_of({"--api-key", "a-key-of-16-chars", "--stripe-secret-file", open_secret.path()})
+            .empty());
 }

@@ -35,6 +35,12 @@ TEST_CASE("healthz is degraded, still 200, when the certificate expires within 7
   CHECK(health(false, kNow + 7 * kDay, kNow).status == 200);
   CHECK(body(health(false, kNow + 7 * kDay, kNow))["status"] == "degraded");
   CHECK(body(health(false, kNow + 7 * kDay + 1, kNow))["status"] == "ok");
+  // A 200 carries the widget's address, degraded or not.
+  CHECK(soon.body() ==
+        "{\"status\":\"degraded\",\"reason\":\"tls certificate expires at "
+        "2025-06-21T15:06:40Z\"}\n");
+  CHECK(nlohmann::json::parse(soon.body("/proof.js?v=3f0c9a1e6b7d"))["widget"] ==
+        "/proof.js?v=3f0c9a1e6b7d");
   const auto past = health(false, kNow - 1, kNow);
   CHECK(past.status == 200);
   CHECK(body(past)["reason"] == "tls certificate expired at 2025-06-15T15:06:39Z");

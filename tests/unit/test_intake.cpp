@@ -267,7 +267,7 @@ TEST_CASE("Intake: a store that fails answers 503 and lets the retry publish", "
       {"stripe-signature", "t=" + t + ",v1=" + to_hex(hmac_sha256(kSecret, t + "." + body))}};
   const Result refused = no_keys.receive(*b.stripe, d, {}, now);
   CHECK(refused.status == 503);
-  CHECK(refused.retry_after > 0);
+  CHECK(refused.refusal->retry_after > 0);
   CHECK(b.hub.resume(0).empty());
 
   // The key store works but the history store does not: the claim is let go.
@@ -311,7 +311,7 @@ TEST_CASE("Intake: a purchase being published elsewhere is retried later, not a 
   b.keys.put(pending, "pending", Intake::kPending, Clock::now());
   const Result busy = b.send(paid("evt_1"));
   CHECK(busy.status == 503);
-  CHECK(busy.retry_after > 0);
+  CHECK(busy.refusal->retry_after > 0);
   CHECK(b.hub.resume(0).empty());
   // Once that claim lapses, the retry publishes.
   Bench later;
