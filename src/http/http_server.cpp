@@ -112,8 +112,8 @@ bool HttpServer::bind() {
   d.context.tls = d.tls.get();
   if (d.tls && s.http_port != 0) {
     auto plain = net::listen(s.bind, s.http_port);
-    if (const auto* error = std::get_if<std::string>(&plain)) {
-      spdlog::error("--http-port: {}", *error);
+    if (const auto* error = std::get_if<net::ListenError>(&plain)) {
+      spdlog::error("--http-port: {}", error->message(s.bind, s.http_port));
       return false;
     }
     d.plain_fd = std::get<net::Listening>(plain).fd;
