@@ -51,8 +51,8 @@ struct Settings {
   /// The holdout experiment: the percentage of visitors who see no card (0: none runs; a
   /// change starts a new experiment).
   int holdout = 0;
-  std::size_t threads = 0;               ///< event loops; 0: the cores it may use, at most 8
-  bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
+  std::size_t threads = 0;  ///< event loops; 0: the cores it may use, at most 8
+  bool hsts = false;        ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
   /// Webhook signing secrets of the verified sources (/hooks/NAME), each repeatable for a
   /// rotation; never printed.
   std::vector<std::string> stripe_secrets;

@@ -119,7 +119,7 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
 
   if (s.api_key == kPlaceholderKey || s.api_key == kDemoKey) {
     const std::string whose = s.api_key == kDemoKey ? "the README's demo key \"" + s.api_key + "\""
-                                                   : "the example's key \"" + s.api_key + "\"";
+                                                    : "the example's key \"" + s.api_key + "\"";
     // On a loopback address only this machine can use it: fine for trying proof out.
     if (!is_loopback(s.bind)) {
       throw BadSettings(source("api-key") + ": the API key is " + whose +
@@ -130,8 +130,7 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
     warnings.push_back(source("api-key") + ": the API key is still " + whose +
                        ": anyone who read it can publish; make one with `openssl rand -hex 24`");
   } else if (s.api_key.size() < kShortKey) {
-    warnings.push_back(source("api-key") + ": the API key has " +
-                       std::to_string(s.api_key.size()) +
+    warnings.push_back(source("api-key") + ": the API key has " + std::to_string(s.api_key.size()) +
                        " characters; one of at least 16 cannot be guessed (`openssl rand -hex "
                        "24` makes one of 48)");
   }
