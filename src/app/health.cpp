@@ -1,3 +1,4 @@
+// `proof health`: one GET /healthz, its answer printed, its status turned into the exit status.
 #include "app/health.h"
 
 #include <iostream>
