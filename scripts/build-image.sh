@@ -10,7 +10,7 @@
 #
 # BUILD_DIR: a build tree whose `proof` and `public/` go into the image (the caller's, e.g.
 # build/, built already); without one, a Release build in build-image/ is made first.
-# The root filesystem (about 33 MB: 40 s to fetch on a good line) is kept in
+# The root filesystem (about 50 MB: 30-40 s to fetch on a good line) is kept in
 # BUILD_DIR/image-cache/, named by a digest of the package list, and used again while that
 # list is the same; --refresh fetches it again, for Debian's latest security updates.
 set -euo pipefail
@@ -70,7 +70,9 @@ version=$("$binary" --version | awk '{print $2}')
 # same libraries from the archive, not from this machine. dpkg knows a library by the path
 # its package installed, /lib/... or /usr/lib/... (merged /usr), so each spelling is asked,
 # all in one query.
-packages=(ca-certificates redis-server redis-tools)
+# redis-tools holds the Redis server (redis-check-rdb, which Debian's redis-server package
+# only links as redis-server, beside a unit whose dependencies bring in all of perl).
+packages=(ca-certificates redis-tools)
 mapfile -t libraries < <(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
 spellings=()
 for library in "${libraries[@]}"; do
@@ -211,11 +213,13 @@ stage_proof() {
 
 stage_redis() {
   local stage=$work/redis library binary
-  for binary in /usr/bin/redis-server /usr/bin/redis-cli; do
+  for binary in /usr/bin/redis-check-rdb /usr/bin/redis-cli; do
     copy_in "$stage" "$binary"
     libraries "$rootfs$(follow "$binary")" >"$work/libraries"
     while read -r library; do copy_in "$stage" "$library"; done <"$work/libraries"
   done
+  # The link Debian's redis-server package makes: the program serves when called so.
+  ln -s redis-check-rdb "$stage/usr/bin/redis-server"
   accounts "$stage" redis "$redis_uid" /var/lib/redis
   mkdir -p "$work/redis-data"
 }
