@@ -95,6 +95,7 @@ struct Subcommands {
   CLI::App* send;
   CLI::App* erase;
   CLI::App* stats;
+  CLI::App* health;
   CLI::App* check_config;
 
   bool talks_to_server() const { return send->parsed() || erase->parsed() || stats->parsed(); }
@@ -131,11 +132,32 @@ Subcommands add_subcommands(CLI::App& app, CommandLineValues& values, Invocation
       ->check(CLI::Range(1, 400))
       ->default_str("30");
 
+  // No key: /healthz answers anyone. The settings (flags, PROOF_ variables, PROOF_CONFIG)
+  // give the address, so that a container's HEALTHCHECK reads what its server read.
+  c.health = app.add_subcommand(
+      "health",
+      "Ask a running server's /healthz; exit status 0 when it answers 200 (a container's "
+      "HEALTHCHECK)");
+  c.health->add_option("--config", values.values.config_file, "Read the address from FILE")
+      ->type_name("FILE");
+  c.health
+      ->add_option("--url", result.target.url,
+                   "Server to ask, e.g. https://proof.example (default: the bind and port of "
+                   "the settings)")
+      ->type_name("URL");
+  c.health
+      ->add_option("--ca-cert", result.target.ca_cert,
+                   "PEM certificate to trust for an https --url")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+
   c.check_config =
       app.add_subcommand("check-config",
                          "Validate the settings (--config FILE and any flags) and print the "
                          "effective ones with the key redacted; exit status 0 when valid");
-  for (auto* command : {c.send, c.erase, c.stats, c.check_config}) command->fallthrough();
+  for (auto* command : {c.send, c.erase, c.stats, c.health, c.check_config}) {
+    command->fallthrough();
+  }
   app.require_subcommand(0, 1);
   return c;
 }
@@ -144,6 +166,16 @@ Subcommands add_subcommands(CLI::App& app, CommandLineValues& values, Invocation
 void finish(const Subcommands& c, const CommandLineValues& values, Invocation& result) {
   Origins origins;
   result.settings = collect(values.given(), origins);
+  if (c.health->parsed()) {
+    result.command = Command::health;
+    if (result.target.url.empty()) {
+      result.target.url = own_url(result.settings);
+      // Its own server, by the address it listens on, which the certificate does not name
+      // (it names the public host); no key is sent, and the answer says only "up".
+      result.target.verify_certificate = false;
+    }
+    return;
+  }
   if (c.talks_to_server()) {
     result.command = c.send->parsed()    ? Command::send
                      : c.erase->parsed() ? Command::erase
@@ -175,7 +207,11 @@ Invocation parse_command_line(int argc, const char* const* argv) {
       "from shop platforms' webhooks (/hooks), reach every open page over Server-Sent Events.",
       "proof"};
   app.set_version_flag("--version", std::string("proof ") + kVersion);
-  app.footer("Exit status: 0 ok, 1 runtime failure, 2 bad settings.");
+  app.footer(
+      "Every setting is also an environment variable: PROOF_ and the name in capitals, - as _ "
+      "(PROOF_MAX_SUBSCRIBERS=500; a list's values separated by spaces; PROOF_CONFIG for "
+      "--config). A flag overrides the variable, which overrides the --config file.\n"
+      "Exit status: 0 ok, 1 runtime failure, 2 bad settings.");
   app.add_option("--config", values.values.config_file,
                  "Read settings from FILE (key = value lines; see proof.conf.example)")
       ->type_name("FILE");

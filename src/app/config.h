@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,10 @@ struct Settings {
   /// "stripe: 2 secrets (1 from /etc/proof/proof.conf, 1 from --stripe-secret)", for the
   /// start-up log and check-config. Filled by the settings check.
   std::vector<std::string> secret_sources;
+  /// Where each setting given, other than a secret, came from: "--port", "PROOF_PORT",
+  /// "/etc/proof/proof.conf" (a list: each of its sources), for check-config. Filled by the
+  /// settings check.
+  std::map<std::string, std::string> value_sources;
 };
 
 /// The process's exit status, the same for every command (documented in the README).
@@ -81,10 +86,13 @@ enum ExitCode : int {
   kExitBadSettings = 2,  ///< the flags or the config file are wrong; nothing was started
 };
 
-/// Where the operator commands (send, erase, stats) reach a running server.
+/// Where the operator commands (send, erase, stats, health) reach a running server.
 struct ServerTarget {
   std::string url;      ///< scheme://host:port[/prefix]; empty means the settings' own address
   std::string ca_cert;  ///< PEM file to trust for https (a self-signed server), optional
+  /// False only for `proof health` asking the settings' own address, which the certificate
+  /// does not name (it names the public host); it sends no key.
+  bool verify_certificate = true;
 };
 
 /// A test signup for `proof send`, posted to a running server.
@@ -103,13 +111,14 @@ enum class Command {
   check_config,  ///< `proof check-config`: validate the settings and print them
   erase,         ///< `proof erase ID`: DELETE /events/ID
   stats,         ///< `proof stats`: GET /stats as a table
+  health,        ///< `proof health`: GET /healthz, exit 0 when it answers 200
 };
 
 /// What main() should do after parsing.
 struct Invocation {
   Command command = Command::serve;
   Settings settings;
-  ServerTarget target;                ///< for send, erase and stats
+  ServerTarget target;                ///< for send, erase, stats and health
   SendRequest send;                   ///< filled for Command::send
   std::string erase_id;               ///< for Command::erase: digits
   int stats_days = 30;                ///< for Command::stats

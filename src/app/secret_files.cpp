@@ -22,14 +22,10 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r';
 }
 
-/// Whether `origin` is a flag's, not a line of the --config file's.
-bool from_flag(const Origin& origin) {
-  return origin.at.rfind("--", 0) == 0;
-}
-
-/// "--stripe-secret-file PATH" for a flag's file, "stripe-secret-file PATH" for the file's.
+/// "--stripe-secret-file PATH" for a flag's file, "PROOF_STRIPE_SECRET_FILE PATH" for the
+/// environment's, "stripe-secret-file PATH" for the config file's.
 std::string file_source(const Origin& origin, const std::string& key, const std::string& path) {
-  return (from_flag(origin) ? "--" : "") + key + " " + path;
+  return setting_name(key, origin.level) + " " + path;
 }
 
 /// Whether `path` lies in the credentials directory systemd made for this service: its
@@ -88,11 +84,11 @@ void resolve_api_key(Settings& s, Origins& origins) {
   const Origin file = origins.of_key["api-key-file"];
   const auto key = origins.of_key.find("api-key");
   if (key != origins.of_key.end()) {
-    if (from_flag(key->second) == from_flag(file)) {
+    if (key->second.level == file.level) {
       throw BadSettings(file.at + ": the key is given by " + key->second.at +
                         " too: give it in one place");
     }
-    if (from_flag(key->second)) {  // a flag overrides the file's api-key-file
+    if (key->second.level > file.level) {  // as for any scalar, the later source wins
       s.api_key_file.clear();
       return;
     }
@@ -100,7 +96,7 @@ void resolve_api_key(Settings& s, Origins& origins) {
   s.api_key = read_single_secret(s.api_key_file, file.at, "the API key");
   origins.secret_files.push_back(s.api_key_file);
   const std::string source = file_source(file, "api-key-file", s.api_key_file);
-  origins.of_key["api-key"] = {source, source};
+  origins.of_key["api-key"] = {source, source, file.level};
 }
 
 void read_secret_files(Settings& s, Origins& origins) {
@@ -111,7 +107,7 @@ void read_secret_files(Settings& s, Origins& origins) {
                                      [&spec](const auto& row) { return row.key == spec.file_for; });
     std::vector<Origin> from = origins.of_items[spec.key];
     const std::vector<std::string> paths = spec.items(s);
-    from.resize(paths.size(), Origin{spec.key, spec.key});
+    from.resize(paths.size(), Origin{spec.key, spec.key, Origin::Level::unknown});
     for (std::size_t i = 0; i < paths.size(); ++i) {
       const std::string& path = paths[i];
       const std::vector<SecretLine> lines = read_secret_lines(path, from[i].at);
@@ -120,7 +116,7 @@ void read_secret_files(Settings& s, Origins& origins) {
       const std::string source = file_source(from[i], spec.key, path);
       for (const SecretLine& line : lines) {
         const std::string at = path + ":" + std::to_string(line.line) + " (" +
-                               (from_flag(from[i]) ? "--" : "") + spec.key + ")";
+                               setting_name(spec.key, from[i].level) + ")";
         // Two secrets written on one line would be read as one that matches nothing.
         if (std::any_of(line.text.begin(), line.text.end(), is_space)) {
           throw BadSettings(at +
@@ -129,7 +125,7 @@ void read_secret_files(Settings& s, Origins& origins) {
                             spec.file_for + ")");
         }
         target->assign(s, line.text);
-        origins.of_items[spec.file_for].push_back({at, source});
+        origins.of_items[spec.file_for].push_back({at, source, from[i].level});
       }
     }
   }

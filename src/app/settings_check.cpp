@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "app/probes.h"
 #include "app/secret_files.h"
@@ -55,7 +56,7 @@ void check_each(Settings& s, Origins& origins) {
     }
     std::vector<std::string>& values = spec.items(s);
     std::vector<Origin>& from = origins.of_items[spec.key];
-    from.resize(values.size(), Origin{spec.key, spec.key});
+    from.resize(values.size(), Origin{spec.key, spec.key, Origin::Level::unknown});
     std::vector<std::string> kept;
     std::vector<Origin> kept_from;
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -79,14 +80,41 @@ void check_each(Settings& s, Origins& origins) {
   }
 }
 
+/// Where each setting given, other than a secret, came from: a scalar's last source, a
+/// list's sources in the order they were read ("/etc/proof/proof.conf, --allowed-origin").
+std::map<std::string, std::string> value_sources(const Origins& origins) {
+  std::map<std::string, std::string> sources;
+  for (const auto& spec : settings_table()) {
+    if (spec.secret) continue;  // secret_sources says where those came from
+    if (spec.kind != SettingSpec::Kind::list) {
+      if (const auto it = origins.of_key.find(spec.key); it != origins.of_key.end()) {
+        sources[spec.key] = it->second.source;
+      }
+      continue;
+    }
+    const auto it = origins.of_items.find(spec.key);
+    if (it == origins.of_items.end()) continue;
+    std::vector<std::string> seen;
+    for (const Origin& origin : it->second) {
+      if (std::find(seen.begin(), seen.end(), origin.source) == seen.end()) {
+        seen.push_back(origin.source);
+      }
+    }
+    std::string text;
+    for (const auto& source : seen) text += (text.empty() ? "" : ", ") + source;
+    if (!text.empty()) sources[spec.key] = text;
+  }
+  return sources;
+}
+
 }  // namespace
 
 void require_key(const Settings& s) {
   if (s.api_key.empty()) {
     throw BadSettings(
         "no API key: give one with --api-key-file FILE (the key alone in it), --api-key KEY, "
-        "the PROOF_API_KEY environment variable, or api-key = \"KEY\" in the file named by "
-        "--config");
+        "the PROOF_API_KEY_FILE or PROOF_API_KEY environment variable, or api-key = \"KEY\" in "
+        "the file named by --config");
   }
 }
 
@@ -99,10 +127,11 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
   std::vector<std::string> warnings;
   resolve_redis_password(s, origins, warnings);
   if (s.tls_cert.empty() != s.tls_key.empty()) {
-    const std::string given = source(s.tls_cert.empty() ? "tls-key" : "tls-cert");
+    const std::string given = s.tls_cert.empty() ? "tls-key" : "tls-cert";
     const std::string other = s.tls_cert.empty() ? "tls-cert" : "tls-key";
-    // Named as the reader gave the first one: a flag, or a key of the file.
-    throw BadSettings(given + ": needs " + (given.rfind("--", 0) == 0 ? "--" : "") + other +
+    // Named as the reader gave the first one: a flag, a variable, or a key of the file.
+    throw BadSettings(source(given) + ": needs " +
+                      setting_name(other, origins.of_key[given].level) +
                       " too (both for HTTPS, or neither for HTTP)");
   }
   if (!s.tls_cert.empty()) {
@@ -158,6 +187,7 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
   }
   for (auto& warning : exposed_secret_files(origins)) warnings.push_back(std::move(warning));
   s.secret_sources = secret_sources(s, origins);
+  s.value_sources = value_sources(origins);
   return warnings;
 }
 

@@ -3,7 +3,9 @@
 #include "app/settings_sources.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <sstream>
 
 #include "app/config_file.h"
 #include "app/settings_table.h"
@@ -53,7 +55,7 @@ void read_file_into(Settings& s, const std::string& file, Origins& origins) {
     if (entry.is_list && spec->kind != SettingSpec::Kind::list) {
       throw BadSettings(at + entry.key + ": takes one value, not a list");
     }
-    const Origin origin{at + entry.key, file};
+    const Origin origin{at + entry.key, file, Origin::Level::file};
     origins.of_key[entry.key] = origin;
     if (gives_secret(*spec, entry) &&
         std::find(origins.secret_files.begin(), origins.secret_files.end(), file) ==
@@ -71,7 +73,63 @@ void read_file_into(Settings& s, const std::string& file, Origins& origins) {
   }
 }
 
+/// The values of a list's variable: separated by white space, which no origin, address or
+/// secret holds (a secret file refuses a line with a space inside, too), where a comma
+/// could be part of a WooCommerce secret.
+std::vector<std::string> list_values(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+/// Each setting's PROOF_ variable, over what the file gave: a scalar's replaces the file's
+/// value, a list's values are added to the file's (as its flags are).
+void read_environment_into(Settings& s, Origins& origins) {
+  for (const auto& spec : settings_table()) {
+    const std::string name = environment_name(spec.key);
+    const char* value = std::getenv(name.c_str());
+    // Empty is unset: `-e PROOF_REDIS=` and a compose file's blank entries mean "none".
+    if (value == nullptr || *value == '\0') continue;
+    const Origin origin{name, name, Origin::Level::environment};
+    origins.of_key[spec.key] = origin;
+    try {
+      if (spec.kind != SettingSpec::Kind::list) {
+        spec.assign(s, value);
+        continue;
+      }
+      for (const auto& item : list_values(value)) {
+        spec.assign(s, item);
+        origins.of_items[spec.key].push_back(origin);
+      }
+    } catch (const SettingError& e) {
+      throw BadSettings(name + ": " + e.what());
+    }
+  }
+}
+
 }  // namespace
+
+std::string environment_name(const std::string& key) {
+  std::string name = "PROOF_";
+  for (const char c : key) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+std::string setting_name(const std::string& key, Origin::Level level) {
+  switch (level) {
+    case Origin::Level::flag:
+      return "--" + key;
+    case Origin::Level::environment:
+      return environment_name(key);
+    case Origin::Level::file:
+    case Origin::Level::unknown:
+      break;
+  }
+  return key;
+}
 
 std::string Origins::at(const std::string& key) const {
   const auto it = of_key.find(key);
@@ -80,33 +138,29 @@ std::string Origins::at(const std::string& key) const {
 
 Settings collect(const GivenValues& values, Origins& origins) {
   Settings s;
-  if (!values.config_file.empty()) read_file_into(s, values.config_file, origins);
-
-  const auto given = [&](const char* key) {
-    return values.given.count(key) != 0 || origins.of_key.count(key) != 0;
-  };
-  if (!given("api-key") && !given("api-key-file")) {
-    if (const char* key = std::getenv("PROOF_API_KEY")) {
-      s.api_key = key;
-      origins.of_key["api-key"] = {"PROOF_API_KEY", "PROOF_API_KEY"};
-    }
+  std::string config_file = values.config_file;
+  if (const char* from_env = std::getenv("PROOF_CONFIG"); config_file.empty() && from_env) {
+    config_file = from_env;
   }
+  if (!config_file.empty()) read_file_into(s, config_file, origins);
+  read_environment_into(s, origins);
 
   for (const auto& spec : settings_table()) {
     if (values.given.count(spec.key) == 0) continue;
     const std::string name = "--" + spec.key;
-    origins.of_key[spec.key] = {name, name};
+    const Origin origin{name, name, Origin::Level::flag};
+    origins.of_key[spec.key] = origin;
     try {
       switch (spec.kind) {
         case SettingSpec::Kind::flag:
           spec.assign(s, values.flag.at(spec.key) ? "true" : "false");
           break;
         case SettingSpec::Kind::list:
-          // Added to the file's: a secret given as a flag during a rotation must not
-          // silently drop the ones in the file.
+          // Added to the file's and the environment's: a secret given as a flag during a
+          // rotation must not silently drop the ones in the file.
           for (const auto& value : values.list.at(spec.key)) {
             spec.assign(s, value);
-            origins.of_items[spec.key].push_back({name, name});
+            origins.of_items[spec.key].push_back(origin);
           }
           break;
         case SettingSpec::Kind::scalar:

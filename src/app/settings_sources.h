@@ -1,7 +1,8 @@
 // Where settings come from, merged into one Settings: the defaults, then the --config file,
-// then PROOF_API_KEY for the key, then the flags, each value converted by its row of the
-// settings table. A flag overrides the file's value of a scalar; a list's flags add to the
-// file's list. Free of CLI11: the command line hands over its values as text.
+// then the environment (PROOF_PORT for port: one variable per row of the settings table),
+// then the flags, each value converted by its row of the table. For a scalar, each of these
+// overrides the one before; a list's values add to those before. Free of CLI11: the command
+// line hands over its values as text.
 #pragma once
 
 #include <cstddef>
@@ -25,11 +26,22 @@ struct GivenValues {
 
 /// Where one value came from.
 struct Origin {
+  /// The sources in the order they are read: each overrides (a list: adds to) the one before.
+  enum class Level { unknown, file, environment, flag };
+
   /// As a message names it: "--port", "/etc/proof/proof.conf:12: port", "PROOF_API_KEY".
   std::string at;
   /// As a count of values per source names it: "--stripe-secret", "/etc/proof/proof.conf".
   std::string source;
+  Level level = Level::unknown;
 };
+
+/// The variable that gives a setting: "PROOF_" and the key in capitals, `-` as `_`
+/// (max-subscribers: PROOF_MAX_SUBSCRIBERS).
+std::string environment_name(const std::string& key);
+
+/// A setting as the source at `level` names it: "--port", "PROOF_PORT" or "port".
+std::string setting_name(const std::string& key, Origin::Level level);
 
 /// Where each given setting, and each element of a list, came from.
 struct Origins {
@@ -47,8 +59,10 @@ struct Origins {
   std::string at(const std::string& key) const;
 };
 
-/// The settings from the defaults, the file, the environment and the flags. Throws
-/// BadSettings naming the flag, or the file, line and key, of a value that is wrong.
+/// The settings from the defaults, the file (--config, else PROOF_CONFIG), the environment
+/// and the flags. An empty variable counts as not set; a list's variable holds its values
+/// separated by white space. Throws BadSettings naming the flag, the variable, or the file,
+/// line and key, of a value that is wrong.
 Settings collect(const GivenValues& values, Origins& origins);
 
 }  // namespace proof

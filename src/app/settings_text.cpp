@@ -52,7 +52,11 @@ std::string to_config_text(const Settings& s) {
     }
     const std::string value = spec.show(s);
     if (!value.empty()) {
-      out << spec.key << " = " << value << '\n';
+      out << spec.key << " = " << value;
+      if (const auto from = s.value_sources.find(spec.key); from != s.value_sources.end()) {
+        out << "  # from " << from->second;
+      }
+      out << '\n';
     } else if (spec.kind == SettingSpec::Kind::list) {
       out << "# " << spec.key << " = [] (none)\n";
     } else {

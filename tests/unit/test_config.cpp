@@ -1,6 +1,8 @@
-// command_line.h: settings from flags, a --config file and PROOF_API_KEY, with their precedence.
+// command_line.h: settings from flags, the PROOF_ variables and a --config file, with their
+// precedence.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include "app/command_line.h"
 #include "app/config.h"
 #include "app/probes.h"
+#include "app/settings_sources.h"
 #include "app/settings_table.h"
 #include "app/settings_text.h"
 
@@ -200,14 +203,15 @@ TEST_CASE("Config: a --config file is read", "[config][file]") {
   CHECK(s.bind == "127.0.0.1");  // what the file leaves out keeps its default
 }
 
-TEST_CASE("Config: a flag overrides the file, the file overrides PROOF_API_KEY", "[config][file]") {
+TEST_CASE("Config: a flag overrides PROOF_API_KEY, which overrides the file", "[config][file]") {
   const EnvVar env("PROOF_API_KEY", std::string("from-env"));
   const TempFile file("api-key = \"from-file\"\nport = 7000\n");
   const Run r = run({"--config", file.path(), "--port", "7001"});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
   CHECK(r.result.settings.port == 7001);
-  CHECK(r.result.settings.api_key == "from-file");
+  // As every PROOF_ variable overrides the file.
+  CHECK(r.result.settings.api_key == "from-env");
 
   const Run flag_key = run({"--config", file.path(), "--api-key", "from-flag"});
   REQUIRE_FALSE(flag_key.result.exit_code.has_value());
@@ -365,7 +369,8 @@ TEST_CASE("Config: to_config_text redacts the key and lists the settings", "[con
   REQUIRE_FALSE(r.result.exit_code.has_value());
   const std::string text = proof::to_config_text(r.result.settings);
   CHECK_THAT(text, !Catch::Contains("super-secret"));
-  CHECK_THAT(text, Catch::Contains("port = 7004\n") && Catch::Contains("history = 42\n") &&
+  CHECK_THAT(text, Catch::Contains("port = 7004  # from --port\n") &&
+                       Catch::Contains("history = 42  # from --history\n") &&
                        Catch::Contains("allowed-origin = [\"https://a.example\"]"));
 }
 
@@ -871,11 +876,21 @@ TEST_CASE("Config: the key's file follows the rule of one value: a flag override
   CHECK(flags.result.exit_code == proof::kExitBadSettings);
   CHECK_THAT(flags.err, Catch::Contains("--api-key-file: the key is given by --api-key too"));
   const SecretFile both("api-key = \"k\"\n" + file_line);
-  const Run file = run({"--config", both.path()});
-  CHECK(file.result.exit_code == proof::kExitBadSettings);
-  CHECK_THAT(file.err, Catch::Contains("give it in one place"));
+  {
+    const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+    const Run file = run({"--config", both.path()});
+    CHECK(file.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(file.err, Catch::Contains("give it in one place"));
+    const EnvVar file_env("PROOF_API_KEY_FILE", key.path());
+    const EnvVar key_env("PROOF_API_KEY", std::string("k"));
+    const Run env_both = run({});
+    CHECK(env_both.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(env_both.err,
+               Catch::Contains("PROOF_API_KEY_FILE: the key is given by PROOF_API_KEY too"));
+  }
 
-  // A flag overrides the file, whichever form each has; the environment comes last.
+  // A flag overrides the file, whichever form each has; the environment (PROOF_API_KEY,
+  // set here) comes between them.
   const SecretFile key_in_file("api-key = \"from-the-config\"\n");
   const Run flag_file = run({"--config", key_in_file.path(), "--api-key-file", key.path()});
   CHECK(flag_file.result.settings.api_key == "from-the-key-file");
@@ -889,8 +904,10 @@ TEST_CASE("Config: the key's file follows the rule of one value: a flag override
 
   // check-config's output reads back: the key's line is a comment beside the file's.
   const std::string text = proof::to_config_text(flag_file.result.settings);
-  CHECK_THAT(text, Catch::Contains("# api-key = (read from api-key-file, redacted)") &&
-                       Catch::Contains(file_line) && !Catch::Contains("from-the-key-file"));
+  CHECK_THAT(
+      text, Catch::Contains("# api-key = (read from api-key-file, redacted)") &&
+                Catch::Contains("api-key-file = \"" + key.path() + "\"  # from --api-key-file\n") &&
+                !Catch::Contains("from-the-key-file"));
 }
 
 TEST_CASE("Config: a file with a secret that group or others may read is warned about",
@@ -934,4 +951,160 @@ TEST_CASE("Config: a file with a secret that group or others may read is warned 
   const EnvVar credentials("CREDENTIALS_DIRECTORY", fs::temp_directory_path().string());
   CHECK(warnings_of({"--api-key", "a-key-of-16-chars", "--stripe-secret-file", open_secret.path()})
             .empty());
+}
+
+namespace {
+
+/// A value its row takes, as text: the default as check-config writes it, or "x" for a row
+/// whose default is empty (a file name, a URL, the key).
+std::string some_value(const proof::SettingSpec& spec) {
+  const std::string shown = proof::bare(spec.show(proof::Settings{}));
+  return shown.empty() ? "x" : shown;
+}
+
+}  // namespace
+
+// No list of variable names is written anywhere: each row of the table has its variable.
+TEST_CASE("Config: every setting is read from PROOF_ and its name in capitals", "[config][env]") {
+  for (const auto& spec : proof::settings_table()) {
+    std::string name = "PROOF_";
+    for (const char c : spec.key) {
+      name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    INFO(name);
+    CHECK(proof::environment_name(spec.key) == name);
+    const bool list = spec.kind == proof::SettingSpec::Kind::list;
+    const EnvVar variable(name.c_str(), list ? std::string("one two") : some_value(spec));
+    proof::Origins origins;
+    proof::collect(proof::GivenValues{}, origins);
+    REQUIRE(origins.of_key.count(spec.key) == 1);
+    CHECK(origins.of_key.at(spec.key).at == name);
+    if (list) CHECK(origins.of_items.at(spec.key).size() == 2);
+  }
+}
+
+TEST_CASE("Config: a flag overrides a variable, which overrides the file", "[config][env]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const TempFile file(
+      "api-key = \"k\"\nport = 7000\nhistory = 5\nheartbeat = 20\n"
+      "allowed-origin = [\"https://a.example\"]\n");
+  const EnvVar port("PROOF_PORT", std::string("7001"));
+  const EnvVar history("PROOF_HISTORY", std::string("6"));
+  const EnvVar origins("PROOF_ALLOWED_ORIGIN",
+                       std::string(" https://b.example\thttps://c.example "));
+  const EnvVar hsts("PROOF_HSTS", std::string("yes"));
+  const Run r = run({"check-config", "--config", file.path(), "--port", "7002", "--allowed-origin",
+                     "https://d.example"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  CHECK(s.port == 7002);
+  CHECK(s.history == 6);
+  CHECK(s.heartbeat_seconds == 20);
+  CHECK(s.hsts);
+  // A list's values, separated by white space, add to the file's; the flags' add to both.
+  CHECK(s.allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example",
+                                                      "https://c.example", "https://d.example"});
+
+  // check-config says where each value it prints came from; what nothing gave, nothing.
+  const std::string text = proof::to_config_text(s);
+  CHECK_THAT(text, Catch::Contains("port = 7002  # from --port\n"));
+  CHECK_THAT(text, Catch::Contains("history = 6  # from PROOF_HISTORY\n"));
+  CHECK_THAT(text, Catch::Contains("heartbeat = 20  # from " + file.path() + "\n"));
+  CHECK_THAT(text, Catch::Contains("hsts = true  # from PROOF_HSTS\n"));
+  CHECK_THAT(text, Catch::Contains("  # from " + file.path() +
+                                   ", PROOF_ALLOWED_ORIGIN, --allowed-origin\n"));
+  CHECK_THAT(text, Catch::Contains("max-subscribers = 10000\n"));
+  // ...and still reads back as the same settings.
+  const TempFile again(text);
+  const EnvVar no_port("PROOF_PORT", std::nullopt);
+  const EnvVar no_history("PROOF_HISTORY", std::nullopt);
+  const EnvVar no_origins("PROOF_ALLOWED_ORIGIN", std::nullopt);
+  const EnvVar no_hsts("PROOF_HSTS", std::nullopt);
+  const Run back = run({"--config", again.path(), "--api-key", "k"});
+  INFO(back.err);
+  REQUIRE_FALSE(back.result.exit_code.has_value());
+  CHECK(back.result.settings.port == 7002);
+  CHECK(back.result.settings.allowed_origins == s.allowed_origins);
+}
+
+TEST_CASE("Config: an empty variable is not set, a wrong one is named", "[config][env]") {
+  const EnvVar key("PROOF_API_KEY", std::string("k"));
+  {
+    // How a compose file turns off the image's default: PROOF_DATA_DIR: "".
+    const EnvVar empty("PROOF_BIND", std::string());
+    const Run r = run({});
+    INFO(r.err);
+    REQUIRE_FALSE(r.result.exit_code.has_value());
+    CHECK(r.result.settings.bind == "127.0.0.1");
+  }
+  for (const auto& [name, value, message] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"PROOF_PORT", "70000", "PROOF_PORT: 70000 is not between 0 and 65535"},
+           {"PROOF_DISPLAY_NAME", "nick", "PROOF_DISPLAY_NAME: 'nick' is not one of"},
+           {"PROOF_HSTS", "maybe", "PROOF_HSTS: 'maybe' is not true or false"},
+           {"PROOF_TRUSTED_PROXY", "10.0.0.1 proxy.local",
+            "PROOF_TRUSTED_PROXY: 'proxy.local' is not an IP address"}}) {
+    INFO(name);
+    const EnvVar variable(name.c_str(), value);
+    const Run r = run({});
+    REQUIRE(r.result.exit_code.has_value());
+    CHECK(*r.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(r.err, Catch::Contains(message));
+  }
+}
+
+TEST_CASE("Config: secrets from files named by variables, as a container's /run/secrets",
+          "[config][env][secrets]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const SecretFile key("the-key-from-a-secret\n");
+  const SecretFile stripe("whsec_from_run_secrets\n");
+  const EnvVar key_file("PROOF_API_KEY_FILE", key.path());
+  const EnvVar stripe_file("PROOF_STRIPE_SECRET_FILE", stripe.path());
+  const TempFile config("api-key = \"from-the-config\"\n");
+  const Run r = run({"check-config", "--config", config.path()});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  // The variable's file overrides the config file's key, as any variable would.
+  CHECK(s.api_key == "the-key-from-a-secret");
+  CHECK(s.stripe_secrets == std::vector<std::string>{"whsec_from_run_secrets"});
+  const std::string sources = joined(s.secret_sources);
+  CHECK_THAT(sources, Catch::Contains("api-key: from PROOF_API_KEY_FILE " + key.path()));
+  CHECK_THAT(sources,
+             Catch::Contains("stripe: 1 secret (1 from PROOF_STRIPE_SECRET_FILE " + stripe.path()));
+  const std::string text = proof::to_config_text(s) + r.err + r.out;
+  CHECK_THAT(text, !Catch::Contains("the-key-from-a-secret") &&
+                       !Catch::Contains("whsec_from_run_secrets"));
+
+  // A flag still overrides the variable's file.
+  const Run flag = run({"--api-key", "from-the-flag"});
+  CHECK(flag.result.settings.api_key == "from-the-flag");
+}
+
+TEST_CASE("Config: PROOF_CONFIG names the file when --config does not", "[config][env][file]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const TempFile named("api-key = \"k\"\nport = 7010\n");
+  const TempFile given("api-key = \"k\"\nport = 7011\n");
+  const EnvVar config("PROOF_CONFIG", named.path());
+  CHECK(run({}).result.settings.port == 7010);
+  CHECK(run({"--config", given.path()}).result.settings.port == 7011);
+}
+
+TEST_CASE("Config: proof health asks the address the settings give, with no key",
+          "[config][commands]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const EnvVar bind("PROOF_BIND", std::string("0.0.0.0"));
+  const EnvVar port("PROOF_PORT", std::string("7012"));
+  const Run r = run({"health"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  CHECK(r.result.command == proof::Command::health);
+  CHECK(r.result.target.url == "http://127.0.0.1:7012");
+  CHECK_FALSE(r.result.target.verify_certificate);  // its own address, not the certificate's
+
+  const Run url = run({"health", "--url", "https://proof.example"});
+  REQUIRE_FALSE(url.result.exit_code.has_value());
+  CHECK(url.result.target.url == "https://proof.example");
+  CHECK(url.result.target.verify_certificate);
 }
