@@ -3,7 +3,7 @@
 #   address: build-asan/ (-DPROOF_SANITIZE=address: ASan + UBSan + LeakSanitizer), then the
 #            whole ctest suite except the widget, browser and bench tests (Node and Chromium
 #            test the JavaScript, not our C++; the bench smoke measures speed) and the
-#            deployment sandbox test (see below). Tests see PROOF_SANITIZER=address|thread.
+#            deployment sandbox and container image tests (see below). Tests see PROOF_SANITIZER=address|thread.
 #   thread:  build-tsan/ (-DPROOF_SANITIZE=thread), then the hub, worker pool, fan-out,
 #            connection, caps, presence-exchange, intake and key-store unit tests (the
 #            intake's test of one delivery on eight threads at once), and the stream,
@@ -100,11 +100,13 @@ if [ "$which" = address ] || [ "$which" = all ]; then
   # - deploy.sandbox runs the server as another user under the unit's syscall filter
   #   (checked with strace): the ASan runtime's own syscalls and its log files in our
   #   private temp dir are not the server's.
+  # - deploy.container builds the image from the binary at hand: an ASan binary pulls
+  #   libasan and libubsan into it and measures the sanitizer, not the image we ship.
   # One test per core, not two as in scripts/test.sh: under ASan the servers' own work
   # doubles, and timing-bound tests (leases, intervals) keep their margins.
   run_step "ASan+UBSan ctest" env "${asan_env[@]}" ASAN_OPTIONS="$asan_options" \
     ctest --test-dir build-asan --output-on-failure --timeout 600 -j"$jobs" -LE 'browser|widget|bench' \
-      -E '^(integration: hostile|deploy\.sandbox)$'
+      -E '^(integration: hostile|deploy\.sandbox|deploy\.container)$'
   run_step "ASan+UBSan ctest: integration: hostile (small quarantine)" env "${asan_env[@]}" \
     ASAN_OPTIONS="$asan_options:quarantine_size_mb=4:thread_local_quarantine_size_kb=64:allocator_release_to_os_interval_ms=50" \
     ctest --test-dir build-asan --output-on-failure --timeout 600 -R '^integration: hostile$'
