@@ -124,6 +124,14 @@ def process_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_seconds(server):
+    """User + system CPU time of every process of a server so far: proof is one process
+    (its threads are counted in it); nginx is a master and its workers, which do the work.
+    Reading the first worker alone undercounted nchan with worker_processes auto by half."""
+    pids = dict.fromkeys([server.proc.pid, *server.pids])
+    return sum(process_cpu_seconds(pid) for pid in pids)
+
+
 def children_cpu_seconds():
     import resource
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -333,9 +341,11 @@ def throughput_round(args, server):
     start_fresh(server)
     holder = None
     try:
-        cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(server.port),
-               "--server-pid", str(server.pid), "--json", "--subscribers", "10", "--events", "0",
+        cmd = [args.loadgen, "--host", "127.0.0.1", "--port", str(server.port), "--json",
+               "--subscribers", "10", "--events", "0",
                "--settle-ms", "0", "--hold-seconds", "-1", "--drain-ms", "0"]
+        for pid in server.pids:
+            cmd += ["--server-pid", str(pid)]
         cmd += server.loadgen_args()
         holder = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = holder.stderr.readline()
@@ -344,14 +354,14 @@ def throughput_round(args, server):
         script, url = server.wrk_target()
         env = dict(os.environ, PROOF_BENCH_KEY=API_KEY)
         before, busy = loadavg(), busy_cpu_seconds()
-        server_cpu, wrk_cpu = process_cpu_seconds(server.pid), children_cpu_seconds()
+        server_cpu, wrk_cpu = server_cpu_seconds(server), children_cpu_seconds()
         holder_cpu = process_cpu_seconds(holder.pid)
         wrk = subprocess.run(["wrk", "-t2", "-c16", f"-d{args.wrk_seconds}s", "-s", script, url],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                              timeout=args.wrk_seconds + 60)
         text = wrk.stdout
         machine_busy = busy_cpu_seconds() - busy
-        server_cpu = process_cpu_seconds(server.pid) - server_cpu
+        server_cpu = server_cpu_seconds(server) - server_cpu
         wrk_cpu = children_cpu_seconds() - wrk_cpu  # wrk is the only child reaped meanwhile
         holder_cpu = process_cpu_seconds(holder.pid) - holder_cpu
         time.sleep(0.5)  # let the last events reach the streams
@@ -373,6 +383,10 @@ def throughput_round(args, server):
             "loadavg": [before, loadavg()],
             "machine_busy_cpu_s": machine_busy,
             "server_cpu_s": server_cpu,
+            # The figure to compare: what one accepted POST cost the server, whatever the
+            # request rate each reached.
+            "server_cpu_us_per_request": (server_cpu * 1e6 / (int(total.group(1)) - (int(non2xx.group(1)) if non2xx else 0))
+                                          if total and int(total.group(1)) else None),
             "wrk_cpu_s": wrk_cpu,
             "other_cpu_s": max(0.0, machine_busy - server_cpu - wrk_cpu - holder_cpu),
         }
@@ -487,8 +501,11 @@ def print_throughput_table(p, q):
     print(f"| events received per open stream | {p['events_received_per_stream']:.0f} | "
           f"{q['events_received_per_stream']:.0f} | |")
     print(f"| requests sent by wrk | {p['requests']} | {q['requests']} | |")
-    print(f"| server CPU during the wrk run (s) | {p['server_cpu_s']:.1f} | "
+    print(f"| server CPU during the wrk run, every process (s) | {p['server_cpu_s']:.1f} | "
           f"{q['server_cpu_s']:.1f} | {ratio(p['server_cpu_s'], q['server_cpu_s']):.2f} |")
+    print(f"| server CPU per accepted POST (µs) | {fmt(p['server_cpu_us_per_request'], 1)} | "
+          f"{fmt(q['server_cpu_us_per_request'], 1)} | "
+          f"{fmt(ratio(p['server_cpu_us_per_request'], q['server_cpu_us_per_request']), 2)} |")
     print(f"| wrk CPU (s) | {p['wrk_cpu_s']:.1f} | {q['wrk_cpu_s']:.1f} | |")
     print(f"| other processes' CPU during the wrk run (s) | {p['other_cpu_s']:.1f} | "
           f"{q['other_cpu_s']:.1f} | |")

@@ -6,7 +6,8 @@
 # Layout under the prefix: bin/proof, share/proof/public/, share/proof/proof-wordpress.zip
 # (the WordPress plugin, for Plugins > Add New > Upload), share/doc/proof/,
 # share/man/man1/proof.1.gz; the example config in SYSCONFDIR/proof/ (/etc/proof for the
-# /usr prefix); the systemd units in PROOF_SYSTEMD_UNIT_DIR_RESOLVED. The binary and the units have these paths compiled in, so the
+# /usr prefix) and certbot's deploy hook in SYSCONFDIR/letsencrypt/renewal-hooks/deploy/proof;
+# the systemd units in PROOF_SYSTEMD_UNIT_DIR_RESOLVED. The binary and the units have these paths compiled in, so the
 # prefix given at configure time is the one the files must end up under.
 
 set(PROOF_CONFIG_DIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/proof")
@@ -40,14 +41,23 @@ foreach(_script postinst prerm postrm)
                  FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
                  GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 endforeach()
+# certbot runs every program in renewal-hooks/deploy/ after it obtains or renews a
+# certificate: this one reloads the running proof units. certbot reads only
+# /etc/letsencrypt, so a prefix whose SYSCONFDIR is not /etc installs a copy to put there.
+set(PROOF_CERTBOT_HOOK_DIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/letsencrypt/renewal-hooks/deploy")
+configure_file(systemd/certbot-deploy-hook.in ${CMAKE_CURRENT_BINARY_DIR}/systemd/certbot-deploy-hook
+               @ONLY)
 # dpkg keeps an admin's edits to files listed here across upgrades.
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/deb/conffiles "${PROOF_CONFIG_DIR}/proof.conf.example\n")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/deb/conffiles
+     "${PROOF_CONFIG_DIR}/proof.conf.example\n${PROOF_CERTBOT_HOOK_DIR}/proof\n")
 
 install(TARGETS proof RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The staged copy (cmake/widget.cmake), with the minified widget, not the source tree's.
 install(DIRECTORY ${PROOF_PUBLIC_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/proof/public)
 install(FILES ${PROOF_WORDPRESS_ZIP} DESTINATION ${CMAKE_INSTALL_DATADIR}/proof)
 install(FILES proof.conf.example DESTINATION ${PROOF_CONFIG_DIR})
+install(PROGRAMS ${CMAKE_CURRENT_BINARY_DIR}/systemd/certbot-deploy-hook
+        DESTINATION ${PROOF_CERTBOT_HOOK_DIR} RENAME proof)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof.service
               ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof@.service
         DESTINATION ${_proof_systemd_unit_dir})
@@ -95,8 +105,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends: from the libraries the binary links
 # libsystemd is opened at run time for sd_notify (src/app/notify.cpp), so shlibdeps cannot
-# see it.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsystemd0")
+# see it; procps has the /bin/kill of the units' ExecReload=.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libsystemd0, procps")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_BINARY_DIR}/deb/postinst
     ${CMAKE_CURRENT_BINARY_DIR}/deb/prerm

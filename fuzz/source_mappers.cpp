@@ -2,7 +2,10 @@
 // bodies and headers, against the rules docs/sources.md states: nothing it reads is
 // refused for its text (a card's name, offer and city are UTF-8 without control
 // characters, at most 120 characters, and pass POST /signup's validation), a card always
-// has a key to be remembered by, a take-back from an order platform names its order, and
+// has a key to be remembered by, a card from a platform that signs no timestamp carries
+// the order's own time (or "stale" could never be said), no key a card or take-back is
+// remembered by is made of a header the platform does not sign (former_keys, proof
+// 0.1.0's, are only looked up), a take-back from an order platform names its order, and
 // what is ignored says one of the documented reasons. Signatures are not checked here
 // (signature_headers does); read() is only ever called after verify(), but must not
 // trust the body either way.
@@ -14,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "core/signup.h"
 #include "oracle.h"
@@ -63,16 +67,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   delivery.body = std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1);
   const char* topics[] = {"orders/paid",   "orders/cancelled", "orders/updated",  "order.updated",
                           "order.created", "order.deleted",    "products/create", ""};
+  // Headers no platform but Standard Webhooks signs carry a marker no key may contain
+  // (unless the signed body itself does).
+  constexpr std::string_view kUnsigned = "unsigned-header-value";
   delivery.headers = {{"x-shopify-topic", topics[(selector / 5) % 8]},
                       {"x-wc-webhook-topic", topics[(selector / 5) % 8]},
-                      {"x-shopify-webhook-id", "w"},
+                      {"x-shopify-webhook-id", std::string(kUnsigned)},
+                      {"x-shopify-event-id", std::string(kUnsigned)},
+                      {"x-event-name", "order_created"},
                       {"webhook-id", "msg"}};
-  if (selector & 0x80) delivery.headers.emplace_back("x-shopify-shop-domain", "s");
+  if (selector & 0x80) {
+    delivery.headers.emplace_back("x-shopify-shop-domain", std::string(kUnsigned));
+    delivery.headers.emplace_back("x-wc-webhook-source", std::string(kUnsigned));
+  }
   const ReadOptions options{.accept_test = (selector & 0x40) != 0, .offer = "Offer"};
+  const bool body_has_marker = delivery.body.find(kUnsigned) != std::string_view::npos;
+  const auto check_keys = [&](const std::vector<std::string>& keys) {
+    if (body_has_marker) return;
+    for (const std::string& key : keys) {
+      PROOF_FUZZ_CHECK(key.find(kUnsigned) == std::string::npos, key);
+    }
+  };
 
   const Meaning meaning = receiver.read(delivery, options);
   if (const auto* card = std::get_if<Card>(&meaning)) {
     PROOF_FUZZ_CHECK(!card->delivery_keys.empty() || !card->order_keys.empty(), delivery.body);
+    check_keys(card->delivery_keys);
+    check_keys(card->order_keys);
+    check_keys(card->lookup_keys);
+    if (order_platform) PROOF_FUZZ_CHECK(card->changed_at.has_value(), delivery.body);
     if (receiver.name() != "standard") {
       // Text from a platform is made fit for a card, never a reason to refuse a sale.
       for (const char* name : {"user_name", "offer_name", "city"}) check_text(card->fields, name);
@@ -84,13 +107,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } else if (const auto* back = std::get_if<TakeBack>(&meaning)) {
     if (order_platform) PROOF_FUZZ_CHECK(!back->order_keys.empty(), delivery.body);
+    check_keys(back->delivery_keys);
+    check_keys(back->order_keys);
   } else if (const auto* ignored = std::get_if<Ignored>(&meaning)) {
     PROOF_FUZZ_CHECK(kReasons.contains(ignored->reason), ignored->reason);
   } else {
     PROOF_FUZZ_CHECK(!std::get<Malformed>(meaning).message.empty(), delivery.body);
   }
   // verify() on the same bytes with these headers: a refusal with a message, never a crash.
-  if (const auto bad = receiver.verify(delivery, Clock::now())) {
+  const Verification verified = receiver.verify(delivery, Clock::now());
+  if (const auto* bad = std::get_if<BadSignature>(&verified)) {
     PROOF_FUZZ_CHECK(!bad->message.empty(), delivery.body);
   }
   return 0;

@@ -1,6 +1,8 @@
-// The operator page: the numbers of /stats, a chart of them, the live count of open pages,
+// The operator page: the numbers of /stats, a chart of them, whether the cards help (the
+// holdout experiment of /stats, in words from admin-experiment.js), the live count of open pages,
 // the recent events with an Erase button, the verified sources and what they delivered
-// (/hooks/recent), and a test signup form.
+// (/hooks/recent), the pages' origins proof refused (also /hooks/recent), and a test
+// signup form.
 //
 // The API key is typed once and kept in sessionStorage (this tab only, gone when it
 // closes); it leaves the page only as an Authorization header. Event text is shown with
@@ -64,6 +66,10 @@
   var sourcesBody = document.querySelector('#sources tbody');
   var deliveriesBody = document.querySelector('#deliveries tbody');
   var deliveriesEmpty = $('deliveries-empty');
+  var originsEmpty = $('origins-empty');
+  var originsPanel = $('origins-panel');
+  var originsBody = document.querySelector('#origins tbody');
+  var experimentPanel = $('experiment');
   var confirmDialog = $('confirm');
   var confirmText = $('confirm-text');
 
@@ -144,12 +150,16 @@
     eventsEmpty.hidden = false;
     chart.replaceChildren();
     daysBody.replaceChildren();
+    experimentPanel.replaceChildren();
     sourcesBody.replaceChildren();
     deliveriesBody.replaceChildren();
     sourcesPanel.hidden = true;
     sourcesEmpty.hidden = true;
     sourcesTest.hidden = true;
     sourcesStatus.textContent = '';
+    originsBody.replaceChildren();
+    originsPanel.hidden = true;
+    originsEmpty.hidden = true;
     signupAnswer.textContent = '';
     statusLine.textContent = '';
     updated.textContent = '';
@@ -172,6 +182,7 @@
         }
         storeKey(key);
         openDashboard(key, answer.body.days);
+        showExperiment(answer.body.experiment);
       })
       .catch(function () {
         showLogin('Could not reach proof. Is it running, and is this page served by it?');
@@ -216,6 +227,7 @@
           return;
         }
         showStats(answer.body.days);
+        showExperiment(answer.body.experiment);
       })
       .catch(function () {
         if (session === current) updated.textContent = 'Numbers not updated: proof could not be reached.';
@@ -375,6 +387,56 @@
     root.appendChild(legend);
 
     chart.replaceChildren(root);
+  }
+
+  // ---- "Do the cards help?": /stats's experiment ----------------------------------------
+  // The words come from admin-experiment.js (window.proofExperiment, tested in Node); this
+  // draws them, and the interval as a small picture whose text alternative says the same.
+
+  function showExperiment(experiment) {
+    var words = window.proofExperiment.describeExperiment(experiment);
+    var parts = [];
+    if (words.current) parts.push(experimentReport(words.current, 'current'));
+    if (words.start) parts.push(cell('p', words.start, 'experiment-start'));
+    if (words.previous) parts.push(experimentReport(words.previous, 'previous'));
+    experimentPanel.replaceChildren.apply(experimentPanel, parts);
+  }
+
+  function experimentReport(report, which) {
+    var div = cell('div', undefined, 'experiment-report ' + which);
+    div.setAttribute('data-verdict', report.verdict);
+    div.appendChild(cell('p', report.heading, 'hint'));
+    div.appendChild(cell('p', report.text, 'experiment-sentence'));
+    if (report.picture) div.appendChild(intervalPicture(report.picture));
+    return div;
+  }
+
+  // The interval as a bar on a line through zero ("no effect"), the estimate a dot on it;
+  // zero is always in view, so the eye sees at once whether the bar crosses it.
+  function intervalPicture(p) {
+    var W = 360;
+    var H = 64;
+    var side = 84; // room for the end labels ("−2.7 points")
+    var lo = Math.min(p.low, 0);
+    var hi = Math.max(p.high, 0);
+    var pad = (hi - lo) * 0.05 || 1;
+    var x = function (v) { return (side + (v - lo + pad) / (hi - lo + 2 * pad) * (W - 2 * side)).toFixed(1); };
+    var root = svg('svg', {
+      viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': p.alt,
+      class: 'interval-svg',
+    });
+    root.appendChild(svg('title', {}, p.alt));
+    root.appendChild(svg('line', { x1: side - 8, x2: W - side + 8, y1: 30, y2: 30, class: 'axis' }));
+    root.appendChild(svg('line', { x1: x(0), x2: x(0), y1: 10, y2: 44, class: 'zero' }));
+    root.appendChild(svg('text', { x: x(0), y: 58, 'text-anchor': 'middle', class: 'zero-label' }, 'no effect'));
+    root.appendChild(svg('line', { x1: x(p.low), x2: x(p.high), y1: 30, y2: 30, class: 'range' }));
+    root.appendChild(svg('circle', { cx: x(p.estimate), cy: 30, r: 5, class: 'estimate' }));
+    root.appendChild(svg('text', { x: x(p.low) - 8, y: 34, 'text-anchor': 'end' }, p.labels.low));
+    root.appendChild(svg('text', { x: Number(x(p.high)) + 8, y: 34, 'text-anchor': 'start' }, p.labels.high));
+    root.appendChild(svg('text', { x: x(p.estimate), y: 18, 'text-anchor': 'middle', class: 'estimate-label' }, p.labels.estimate));
+    var figure = cell('figure', undefined, 'interval');
+    figure.appendChild(root);
+    return figure;
   }
 
   // ---- the stream: live count and recent events ---------------------------------------
@@ -634,6 +696,7 @@
         }
         sourcesStatus.textContent = '';
         showSources(answer.body);
+        showRefusedOrigins(answer.body.refused_origins);
       })
       .catch(function () {
         if (session === current) sourcesStatus.textContent = 'Sources not updated: proof could not be reached.';
@@ -711,6 +774,48 @@
       tr.appendChild(cell('td', outcome ? outcome[1] : String(r.outcome), className));
       tr.appendChild(cell('td', typeof r.reason === 'string' ? r.reason : ''));
       tr.appendChild(cell('td', typeof r.name === 'string' ? r.name : ''));
+      return tr;
+    }));
+  }
+
+  // ---- refused origins: GET /hooks/recent's refused_origins ------------------------------
+
+  // What allows a refused origin, as the server names it ("--allowed-origin ORIGIN", or
+  // null where nothing does), with the config file's line for the same.
+  function allowCell(row) {
+    var td = cell('td', undefined, 'allow');
+    var flag = typeof row.setting === 'string' ? row.setting : '';
+    if (!flag) {
+      td.textContent = row.origin === 'null'
+        ? 'none: a sandboxed frame or a file: page has no origin to allow'
+        : 'none: this is not an origin a browser sends';
+      return td;
+    }
+    var origin = flag.replace(/^--allowed-origin\s+/, '');
+    td.appendChild(cell('code', flag));
+    td.appendChild(document.createTextNode(' or, in the config file, '));
+    td.appendChild(cell('code', 'allowed-origin = [' + JSON.stringify(origin) + ']'));
+    td.appendChild(document.createTextNode(' (beside the origins listed there already)'));
+    return td;
+  }
+
+  // The newest first, as the server lists them. An old server without the list shows
+  // neither the table nor the empty state.
+  function showRefusedOrigins(list) {
+    var known = Array.isArray(list);
+    var rows = known ? list.filter(function (r) { return r && typeof r.origin === 'string'; }) : [];
+    originsEmpty.hidden = !known || rows.length > 0;
+    originsPanel.hidden = rows.length === 0;
+    originsBody.replaceChildren.apply(originsBody, rows.map(function (r) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-origin', r.origin);
+      var th = cell('th');
+      th.scope = 'row';
+      th.appendChild(cell('code', r.origin));
+      tr.appendChild(th);
+      tr.appendChild(cell('td', typeof r.count === 'number' ? numberFormat.format(r.count) : '', 'count'));
+      tr.appendChild(timeCell(r.last_seen, true));
+      tr.appendChild(allowCell(r));
       return tr;
     }));
   }

@@ -424,6 +424,9 @@
     // stream that does not.
     var armed = false;
     var armTimer = null;
+    // The stream's URL; and whether a refusal was explained on the console.
+    var url;
+    var told = 0;
 
     function take(m) {
       if (m.e == 'arm' || m.e == 'presence') state[m.e] = m;
@@ -451,7 +454,8 @@
       var last = o.lastId();
       var query = [last ? 'lastEventId=' + last : o.replay ? 'replay=' + o.replay : '', o.channel,
         o.presence ? 'presence=1' : ''].filter(String).join('&');
-      es = new EventSource(o.base + 'events' + (query && '?' + query));
+      url = o.base + 'events' + (query && '?' + query);
+      es = new EventSource(url);
       o.setState('connecting');
       ['arm', 'signup', 'erase', 'presence'].forEach(function (type) { es.addEventListener(type, onEvent); });
       es.onopen = guard(function () {
@@ -474,6 +478,17 @@
         }
         es.close();
         o.setState('closed');
+        // An error event has no status: the same request once more, by
+        // fetch, says why (proof's refusals are JSON the page may read, a
+        // refused origin's too), so the site's developer reads proof's own
+        // sentence once per page view rather than only a CORS error.
+        if (!told++) {
+          fetch(url).then(function (r) {
+            return r.ok ? r.body.cancel() : r.json().then(function (b) {
+              if (b.error) console.warn('proof: ' + b.error);
+            });
+          }).catch(function () {});
+        }
         retryTimer = setTimeout(guard(connect), backoff(attempts++, Math.random()));
       });
     }

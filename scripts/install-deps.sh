@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what proof needs on Debian 12 from Debian's packages, and the npm packages of
 # package-lock.json (`npm ci`: the build minifies the widget with esbuild; the tests use
-# the others). `install-deps.sh` alone: enough to build and run; `--test`: everything the
-# test suite, the benchmark smoke, packaging and fuzzing use too.
+# the others). `install-deps.sh` alone: enough to build and run; `--container`: also what
+# scripts/build-image.sh and compose.yaml use; `--test`: everything the test suite, the
+# benchmark smoke, packaging, the images and fuzzing use too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,15 +20,23 @@ test=(catch2 python3 curl openssl chromium
       nginx-light libnginx-mod-nchan wrk
       clang libclang-rt-14-dev clang-format clang-tidy
       redis-server stunnel4 slowhttptest
+      pebble certbot  # tests/deploy/test_acme.py: a certificate obtained and renewed through proof
       python3-statsmodels  # the experiment's figures and docs/experiment.md's table
       iproute2  # ss: the storm benchmark samples the accept queue with it
       # tests/wordpress: the plugin in Debian's WordPress (6.1, PHP 8.2) and its default theme
       wordpress wordpress-theme-twentytwentythree mariadb-server php-cli php-mysql)
 
+# The images, built from Debian's packages with no registry (scripts/build-image.sh), and
+# run: netavark (with iptables) for podman's networks, runc where crun cannot start
+# containers, uidmap and slirp4netns for a user other than root.
+container=(podman buildah mmdebstrap runc podman-compose netavark aardvark-dns iptables
+           uidmap slirp4netns)
+
 packages=("${build[@]}")
-if [ "${1:-}" = "--test" ]; then
-  packages+=("${test[@]}")
-fi
+case "${1:-}" in
+  --test) packages+=("${test[@]}" "${container[@]}") ;;
+  --container) packages+=("${container[@]}") ;;
+esac
 # Debian's npm only where no Node.js is installed yet (NodeSource's bundles its own npm).
 command -v npm >/dev/null || packages+=(nodejs npm)
 

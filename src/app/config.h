@@ -1,13 +1,13 @@
-// Settings from the command line, a config file (--config) and the environment.
-// Precedence: a flag, then the file, then PROOF_API_KEY for the key; then the default.
+// The settings of a proof process and what it was started for: the types every command
+// reads. They come from argv (command_line.h), merged with a config file and the
+// environment (settings_sources.h) and checked as the server would (settings_check.h).
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "store/redis_address.h"
 
 namespace proof {
 
@@ -18,6 +18,9 @@ struct Settings {
   std::string bind = "127.0.0.1";
   int port = 6009;  ///< the original's port
   std::string api_key;
+  /// A file holding the key alone (systemd's LoadCredential= puts one there), so that it is
+  /// in no argv, environment or config file; read into api_key by the settings check.
+  std::string api_key_file;
   std::vector<std::string> allowed_origins;  ///< normalised, see OriginPolicy::normalise
   std::string public_dir;                    ///< resolved to an existing directory
   std::size_t history = 100;                 ///< events kept for replay
@@ -26,7 +29,11 @@ struct Settings {
   std::string log_level = "info";
   std::string tls_cert;  ///< PEM certificate chain; with tls_key, serve HTTPS directly
   std::string tls_key;   ///< PEM private key
-  std::string data_dir;  ///< SQLite history survives restarts here; empty: memory only
+  /// With tls_cert: plain HTTP on this port too (0: none), for ACME challenges from
+  /// acme_webroot and a 308 to HTTPS for everything else.
+  int http_port = 0;
+  std::string acme_webroot;  ///< where certbot --webroot puts its challenges; empty: none
+  std::string data_dir;      ///< SQLite history survives restarts here; empty: memory only
   long long history_max_age = 7LL * 24 * 3600;  ///< seconds an event stays replayable on disk
   std::size_t max_subscribers_per_ip = 100;     ///< streams one client address may hold; 0: any
   std::vector<std::string> trusted_proxies;     ///< peers whose X-Forwarded-For is believed
@@ -42,8 +49,11 @@ struct Settings {
   std::string redis_prefix = "proof";    ///< key namespace in Redis, [A-Za-z0-9_:-]{1,64}
   std::string display_name = "initial";  ///< initial | first | full | none
   int presence_interval = 10;            ///< seconds between presence updates, 1..3600
-  std::size_t threads = 0;               ///< event loops; 0: the cores it may use, at most 8
-  bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
+  /// The holdout experiment: the percentage of visitors who see no card (0: none runs; a
+  /// change starts a new experiment).
+  int holdout = 0;
+  std::size_t threads = 0;  ///< event loops; 0: the cores it may use, at most 8
+  bool hsts = false;        ///< Strict-Transport-Security on HTTPS answers (with tls_cert)
   /// Webhook signing secrets of the verified sources (/hooks/NAME), each repeatable for a
   /// rotation; never printed.
   std::vector<std::string> stripe_secrets;
@@ -51,7 +61,22 @@ struct Settings {
   std::vector<std::string> woocommerce_secrets;
   std::vector<std::string> lemonsqueezy_secrets;
   std::vector<std::string> webhook_secrets;  ///< Standard Webhooks: whsec_ + base64
-  bool accept_test_events = false;           ///< test-mode deliveries count (for setting up)
+  /// Files of such secrets, one a line, each list's lines added to its secrets above by the
+  /// settings check (a file holds the old and new secret during a rotation).
+  std::vector<std::string> stripe_secret_files;
+  std::vector<std::string> shopify_secret_files;
+  std::vector<std::string> woocommerce_secret_files;
+  std::vector<std::string> lemonsqueezy_secret_files;
+  std::vector<std::string> webhook_secret_files;
+  bool accept_test_events = false;  ///< test-mode deliveries count (for setting up)
+  /// Where the secrets came from, never what they are: one line per secret setting given,
+  /// "stripe: 2 secrets (1 from /etc/proof/proof.conf, 1 from --stripe-secret)", for the
+  /// start-up log and check-config. Filled by the settings check.
+  std::vector<std::string> secret_sources;
+  /// Where each setting given, other than a secret, came from: "--port", "PROOF_PORT",
+  /// "/etc/proof/proof.conf" (a list: each of its sources), for check-config. Filled by the
+  /// settings check.
+  std::map<std::string, std::string> value_sources;
 };
 
 /// The process's exit status, the same for every command (documented in the README).
@@ -61,10 +86,13 @@ enum ExitCode : int {
   kExitBadSettings = 2,  ///< the flags or the config file are wrong; nothing was started
 };
 
-/// Where the operator commands (send, erase, stats) reach a running server.
+/// Where the operator commands (send, erase, stats, health) reach a running server.
 struct ServerTarget {
   std::string url;      ///< scheme://host:port[/prefix]; empty means the settings' own address
   std::string ca_cert;  ///< PEM file to trust for https (a self-signed server), optional
+  /// False only for `proof health` asking the settings' own address, which the certificate
+  /// does not name (it names the public host); it sends no key.
+  bool verify_certificate = true;
 };
 
 /// A test signup for `proof send`, posted to a running server.
@@ -83,47 +111,19 @@ enum class Command {
   check_config,  ///< `proof check-config`: validate the settings and print them
   erase,         ///< `proof erase ID`: DELETE /events/ID
   stats,         ///< `proof stats`: GET /stats as a table
+  health,        ///< `proof health`: GET /healthz, exit 0 when it answers 200
 };
 
 /// What main() should do after parsing.
 struct Invocation {
   Command command = Command::serve;
   Settings settings;
-  ServerTarget target;                ///< for send, erase and stats
+  ServerTarget target;                ///< for send, erase, stats and health
   SendRequest send;                   ///< filled for Command::send
   std::string erase_id;               ///< for Command::erase: digits
   int stats_days = 30;                ///< for Command::stats
   std::vector<std::string> warnings;  ///< valid but probably not meant (the placeholder key)
   std::optional<int> exit_code;  ///< set when parsing already finished the job (--help, errors)
 };
-
-/// Parses argv. Help, version and every error are printed here (to stdout or stderr, each
-/// error line with its journald priority when stderr is the journal); then `exit_code`
-/// (kExitOk or kExitBadSettings) tells main() to stop. For the server and check-config,
-/// every setting the server would refuse at start is refused here.
-Invocation parse_command_line(int argc, const char* const* argv);
-
-/// The address the server listens on as a URL: http://[::]:6009 for bind "::".
-std::string listen_url(const Settings& settings);
-
-/// One line for the startup log, with the key redacted.
-std::string describe(const Settings& settings);
-
-/// The Redis of the settings (--redis), with its password from wherever it came; nullopt
-/// without --redis.
-std::optional<RedisAddress> redis_address(const Settings& settings);
-
-/// What Redis says to the settings' address, user, password, database and prefix, asked
-/// once as the server will ask it: `refusal` when it answered no (a wrong password, an ACL
-/// that leaves proof's keys out, no such database), `unreachable` when it could not be
-/// asked now. Both empty: it accepts. Neither message holds the password.
-struct RedisCheck {
-  std::optional<std::string> refusal;
-  std::optional<std::string> unreachable;
-};
-RedisCheck check_redis(const Settings& settings);
-
-/// The effective settings as config-file lines (`key = value`), the key redacted.
-std::string to_config_text(const Settings& settings);
 
 }  // namespace proof

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <thread>
 
 namespace proof {
@@ -19,6 +21,7 @@ sigset_t stop_set() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   sigaddset(&set, kWakeSignal);
   return set;
 }
@@ -30,17 +33,31 @@ void block_stop_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-StopSignals::StopSignals(std::function<void(int)> on_stop) {
+SignalThread::SignalThread(SignalHandlers handlers) {
   block_stop_signals();
-  const sigset_t set = stop_set();
-  thread_ = std::thread([this, set, on_stop = std::move(on_stop)] {
-    int signal = 0;
-    if (sigwait(&set, &signal) == 0 && signal != kWakeSignal) on_stop(signal);
+  thread_ = std::thread([this, handlers = std::move(handlers)] {
+    const sigset_t set = stop_set();
+    const timespec minute{60, 0};
+    for (;;) {
+      // sigtimedwait rather than sigwait: a minute without a signal is the upkeep's tick.
+      const int signal = sigtimedwait(&set, nullptr, &minute);
+      if (signal < 0) {
+        if (errno == EAGAIN && handlers.on_minute) handlers.on_minute();
+        continue;  // EAGAIN (the minute), or EINTR
+      }
+      if (signal == kWakeSignal) break;
+      if (signal == SIGHUP) {
+        if (handlers.on_reload) handlers.on_reload();
+        continue;
+      }
+      handlers.on_stop(signal);
+      break;
+    }
     done_ = true;
   });
 }
 
-StopSignals::~StopSignals() {
+SignalThread::~SignalThread() {
   if (!done_) pthread_kill(thread_.native_handle(), kWakeSignal);
   thread_.join();
 }

@@ -11,11 +11,15 @@
 
 #include "app/logging.h"
 #include "app/notify.h"
+#include "app/probes.h"
 #include "app/process.h"
+#include "app/settings_text.h"
 #include "core/daily_stats.h"
 #include "core/display_name.h"
+#include "core/experiment.h"
 #include "core/hourly_totals.h"
 #include "core/hub.h"
+#include "core/local_experiment.h"
 #include "core/memory_key_store.h"
 #include "core/metrics.h"
 #include "core/presence.h"
@@ -24,9 +28,11 @@
 #include "net/server.h"
 #include "store/redis_address.h"
 #include "store/redis_connection.h"
+#include "store/redis_experiment.h"
 #include "store/redis_key_store.h"
 #include "store/redis_log.h"
 #include "store/redis_tallies.h"
+#include "store/sqlite_experiment_store.h"
 #include "store/sqlite_key_store.h"
 #include "store/sqlite_store.h"
 
@@ -54,6 +60,8 @@ HttpOptions http_options(const Settings& s) {
   o.tls_cert = s.tls_cert;
   o.tls_key = s.tls_key;
   o.hsts = s.hsts;
+  o.http_port = s.http_port;
+  o.acme_webroot = s.acme_webroot;
   o.secrets = {s.stripe_secrets, s.shopify_secrets, s.woocommerce_secrets, s.lemonsqueezy_secrets,
                s.webhook_secrets};
   o.accept_test_events = s.accept_test_events;
@@ -73,7 +81,9 @@ struct Backends {
   std::unique_ptr<RedisTallies> redis_tallies;
   std::unique_ptr<Tallies> local_tallies;
   std::unique_ptr<KeyStore> keys;
-  bool refused = false;  ///< Redis refused the settings: exit as for bad settings
+  std::unique_ptr<SqliteExperimentStore> experiment_store;
+  std::unique_ptr<Experiment> experiment;  ///< the holdout experiment, running or not
+  bool refused = false;                    ///< Redis refused the settings: exit as for bad settings
 
   Tallies& tallies() { return redis_tallies ? *redis_tallies : *local_tallies; }
 };
@@ -100,6 +110,8 @@ bool open_backends(const Settings& settings, Backends& b) {
       // Delivery ids are the service's, not one instance's: two instances receiving the
       // same delivery at once must publish one card.
       b.keys = std::make_unique<RedisKeyStore>(*b.redis_commands, keys);
+      // Every instance assigns and counts alike: the secret and the counts are in Redis.
+      b.experiment = std::make_unique<RedisExperiment>(*b.redis_commands, keys);
       if (b.store) {
         spdlog::warn(
             "--data-dir: with --redis the history, the counts and the delivery ids "
@@ -113,20 +125,38 @@ bool open_backends(const Settings& settings, Backends& b) {
     b.local_tallies = std::make_unique<LocalTallies>(*b.daily, *b.hourly);
     if (b.store) {
       b.keys = std::make_unique<SqliteKeyStore>(settings.data_dir);
+      b.experiment_store = std::make_unique<SqliteExperimentStore>(settings.data_dir);
     } else {
       b.keys = std::make_unique<MemoryKeyStore>();
     }
+    b.experiment = std::make_unique<LocalExperiment>(b.experiment_store.get());
     return true;
-  } catch (const Unavailable& e) {  // StoreError, KeyStoreError: --data-dir unusable
+  } catch (const Unavailable& e) {  // StoreError, KeyStoreError, ExperimentError
     spdlog::error("{}", e.what());
     return false;
   }
 }
 
+/// Continues the running experiment, or starts (or ends) one, as --holdout says. False,
+/// with the reason logged, when --data-dir cannot be read; with Redis away, the experiment
+/// starts when Redis comes back (maintain() retries), and meanwhile every page shows cards.
+bool start_experiment(const Settings& settings, Backends& b) {
+  try {
+    b.experiment->start_or_continue(settings.holdout, std::chrono::system_clock::now());
+  } catch (const ExperimentError& e) {
+    if (!b.redis) {
+      spdlog::error("{}", e.what());
+      return false;
+    }
+    spdlog::warn("the holdout experiment starts once Redis is reachable: {}", e.what());
+  }
+  return true;
+}
+
 }  // namespace
 
 int serve(Settings settings, const std::vector<std::string>& warnings) {
-  // Before any thread starts: a stop signal must reach StopSignals, not a worker.
+  // Before any thread starts: a stop signal must reach the signal thread, not a worker.
   block_stop_signals();
   // What proof creates (events.db under --data-dir) holds names: readable by its owner
   // only, also when started outside the systemd unit (whose UMask= does the same).
@@ -137,6 +167,7 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
 
   Backends backends;
   if (!open_backends(settings, backends)) return backends.refused ? kExitBadSettings : kExitFailure;
+  if (!start_experiment(settings, backends)) return kExitFailure;
   RedisLog* redis = backends.redis.get();
   Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : backends.store.get(),
           redis);
@@ -153,19 +184,27 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   Metrics metrics;
   if (settings.threads == 0) settings.threads = net::default_threads();
   const HttpOptions options = http_options(settings);
-  HttpServer server(options, hub, metrics, backends.tallies(), *backends.keys,
+  HttpServer server(options, hub, metrics, backends.tallies(), *backends.keys, *backends.experiment,
                     redis ? &backends.presence : nullptr);
-  const StopSignals stop_signals([&server](int signal) {
-    spdlog::info("signal {} received: closing streams and stopping", signal);
-    notify_stopping();
-    server.stop();
-  });
+  Experiment& experiment = *backends.experiment;
+  const SignalThread signals(SignalHandlers{
+      .on_stop =
+          [&server](int signal) {
+            spdlog::info("signal {} received: closing streams and stopping", signal);
+            notify_stopping();
+            server.stop();
+          },
+      // systemctl reload, and certbot's deploy hook after a renewal.
+      .on_reload = [&server] { server.reload_tls(); },
+      // A day's visitor hashes and its salt go within a minute of the day's end.
+      .on_minute = [&experiment] { experiment.maintain(std::chrono::system_clock::now()); }});
   if (!server.bind()) {
     stop_redis();
     return kExitFailure;
   }
   settings.port = server.port();
   spdlog::info("proof {} {}", kVersion, describe(settings));
+  for (const auto& line : settings.secret_sources) spdlog::info("{}", line);
   // bind() leaves the socket listening: connections queue from here on, so systemd may
   // start what depends on proof before the accept loop runs.
   notify_ready(settings.port);

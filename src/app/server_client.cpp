@@ -67,10 +67,8 @@ std::string server_message(const httplib::Response& response) {
 
 ServerClient::ServerClient(std::string command, const ServerTarget& target,
                            const std::string& api_key)
-    : command_(std::move(command)),
-      url_(target.url),
-      split_(split_server_url(target.url)),
-      headers_{{"Authorization", "Bearer " + api_key}} {
+    : command_(std::move(command)), url_(target.url), split_(split_server_url(target.url)) {
+  if (!api_key.empty()) headers_.emplace("Authorization", "Bearer " + api_key);
   const bool known_scheme =
       split_.origin.rfind("http://", 0) == 0 || split_.origin.rfind("https://", 0) == 0;
   auto client = std::make_unique<httplib::Client>(split_.origin);
@@ -82,6 +80,7 @@ ServerClient::ServerClient(std::string command, const ServerTarget& target,
   client->set_connection_timeout(5);
   client->set_read_timeout(10);
   if (!target.ca_cert.empty()) client->set_ca_cert_path(target.ca_cert);
+  client->enable_server_certificate_verification(target.verify_certificate);
   client_ = std::move(client);
 }
 

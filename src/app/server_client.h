@@ -40,7 +40,8 @@ std::string new_idempotency_key();
 
 class ServerClient {
  public:
-  /// `command` names the command in messages ("proof send").
+  /// `command` names the command in messages ("proof send"); an empty `api_key` sends no
+  /// Authorization header.
   ServerClient(std::string command, const ServerTarget& target, const std::string& api_key);
 
   /// False (after printing why) when the URL cannot be used.

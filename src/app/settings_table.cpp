@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/experiment.h"
 #include "http/cors.h"
 #include "sources/receiver.h"
 #include "store/redis_address.h"
@@ -114,15 +115,11 @@ SettingSpec choice(std::string key, std::string help, std::string Settings::*fie
 /// A row for a list; `normalise` (optional) checks each element and returns its normal form.
 SettingSpec list(std::string key, std::string value_name, std::string help,
                  std::vector<std::string> Settings::*field,
-                 const std::function<std::string(const std::string&)>& normalise = nullptr) {
+                 std::function<std::string(const std::string&)> normalise = nullptr) {
   SettingSpec spec = row(std::move(key), std::move(value_name), std::move(help), Kind::list);
   spec.assign = [field](Settings& s, const std::string& value) { (s.*field).push_back(value); };
-  spec.clear = [field](Settings& s) { (s.*field).clear(); };
-  if (normalise) {
-    spec.validate = [field, normalise](Settings& s) {
-      for (auto& value : s.*field) value = normalise(value);
-    };
-  }
+  spec.items = [field](Settings& s) -> std::vector<std::string>& { return s.*field; };
+  spec.normalise = std::move(normalise);
   spec.show = [field](const Settings& s) {
     std::string out;
     for (const auto& value : s.*field) out += (out.empty() ? "[" : ", ") + quoted(value);
@@ -159,6 +156,14 @@ void directory_if_set(const std::string& path) {
   if (path.empty()) return;
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec)) {
+    throw SettingError("'" + path + "' is not a directory");
+  }
+}
+
+void existing_directory(const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) {
     throw SettingError("'" + path + "' is not a directory");
   }
 }
@@ -210,6 +215,12 @@ std::vector<SettingSpec> make_table() {
       text("api-key", "KEY", "Key publishers must send (or set PROOF_API_KEY)", &Settings::api_key);
   key.secret = true;
   t.push_back(std::move(key));
+  auto key_file = text("api-key-file", "FILE",
+                       "Read the key from FILE, alone on its line (systemd's LoadCredential=), "
+                       "instead of --api-key",
+                       &Settings::api_key_file);
+  key_file.file_for = "api-key";
+  t.push_back(std::move(key_file));
   t.push_back(list("allowed-origin", "ORIGIN",
                    "Origin whose pages may open streams, e.g. https://shop.example "
                    "(repeatable; * allows any)",
@@ -244,6 +255,10 @@ std::vector<SettingSpec> make_table() {
   t.push_back(whole("presence-interval", "S",
                     "Seconds between live-count updates on streams that ask for them",
                     &Settings::presence_interval, 1, 3600));
+  t.push_back(whole("holdout", "PERCENT",
+                    "Holdout experiment: the percentage of visitors who see no card, to "
+                    "measure what the cards change (0: off; a new percentage starts anew)",
+                    &Settings::holdout, 0, kMaxHoldoutPercent));
   t.push_back(whole("threads", "N",
                     "Event loops, each a thread owning its share of the connections (0: one per "
                     "core, at most 8)",
@@ -270,36 +285,53 @@ std::vector<SettingSpec> make_table() {
       text("tls-key", "FILE", "PEM private key for --tls-cert", &Settings::tls_key, readable_file));
   t.push_back(flag("hsts", "Send Strict-Transport-Security on HTTPS answers (with --tls-cert)",
                    &Settings::hsts));
-  const auto secret_list = [&t](std::string name, std::string help,
+  t.push_back(whole("http-port", "N",
+                    "With --tls-cert, also plain HTTP on this port (80): ACME challenges from "
+                    "--acme-webroot, a 308 to HTTPS for anything else (0: none)",
+                    &Settings::http_port, 0, 65535));
+  t.push_back(text("acme-webroot", "DIR",
+                   "Serve /.well-known/acme-challenge/ on --http-port from DIR (certbot "
+                   "certonly --webroot -w DIR)",
+                   &Settings::acme_webroot, existing_directory));
+  // Each source's secrets, and the files that hold more of them, one a line.
+  const auto secret_list = [&t](const std::string& name, std::string help,
                                 std::vector<std::string> Settings::*field,
+                                std::vector<std::string> Settings::*files_field,
                                 const std::string& source) {
-    auto spec = list(std::move(name), "SECRET", std::move(help), field,
-                     [source](const std::string& secret) {
-                       if (auto problem = sources::secret_problem(source, secret)) {
-                         throw SettingError("a secret " + *problem);
-                       }
-                       return secret;
-                     });
+    auto spec = list(name, "SECRET", std::move(help), field, [source](const std::string& secret) {
+      if (auto problem = sources::secret_problem(source, secret)) {
+        throw SettingError("a secret " + *problem);
+      }
+      return secret;
+    });
     spec.secret = true;
     t.push_back(std::move(spec));
+    auto files = list(
+        name + "-file", "FILE",
+        "Read secrets for --" + name +
+            " from FILE, one a line, added to the others (systemd's LoadCredential=; repeatable)",
+        files_field);
+    files.file_for = name;
+    t.push_back(std::move(files));
   };
   secret_list("stripe-secret",
               "Stripe webhook signing secret (whsec_...) for POST /hooks/stripe (repeatable: "
               "old and new during a rotation)",
-              &Settings::stripe_secrets, "stripe");
+              &Settings::stripe_secrets, &Settings::stripe_secret_files, "stripe");
   secret_list("shopify-secret",
               "Shopify webhook signing key (or app client secret) for POST /hooks/shopify "
               "(repeatable)",
-              &Settings::shopify_secrets, "shopify");
+              &Settings::shopify_secrets, &Settings::shopify_secret_files, "shopify");
   secret_list("woocommerce-secret",
               "WooCommerce webhook secret for POST /hooks/woocommerce (repeatable)",
-              &Settings::woocommerce_secrets, "woocommerce");
+              &Settings::woocommerce_secrets, &Settings::woocommerce_secret_files, "woocommerce");
   secret_list("lemonsqueezy-secret",
               "Lemon Squeezy webhook signing secret for POST /hooks/lemonsqueezy (repeatable)",
-              &Settings::lemonsqueezy_secrets, "lemonsqueezy");
+              &Settings::lemonsqueezy_secrets, &Settings::lemonsqueezy_secret_files,
+              "lemonsqueezy");
   secret_list("webhook-secret",
               "Standard Webhooks secret (whsec_ + base64) for POST /hooks/standard (repeatable)",
-              &Settings::webhook_secrets, "standard");
+              &Settings::webhook_secrets, &Settings::webhook_secret_files, "standard");
   t.push_back(flag("accept-test-events",
                    "Show test-mode deliveries (Stripe livemode false, Shopify test orders, Lemon "
                    "Squeezy test mode) as cards: for setting up only",
@@ -323,6 +355,13 @@ std::string quoted(const std::string& value) {
     out += c;
   }
   return out + '"';
+}
+
+std::string bare(std::string text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    return text.substr(1, text.size() - 2);
+  }
+  return text;
 }
 
 }  // namespace proof

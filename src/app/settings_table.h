@@ -20,23 +20,34 @@ struct SettingError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Settings that cannot be used, with where the value came from already in the message.
+struct BadSettings : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct SettingSpec {
   enum class Kind {
-    scalar,  ///< one value; given twice, the last wins on the command line
-    list,    ///< repeatable flag, `[ ... ]` in the file
+    scalar,  ///< one value: a flag overrides the file; given twice, the last flag wins
+    list,    ///< repeatable flag, `[ ... ]` in the file: the flags add to the file's
     flag,    ///< a bool: `--hsts` alone, `hsts = true` in the file
   };
   std::string key;         ///< the config key; the flag is "--" + key
   std::string value_name;  ///< N, S, ADDR, FILE... (empty for a flag)
   std::string help;        ///< one line for --help
   Kind kind = Kind::scalar;
-  bool secret = false;  ///< never printed (the API key)
+  bool secret = false;  ///< never printed (the API key, the webhook secrets)
+  /// For a setting naming files of secrets: the key of the setting their lines are given
+  /// to (api-key-file: api-key; stripe-secret-file: stripe-secret).
+  std::string file_for;
   /// Converts one value's text into the field (for a list: appends it). Throws SettingError.
   std::function<void(Settings&, const std::string&)> assign;
-  /// Empties a list before a source that gives it assigns it again.
-  std::function<void(Settings&)> clear;
-  /// Checks the final value (and may normalise it). Throws SettingError. May be empty.
+  /// A scalar's check of its final value. Throws SettingError. May be empty.
   std::function<void(Settings&)> validate;
+  /// A list's elements, so that each can be checked with its own origin in messages.
+  std::function<std::vector<std::string>&(Settings&)> items;
+  /// A list's check of one element: its normal form, so that two spellings of one value
+  /// are one. Throws SettingError. May be empty.
+  std::function<std::string(const std::string&)> normalise;
   /// The value as config-file text (quoted where a string), or "" when unset.
   std::function<std::string(const Settings&)> show;
 };
@@ -46,5 +57,8 @@ const std::vector<SettingSpec>& settings_table();
 
 /// A config-file string: quoted, with the quote and backslash escaped.
 std::string quoted(const std::string& value);
+
+/// A value as --help and the start-up line show it: without the quotes a file needs.
+std::string bare(std::string text);
 
 }  // namespace proof

@@ -22,21 +22,36 @@ Outcome<Beacon> parse_beacon(std::string_view body) {
 
   Beacon beacon;
   const auto kind = json.find("kind");
-  if (kind == json.end() || !kind->is_string()) {
-    return malformed("\"kind\" must be \"shown\" or \"click\"");
-  }
+  constexpr const char* kKinds = "\"kind\" must be \"shown\", \"click\", \"visit\" or \"goal\"";
+  if (kind == json.end() || !kind->is_string()) return malformed(kKinds);
   if (*kind == "shown") {
     beacon.kind = Beacon::Kind::kShown;
   } else if (*kind == "click") {
     beacon.kind = Beacon::Kind::kClick;
+  } else if (*kind == "visit") {
+    beacon.kind = Beacon::Kind::kVisit;
+  } else if (*kind == "goal") {
+    beacon.kind = Beacon::Kind::kGoal;
   } else {
-    return malformed("unknown kind: \"kind\" must be \"shown\" or \"click\"");
+    return malformed(std::string("unknown kind: ") + kKinds);
   }
 
   const auto id = json.find("id");
   const auto card = json.find("card");
   const bool has_id = id != json.end() && !id->is_null();
   const bool has_card = card != json.end() && !card->is_null();
+  if (beacon.kind == Beacon::Kind::kVisit || beacon.kind == Beacon::Kind::kGoal) {
+    // The experiment's beacons are about the page, not about a card.
+    if (has_id || has_card) return malformed("a visit or goal beacon has no \"id\" or \"card\"");
+    if (beacon.kind == Beacon::Kind::kVisit) return beacon;
+    const auto goal = json.find("goal");
+    if (goal == json.end() || !goal->is_string() ||
+        !is_valid_channel(goal->get_ref<const std::string&>())) {
+      return malformed("\"goal\" must name the goal: 1-64 characters of a-z, 0-9, _ and -");
+    }
+    beacon.goal = goal->get<std::string>();
+    return beacon;
+  }
   if (has_id == has_card) return malformed("give either \"id\" or \"card\", not both or neither");
   if (has_id) {
     std::optional<std::uint64_t> value;

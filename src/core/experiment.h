@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/experiment_stats.h"
+#include "core/unavailable.h"
 
 namespace proof {
 
@@ -103,8 +104,9 @@ std::string iso_utc(std::chrono::system_clock::time_point t);
 
 /// The experiment's backend could not be read or written now (a --data-dir write failed,
 /// Redis is away): nothing was counted or changed. The HTTP layer answers 503.
-struct ExperimentError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct ExperimentError : Unavailable {
+  explicit ExperimentError(const std::string& detail)
+      : Unavailable(detail, "the experiment's store", 2) {}
 };
 
 /// The experiment of one proof service. Thread-safe: request workers call it at once.

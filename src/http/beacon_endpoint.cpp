@@ -1,13 +1,17 @@
-// POST /beacon: the widget reports a card shown or clicked. Pages on allowed origins (and
-// proof's own) send it; routes.cpp's pre-routing check has already refused other origins.
-// Nothing here can change the published counts or the peak of pages: only shown and clicks.
+// POST /beacon: the widget reports a card shown or clicked, and for the holdout experiment a
+// page view or a goal. Pages on allowed origins (and proof's own) send it; the router has
+// already refused other origins, and the route table holds its body to 512 bytes. Nothing
+// here can change the published counts or the peak of pages: only shown, clicks and the
+// experiment's visitor-days.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <variant>
 
 #include "core/beacon.h"
 #include "core/text.h"
+#include "core/unavailable.h"
 #include "http/endpoints.h"
 
 namespace proof {
@@ -24,12 +28,6 @@ void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
          .retry_after = retry_seconds(*wait)});
     return;
   }
-  if (req.body().size() > kBeaconBodyBytes) {
-    ctx.refuse(req, res,
-               {413, RejectReason::kTooLarge,
-                "a beacon body is at most " + std::to_string(kBeaconBodyBytes) + " bytes"});
-    return;
-  }
   // navigator.sendBeacon with a string sends text/plain, which needs no CORS preflight.
   const std::string type = text::ascii_lower(req.header("Content-Type"));
   if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("application/json")) {
@@ -43,6 +41,21 @@ void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
     return;
   }
   const Beacon& beacon = std::get<Beacon>(parsed);
+  const auto now = std::chrono::system_clock::now();
+  if (beacon.kind == Beacon::Kind::kVisit || beacon.kind == Beacon::Kind::kGoal) {
+    // The experiment's beacons: the server derives the arm from the visitor itself, and
+    // counts nothing (but answers alike) while no experiment runs.
+    try {
+      ctx.experiment.record(req.client(), req.header("User-Agent"),
+                            beacon.kind == Beacon::Kind::kGoal ? Visit::kGoal : Visit::kView, now);
+    } catch (const Unavailable& e) {
+      spdlog::warn("could not count an experiment's beacon: {}", e.what());
+      ctx.refuse(req, res, unavailable_refusal(e, "nothing was counted"));
+      return;
+    }
+    res.status = 204;
+    return;
+  }
   if (beacon.id) {
     // The history answers whether this server published the event and still holds it; a
     // made-up id counts nothing.
@@ -54,7 +67,6 @@ void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
       return;
     }
   }
-  const auto now = std::chrono::system_clock::now();
   if (beacon.kind == Beacon::Kind::kShown) {
     ctx.tallies.count_shown(now);
     ctx.metrics.card_shown();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/answer_cache.h"
+#include "core/experiment.h"
 #include "core/hub.h"
 #include "core/idempotency.h"
 #include "core/key_store.h"
@@ -23,9 +24,11 @@
 #include "http/admission.h"
 #include "http/cors.h"
 #include "http/options.h"
+#include "http/refused_origins.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/static_files.h"
+#include "net/tls_context.h"
 #include "sources/delivery_log.h"
 #include "sources/intake.h"
 #include "sources/receiver.h"
@@ -64,7 +67,7 @@ inline constexpr std::size_t kKeyFailureAddresses = 10000;
 inline constexpr std::size_t kSummaryAnswers = 1024;
 
 struct HttpContext {
-  HttpContext(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k)
+  HttpContext(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, Experiment& e)
       : options(s),
         receivers(sources::make_receivers(s.secrets)),
         origins(s.allowed_origins),
@@ -73,6 +76,7 @@ struct HttpContext {
         metrics(m),
         tallies(t),
         keys(k),
+        experiment(e),
         publisher(h, m, t, s.display_name),
         idempotency(k),
         intake(publisher, k, s.accept_test_events),
@@ -106,12 +110,17 @@ struct HttpContext {
   const std::vector<std::unique_ptr<sources::Receiver>> receivers;
   const OriginPolicy origins;
   const StaticFiles files;  ///< reads files on each request; keeps no state
+  /// The HTTPS certificate (--tls-cert), for its expiry in /metrics and /healthz; null for
+  /// plain HTTP. Set once by HttpServer::bind() before any worker runs; reloads are
+  /// thread-safe inside it.
+  const net::TlsContext* tls = nullptr;
 
   // Shared state behind their own locks (or atomics), safe from any worker.
   Hub& hub;          ///< history and publishing: its own lock (core/hub.h)
   Metrics& metrics;  ///< atomic counters
   Tallies& tallies;  ///< signups per hour and day, cards shown, clicks, peak pages; locks inside
   KeyStore& keys;    ///< delivery ids and Idempotency-Keys, shared by every instance; locks inside
+  Experiment& experiment;           ///< the holdout experiment (core/experiment.h): thread-safe
   Publisher publisher;              ///< stateless over the hub, metrics and tallies
   Idempotency idempotency;          ///< stateless over `keys`
   sources::Intake intake;           ///< stateless over the publisher and `keys`
@@ -123,6 +132,7 @@ struct HttpContext {
   AddressRateLimiter beacon_rate;     ///< its own lock
   AddressRateLimiter bad_signatures;  ///< charged per bad signature, checked before each hook
   AddressRateLimiter key_failures;    ///< charged per wrong API key, checked before each check
+  RefusedOrigins refused_origins;     ///< the origins refused lately, for /admin; its own lock
 };
 
 /// A uniformly random whole number in [low, high] (reconnect and retry jitter).

@@ -72,6 +72,11 @@ std::string gap_notice(const HttpContext& ctx, std::uint64_t resume) {
                      held.front()->id);
 }
 
+/// `event: arm` with the page's arm, without an id (it is not an event to resume after).
+std::string arm_notice(Arm arm) {
+  return fmt::format("event: arm\ndata: {{\"arm\":\"{}\"}}\n\n", arm_name(arm));
+}
+
 }  // namespace
 
 void handle_events(HttpContext& ctx, const Request& req, Response& res) {
@@ -87,6 +92,11 @@ void handle_events(HttpContext& ctx, const Request& req, Response& res) {
   auto stream = std::make_unique<net::StreamOpening>();
   // The browser's reconnect delay, jittered so a restart is not met by every page at once.
   stream->opening = sse::format_retry(std::chrono::milliseconds(jitter(2000, 5000)));
+  // With an experiment on, the page's arm comes before any other event (replay, resume,
+  // presence): a held-out page must know it before it could show anything.
+  if (const auto arm = ctx.experiment.arm_of(req.client(), req.header("User-Agent"))) {
+    stream->opening += arm_notice(*arm);
+  }
   if (request->resume) stream->opening += gap_notice(ctx, *request->resume);
   for (const auto& event : start.replay) stream->opening += event->frame;
   stream->opening_events = start.replay.size();

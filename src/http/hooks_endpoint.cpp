@@ -1,5 +1,6 @@
 // POST /hooks/NAME: a verified source's webhook (sources/), and GET /hooks/recent: what
-// arrived, for the operator. No API key on /hooks: the signature is the credential.
+// arrived, and which pages' origins were refused, for the operator. No API key on
+// POST /hooks: the signature is the credential.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -15,33 +16,29 @@ namespace {
 
 using sources::DeliveryOutcome;
 
-/// The refusal that carries an intake's 4xx or 5xx, with the reason /metrics counts.
-Refusal refusal_of(const sources::Result& result, const sources::Receiver& receiver) {
-  Refusal r{.status = result.status, .message = result.message, .retry_after = result.retry_after};
-  switch (result.outcome) {
-    case DeliveryOutcome::kBadSignature:
-      r.reason = RejectReason::kBadSignature;
-      // RFC 9110 wants a challenge with every 401: the scheme is the platform's signature.
-      r.challenge = "Signature source=\"" + std::string(receiver.name()) + "\"";
-      break;
-    case DeliveryOutcome::kMalformed:
-      r.reason = RejectReason::kMalformed;
-      break;
-    default:
-      r.reason = RejectReason::kUnavailable;
-      break;
-  }
-  return r;
+std::int64_t ms_since_epoch(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::int64_t ms_since_epoch(sources::Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+/// The origins refused lately, newest first, each with the flag that would allow it: a
+/// shop page missing from --allowed-origin, found where the operator looks at deliveries.
+nlohmann::json refused_origins_json(const RefusedOrigins& origins) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& entry : origins.recent()) {
+    out.push_back({{"origin", entry.origin},
+                   {"count", entry.count},
+                   {"first_seen", ms_since_epoch(entry.first_seen)},
+                   {"last_seen", ms_since_epoch(entry.last_seen)},
+                   {"setting", entry.allow ? nlohmann::json("--allowed-origin " + *entry.allow)
+                                           : nlohmann::json(nullptr)}});
+  }
+  return out;
 }
 
 }  // namespace
 
 void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
-  const std::string name = req.route_id();
+  const std::string& name = req.route_id();
   const sources::Receiver* receiver = ctx.receiver(name);
   if (receiver == nullptr) {
     return ctx.refuse(
@@ -85,9 +82,9 @@ void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
   ctx.deliveries.record({now, name, result.outcome, result.reason, result.name, result.id});
   if (result.outcome == DeliveryOutcome::kBadSignature) {
     ctx.bad_signatures.acquire(address, steady);
-    spdlog::warn("bad signature on /hooks/{} from {}: {}", name, address, result.message);
+    spdlog::warn("bad signature on /hooks/{} from {}: {}", name, address, result.reason);
   }
-  if (result.status >= 400) return ctx.refuse(req, res, refusal_of(result, *receiver));
+  if (result.refusal) return ctx.refuse(req, res, *result.refusal);
   if (result.outcome != DeliveryOutcome::kPublished) {
     // "erased event N", "duplicate", "ignored (test)": the reason only where it says more.
     const std::string_view label = sources::outcome_label(result.outcome);
@@ -131,7 +128,8 @@ void handle_hooks_recent(HttpContext& ctx, const Request& req, Response& res) {
   }
   res.set_content(nlohmann::json{{"sources", std::move(configured)},
                                  {"accept_test_events", ctx.options.accept_test_events},
-                                 {"recent", std::move(recent)}}
+                                 {"recent", std::move(recent)},
+                                 {"refused_origins", refused_origins_json(ctx.refused_origins)}}
                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
                       "\n",
                   kJsonType);

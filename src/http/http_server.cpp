@@ -9,7 +9,9 @@
 
 #include "core/hub.h"
 #include "core/signup.h"
+#include "core/utc.h"
 #include "http/context.h"
+#include "http/plain_port.h"
 #include "http/router.h"
 #include "http/routes.h"
 #include "net/listen.h"
@@ -37,8 +39,9 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, PresenceExchange* p)
-      : options(s), context(s, h, m, t, k), router(context), presence(p) {}
+  Impl(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, Experiment& e,
+       PresenceExchange* p)
+      : options(s), context(s, h, m, t, k, e), router(context), presence(p) {}
 
   const HttpOptions& options;
   HttpContext context;
@@ -46,19 +49,22 @@ struct HttpServer::Impl {
   PresenceExchange* presence;
   int listen_fd = -1;
   int port = 0;
+  int plain_fd = -1;  ///< --http-port's socket, beside HTTPS
   std::unique_ptr<net::TlsContext> tls;
+  std::unique_ptr<PlainPort> plain;
   std::unique_ptr<net::EventLoop> loop;
-  std::mutex stop_mutex;
+  std::mutex state_mutex;  ///< guards stop_requested, and `tls` while bind() sets it
   bool stop_requested = false;
 };
 
 HttpServer::HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
-                       KeyStore& keys, PresenceExchange* presence)
-    : impl_(std::make_unique<Impl>(options, hub, metrics, tallies, keys, presence)) {}
+                       KeyStore& keys, Experiment& experiment, PresenceExchange* presence)
+    : impl_(std::make_unique<Impl>(options, hub, metrics, tallies, keys, experiment, presence)) {}
 
 HttpServer::~HttpServer() {
   impl_->loop.reset();
   if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
+  if (impl_->plain_fd >= 0) ::close(impl_->plain_fd);
 }
 
 bool HttpServer::bind() {
@@ -66,19 +72,58 @@ bool HttpServer::bind() {
   const HttpOptions& s = d.options;
   if (!s.tls_cert.empty()) {
     std::string error;
-    d.tls = net::TlsContext::load(s.tls_cert, s.tls_key, error);
-    if (!d.tls) {
+    auto tls = net::TlsContext::load(s.tls_cert, s.tls_key, error);
+    if (!tls) {
       spdlog::error("{}", error);
       return false;
     }
+    // Under the lock reload_tls() takes: a SIGHUP may come at any moment.
+    std::lock_guard lock(d.state_mutex);
+    d.tls = std::move(tls);
   }
   auto listening = net::listen(s.bind, s.port);
-  if (const auto* error = std::get_if<std::string>(&listening)) {
-    spdlog::error("{}", *error);
+  if (const auto* error = std::get_if<net::ListenError>(&listening)) {
+    spdlog::error("{}", error->message(s.bind, s.port));
     return false;
   }
   d.listen_fd = std::get<net::Listening>(listening).fd;
   d.port = std::get<net::Listening>(listening).port;
+  std::vector<net::Listener> listeners(1);
+  listeners[0].fd = d.listen_fd;
+  listeners[0].handler = &d.router;
+  listeners[0].head_limits.max_body_bytes = limits::kBodyBytes;
+  listeners[0].head_limits.policy = &d.router.policy();
+  listeners[0].tls = d.tls.get();
+  listeners[0].on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
+    // A refused delivery (too large, compressed) is one its platform sent: the Sources
+    // panel shows it.
+    if (refusal.status != 413 && refusal.status != 415) return;
+    const RouteMatch found = find_route("POST", target.substr(0, target.find('?')));
+    if (found.route == nullptr || found.route->auth != Auth::signature) return;
+    if (ctx.receiver(found.id) == nullptr) return;
+    ctx.deliveries.record({sources::Clock::now(),
+                           found.id,
+                           refusal.status == 413 ? sources::DeliveryOutcome::kTooLarge
+                                                 : sources::DeliveryOutcome::kMalformed,
+                           refusal.message,
+                           {},
+                           0});
+  };
+  d.context.tls = d.tls.get();
+  if (d.tls && s.http_port != 0) {
+    auto plain = net::listen(s.bind, s.http_port);
+    if (const auto* error = std::get_if<net::ListenError>(&plain)) {
+      spdlog::error("--http-port: {}", error->message(s.bind, s.http_port));
+      return false;
+    }
+    d.plain_fd = std::get<net::Listening>(plain).fd;
+    d.plain = std::make_unique<PlainPort>(s.acme_webroot, d.port, d.context.metrics);
+    // The usual body limit and lane for every request: nothing here takes a large body.
+    net::Listener& listener = listeners.emplace_back();
+    listener.fd = d.plain_fd;
+    listener.handler = d.plain.get();
+    listener.head_limits.max_body_bytes = limits::kBodyBytes;
+  }
 
   net::LoopOptions options;
   options.threads = s.threads;
@@ -97,28 +142,10 @@ bool HttpServer::bind() {
   options.heartbeat = std::chrono::seconds(s.heartbeat_seconds);
   options.presence_interval = std::chrono::seconds(s.presence_interval);
   options.presence_exchange = d.presence;
-  options.head_limits.max_body_bytes = limits::kBodyBytes;
-  options.head_limits.policy = &d.router.policy();
-  options.on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
-    // A refused delivery (too large, compressed) is one its platform sent: the Sources
-    // panel shows it.
-    if (refusal.status != 413 && refusal.status != 415) return;
-    const RouteMatch found = find_route("POST", target.substr(0, target.find('?')));
-    if (found.route == nullptr || found.route->auth != Auth::signature) return;
-    if (ctx.receiver(found.id) == nullptr) return;
-    ctx.deliveries.record({sources::Clock::now(),
-                           found.id,
-                           refusal.status == 413 ? sources::DeliveryOutcome::kTooLarge
-                                                 : sources::DeliveryOutcome::kMalformed,
-                           refusal.message,
-                           {},
-                           0});
-  };
-  options.tls = d.tls ? d.tls->get() : nullptr;
   options.hsts = s.hsts;
-  d.loop = std::make_unique<net::EventLoop>(d.listen_fd, std::move(options), d.router,
-                                            d.context.hub, d.context.metrics);
-  std::lock_guard lock(d.stop_mutex);
+  d.loop = std::make_unique<net::EventLoop>(std::move(listeners), std::move(options), d.context.hub,
+                                            d.context.metrics);
+  std::lock_guard lock(d.state_mutex);
   if (d.stop_requested) d.loop->stop();  // a signal that came before the loop existed
   return true;
 }
@@ -127,12 +154,29 @@ int HttpServer::port() const {
   return impl_->port;
 }
 
+bool HttpServer::reload_tls() {
+  Impl& d = *impl_;
+  std::lock_guard lock(d.state_mutex);
+  if (!d.tls) {
+    spdlog::info("reload: no --tls-cert, so no certificate to load again");
+    return false;
+  }
+  std::string error;
+  if (!d.tls->reload(error)) {
+    spdlog::error("reload: kept the TLS certificate in use: {}", error);
+    return false;
+  }
+  spdlog::info("reload: new connections get the TLS certificate in {}, valid until {}",
+               d.tls->cert_file(), utc_text(d.tls->expires_at()));
+  return true;
+}
+
 void HttpServer::run() {
   impl_->loop->run();
 }
 
 void HttpServer::stop() {
-  std::lock_guard lock(impl_->stop_mutex);
+  std::lock_guard lock(impl_->state_mutex);
   impl_->stop_requested = true;
   if (impl_->loop) impl_->loop->stop();
 }

@@ -1,5 +1,6 @@
-// proof's server: the listening socket, the event loop that owns every connection
-// (net/server.h), and the router that answers requests on its workers (http/router.h).
+// proof's server: the listening sockets (HTTP or HTTPS, and with --http-port the plain one
+// beside HTTPS), the event loop that owns every connection (net/server.h), the router that
+// answers requests on its workers (http/router.h), and the certificate it can reload.
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 
 namespace proof {
 
+class Experiment;
 class Hub;
 class KeyStore;
 class Metrics;
@@ -18,10 +20,11 @@ class Tallies;
 
 class HttpServer {
  public:
-  /// `keys` remembers deliveries and Idempotency-Keys; `presence`, when set, carries the
-  /// live count to and from other instances (--redis).
+  /// `keys` remembers deliveries and Idempotency-Keys; `experiment` is the holdout
+  /// experiment (--holdout); `presence`, when set, carries the live count to and from other
+  /// instances (--redis).
   HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
-             KeyStore& keys, PresenceExchange* presence = nullptr);
+             KeyStore& keys, Experiment& experiment, PresenceExchange* presence = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -31,6 +34,12 @@ class HttpServer {
 
   /// The bound port (useful with --port 0).
   int port() const;
+
+  /// Loads --tls-cert and --tls-key again (after a renewal): connections made from now on
+  /// get the new pair, open ones keep theirs. A pair that does not load is refused with a
+  /// log line saying why, and the current one stays. False when nothing was loaded
+  /// (refused, or no HTTPS). Safe from any thread.
+  bool reload_tls();
 
   /// Serves until stop(), then ends every stream and finishes the requests in hand.
   void run();

@@ -28,7 +28,11 @@ struct HttpOptions {
   std::size_t threads = 1;     ///< event loops (net::LoopOptions::threads)
   std::string tls_cert;        ///< with tls_key: serve HTTPS
   std::string tls_key;
-  bool hsts = false;                ///< Strict-Transport-Security on HTTPS answers
+  bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers
+  /// With tls_cert: also plain HTTP on this port (0: none), which answers ACME challenges
+  /// from acme_webroot and redirects everything else to HTTPS.
+  int http_port = 0;
+  std::string acme_webroot;         ///< certbot's --webroot; empty: no challenges served
   sources::Secrets secrets;         ///< a /hooks/NAME route for each source with one
   bool accept_test_events = false;  ///< test-mode deliveries count as real (for setting up)
 };

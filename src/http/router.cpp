@@ -20,6 +20,24 @@ void preflight(const Request& req, Response& res) {
   res.set_header("Access-Control-Max-Age", "600");
 }
 
+/// The 403 for a page whose origin is not allowed. It is listed for the operator (/admin),
+/// and it carries Access-Control-Allow-Origin for that very origin: without it the page's
+/// script could not read the answer, and the widget could say no more than the browser's
+/// generic CORS error. Nothing is given away by it: the body only says that this origin,
+/// which the page knows, is not allowed, which the refusal itself shows; no other route's
+/// answer is opened to the page.
+void refuse_origin(HttpContext& ctx, const Request& req, Response& res, std::string_view origin) {
+  ctx.refused_origins.record(origin, std::chrono::system_clock::now());
+  res.set_header("Access-Control-Allow-Origin", std::string(origin));
+  std::string message = "this page's origin " +
+                        text::printable(origin, RefusedOrigins::kMaxOriginBytes) +
+                        " is not allowed";
+  if (const auto allow = RefusedOrigins::setting_for(origin)) {
+    message += "; the operator adds it with --allowed-origin " + *allow;
+  }
+  ctx.refuse(req, res, {403, RejectReason::kOrigin, std::move(message)});
+}
+
 }  // namespace
 
 void Router::route(Request& req, Response& res) {
@@ -38,10 +56,7 @@ void Router::route(Request& req, Response& res) {
   }
   switch (verdict) {
     case OriginPolicy::Verdict::kRefused:
-      return ctx.refuse(req, res,
-                        {403, RejectReason::kOrigin,
-                         "origin " + std::string(origin) +
-                             " is not allowed; the operator can add it with --allowed-origin"});
+      return refuse_origin(ctx, req, res, origin);
     case OriginPolicy::Verdict::kAllowed:
       res.set_header("Access-Control-Allow-Origin", std::string(origin));
       break;

@@ -31,8 +31,11 @@ void serve_static(HttpContext& ctx, const Request& req, Response& res) {
   res.set_header("ETag", file->etag);
   res.set_header("Last-Modified", file->last_modified);
   // Short max-age: a new proof.js reaches visitors within minutes; validators make the
-  // re-check cheap.
-  res.set_header("Cache-Control", "public, max-age=300");
+  // re-check cheap. Asked for by its version (?v=, as the operator page and /healthz give
+  // it), a file can be kept for a year: a new file is a new URL.
+  const bool versioned = req.has_param("v") && req.param("v") == StaticFiles::version(*file);
+  res.set_header("Cache-Control",
+                 versioned ? "public, max-age=31536000, immutable" : "public, max-age=300");
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Accept-Ranges", "bytes");
   protect_operator_page(path, res);

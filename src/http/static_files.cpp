@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/digest.h"
+#include "core/encoding.h"
 #include "core/text.h"
 
 namespace proof {
@@ -120,6 +122,10 @@ bool StaticFiles::not_modified(const StaticFile& file, std::string_view if_none_
     return if_none_match == "*" || if_none_match.find(file.etag) != std::string_view::npos;
   }
   return !if_modified_since.empty() && if_modified_since == file.last_modified;
+}
+
+std::string StaticFiles::version(const StaticFile& file) {
+  return to_hex(sha256(file.body)).substr(0, 12);
 }
 
 bool StaticFiles::compressible(std::string_view content_type) {

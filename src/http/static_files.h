@@ -62,6 +62,10 @@ class StaticFiles {
   static bool not_modified(const StaticFile& file, std::string_view if_none_match,
                            std::string_view if_modified_since);
 
+  /// The file's version for a URL that can be cached for good (`/proof.js?v=VERSION`): the
+  /// first 12 hex digits of the SHA-256 of its bytes, so any change gives a new URL.
+  static std::string version(const StaticFile& file);
+
   /// Whether a body of `content_type` is worth compressing (text, scripts, JSON, SVG).
   static bool compressible(std::string_view content_type);
 

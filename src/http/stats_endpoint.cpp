@@ -1,5 +1,5 @@
 // GET /stats?days=N: the daily counts for the operator (the key is required), as
-// `proof stats` and the /admin page read them.
+// `proof stats` and the /admin page read them, and the holdout experiment's answer.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -47,11 +47,14 @@ void handle_stats(HttpContext& ctx, const Request& req, Response& res) {
     }
     n = *asked;
   }
+  const auto now = std::chrono::system_clock::now();
   std::vector<DayRecord> records;
+  nlohmann::json experiment;
   try {
-    records = ctx.tallies.days(n, std::chrono::system_clock::now());
-  } catch (const Unavailable& e) {  // the shared counts in Redis
-    spdlog::warn("could not read the daily counts for /stats: {}", e.what());
+    records = ctx.tallies.days(n, now);
+    experiment = experiment_json(ctx.experiment.report(now));
+  } catch (const Unavailable& e) {  // the shared counts, or the experiment's, in Redis
+    spdlog::warn("could not read the counts for /stats: {}", e.what());
     ctx.refuse(req, res, unavailable_refusal(e));
     return;
   }
@@ -64,7 +67,10 @@ void handle_stats(HttpContext& ctx, const Request& req, Response& res) {
                                   {"clicks", record.counts.clicks},
                                   {"peak_pages", record.counts.peak_pages}});
   }
-  res.set_content(nlohmann::json{{"days", std::move(days)}}.dump() + "\n", kJsonType);
+  res.set_content(
+      nlohmann::json{{"days", std::move(days)}, {"experiment", std::move(experiment)}}.dump() +
+          "\n",
+      kJsonType);
 }
 
 }  // namespace proof

@@ -21,6 +21,8 @@
 
 namespace proof::net {
 
+struct Listener;
+
 struct Peer {
   std::string ip;
   int port = 0;
@@ -134,6 +136,7 @@ class Connection final : public StreamSink {
   std::shared_ptr<void> stream_slots;  ///< held while streaming
   Subscriber subscriber;               ///< its place in the fan-out while streaming
   ConnectionSlot slot;                 ///< its places under the connection caps
+  const Listener* listener = nullptr;  ///< the socket it came in on: its handler and limits
   WaitList* waiting = nullptr;         ///< the list it is in while it waits for a request
 
  private:

@@ -22,8 +22,11 @@ constexpr int kSendBufferBytes = 64 * 1024;
 
 }  // namespace
 
-std::variant<Listening, std::string> listen(const std::string& address, int port) {
-  const std::string where = address + ":" + std::to_string(port);
+std::string ListenError::message(const std::string& address, int port) const {
+  return "cannot listen on " + address + ":" + std::to_string(port) + ": " + reason;
+}
+
+std::variant<Listening, ListenError> listen(const std::string& address, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -31,7 +34,7 @@ std::variant<Listening, std::string> listen(const std::string& address, int port
   addrinfo* found = nullptr;
   const std::string port_text = std::to_string(port);
   if (const int rc = getaddrinfo(address.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
-    return "cannot listen on " + where + ": " + gai_strerror(rc);
+    return ListenError{true, gai_strerror(rc)};
   }
   Listening out;
   int last_errno = 0;
@@ -52,7 +55,7 @@ std::variant<Listening, std::string> listen(const std::string& address, int port
     ::close(fd);
   }
   freeaddrinfo(found);
-  if (out.fd < 0) return "cannot listen on " + where + ": " + error_text(last_errno);
+  if (out.fd < 0) return ListenError{false, error_text(last_errno)};
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   getsockname(out.fd, reinterpret_cast<sockaddr*>(&bound), &len);

@@ -12,10 +12,17 @@ struct Listening {
   int port = 0;  ///< the port it is bound to (the one the kernel picked for port 0)
 };
 
+/// Why not.
+struct ListenError {
+  bool unresolved = false;  ///< `address` is not an address or a name that resolves
+  std::string reason;       ///< the resolver's or the kernel's words ("Permission denied")
+
+  /// "cannot listen on 127.0.0.1:80: Permission denied".
+  std::string message(const std::string& address, int port) const;
+};
+
 /// Binds and listens on `address`:`port` (a numeric address or a host name; "0.0.0.0" or
 /// "::" for every one) with the settings every connection inherits (backlog, send buffer).
-/// The error says why not, naming the address ("cannot listen on 127.0.0.1:80: Permission
-/// denied").
-std::variant<Listening, std::string> listen(const std::string& address, int port);
+std::variant<Listening, ListenError> listen(const std::string& address, int port);
 
 }  // namespace proof::net

@@ -37,8 +37,14 @@ constexpr int kAcceptBatch = 64;
 /// epoll data: the connection's fd in the low bits, its serial above, so an event for a
 /// closed connection is never taken for a new one that got the same fd.
 constexpr int kFdBits = 24;
-constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
-constexpr std::uint64_t kWakeTag = ~std::uint64_t{0} - 1;
+constexpr std::uint64_t kWakeTag = ~std::uint64_t{0};
+/// The listening sockets' tags: the first below kWakeTag, then down, one per listener.
+constexpr std::uint64_t kFirstListenTag = kWakeTag - 1;
+constexpr std::size_t kMaxListeners = 8;
+
+bool is_listener(std::uint64_t data, std::size_t listeners) {
+  return data <= kFirstListenTag && kFirstListenTag - data < listeners;
+}
 
 std::uint64_t tag(const Connection& c) {
   return (c.serial() << kFdBits) | static_cast<std::uint64_t>(c.fd());
@@ -77,10 +83,9 @@ void refuse_at_once(int fd, const Refusal& refusal, Metrics& metrics) {
 
 }  // namespace
 
-LoopShared::LoopShared(int listen, const LoopOptions& o, RequestHandler& h, Hub& hb, Metrics& m)
-    : listen_fd(listen),
+LoopShared::LoopShared(const std::vector<Listener>& l, const LoopOptions& o, Hub& hb, Metrics& m)
+    : listeners(l),
       options(o),
-      handler(h),
       hub(hb),
       metrics(m),
       caps({.connections = o.max_connections,
@@ -98,12 +103,17 @@ Loop::Loop(LoopShared& shared)
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(error_text(errno));
+  if (shared_.listeners.empty() || shared_.listeners.size() > kMaxListeners) {
+    throw std::invalid_argument("an event loop needs 1 to 8 listening sockets");
+  }
   epoll_event ev{};
-  // Every loop waits on the one listening socket; EPOLLEXCLUSIVE wakes one that is waiting
+  // Every loop waits on each listening socket; EPOLLEXCLUSIVE wakes one that is waiting
   // (not one busy writing a fan-out), which then places what it accepts (place()).
   ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-  ev.data.u64 = kListenTag;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, shared_.listen_fd, &ev);
+  for (std::size_t i = 0; i < shared_.listeners.size(); ++i) {
+    ev.data.u64 = kFirstListenTag - i;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, shared_.listeners[i].fd, &ev);
+  }
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeTag;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
@@ -147,8 +157,8 @@ void Loop::run() {
     const auto now = Clock::now();
     for (int i = 0; i < n; ++i) {
       const std::uint64_t data = events[i].data.u64;
-      if (data == kListenTag) {
-        accept_batch();
+      if (is_listener(data, shared_.listeners.size())) {
+        accept_batch(shared_.listeners[kFirstListenTag - data]);
       } else if (data == kWakeTag) {
         std::uint64_t count;
         [[maybe_unused]] const auto r = ::read(wake_fd_, &count, sizeof count);
@@ -180,11 +190,11 @@ Connection* Loop::find(int fd, std::uint64_t serial) {
   return c && c->serial() == serial ? c : nullptr;
 }
 
-void Loop::accept_batch() {
+void Loop::accept_batch(const Listener& listener) {
   for (int accepted = 0; accepted < kAcceptBatch; ++accepted) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    const int fd = accept4(shared_.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+    const int fd = accept4(listener.fd, reinterpret_cast<sockaddr*>(&addr), &len,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -195,16 +205,17 @@ void Loop::accept_batch() {
     }
     Peer peer;
     peer.ip = address_of(addr, peer.port);
-    place(fd, std::move(peer));
+    place(fd, listener, std::move(peer));
   }
 }
 
-void Loop::place(int fd, Peer peer) {
+void Loop::place(int fd, const Listener& listener, Peer peer) {
   if (static_cast<std::size_t>(fd) >= (std::size_t{1} << kFdBits)) {
     return refuse_at_once(fd, connections_full(), shared_.metrics);
   }
   Accepted accepted;
   accepted.fd = fd;
+  accepted.listener = &listener;
   accepted.peer = std::move(peer);
   accepted.at = Clock::now();
   auto verdict = shared_.caps.admit(accepted.peer.ip, accepted.slot);
@@ -292,13 +303,21 @@ void Loop::take(Accepted accepted) {
     peer.local_ip = address_of(local, peer.local_port);
   }
   SSL* ssl = nullptr;
-  if (options_.tls) {
-    ssl = SSL_new(options_.tls);
+  if (accepted.listener->tls) {
+    // From the certificate current now: a reload after this leaves this connection as is.
+    ssl = accepted.listener->tls->new_connection();
+    if (ssl == nullptr) {
+      spdlog::warn("cannot start TLS for a connection from {}", peer.ip);
+      ::close(fd);
+      load_.fetch_sub(1, std::memory_order_relaxed);
+      return;  // the slot gives its places back
+    }
     SSL_set_fd(ssl, fd);
     SSL_set_accept_state(ssl);
   }
   auto c = std::make_unique<Connection>(fd, next_serial_++, std::move(peer), ssl,
                                         options_.stream_backlog);
+  c->listener = accepted.listener;
   c->slot = std::move(accepted.slot);
   c->deadline = accepted.at + options_.request_timeout;
   c->last_progress = accepted.at;
@@ -359,7 +378,9 @@ void Loop::tick(Clock::time_point now) {
 }
 
 void Loop::end_streams() {
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, shared_.listen_fd, nullptr);
+  for (const Listener& listener : shared_.listeners) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listener.fd, nullptr);
+  }
   // End each stream properly, so browsers see a clean end and reconnect at once.
   for (auto& slot : connections_) {
     if (!slot || slot->state != Connection::State::streaming) continue;

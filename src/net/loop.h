@@ -33,11 +33,10 @@ class Loop;
 
 /// What every loop of one server shares; owned by EventLoop, outlives its loops.
 struct LoopShared {
-  LoopShared(int listen, const LoopOptions& o, RequestHandler& h, Hub& hb, Metrics& m);
+  LoopShared(const std::vector<Listener>& l, const LoopOptions& o, Hub& hb, Metrics& m);
 
-  const int listen_fd;
+  const std::vector<Listener>& listeners;  ///< every loop waits on each of them
   const LoopOptions& options;
-  RequestHandler& handler;
   Hub& hub;
   Metrics& metrics;
   ConnectionCaps caps;
@@ -50,6 +49,7 @@ struct LoopShared {
 /// A socket just accepted, on its way to the loop that will own it.
 struct Accepted {
   int fd = -1;
+  const Listener* listener = nullptr;  ///< the socket it came in on
   Peer peer;
   ConnectionSlot slot;  ///< its places under the caps, already taken
   /// When it was accepted: its request's deadline and its place in the wait lists count
@@ -96,10 +96,10 @@ class Loop {
     Answer answer;
   };
 
-  void accept_batch();
+  void accept_batch(const Listener& listener);
   /// Places a socket this loop accepted: here or on another loop (least loaded), or
   /// refuses it at once when the caps say so.
-  void place(int fd, Peer peer);
+  void place(int fd, const Listener& listener, Peer peer);
   void take(Accepted accepted);
   void take_adopted();
   void on_event(Connection& c, std::uint32_t events, Clock::time_point now);

@@ -1,8 +1,6 @@
-// What the event loops are told by the HTTP layer (http/http_server.cpp fills it): threads,
-// caps, timeouts, limits, TLS.
+// What the event loops are told by the HTTP layer (http/http_server.cpp fills it): the
+// sockets they listen on, each with its handler, limits and TLS; threads, caps, timeouts.
 #pragma once
-
-#include <openssl/ssl.h>
 
 #include <chrono>
 #include <cstddef>
@@ -13,9 +11,29 @@
 
 #include "core/presence.h"
 #include "core/refusal.h"
+#include "net/request_handler.h"
 #include "net/request_head.h"
+#include "net/tls_context.h"
 
 namespace proof::net {
+
+/// One listening socket and what the connections it brings are: HTTPS or plain HTTP,
+/// answered by which handler, under which limits. Every listener's connections live in the
+/// same loops under the same caps, timeouts and strict parser.
+struct Listener {
+  int fd = -1;  ///< bound and listening (made non-blocking by EventLoop; not owned)
+  RequestHandler* handler = nullptr;  ///< answers its requests, on the worker threads
+  /// Sizes of heads and bodies; its policy (the HTTP layer's route table) gives each
+  /// request its body limit and its worker lane.
+  HeadLimits head_limits;
+  TlsContext* tls = nullptr;  ///< HTTPS when set (not owned; reloadable)
+  /// Told of every refusal the loop writes itself (413, 408, 400...) on this listener's
+  /// connections, with the request's target when it was read, so the HTTP layer can count
+  /// them where they belong (a 413 on /hooks/stripe is a delivery Stripe sent; not on the
+  /// plain port, where no route is). Runs on a loop thread (with threads > 1, on several at
+  /// once); must be quick. May be empty.
+  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
+};
 
 struct LoopOptions {
   /// Event loops, each a thread owning its share of the connections (--threads).
@@ -42,16 +60,7 @@ struct LoopOptions {
   /// loop (a stalled disk or Redis): platforms that retry a delivery want an answer within
   /// 5 s, and a 503 is better than a late 200. The worker's late answer is dropped.
   std::chrono::milliseconds answer_timeout{4500};
-  /// Told of every refusal the loop writes itself (413, 408, 400...) with the request's
-  /// target when it was read, so the HTTP layer can count them where they belong (a 413 on
-  /// /hooks/stripe is a delivery Stripe sent). Runs on a loop thread (with threads > 1, on
-  /// several at once); must be quick.
-  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
-  /// Sizes of heads and bodies; its policy (the HTTP layer's route table) gives each
-  /// request its body limit and its worker lane.
-  HeadLimits head_limits;
-  SSL_CTX* tls = nullptr;  ///< HTTPS when set (not owned)
-  bool hsts = false;       ///< Strict-Transport-Security on HTTPS answers
+  bool hsts = false;  ///< Strict-Transport-Security on HTTPS answers
 };
 
 }  // namespace proof::net

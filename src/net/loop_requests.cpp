@@ -92,7 +92,7 @@ void Loop::on_readable(Connection& c, Clock::time_point now) {
 }
 
 std::size_t Loop::read_limit(const Connection& c) const {
-  const HeadLimits& limits = options_.head_limits;
+  const HeadLimits& limits = c.listener->head_limits;
   // Room for the request and one pipelined behind it, bodies in chunked framing included.
   const std::size_t body =
       c.request && c.request->head ? c.request->head->max_body_bytes : limits.max_body_bytes;
@@ -101,7 +101,7 @@ std::size_t Loop::read_limit(const Connection& c) const {
 
 bool Loop::admit_large_body(Connection& c, RequestState& request) {
   const RequestHead& head = *request.head;
-  const std::size_t usual = options_.head_limits.max_body_bytes;
+  const std::size_t usual = c.listener->head_limits.max_body_bytes;
   const bool large = head.max_body_bytes > usual && (head.chunked || head.content_length > usual);
   if (!large) return true;
   request.large_body = shared_.caps.take_large_body();
@@ -139,7 +139,7 @@ void Loop::process_input(Connection& c, Clock::time_point now) {
     }
     if (!c.request) {
       idle_.remove(c);  // a request begins
-      c.request = std::make_unique<RequestState>(options_.head_limits);
+      c.request = std::make_unique<RequestState>(c.listener->head_limits);
     }
     RequestState& request = *c.request;
     if (!request.head && !read_head(c, request)) return;
@@ -182,8 +182,8 @@ void Loop::dispatch(Connection& c, std::size_t total, Clock::time_point now) {
   c.state = Connection::State::dispatched;
   c.deadline = now + options_.answer_timeout;
   auto task = [this, fd = c.fd(), serial = c.serial(), http10, close_after,
-               request = std::move(request)] {
-    Completion completion{fd, serial, http10, close_after, shared_.handler.answer(request)};
+               handler = c.listener->handler, request = std::move(request)] {
+    Completion completion{fd, serial, http10, close_after, handler->answer(request)};
     {
       std::lock_guard lock(inbox_mutex_);
       done_.push_back(std::move(completion));
@@ -250,13 +250,13 @@ void Loop::start_stream(Connection& c, StreamOpening& opening, bool http10, Cloc
 
 void Loop::refuse(Connection& c, const Refusal& refusal) {
   shared_.metrics.rejected(refusal.reason);
-  if (options_.on_refused) {
+  if (c.listener->on_refused) {
     std::string_view target;
     if (c.request) {
       target = c.request->head ? std::string_view(c.request->head->target)
                                : c.request->parser.target(c.in);
     }
-    options_.on_refused(target, refusal);
+    c.listener->on_refused(target, refusal);
   }
   if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
     spdlog::warn("rejected a request from {}: {} {} ({}){}", c.peer().ip, refusal.status,

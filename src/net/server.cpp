@@ -19,8 +19,8 @@ std::size_t default_threads() {
 }
 
 struct EventLoop::Impl {
-  Impl(int listen_fd, LoopOptions o, RequestHandler& handler, Hub& hub, Metrics& metrics)
-      : options(std::move(o)), shared(listen_fd, options, handler, hub, metrics) {
+  Impl(std::vector<Listener> l, LoopOptions o, Hub& hub, Metrics& metrics)
+      : listeners(std::move(l)), options(std::move(o)), shared(listeners, options, hub, metrics) {
     const std::size_t count = std::max<std::size_t>(1, options.threads);
     for (std::size_t i = 0; i < count; ++i) {
       loops.push_back(std::make_unique<Loop>(shared));
@@ -28,15 +28,18 @@ struct EventLoop::Impl {
     }
   }
 
+  std::vector<Listener> listeners;
   LoopOptions options;
   LoopShared shared;
   std::vector<std::unique_ptr<Loop>> loops;
 };
 
-EventLoop::EventLoop(int listen_fd, LoopOptions options, RequestHandler& handler, Hub& hub,
+EventLoop::EventLoop(std::vector<Listener> listeners, LoopOptions options, Hub& hub,
                      Metrics& metrics) {
-  fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
-  impl_ = std::make_unique<Impl>(listen_fd, std::move(options), handler, hub, metrics);
+  for (const Listener& listener : listeners) {
+    fcntl(listener.fd, F_SETFL, fcntl(listener.fd, F_GETFL) | O_NONBLOCK);
+  }
+  impl_ = std::make_unique<Impl>(std::move(listeners), std::move(options), hub, metrics);
   // A publish (on a worker, or the Redis reader) wakes every loop; each reads the hub.
   hub.set_listener([&shared = impl_->shared] {
     for (Loop* loop : shared.loops) loop->wake(true);

@@ -1,11 +1,13 @@
 // The server's event loops (LoopOptions::threads of them): each thread owns its share of the
-// sockets from accept to close (net/loop.h). They share one listening socket, one worker
-// pool, the connection caps and the live count; a new connection goes to the loop holding
-// the fewest. Near the connection cap, the oldest connection that has not yet sent a whole
-// request is closed to make room: never an open stream.
+// sockets from accept to close (net/loop.h). They share the listening sockets (HTTPS or
+// HTTP, and with --http-port the plain one beside it), one worker pool, the connection caps
+// and the live count; a new connection goes to the loop holding the fewest. Near the connection
+// cap, the oldest connection that has not yet sent a whole request is closed to make room: never an
+// open stream.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "core/hub.h"
 #include "core/metrics.h"
@@ -20,9 +22,8 @@ std::size_t default_threads();
 
 class EventLoop {
  public:
-  /// `listen_fd`: a bound, listening socket (made non-blocking here; not owned).
-  EventLoop(int listen_fd, LoopOptions options, RequestHandler& handler, Hub& hub,
-            Metrics& metrics);
+  /// `listeners`: at least one; their sockets are made non-blocking here (not owned).
+  EventLoop(std::vector<Listener> listeners, LoopOptions options, Hub& hub, Metrics& metrics);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;

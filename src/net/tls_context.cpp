@@ -4,16 +4,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <ctime>
+
 namespace proof::net {
 
 const char* const TlsContext::kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-
-TlsContext::~TlsContext() {
-  SSL_CTX_free(ctx_);
-}
 
 namespace {
 
@@ -30,20 +28,21 @@ std::string openssl_reason() {
   return reason.empty() ? "unknown error" : reason;
 }
 
-}  // namespace
-
-std::unique_ptr<TlsContext> TlsContext::load(const std::string& cert_file,
-                                             const std::string& key_file, std::string& error) {
+/// A context for `cert_file` and `key_file`, made and checked whole; null with `error` set
+/// when any step fails.
+std::shared_ptr<SSL_CTX> make_context(const std::string& cert_file, const std::string& key_file,
+                                      std::string& error) {
   ERR_clear_error();
-  SSL_CTX* const ctx = SSL_CTX_new(TLS_server_method());
-  if (ctx == nullptr) {
+  SSL_CTX* const raw = SSL_CTX_new(TLS_server_method());
+  if (raw == nullptr) {
     error = "cannot create a TLS context: " + openssl_reason();
     return nullptr;
   }
   // Owned from here on, so every early return frees it.
-  std::unique_ptr<TlsContext> context(new TlsContext(ctx));
+  std::shared_ptr<SSL_CTX> context(raw, &SSL_CTX_free);
+  SSL_CTX* const ctx = context.get();
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+      SSL_CTX_set_cipher_list(ctx, TlsContext::kTls12Ciphers) != 1) {
     error = "cannot set the TLS versions and ciphers: " + openssl_reason();
     return nullptr;
   }
@@ -77,6 +76,51 @@ std::unique_ptr<TlsContext> TlsContext::load(const std::string& cert_file,
     return nullptr;
   }
   return context;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> certificate_expiry(const X509* certificate) {
+  if (certificate == nullptr) return std::nullopt;
+  const ASN1_TIME* not_after = X509_get0_notAfter(certificate);
+  std::tm utc{};
+  if (not_after == nullptr || ASN1_TIME_to_tm(not_after, &utc) != 1) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&utc));
+}
+
+std::unique_ptr<TlsContext> TlsContext::load(const std::string& cert_file,
+                                             const std::string& key_file, std::string& error) {
+  std::unique_ptr<TlsContext> context(new TlsContext(cert_file, key_file));
+  if (!context->reload(error)) return nullptr;
+  return context;
+}
+
+bool TlsContext::reload(std::string& error) {
+  auto fresh = make_context(cert_file_, key_file_, error);
+  if (!fresh) return false;
+  const auto expiry = certificate_expiry(SSL_CTX_get0_certificate(fresh.get()));
+  if (!expiry) {
+    error = "the TLS certificate in " + cert_file_ + " has no expiry date that can be read";
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  ctx_ = std::move(fresh);
+  expires_at_ = *expiry;
+  return true;
+}
+
+std::shared_ptr<SSL_CTX> TlsContext::current() const {
+  std::lock_guard lock(mutex_);
+  return ctx_;
+}
+
+SSL* TlsContext::new_connection() const {
+  return SSL_new(current().get());
+}
+
+std::int64_t TlsContext::expires_at() const {
+  std::lock_guard lock(mutex_);
+  return expires_at_;
 }
 
 }  // namespace proof::net

@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <sstream>
 
 #include "core/digest.h"
 #include "core/encoding.h"
 #include "core/hub.h"
 #include "core/shared_log.h"
+#include "core/unavailable.h"
 
 namespace proof::sources {
 
@@ -52,27 +55,33 @@ Result answer(DeliveryOutcome outcome, int status, const nlohmann::json& body,
   return r;
 }
 
-Result refusal(DeliveryOutcome outcome, int status, std::string message, int retry_after = 0) {
+Result refused(DeliveryOutcome outcome, Refusal refusal) {
   Result r;
   r.outcome = outcome;
-  r.status = status;
-  r.reason = message;
-  r.message = std::move(message);
-  r.retry_after = retry_after;
+  r.status = refusal.status;
+  r.reason = refusal.message;
+  r.refusal = std::move(refusal);
   return r;
 }
 
-Result unavailable(const std::exception& e) {
+/// Signed, but not what this platform sends: 400.
+Result malformed(std::string message) {
+  return refused(
+      DeliveryOutcome::kMalformed,
+      {.status = 400, .reason = RejectReason::kMalformed, .message = std::move(message)});
+}
+
+Result unavailable(const Unavailable& e) {
   spdlog::error("a verified delivery could not be handled now: {}", e.what());
-  return refusal(DeliveryOutcome::kUnavailable, 503,
-                 "the store (or Redis) cannot take the delivery now; nothing was shown, "
-                 "retry later",
-                 5);
+  return refused(DeliveryOutcome::kUnavailable, unavailable_refusal(e, "nothing was shown"));
 }
 
 Result in_progress() {
-  return refusal(DeliveryOutcome::kUnavailable, 503,
-                 "this purchase is being published right now; retry later", 5);
+  return refused(DeliveryOutcome::kUnavailable,
+                 {.status = 503,
+                  .reason = RejectReason::kUnavailable,
+                  .message = "this purchase is being published right now; retry later",
+                  .retry_after = 5});
 }
 
 Result ignored(std::string reason) {
@@ -81,6 +90,29 @@ Result ignored(std::string reason) {
 
 Result duplicate() {
   return answer(DeliveryOutcome::kDuplicate, 200, {{"ignored", "duplicate"}}, "duplicate");
+}
+
+/// Whether a body that says its order last changed at `changed` is a replay: the keys of any
+/// delivery about it from that time have lapsed, or are about to. Platforms that sign a
+/// timestamp give none here; their signature's age is checked instead.
+bool is_stale(const std::optional<Clock::time_point>& changed, Clock::time_point now) {
+  return changed && now - *changed >= Intake::kKeep;
+}
+
+/// How long keys are kept: kKeep, and as much longer as the body's time lies ahead of this
+/// server's clock (bounded), so that a replay is still remembered until it is stale.
+std::chrono::seconds keep_for(const std::optional<Clock::time_point>& changed,
+                              Clock::time_point now) {
+  const std::chrono::seconds keep = Intake::kKeep;
+  if (!changed || *changed <= now) return keep;
+  return keep + std::min(std::chrono::duration_cast<std::chrono::seconds>(*changed - now) +
+                             std::chrono::seconds(1),
+                         keep);
+}
+
+/// The key that says card `id` was taken back, whichever of its keys found it.
+std::string taken_key(std::uint64_t id) {
+  return store_key("card:" + std::to_string(id));
 }
 
 }  // namespace
@@ -115,16 +147,28 @@ std::string store_key(std::string_view key) {
 Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const Extras& extras,
                        Clock::time_point now) {
   if (receiver.is_ping(delivery)) return ignored("ping");
-  if (auto bad = receiver.verify(delivery, now)) {
-    return refusal(DeliveryOutcome::kBadSignature, 401, bad->message);
+  const Verification verified = receiver.verify(delivery, now);
+  if (const auto* bad = std::get_if<BadSignature>(&verified)) {
+    // RFC 9110 wants a challenge with every 401: the scheme is the platform's signature.
+    return refused(DeliveryOutcome::kBadSignature,
+                   {.status = 401,
+                    .reason = RejectReason::kBadSignature,
+                    .message = bad->message,
+                    .challenge = "Signature source=\"" + std::string(receiver.name()) + "\""});
   }
-  Meaning meaning = receiver.read(delivery, {.accept_test = accept_test_, .offer = extras.offer});
+  Meaning meaning = receiver.read(delivery, {.accept_test = accept_test_,
+                                             .offer = extras.offer,
+                                             .secret = std::get<Verified>(verified).secret});
   if (auto* card = std::get_if<Card>(&meaning)) {
+    if (is_stale(card->changed_at, now)) return ignored("stale");
     return publish(receiver, std::move(*card), extras, now);
   }
-  if (const auto* back = std::get_if<TakeBack>(&meaning)) return take_back(*back, now);
+  if (const auto* back = std::get_if<TakeBack>(&meaning)) {
+    if (is_stale(back->changed_at, now)) return ignored("stale");
+    return take_back(*back, now);
+  }
   if (const auto* skip = std::get_if<Ignored>(&meaning)) return ignored(skip->reason);
-  return refusal(DeliveryOutcome::kMalformed, 400, std::get<Malformed>(meaning).message);
+  return malformed(std::get<Malformed>(meaning).message);
 }
 
 Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras,
@@ -132,13 +176,19 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
   if (!extras.channel.empty()) card.fields["channel"] = extras.channel;
   card.fields["kind"] = kind_name(EventKind::kPurchase);  // before validate(): no offer default
   auto validated = validate(card.fields);
-  if (const auto* refused = std::get_if<Refusal>(&validated)) {
-    return refusal(DeliveryOutcome::kMalformed, 400, refused->message);
+  if (const auto* invalid = std::get_if<Refusal>(&validated)) {
+    return malformed(invalid->message);
   }
   Signup& signup = std::get<Signup>(validated);
   signup.source = std::string(receiver.name());
   const std::vector<std::string> keys = store_keys(card.delivery_keys, card.order_keys);
+  const std::chrono::seconds keep = keep_for(card.changed_at, now);
   try {
+    for (const std::string& key : store_keys(card.former_keys)) {
+      if (const auto held = keys_.get(key, now)) {
+        return *held == kPendingValue ? in_progress() : duplicate();
+      }
+    }
     if (const auto held = keys_.claim(keys, kPendingValue, kPending, now)) {
       // Being published right now (the same delivery on another instance, or a claim that
       // reached Redis only after this instance gave up on it): not a duplicate yet. The
@@ -152,7 +202,7 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
   EventPtr event;
   try {
     event = publisher_.publish(std::move(signup), extras.from);
-  } catch (const std::runtime_error& e) {  // StoreError, SharedLogError
+  } catch (const Unavailable& e) {  // StoreError, SharedLogError
     try {
       keys_.forget(keys);  // so that the platform's retry can publish it
     } catch (const KeyStoreError& forget_error) {
@@ -162,7 +212,12 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
     return unavailable(e);
   }
   try {
-    keys_.put(keys, card_value({event->id, event->ts_ms, event->signup.channel}), kKeep, now);
+    const std::string value = card_value({event->id, event->ts_ms, event->signup.channel});
+    keys_.put(keys, value, keep, now);
+    // Each only if free: another site's order may hold it (a secret shared by two sites).
+    for (const std::string& key : store_keys(card.lookup_keys)) {
+      keys_.claim(std::span(&key, 1), value, keep, now);
+    }
   } catch (const KeyStoreError& e) {
     // Published, but not remembered: a retry after the claim lapses would show it again.
     spdlog::warn("published event {} but could not remember its delivery: {}", event->id, e.what());
@@ -176,11 +231,12 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
 Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
   const std::vector<std::string> delivery = store_keys(back.delivery_keys);
   const std::vector<std::string> orders = store_keys(back.order_keys);
+  const std::chrono::seconds keep = keep_for(back.changed_at, now);
   try {
-    if (!delivery.empty() && keys_.claim(delivery, kTakenValue, kKeep, now)) return duplicate();
+    if (!delivery.empty() && keys_.claim(delivery, kTakenValue, keep, now)) return duplicate();
     std::optional<CardRef> card;
     bool taken = false;
-    for (const std::string& key : orders) {
+    for (const std::string& key : store_keys(back.order_keys, back.former_keys)) {
       const auto value = keys_.get(key, now);
       if (!value) continue;
       if (*value == kTakenValue) taken = true;
@@ -193,12 +249,17 @@ Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
       if (auto found = parse_card_value(*value)) card = found;
     }
     // Held from now on, so that a late delivery of the sale itself shows nothing.
-    if (!orders.empty()) keys_.put(orders, kTakenValue, kKeep, now);
+    if (!orders.empty()) keys_.put(orders, kTakenValue, keep, now);
     if (!card) return taken ? duplicate() : ignored("no card");
+    // Once only, whichever of its keys found it (WooCommerce finds a card by its site's key
+    // or, for a deletion, by its secret's): a second erasure would uncount it twice.
+    const std::string erased = taken_key(card->id);
+    if (keys_.claim(std::span(&erased, 1), kTakenValue, keep, now)) return duplicate();
     try {
       publisher_.erase(card->id, card);
-    } catch (const std::runtime_error& e) {
-      keys_.put(orders, card_value(*card), kKeep, now);  // so that a retry finds it again
+    } catch (const Unavailable& e) {
+      keys_.put(orders, card_value(*card), keep, now);  // so that a retry finds it again
+      keys_.forget(std::span(&erased, 1));
       keys_.forget(delivery);
       return unavailable(e);
     }

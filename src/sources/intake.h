@@ -1,16 +1,21 @@
 // What a delivery to /hooks/NAME does, once its receiver has said what it means: a card is
 // published once however often it is delivered (its keys are claimed first, atomically,
 // across every instance sharing the key store), a take-back erases the card its order
-// produced, and everything else is answered with why nothing was shown. The endpoint in
-// http/ only reads the request and writes the answer; this is tested without sockets.
+// produced, once, and everything else is answered with why nothing was shown. A delivery
+// whose signed body says its order last changed kKeep ago or earlier is a replay ("stale"):
+// its keys may have lapsed, so it is judged by the clock passed in, not by the store. The
+// endpoint in http/ only reads the request and writes the answer; this is tested without
+// sockets.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/key_store.h"
 #include "core/publisher.h"
+#include "core/refusal.h"
 #include "sources/receiver.h"
 
 namespace proof::sources {
@@ -19,7 +24,7 @@ namespace proof::sources {
 enum class DeliveryOutcome {
   kPublished,     ///< 202: a card
   kDuplicate,     ///< 200: this delivery, or this purchase, was seen already
-  kIgnored,       ///< 200: test, unpaid, another event type, a ping, a partial refund...
+  kIgnored,       ///< 200: test, unpaid, another event type, a ping, stale, a partial refund...
   kErased,        ///< 200: a refund or cancellation took its card back
   kBadSignature,  ///< 401
   kTooLarge,      ///< 413 (counted by the endpoint: the body never reached a receiver)
@@ -37,13 +42,14 @@ inline constexpr DeliveryOutcome kOutcomes[] = {
 
 struct Result {
   DeliveryOutcome outcome = DeliveryOutcome::kIgnored;
-  int status = 200;
-  std::string body;      ///< the JSON answer for a 2xx: {"id":N}, {"ignored":...}, {"erased":N}
-  std::string message;   ///< for a refusal (4xx, 5xx): the sentence of its {"error": ...}
+  int status = 200;  ///< the answer's status: a 2xx, or the refusal's
+  std::string body;  ///< the JSON answer for a 2xx: {"id":N}, {"ignored":...}, {"erased":N}
+  /// For a refusal (4xx, 5xx): the one shape every refusal has (core/refusal.h), with the
+  /// reason /metrics counts, Retry-After for a 503 and the challenge for a 401.
+  std::optional<Refusal> refusal;
   std::string reason;    ///< for the Sources panel: why it was ignored or refused
   std::string name;      ///< the name as the card shows it, when one was published
   std::uint64_t id = 0;  ///< the card published or erased
-  int retry_after = 0;   ///< for a 503
 };
 
 /// What the request adds: ?channel= and ?offer= (already checked), and who sent it.
@@ -56,7 +62,8 @@ struct Extras {
 class Intake {
  public:
   /// How long a delivery's keys are kept: longer than any platform retries (Stripe and
-  /// Paddle: 3 days), with room to spare.
+  /// Paddle: 3 days), with room to spare. A body whose order last changed this long ago or
+  /// more is stale.
   static constexpr std::chrono::hours kKeep{7 * 24};
   /// How long a claim waits for its card to be published before it lapses: longer than a
   /// request may take (the loop answers 503 after 4.5 s), short enough that a retry after

@@ -3,6 +3,8 @@
 // signature with the clock passed in, and reads a verified delivery as at most one card,
 // a take-back, or "nothing, because ...", with the keys it must be remembered by so that
 // a retried delivery, or a second event about the same purchase, does nothing twice.
+// Those keys, and whatever decides a take-back, come from what the platform signed: a
+// header it does not sign is anyone's to change on a captured delivery.
 // Everything here is pure: no sockets, no storage, no clock of its own. sources/intake.h
 // does what a receiver's answer says.
 #pragma once
@@ -51,6 +53,14 @@ struct BadSignature {
   std::string message;
 };
 
+/// A signature that matched, and which secret made it: its position among the receiver's
+/// secrets, as given. WooCommerce's deletions name no site; the secret tells sites apart.
+struct Verified {
+  std::size_t secret = 0;
+};
+
+using Verification = std::variant<Verified, BadSignature>;
+
 /// A purchase to show.
 struct Card {
   Fields fields;  ///< POST /signup's fields (user_name, offer_name, city...), not yet checked
@@ -58,15 +68,29 @@ struct Card {
   /// event about the same order repeats them); the card is remembered by both.
   std::vector<std::string> delivery_keys;
   std::vector<std::string> order_keys;
+  /// Keys that also find the card for a take-back that cannot name it by order_keys, held
+  /// once it is shown unless already held, never claimed: another purchase holding one is
+  /// not a duplicate (WooCommerce: the order under the secret that signed it).
+  std::vector<std::string> lookup_keys{};
+  /// Keys proof 0.1.0 remembered this order by (made with a header the platform does not
+  /// sign), looked up but never written: a card under one makes this a duplicate. They
+  /// lapse 7 days after an upgrade from 0.1.0; remove them a release later.
+  std::vector<std::string> former_keys{};
+  /// When the order last changed, by the signed body's own clock, for platforms that sign
+  /// no timestamp: from Intake::kKeep ago or earlier, the delivery is a replay ("stale").
+  std::optional<Clock::time_point> changed_at{};
 };
 
 /// A purchase refunded or cancelled: its card, if one was shown, is erased.
 struct TakeBack {
   std::vector<std::string> delivery_keys;
-  std::vector<std::string> order_keys;  ///< any of them finds the card
+  std::vector<std::string> order_keys;            ///< any of them finds the card
+  std::vector<std::string> former_keys{};         ///< as Card's: looked up, never written
+  std::optional<Clock::time_point> changed_at{};  ///< as Card's
 };
 
-/// Nothing to show, and why: "test", "unpaid", "event type", "ping", "partial refund".
+/// Nothing to show, and why: "test", "unpaid", "event type", "ping", "partial refund"
+/// (and from the intake, "stale", "duplicate", "no card").
 struct Ignored {
   std::string reason;
 };
@@ -82,6 +106,7 @@ using Meaning = std::variant<Card, TakeBack, Ignored, Malformed>;
 struct ReadOptions {
   bool accept_test = false;  ///< --accept-test-events: test-mode data counts as real
   std::string offer{};       ///< ?offer=: what was bought, when the event does not say
+  std::size_t secret = 0;    ///< which secret verified the delivery (Verified::secret)
 };
 
 class Receiver {
@@ -95,10 +120,9 @@ class Receiver {
   /// works" (WooCommerce's creation ping): answered 200, nothing else done.
   virtual bool is_ping(const Delivery&) const { return false; }
 
-  /// Checks the signature against each secret in turn (two during a rotation). nullopt
-  /// when one matches.
-  virtual std::optional<BadSignature> verify(const Delivery& delivery,
-                                             Clock::time_point now) const = 0;
+  /// Checks the signature against each secret (two during a rotation): which one matched,
+  /// or why none did.
+  virtual Verification verify(const Delivery& delivery, Clock::time_point now) const = 0;
 
   /// What a verified delivery means.
   virtual Meaning read(const Delivery& delivery, const ReadOptions& options) const = 0;

@@ -5,18 +5,20 @@
 
 namespace proof::sources {
 
-bool signed_by_any(const std::vector<std::string>& keys, std::string_view message,
-                   const std::vector<std::string>& digests) {
-  bool found = false;
-  for (const std::string& key : keys) {
-    const std::string expected = hmac_sha256(key, message);
-    for (const std::string& digest : digests) found = same_bytes(expected, digest) || found;
+std::optional<std::size_t> signed_by(const std::vector<std::string>& keys, std::string_view message,
+                                     const std::vector<std::string>& digests) {
+  std::optional<std::size_t> found;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string expected = hmac_sha256(keys[i], message);
+    bool match = false;
+    for (const std::string& digest : digests) match = same_bytes(expected, digest) || match;
+    if (match && !found) found = i;
   }
   return found;
 }
 
-std::optional<BadSignature> verify_body_signature(const Delivery& d, const BodySignature& scheme,
-                                                  const std::vector<std::string>& keys) {
+Verification verify_body_signature(const Delivery& d, const BodySignature& scheme,
+                                   const std::vector<std::string>& keys) {
   const std::string shown(scheme.shown);
   if (d.count(scheme.header) == 0) {
     return BadSignature{shown + " is missing: only " + std::string(scheme.platform) +
@@ -29,10 +31,9 @@ std::optional<BadSignature> verify_body_signature(const Delivery& d, const BodyS
     return BadSignature{shown + " is not the " + (scheme.base64 ? "base64" : "hex") +
                         " of an HMAC-SHA256"};
   }
-  if (!signed_by_any(keys, d.body, {*digest})) {
-    return BadSignature{shown + " does not match " + std::string(scheme.mismatch)};
-  }
-  return std::nullopt;
+  const auto key = signed_by(keys, d.body, {*digest});
+  if (!key) return BadSignature{shown + " does not match " + std::string(scheme.mismatch)};
+  return Verified{*key};
 }
 
 }  // namespace proof::sources

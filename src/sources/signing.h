@@ -2,11 +2,11 @@
 // configured secret, compared in constant time with each signature the delivery carries.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <optional>
 
 #include "sources/receiver.h"
 
@@ -24,15 +24,14 @@ struct BodySignature {
 };
 
 /// Checks `delivery` against `scheme` with each of `keys`: present once, decodes to a
-/// 32-byte digest, and is HMAC-SHA256 of the body with one key. nullopt when it is.
-std::optional<BadSignature> verify_body_signature(const Delivery& delivery,
-                                                  const BodySignature& scheme,
-                                                  const std::vector<std::string>& keys);
+/// 32-byte digest, and is HMAC-SHA256 of the body with one key, whose position it gives.
+Verification verify_body_signature(const Delivery& delivery, const BodySignature& scheme,
+                                   const std::vector<std::string>& keys);
 
-/// True when one of `digests` (raw bytes) is HMAC-SHA256(key, message) for one of `keys`.
-/// Every pair is compared, in constant time each, so the time taken says nothing about
-/// which key or digest came close.
-bool signed_by_any(const std::vector<std::string>& keys, std::string_view message,
-                   const std::vector<std::string>& digests);
+/// The position in `keys` of the first key for which one of `digests` (raw bytes) is
+/// HMAC-SHA256(key, message), or nullopt. Every pair is compared, in constant time each,
+/// so the time taken says nothing about which key or digest came close.
+std::optional<std::size_t> signed_by(const std::vector<std::string>& keys, std::string_view message,
+                                     const std::vector<std::string>& digests);
 
 }  // namespace proof::sources

@@ -33,7 +33,7 @@ class StandardWebhooks final : public Receiver {
 
   std::string_view name() const override { return "standard"; }
 
-  std::optional<BadSignature> verify(const Delivery& d, Clock::time_point now) const override {
+  Verification verify(const Delivery& d, Clock::time_point now) const override {
     bool twice = false;
     const auto id = prefixed(d, "id", twice);
     const auto timestamp = prefixed(d, "timestamp", twice);
@@ -63,12 +63,13 @@ class StandardWebhooks final : public Receiver {
     }
     const std::string signed_bytes =
         sig.id + "." + std::string(*timestamp) + "." + std::string(d.body);
-    if (!signed_by_any(keys_, signed_bytes, sig.v1)) {
+    const auto key = signed_by(keys_, signed_bytes, sig.v1);
+    if (!key) {
       return BadSignature{
           "no v1 signature in webhook-signature matches --webhook-secret: give the endpoint's "
           "signing secret (whsec_...), and make sure no proxy changes the body"};
     }
-    return std::nullopt;
+    return Verified{*key};
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {
@@ -98,7 +99,7 @@ class StandardWebhooks final : public Receiver {
     }
     if (ends_with_any(type, {".refunded", ".cancelled", ".canceled"})) {
       if (order_keys.empty()) return Malformed{"a " + type + " event needs data.order_id"};
-      return TakeBack{delivery, order_keys};
+      return TakeBack{.delivery_keys = delivery, .order_keys = order_keys};
     }
     if (!fields.contains("offer_name") || fields["offer_name"].empty()) {
       fields["offer_name"] = options.offer;

@@ -30,7 +30,7 @@ class Stripe final : public Receiver {
 
   std::string_view name() const override { return "stripe"; }
 
-  std::optional<BadSignature> verify(const Delivery& d, Clock::time_point now) const override {
+  Verification verify(const Delivery& d, Clock::time_point now) const override {
     if (d.count("stripe-signature") == 0) {
       return BadSignature{
           "Stripe-Signature is missing: only Stripe's signed webhooks are accepted here"};
@@ -44,7 +44,8 @@ class Stripe final : public Receiver {
     const auto& signature = std::get<StripeSignature>(parsed);
     const std::string signed_bytes =
         std::to_string(signature.timestamp) + "." + std::string(d.body);
-    if (!signed_by_any(secrets_, signed_bytes, signature.v1)) {
+    const auto secret = signed_by(secrets_, signed_bytes, signature.v1);
+    if (!secret) {
       return BadSignature{
           "no v1 signature in Stripe-Signature matches --stripe-secret: give the signing "
           "secret of this endpoint (whsec_..., under Developers > Webhooks), and make sure "
@@ -58,7 +59,7 @@ class Stripe final : public Receiver {
                           " s old (more than " + std::to_string(kTimestampTolerance.count()) +
                           "): a replayed delivery, or this server's clock is off"};
     }
-    return std::nullopt;
+    return Verified{*secret};
   }
 
   Meaning read(const Delivery& d, const ReadOptions& options) const override {

@@ -15,6 +15,9 @@ namespace {
 /// Prune once per this many appends: cheap, and the table stays near its bound.
 constexpr std::size_t kPruneEvery = 64;
 
+/// How long a write waits for another connection's lock before it fails.
+constexpr int kBusyTimeoutMs = 2000;
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -49,12 +52,13 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
       SQLITE_OK) {
     fail("cannot open");
   }
-  sqlite3_busy_timeout(db_, 2000);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   // WAL with synchronous=NORMAL: a commit is in the log before sqlite3_step returns, so a
   // killed process loses nothing; only a power cut can lose the last commits.
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
-  // Erasure means gone: deleted rows are overwritten, not left in free pages.
+  // Erasure means gone: deleted rows are overwritten, not left in free pages (and erase()
+  // empties the log, which still holds the rows as they were).
   exec("PRAGMA secure_delete=ON");
   exec(
       "CREATE TABLE IF NOT EXISTS events ("
@@ -128,6 +132,7 @@ void EventStore::append(const Event& event) {
   const std::string_view kind = kind_name(s.kind);
   sqlite3_bind_text(insert_, column, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
   if (sqlite3_step(insert_) != SQLITE_DONE) fail("cannot store an event in");
+  if (log_holds_erased_) scrub_log_locked(false);
   if (++appends_since_prune_ < kPruneEvery) return;
   // The event is committed: a failure to prune now must not turn into "nothing was
   // stored" for the publisher (the event would be replayed after a restart despite the
@@ -146,6 +151,32 @@ void EventStore::erase(std::uint64_t id) {
   if (!q.stmt) fail("cannot erase from");
   sqlite3_bind_int64(q.stmt, 1, static_cast<sqlite3_int64>(id));
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot erase from");
+  // secure_delete zeroed the row in the pages this DELETE wrote, but those went to the
+  // write-ahead log: events.db keeps its old copy of the page, and the log the frames that
+  // wrote the row, until a checkpoint. Done now, before the erase is answered.
+  scrub_log_locked(true);
+}
+
+void EventStore::scrub_log_locked(bool wait) {
+  if (!wait) sqlite3_busy_timeout(db_, 0);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (!wait) sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  if (rc == SQLITE_OK) {
+    if (log_holds_erased_) {
+      spdlog::info("{}-wal: erased events are gone from it now", path_.string());
+    }
+    log_holds_erased_ = false;
+    return;
+  }
+  if (!log_holds_erased_) {
+    // The erase itself is done (never loaded, never replayed); only the bytes wait.
+    spdlog::warn(
+        "{}-wal: an erased event's text stays in it until it can be emptied: {} (another "
+        "process reading events.db?); tried again at each write",
+        path_.string(), sqlite3_errmsg(db_));
+  }
+  log_holds_erased_ = true;
 }
 
 void EventStore::add_hour(std::int64_t hour, const std::string& channel, int delta) {

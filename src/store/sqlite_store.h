@@ -37,7 +37,9 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   /// The newest `n` events within the retention, oldest first.
   std::vector<EventPtr> load(std::size_t n) override;
 
-  /// Deletes the event with `id` (erasure: it is never loaded again). Throws StoreError.
+  /// Deletes the event with `id` (erasure: it is never loaded again) and, before it
+  /// returns, leaves its text in no file: the row is overwritten (secure_delete) and the
+  /// write-ahead log checkpointed into events.db and emptied. Throws StoreError.
   void erase(std::uint64_t id) override;
 
   /// The highest id ever stored (0 for a new store), kept even after its event is pruned.
@@ -59,6 +61,9 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
  private:
   std::uint64_t last_id_locked();
   void prune_locked();
+  /// Copies the write-ahead log into events.db and truncates it to nothing; `wait` for
+  /// readers (another process with the file open) as long as the busy timeout allows.
+  void scrub_log_locked(bool wait);
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what) const;
 
@@ -69,6 +74,9 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* remember_id_ = nullptr;
   std::size_t appends_since_prune_ = 0;
+  /// An erase's checkpoint could not finish (another reader): erased text may still be in
+  /// events.db-wal, so every later write tries again.
+  bool log_holds_erased_ = false;
   std::mutex mutex_;  ///< guards db_ and the statements
 };
 

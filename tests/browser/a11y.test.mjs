@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import {
   useChromium, postSignup, postStripe, stripeCheckout, STRIPE_ARGS, waitForCards, cards, API_KEY, artifact, slidIn,
 } from './harness.mjs';
+import { visit } from './visitors.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const { setup } = useChromium();
@@ -44,7 +45,7 @@ test('axe-core finds no violation on the demo page with a card up, on a desktop 
 });
 
 test('axe-core finds no violation on /admin with the key typed in and data on every panel', async (t) => {
-  const scene = await setup(t, { args: STRIPE_ARGS });
+  const scene = await setup(t, { args: [...STRIPE_ARGS, '--holdout', '10'] });
   const { proof } = scene;
   const ids = [];
   for (const name of ['Ada', 'Bo']) ids.push(await postSignup(proof, { user_name: name, offer_name: 'Tea', city: 'York' }));
@@ -52,6 +53,10 @@ test('axe-core finds no violation on /admin with the key typed in and data on ev
   for (const kind of ['shown', 'shown', 'click']) {
     await fetch(`${proof.url}/beacon`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ id: ids[0], kind }) });
   }
+  // A page of a site proof does not allow, for the Refused origins table.
+  assert.equal((await fetch(`${proof.url}/summary`, { headers: { Origin: 'https://blog.example' } })).status, 403);
+  // Visitors in both arms, some of whom buy, for the picture of "Do the cards help?".
+  await visit(proof.url, (arm, n) => n % 2 === 0, (c) => c.holdout[0] >= 3 && c.shown[0] >= 10);
   for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 375, height: 812 }]]) {
     // The page's Content-Security-Policy allows only its own scripts: bypassed so that
     // the test can inject axe.
@@ -63,7 +68,8 @@ test('axe-core finds no violation on /admin with the key typed in and data on ev
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     await page.waitForFunction(() => document.querySelector('[data-stat="purchases"][data-period="today"]')?.textContent.trim() === '1' &&
       document.querySelector('[data-stat="signups"][data-period="today"]')?.textContent.trim() === '2');
-    await page.waitForFunction(() => document.querySelectorAll('#events .event').length === 3 && !document.getElementById('sources-panel').hidden);
+    await page.waitForFunction(() => document.querySelectorAll('#events .event').length === 3 && !document.getElementById('sources-panel').hidden &&
+      !document.getElementById('origins-panel').hidden && document.querySelector('#experiment svg'));
     await page.locator('details').evaluate((d) => { d.open = true; });
     assert.deepEqual(await axe(page), [], `${name}: the dashboard`);
   }

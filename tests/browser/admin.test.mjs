@@ -35,7 +35,7 @@ test('/admin is the operator page: it asks for the key, labelled and focused, wi
   // Before a key is typed the page asks proof for nothing but its own files.
   const asked = new Set(urls.map((u) => new URL(u).pathname));
   asked.delete('/img/default.svg'); // the icon, which Chromium may or may not fetch
-  assert.deepEqual([...asked].sort(), ['/admin', '/admin.css', '/admin.js']);
+  assert.deepEqual([...asked].sort(), ['/admin', '/admin-experiment.js', '/admin.css', '/admin.js']);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375));
 });
 

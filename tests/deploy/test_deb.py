@@ -1,6 +1,6 @@
 """`cpack -G DEB` builds a package whose Depends (from dpkg-shlibdeps) name the Debian
 libraries the binary links, with the maintainer scripts and the example config as a
-conffile, and that lintian passes without an error or a warning (for the /usr prefix, as
+conffile, certbot's deploy hook (a conffile too), and that lintian passes without an error or a warning (for the /usr prefix, as
 deployed; a build directory for another prefix is linted except for its /usr/local paths).
 The postinst, run against a scratch directory, writes a root-only proof.conf with a random
 key that `proof check-config` accepts, leaves an existing one alone, and enables the
@@ -39,7 +39,8 @@ with tempdir() as tmp:
 
     depends = run(["dpkg-deb", "-f", deb, "Depends"]).stdout.strip()
     print("Depends:", depends)
-    for library in ("libcpp-httplib", "libspdlog", "libfmt", "libsystemd0", "libc6", "libstdc++6"):
+    for library in ("libcpp-httplib", "libspdlog", "libfmt", "libsystemd0", "libc6", "libstdc++6",
+                    "procps"):
         check(library in depends, f"Depends does not name {library}: {depends}")
 
     contents = run(["dpkg-deb", "-c", deb]).stdout
@@ -47,7 +48,7 @@ with tempdir() as tmp:
                  "/proof/proof.conf.example",
                  "/systemd/system/proof.service", "/systemd/system/proof@.service",
                  "/share/doc/proof/copyright", "/share/doc/proof/changelog.Debian.gz",
-                 "/share/man/man1/proof.1.gz"):
+                 "/share/man/man1/proof.1.gz", "/letsencrypt/renewal-hooks/deploy/proof"):
         check(path in contents, f"the package lacks {path}:\n{contents}")
 
     # The widget the package serves is the minified build, not the readable source.
@@ -78,7 +79,13 @@ with tempdir() as tmp:
         check(os.access(path, os.X_OK), f"{script} is missing or not executable")
         check(run(["sh", "-n", path]).returncode == 0, f"{script} is not valid sh")
     with open(os.path.join(control, "conffiles")) as f:
-        check(f.read().strip().endswith("/proof/proof.conf.example"), "conffiles")
+        conffiles = f.read().split()
+    check(len(conffiles) == 2 and conffiles[0].endswith("/proof/proof.conf.example") and
+          conffiles[1].endswith("/letsencrypt/renewal-hooks/deploy/proof"), f"conffiles: {conffiles}")
+    hooks = glob.glob(os.path.join(extract, "**/letsencrypt/renewal-hooks/deploy/proof"),
+                      recursive=True)
+    check(len(hooks) == 1 and os.access(hooks[0], os.X_OK), "the deploy hook is not executable")
+    check(run(["sh", "-n", hooks[0]]).returncode == 0, "the deploy hook is not valid sh")
 
     # The postinst against a scratch config directory, with systemd made to look absent.
     with open(os.path.join(control, "postinst")) as f:

@@ -36,6 +36,7 @@ with tempdir() as dest:
                  f"{prefix}/share/proof/public/index.html",
                  f"{prefix}/share/proof/proof-wordpress.zip",
                  f"{sysconf}/proof/proof.conf.example",
+                 f"{sysconf}/letsencrypt/renewal-hooks/deploy/proof",
                  f"{unit_dir}/proof.service",
                  f"{unit_dir}/proof@.service",
                  f"{prefix}/share/doc/proof/deploy.md",

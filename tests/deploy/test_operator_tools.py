@@ -1,6 +1,6 @@
-"""`proof send`, `erase`, `stats` and `check-config` as an operator runs them: against a
-running server on loopback, a TLS one, and no server at all; exit status 0 ok, 1 failure,
-2 bad settings.
+"""`proof send`, `erase`, `stats`, `health` and `check-config` as an operator runs them:
+against a running server on loopback, a TLS one, and no server at all; exit status 0 ok,
+1 failure, 2 bad settings.
 
 usage: test_operator_tools.py PROOF_BINARY"""
 
@@ -88,6 +88,19 @@ with tempdir() as tmp:
         check(result.returncode == 2 and flag in result.stderr and expected in result.stderr
               and value not in result.stderr, f"{flag} {value}: {result.returncode} {result.stderr}")
 
+    # Settings from the environment, and check-config says where each came from.
+    result = run([binary, "check-config", "--config", config],
+                 env={**env, "PROOF_HISTORY": "8", "PROOF_ALLOWED_ORIGIN": "https://a.example https://b.example"})
+    check(result.returncode == 0, "PROOF_ variables were refused: " + result.stderr)
+    check("history = 8  # from PROOF_HISTORY" in result.stdout,
+          "PROOF_HISTORY did not override the file:\n" + result.stdout)
+    check('allowed-origin = ["https://a.example", "https://b.example"]  # from PROOF_ALLOWED_ORIGIN'
+          in result.stdout, "PROOF_ALLOWED_ORIGIN is not a list of two:\n" + result.stdout)
+    check(f"port = {port}  # from {config}" in result.stdout, "the file's port has no origin")
+    result = run([binary, "check-config", "--config", config], env={**env, "PROOF_PORT": "70000"})
+    check(result.returncode == 2 and "PROOF_PORT: 70000" in result.stderr,
+          "PROOF_PORT=70000 is not named: " + result.stderr)
+
     # The operator commands' help names where the key comes from.
     for command in ("send", "erase", "stats"):
         text = run([binary, command, "--help"]).stdout
@@ -135,6 +148,14 @@ with tempdir() as tmp:
                      env={**env, "PROOF_API_KEY": key})
         check(result.returncode == 0, f"send with PROOF_API_KEY failed: {result.stderr}")
 
+        # health: no key; the address from --url, the file, or the variables as a container
+        # sets them (0.0.0.0 is asked on 127.0.0.1).
+        for args, extra in ((["--url", url], {}), (["--config", config], {}),
+                            ([], {"PROOF_BIND": "0.0.0.0", "PROOF_PORT": str(port)})):
+            result = run([binary, "health", *args], env={**env, **extra})
+            check(result.returncode == 0 and '"status":"ok"' in result.stdout,
+                  f"health {args} {extra}: {result.returncode} {result.stdout} {result.stderr}")
+
         # Failures: the server's own message, non-zero exit.
         result = run([binary, "send", "--url", url, "--api-key", "wrong", "--user", "A", "--offer", "B"])
         check(result.returncode != 0, "send with a wrong key exited 0")
@@ -148,6 +169,28 @@ with tempdir() as tmp:
     mode = os.stat(os.path.join(data_dir, "events.db")).st_mode & 0o777
     check(mode == 0o600, f"events.db has mode {oct(mode)}, not 0600")
 
+    # health on an instance whose Redis is away: 503, said, exit status 1.
+    lonely = free_port()
+    with proof_server(binary, lonely, key, ["--redis", f"redis://127.0.0.1:{free_port()}"]):
+        result = run([binary, "health", "--url", f"http://127.0.0.1:{lonely}"])
+        check(result.returncode == 1 and "degraded (HTTP 503): redis unreachable" in result.stderr,
+              f"health of a degraded server: {result.returncode} {result.stderr}")
+
+    # health of its own https address: the certificate names the public host, not 127.0.0.1,
+    # and only "up" is asked, so it is not checked then; with --url it is.
+    public = os.path.join(tmp, "public-name")
+    os.mkdir(public)
+    public_cert, public_key = make_certificate(public, names=("proof.example",))
+    tls_own = free_port()
+    with proof_server(binary, tls_own, key, ["--tls-cert", public_cert, "--tls-key", public_key]):
+        result = run([binary, "health"], env={**env, "PROOF_PORT": str(tls_own),
+                                              "PROOF_TLS_CERT": public_cert,
+                                              "PROOF_TLS_KEY": public_key})
+        check(result.returncode == 0, "health of its own https address: " + result.stderr)
+        result = run([binary, "health", "--url", f"https://127.0.0.1:{tls_own}"])
+        check(result.returncode == 1 and "not trusted" in result.stderr,
+              "health --url trusted a certificate for another name: " + result.stderr)
+
     # A self-signed https server that is not trusted: what to do about it.
     tls_port = free_port()
     with proof_server(binary, tls_port, key, ["--tls-cert", cert, "--tls-key", cert_key]):
@@ -158,9 +201,10 @@ with tempdir() as tmp:
         result = run([binary, "send", "--url", tls_url, "--ca-cert", cert, "--api-key", key,
                       "--user", "A", "--offer", "B"])
         check(result.returncode == 0, "send --ca-cert failed: " + result.stderr)
-    for command in (["send", "--user", "A", "--offer", "B"], ["erase", "1"], ["stats"]):
-        result = run([binary, *command, "--url", url, "--api-key", key])
+    for command in (["send", "--user", "A", "--offer", "B", "--api-key", key],
+                    ["erase", "1", "--api-key", key], ["stats", "--api-key", key], ["health"]):
+        result = run([binary, *command, "--url", url])
         check(result.returncode == 1 and "could not connect" in result.stderr,
               f"{command[0]}: a stopped server is not reported: {result.stderr}")
 
-print("ok: send, erase, stats and check-config")
+print("ok: send, erase, stats, health and check-config")

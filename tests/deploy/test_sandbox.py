@@ -1,10 +1,11 @@
 """The server as far as this machine can run it the way proof.service does, without
 systemd as PID 1:
 - as an unprivileged user with no capabilities and no_new_privs, UMask 0077, the unit's
-  LimitNOFILE, its config handed over the way LoadCredential= does (a 0400 copy owned by
-  the service user in $CREDENTIALS_DIRECTORY, root-only original), its history in the
-  state directory (--data-dir, also its working directory): it starts, serves public/,
-  accepts a signup, stores it (0600) and stops cleanly;
+  LimitNOFILE, its config, API key and a webhook secret handed over the way LoadCredential=
+  does (0400 or 0440 copies owned by the service user in $CREDENTIALS_DIRECTORY, root-only
+  originals), its history in the state directory (--data-dir, also its working directory):
+  it starts with no secret in its command line and no warning about the credentials'
+  modes, serves public/, accepts a signup, stores it (0600), erases it and stops cleanly;
 - under strace, every system call the server makes while serving is one the unit's
   SystemCallFilter= allows (@system-service minus @privileged and @resources), so the
   seccomp filter cannot kill it.
@@ -30,6 +31,7 @@ if os.geteuid() != 0 or shutil.which("setpriv") is None:
     sys.exit(SKIP)
 SERVICE_UID = 61934  # in systemd's DynamicUser range, 61184-65519
 key = "sandbox-test-key"
+stripe_secret = "whsec_sandbox_test_secret"
 
 
 def unit_setting(name):
@@ -43,6 +45,10 @@ def exercise(port, process, server_pid=None):
     """What a deployment does: load the widget, hold a stream, publish, stop. The stop
     signal goes to `server_pid` when `process` only wraps the server (strace)."""
     wait_for_port(port, process=process)
+    with open(f"/proc/{server_pid or process.pid}/cmdline", "rb") as f:
+        cmdline = f.read().decode(errors="replace")
+    check("proof" in cmdline and key not in cmdline and stripe_secret not in cmdline,
+          f"a secret is in the server's command line: {cmdline!r}")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/proof.js", timeout=5) as response:
         check(response.status == 200 and len(response.read()) > 0, "proof.js not served")
     stream = open_stream(f"http://127.0.0.1:{port}/events")
@@ -50,6 +56,10 @@ def exercise(port, process, server_pid=None):
                   "--user", "Sandboxed", "--offer", "Plan"])
     check(result.returncode == 0, f"send failed: {result.stderr}")
     read_until(stream, "Sandboxed")
+    # Erasure checkpoints and truncates the write-ahead log: allowed by the filter too.
+    result = run([binary, "erase", result.stdout.strip(), "--url", f"http://127.0.0.1:{port}",
+                  "--api-key", key])
+    check(result.returncode == 0, f"erase failed: {result.stderr}")
     os.kill(server_pid or process.pid, signal.SIGTERM)
     check(process.wait(10) == 0, f"exit status {process.returncode} after SIGTERM")
     stream.close()
@@ -57,17 +67,30 @@ def exercise(port, process, server_pid=None):
 
 with tempdir() as tmp:
     os.chmod(tmp, 0o755)
-    original = os.path.join(tmp, "proof.conf")
-    with open(original, "w") as f:
-        f.write(f'api-key = "{key}"\npublic-dir = "{os.path.join(source_dir, "public")}"\n')
-    os.chmod(original, 0o600)
     credentials = os.path.join(tmp, "credentials")
     state = os.path.join(tmp, "state")
     os.mkdir(credentials, 0o500)
     os.mkdir(state, 0o700)
-    shutil.copy(original, os.path.join(credentials, "proof.conf"))
-    os.chmod(os.path.join(credentials, "proof.conf"), 0o400)
-    for path in (credentials, os.path.join(credentials, "proof.conf"), state):
+    # The config names the service's copies of the secrets, as docs/deploy.md shows.
+    originals = {
+        "proof.conf": (f'api-key-file = "{credentials}/api-key"\n'
+                       f'stripe-secret-file = ["{credentials}/stripe-secret"]\n'
+                       f'public-dir = "{os.path.join(source_dir, "public")}"\n', 0o400),
+        "api-key": (key + "\n", 0o400),
+        # systemd gives a credential 0440 when the service's group may read it too.
+        "stripe-secret": (stripe_secret + "\n", 0o440),
+    }
+    for name, (text, mode) in originals.items():
+        original = os.path.join(tmp, name)
+        with open(original, "w") as f:
+            f.write(text)
+        os.chmod(original, 0o600)
+        copy = os.path.join(credentials, name)
+        shutil.copy(original, copy)
+        os.chmod(copy, mode)
+        os.chown(copy, SERVICE_UID, SERVICE_UID)
+    original = os.path.join(tmp, "proof.conf")
+    for path in (credentials, state):
         os.chown(path, SERVICE_UID, SERVICE_UID)
 
     nofile = unit_setting("LimitNOFILE")[0]
@@ -93,6 +116,11 @@ with tempdir() as tmp:
     log.seek(0)
     output = log.read()
     check("open file limit" not in output, "the unit's LimitNOFILE is too low:\n" + output)
+    check("is readable by" not in output, "a warning about a credential's mode:\n" + output)
+    check(f"api-key: from api-key-file {credentials}/api-key" in output
+          and f"stripe: 1 secret (1 from stripe-secret-file {credentials}/stripe-secret)" in output,
+          "the start does not say where the secrets came from:\n" + output)
+    check(key not in output and stripe_secret not in output, "a secret is in the log:\n" + output)
     database = os.path.join(state, "events.db")
     check(os.path.isfile(database), "no events.db in the state directory:\n" + output)
     st = os.stat(database)

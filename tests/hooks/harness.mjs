@@ -80,31 +80,49 @@ export function postStandard(proof, envelope, { id = `msg_${Math.random().toStri
 
 const hmac = (secret, body, encoding) => createHmac('sha256', secret).update(body).digest(encoding);
 
-export function postShopify(proof, order, { topic = 'orders/paid', webhookId = `wh-${order.id}-${topic}`, secret = SHOPIFY_SECRET } = {}) {
+// Shopify, WooCommerce and Lemon Squeezy sign no timestamp: their bodies' own times (when the
+// order last changed) tell a replay from a delivery, so fixtures carry recent ones.
+const DAY = 24 * 3600 * 1000;
+export const daysAgo = (n) => new Date(Date.now() - n * DAY);
+// As a shop in New York writes it: 2026-12-04T07:00:00-05:00.
+const shopifyTime = (date) => new Date(date.getTime() - 5 * 3600 * 1000).toISOString().slice(0, 19) + '-05:00';
+// WooCommerce's *_gmt fields: UTC, no zone.
+const wooTime = (date) => date.toISOString().slice(0, 19);
+// Lemon Squeezy: UTC with microseconds.
+const lemonTime = (date) => date.toISOString().slice(0, 19) + '.000000Z';
+
+// `headers` replaces or adds headers after signing: what someone re-sending a captured
+// delivery can change.
+export function postShopify(proof, order, { topic = 'orders/paid', webhookId = `wh-${order.id}-${topic}`, secret = SHOPIFY_SECRET, headers = {} } = {}) {
   const payload = JSON.stringify(order);
   return post(proof, '/hooks/shopify', payload, {
     'X-Shopify-Hmac-Sha256': hmac(secret, payload, 'base64'),
     'X-Shopify-Topic': topic,
     'X-Shopify-Webhook-Id': webhookId,
+    'X-Shopify-Event-Id': `ev-${webhookId}`,
     'X-Shopify-Shop-Domain': 'test-shop.myshopify.com',
     'X-Shopify-Triggered-At': new Date().toISOString(),
+    ...headers,
   });
 }
 
-export function shopifyOrder(id, { status = 'paid', test = false, title = 'Blue mug', cancelled = null } = {}) {
+export function shopifyOrder(id, { status = 'paid', test = false, title = 'Blue mug', cancelled = null, updated = new Date() } = {}) {
   return {
     id,
+    admin_graphql_api_id: `gid://shopify/Order/${id}`,
     name: `#${id}`,
     test,
     financial_status: status,
     cancelled_at: cancelled,
+    created_at: shopifyTime(new Date(updated.getTime() - 60000)),
+    updated_at: shopifyTime(updated),
     billing_address: { first_name: 'Jane', last_name: 'Doe', city: 'Leeds' },
     customer: { first_name: 'Jane', last_name: 'Doe' },
     line_items: [{ title, quantity: 1 }],
   };
 }
 
-export function postWoo(proof, order, { topic = 'order.updated', secret = WOO_SECRET } = {}) {
+export function postWoo(proof, order, { topic = 'order.updated', secret = WOO_SECRET, headers = {} } = {}) {
   const payload = JSON.stringify(order);
   return post(proof, '/hooks/woocommerce', payload, {
     'X-WC-Webhook-Signature': hmac(secret, payload, 'base64'),
@@ -112,28 +130,43 @@ export function postWoo(proof, order, { topic = 'order.updated', secret = WOO_SE
     'X-WC-Webhook-Resource': 'order',
     'X-WC-Webhook-Source': 'https://shop.example/',
     'X-WC-Webhook-Delivery-ID': String(Math.random()),
+    ...headers,
   });
 }
 
-export function wooOrder(id, status, { name = 'Candle' } = {}) {
-  return { id, status, billing: { first_name: 'Ana', last_name: 'Lima', city: 'Porto' }, line_items: [{ name, quantity: 1 }] };
+// As WooCommerce's REST API (v3) renders an order, _links included.
+export function wooOrder(id, status, { name = 'Candle', modified = new Date(), site = 'https://shop.example' } = {}) {
+  return {
+    id,
+    status,
+    date_created_gmt: wooTime(new Date(modified.getTime() - 60000)),
+    date_modified_gmt: wooTime(modified),
+    billing: { first_name: 'Ana', last_name: 'Lima', city: 'Porto' },
+    line_items: [{ name, quantity: 1 }],
+    _links: { self: [{ href: `${site}/wp-json/wc/v3/orders/${id}` }], collection: [{ href: `${site}/wp-json/wc/v3/orders` }] },
+  };
 }
 
-export function postLemon(proof, body, { secret = LEMON_SECRET } = {}) {
+export function postLemon(proof, body, { secret = LEMON_SECRET, headers = {} } = {}) {
   const payload = JSON.stringify(body);
   return post(proof, '/hooks/lemonsqueezy', payload, {
     'X-Signature': hmac(secret, payload, 'hex'),
     'X-Event-Name': body.meta.event_name,
+    ...headers,
   });
 }
 
-export function lemonOrder(event, id, status, { test = false } = {}) {
+export function lemonOrder(event, id, status, { test = false, updated = new Date() } = {}) {
   return {
     meta: { event_name: event, test_mode: test, webhook_id: 'w1' },
     data: {
       type: 'orders',
       id: String(id),
-      attributes: { status, user_name: 'Kim Lee', refunded: status === 'refunded', test_mode: test, first_order_item: { product_name: 'Ebook' } },
+      attributes: {
+        status, user_name: 'Kim Lee', refunded: status === 'refunded', test_mode: test,
+        first_order_item: { product_name: 'Ebook' },
+        created_at: lemonTime(new Date(updated.getTime() - 60000)), updated_at: lemonTime(updated),
+      },
     },
   };
 }

@@ -63,11 +63,13 @@ def request_from(source, port, method, path, body=None, headers=None, timeout=5.
 
 
 class Proof:
-    """One running proof process; stop() sends SIGTERM and returns (exit code, seconds)."""
+    """One running proof process; stop() sends SIGTERM and returns (exit code, seconds).
+    `tls`: an ssl.SSLContext for a server started with --tls-cert, which request() uses."""
 
     def __init__(self, *args, port=None, api_key=API_KEY, env=None, public_dir=PUBLIC_DIR,
-                 healthy=True, wrapper=()):
+                 healthy=True, wrapper=(), tls=None):
         self.port = port or free_port()
+        self.tls = tls
         self.log = tempfile.NamedTemporaryFile(prefix="proof-log-", suffix=".txt", delete=False)
         # `wrapper`: a command that runs proof, e.g. ("prlimit", "--nofile=200:200").
         cmd = [*wrapper, PROOF_BIN, "--bind", "127.0.0.1", "--port", str(self.port),
@@ -99,7 +101,11 @@ class Proof:
         return Path(self.log.name).read_text(errors="replace")
 
     def request(self, method, path, body=None, headers=None, timeout=10):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls is not None:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=self.tls)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             res = conn.getresponse()
@@ -147,12 +153,15 @@ class Proof:
 
 
 class SSEClient:
-    """A raw-socket EventSource: sends the GET, decodes chunked framing and SSE blocks."""
+    """A raw-socket EventSource: sends the GET, decodes chunked framing and SSE blocks;
+    over TLS when given `tls`, an ssl.SSLContext."""
 
     def __init__(self, port, path="/events", headers=None, timeout=10.0, host="127.0.0.1",
-                 source=None):
+                 source=None, tls=None):
         self.sock = socket.create_connection((host, port), timeout=timeout,
                                              source_address=(source, 0) if source else None)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Accept: text/event-stream"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())

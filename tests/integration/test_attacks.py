@@ -4,6 +4,7 @@ that a decoding reader rewrote, keys guessed by the thousand, the operator page 
 another site. Each of these broke on 0678ced."""
 
 import gzip
+import hashlib
 import json
 import socket
 import time
@@ -313,6 +314,20 @@ class StaticFilesTest(unittest.TestCase):
                                                 headers={"Range": f"bytes={len(whole)}-"})
         self.assertEqual(status, 416)
         self.assertEqual(headers["content-range"], f"bytes */{len(whole)}")
+
+    def test_the_widget_has_a_versioned_address_browsers_may_keep_for_good(self):
+        _, _, health = self.proof.request("GET", "/healthz")
+        widget = json.loads(health)["widget"]
+        self.assertRegex(widget, r"^/proof\.js\?v=[0-9a-f]{12}$")
+        _, _, plain = self.proof.request("GET", "/proof.js")
+        self.assertEqual(widget.split("=")[1], hashlib.sha256(plain).hexdigest()[:12])
+        status, headers, body = self.proof.request("GET", widget)
+        self.assertEqual((status, body), (200, plain))
+        self.assertEqual(headers["cache-control"], "public, max-age=31536000, immutable")
+        # Another version (a tag pasted before an upgrade) gets today's file, briefly cached.
+        status, headers, body = self.proof.request("GET", "/proof.js?v=000000000000")
+        self.assertEqual((status, body), (200, plain))
+        self.assertEqual(headers["cache-control"], "public, max-age=300")
 
     def test_head_answers_the_get_without_its_body(self):
         _, get_headers, whole = self.proof.request("GET", "/proof.js")

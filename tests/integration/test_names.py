@@ -29,6 +29,11 @@ OTHER_SPACES = ["\t", "\n", "\x0b", "\x0c", "\r", "\x85", "\xa0", "\u1680",
                 "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"]
 
 
+def shopify_now():
+    """Now as a Shopify order's updated_at writes it: proof tells a replay by this time."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
 def post_json(proof, fields):
     status, _, body = proof.request(
         "POST", "/signup", json.dumps(fields),
@@ -193,7 +198,8 @@ class InitialNamesTest(NamesServer):
         # The whole name typed in the first-name box with an ideographic space; a city and a
         # product title carrying bidi isolates and a zero-width space.
         event_id = self.shopify({
-            "id": 4101, "financial_status": "paid",
+            "id": 4101, "admin_graphql_api_id": "gid://shopify/Order/4101",
+            "financial_status": "paid", "updated_at": shopify_now(),
             "billing_address": {"first_name": "山田\u3000太郎", "last_name": "",
                                 "city": "\u2066Tokyo\u2069"},
             "line_items": [{"title": "Mug\u200b"}]}, "wh-names-1")

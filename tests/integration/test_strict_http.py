@@ -170,7 +170,7 @@ class StrictHttpTest(unittest.TestCase):
         self.assertEqual(len(responses), 50)
         for status, _, body in responses:
             self.assertEqual(status, 200)
-            self.assertEqual(json.loads(body), {"status": "ok"})
+            self.assertEqual(json.loads(body)["status"], "ok")
         self.assert_still_serving()
 
     def test_pipelined_requests_of_different_kinds_keep_their_order(self):

@@ -17,7 +17,6 @@ import math
 import pathlib
 import re
 import sys
-import warnings
 
 SKIP = 77
 TABLE_FILE = pathlib.Path(__file__).with_name("test_experiment_stats.cpp")
@@ -26,50 +25,8 @@ TABLE_FILE = pathlib.Path(__file__).with_name("test_experiment_stats.cpp")
 RELATIVE = 1e-12
 ABSOLUTE = 1e-15
 
-try:
-    from statsmodels.stats.power import NormalIndPower
-    from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize
-except ImportError:
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-    from tools import exit_missing  # 77, or in CI a failure: install-deps.sh --test installs it
-
-    exit_missing("python3-statsmodels")
-
-
-def quietly(compute):
-    """compute()'s result, or None where statsmodels has no answer: it raises, warns (a
-    division by zero, a solver that did not converge) or gives a value that is not finite."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            value = compute()
-        except (ArithmeticError, ValueError, Warning):
-            return None
-    values = value if isinstance(value, tuple) else (value,)
-    if not all(math.isfinite(float(v)) for v in values):
-        return None
-    return value
-
-
-def figures(xs, ns, xh, nh, percent):
-    """(difference, lift, visitor_days) as statsmodels gives them: each None or a value."""
-    def difference():
-        low, high = confint_proportions_2indep(xs, ns, xh, nh, method="newcomb", compare="diff")
-        return (xs / ns - xh / nh, float(low), float(high))
-
-    def lift():
-        low, high = confint_proportions_2indep(xs, ns, xh, nh, method="log", compare="ratio")
-        return ((xs / ns) / (xh / nh) - 1, float(low) - 1, float(high) - 1)
-
-    def visitor_days():
-        ratio = percent / (100 - percent)
-        rate = xh / nh
-        h = proportion_effectsize(rate * 1.1, rate)
-        shown = NormalIndPower().solve_power(effect_size=h, nobs1=None, alpha=0.05, power=0.8,
-                                             ratio=ratio)
-        return float(shown * (1 + ratio))
-
-    return quietly(difference), quietly(lift), quietly(visitor_days)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from statsmodels_figures import figures  # noqa: E402  (exits 77, or fails in CI, without it)
 
 
 def cpp_value(value):

@@ -66,7 +66,7 @@ TEST_CASE("Beacon: malformed bodies are refused with a reason", "[beacon]") {
   CHECK(refused("\x7b\"id\":1,\"kind\":\"sh\xffown\"}") == "the body is not JSON");
 }
 
-TEST_CASE("Beacon: the kind must be shown or click", "[beacon]") {
+TEST_CASE("Beacon: the kind must be shown, click, visit or goal", "[beacon]") {
   refused(R"({"id": 1})");
   refused(R"({"id": 1, "kind": "hover"})");
   refused(R"({"id": 1, "kind": "SHOWN"})");
@@ -92,4 +92,23 @@ TEST_CASE("Beacon: an id is a positive whole number, a card one of two names", "
                            R"({"card": "", "kind": "shown"})", R"({"card": 1, "kind": "shown"})"}) {
     refused(body);
   }
+}
+
+TEST_CASE("Beacon: the experiment's page view and goal, about the page and not a card",
+          "[beacon]") {
+  CHECK(accepted(R"({"kind": "visit"})").kind == Beacon::Kind::kVisit);
+  const Beacon goal = accepted(R"({"kind": "goal", "goal": "purchase"})");
+  CHECK(goal.kind == Beacon::Kind::kGoal);
+  CHECK(goal.goal == "purchase");
+  CHECK_FALSE(goal.id.has_value());
+  // A goal names itself as a channel would; a visit or goal is about no card.
+  CHECK(refused(R"({"kind": "goal"})").find("\"goal\" must name the goal") != std::string::npos);
+  CHECK(refused(R"({"kind": "goal", "goal": "Order Done"})").find("\"goal\"") != std::string::npos);
+  CHECK(refused(R"({"kind": "goal", "goal": 7})").find("\"goal\"") != std::string::npos);
+  CHECK(refused(R"({"kind": "visit", "id": 1})").find("no \"id\" or \"card\"") !=
+        std::string::npos);
+  CHECK(refused(R"({"kind": "goal", "goal": "x", "card": "summary"})")
+            .find("no \"id\" or \"card\"") != std::string::npos);
+  // Any other kind is refused, and says which there are.
+  CHECK(refused(R"({"kind": "conversion"})").find("\"visit\" or \"goal\"") != std::string::npos);
 }

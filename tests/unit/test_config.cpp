@@ -1,6 +1,8 @@
-// config.h: settings from flags, a --config file and PROOF_API_KEY, with their precedence.
+// command_line.h: settings from flags, the PROOF_ variables and a --config file, with their
+// precedence.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,12 +11,18 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
 
+#include "app/command_line.h"
 #include "app/config.h"
+#include "app/probes.h"
+#include "app/settings_sources.h"
 #include "app/settings_table.h"
+#include "app/settings_text.h"
 
 namespace fs = std::filesystem;
 using proof::Invocation;
@@ -195,14 +203,15 @@ TEST_CASE("Config: a --config file is read", "[config][file]") {
   CHECK(s.bind == "127.0.0.1");  // what the file leaves out keeps its default
 }
 
-TEST_CASE("Config: a flag overrides the file, the file overrides PROOF_API_KEY", "[config][file]") {
+TEST_CASE("Config: a flag overrides PROOF_API_KEY, which overrides the file", "[config][file]") {
   const EnvVar env("PROOF_API_KEY", std::string("from-env"));
   const TempFile file("api-key = \"from-file\"\nport = 7000\n");
   const Run r = run({"--config", file.path(), "--port", "7001"});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
   CHECK(r.result.settings.port == 7001);
-  CHECK(r.result.settings.api_key == "from-file");
+  // As every PROOF_ variable overrides the file.
+  CHECK(r.result.settings.api_key == "from-env");
 
   const Run flag_key = run({"--config", file.path(), "--api-key", "from-flag"});
   REQUIRE_FALSE(flag_key.result.exit_code.has_value());
@@ -360,7 +369,8 @@ TEST_CASE("Config: to_config_text redacts the key and lists the settings", "[con
   REQUIRE_FALSE(r.result.exit_code.has_value());
   const std::string text = proof::to_config_text(r.result.settings);
   CHECK_THAT(text, !Catch::Contains("super-secret"));
-  CHECK_THAT(text, Catch::Contains("port = 7004\n") && Catch::Contains("history = 42\n") &&
+  CHECK_THAT(text, Catch::Contains("port = 7004  # from --port\n") &&
+                       Catch::Contains("history = 42  # from --history\n") &&
                        Catch::Contains("allowed-origin = [\"https://a.example\"]"));
 }
 
@@ -569,13 +579,34 @@ TEST_CASE("Config: the Redis password is never printed", "[config]") {
   CHECK_THAT(bad.err, Catch::Contains("proof:***@") && !Catch::Contains("hunter2"));
 }
 
-TEST_CASE("Config: the example's placeholder key is accepted with a warning", "[config]") {
+TEST_CASE("Config: a key anyone can read works on loopback only, with a warning", "[config]") {
   const EnvVar no_env("PROOF_API_KEY", std::nullopt);
-  const Run placeholder = run({"check-config", "--api-key", "change-me"});
-  REQUIRE_FALSE(placeholder.result.exit_code.has_value());
-  REQUIRE(placeholder.result.warnings.size() == 1);
-  CHECK_THAT(placeholder.result.warnings[0], Catch::Contains("change-me"));
-  CHECK(run({"check-config", "--api-key", "a-real-key"}).result.warnings.empty());
+  for (const std::string key : {"change-me", "demo-key"}) {
+    INFO(key);
+    // On a loopback address (the default) only this machine can use it: trying proof out.
+    const Run local = run({"check-config", "--api-key", key});
+    REQUIRE_FALSE(local.result.exit_code.has_value());
+    REQUIRE(local.result.warnings.size() == 1);
+    CHECK_THAT(local.result.warnings[0], Catch::Contains(key));
+    // Anywhere else it would let anyone who read the README publish: refused.
+    for (const std::string bind : {"0.0.0.0", "::"}) {
+      const Run exposed = run({"check-config", "--api-key", key, "--bind", bind});
+      CHECK(exposed.result.exit_code == proof::kExitBadSettings);
+      CHECK_THAT(exposed.err, Catch::Contains(key) && Catch::Contains("openssl rand"));
+    }
+  }
+  CHECK(run({"check-config", "--api-key", "3f0c9a1e6b7d2c58a4e9"}).result.warnings.empty());
+}
+
+TEST_CASE("Config: a key shorter than 16 characters is warned about", "[config]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const Run shorter = run({"check-config", "--api-key", "fifteen-chars-k"});
+  REQUIRE_FALSE(shorter.result.exit_code.has_value());
+  REQUIRE(shorter.result.warnings.size() == 1);
+  CHECK_THAT(shorter.result.warnings[0], Catch::Contains("15 characters"));
+  // Never the key itself.
+  CHECK_THAT(shorter.result.warnings[0], !Catch::Contains("fifteen-chars-k"));
+  CHECK(run({"check-config", "--api-key", "sixteen-chars-ok"}).result.warnings.empty());
 }
 
 TEST_CASE("Config: the listening address reads as a URL, IPv6 in brackets", "[config]") {
@@ -627,4 +658,453 @@ TEST_CASE("Config: every setting is in check-config, the example and the README"
     CHECK_THAT(effective, Catch::Contains(spec.key + " = "));
     CHECK_THAT(readme, Catch::Contains("`--" + spec.key));
   }
+}
+
+TEST_CASE("Config: a list's flags add to the file's list, each value once", "[config][lists]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file(
+      "api-key = \"k\"\nallowed-origin = [\"https://a.example\"]\n"
+      "trusted-proxy = [\"10.0.0.1\", \"::0001\"]\n");
+  const Run r =
+      run({"--config", file.path(), "--allowed-origin", "https://b.example", "--allowed-origin",
+           "HTTPS://A.example/", "--trusted-proxy", "::1", "--trusted-proxy", "10.0.0.2"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  // The file's first, then the flags'; a second spelling of one value counts once.
+  CHECK(r.result.settings.allowed_origins ==
+        std::vector<std::string>{"https://a.example", "https://b.example"});
+  CHECK(r.result.settings.trusted_proxies ==
+        std::vector<std::string>{"10.0.0.1", "::1", "10.0.0.2"});
+  // A scalar's flag still overrides the file.
+  const Run scalar = run({"--config", file.path(), "--api-key", "from-flag"});
+  CHECK(scalar.result.settings.api_key == "from-flag");
+}
+
+TEST_CASE("Config: a bad element names its own origin, also beside a flag's", "[config][lists]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file("api-key = \"k\"\ntrusted-proxy = [\"not-an-ip\"]\n");
+  // The flag's valid address used to replace the file's list and hide its mistake.
+  const Run r = run({"--config", file.path(), "--trusted-proxy", "10.0.0.1"});
+  REQUIRE(r.result.exit_code.has_value());
+  CHECK(*r.result.exit_code == proof::kExitBadSettings);
+  CHECK_THAT(r.err, Catch::Contains(file.path() + ":2: trusted-proxy: 'not-an-ip'"));
+  const Run flag = run({"--config", file.path(), "--trusted-proxy", "proxy.local"});
+  CHECK_THAT(flag.err, Catch::Contains(":2: trusted-proxy: 'not-an-ip'"));
+}
+
+TEST_CASE("Config: a rotation's secrets from the file and a flag are one list, each counted",
+          "[config][lists][secrets]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const TempFile file(
+      "api-key = \"k\"\nstripe-secret = [\"whsec_old_one\"]\n"
+      "shopify-secret = [\"shop-a\", \"shop-b\"]\n");
+  const Run r = run({"check-config", "--config", file.path(), "--stripe-secret", "whsec_new_one",
+                     "--shopify-secret", "shop-a"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  // The old secret keeps verifying while the new one is added.
+  CHECK(s.stripe_secrets == std::vector<std::string>{"whsec_old_one", "whsec_new_one"});
+  CHECK(s.shopify_secrets == std::vector<std::string>{"shop-a", "shop-b"});
+  const std::vector<std::string> expected{
+      "api-key: from " + file.path(),
+      "stripe: 2 secrets (1 from " + file.path() + ", 1 from --stripe-secret)",
+      "shopify: 2 secrets (2 from " + file.path() + "; 1 given again, counted once)"};
+  CHECK(s.secret_sources == expected);
+  // check-config prints the same lines, and no secret anywhere.
+  const std::string text = proof::to_config_text(s);
+  for (const auto& line : expected) CHECK_THAT(text, Catch::Contains("#   " + line + "\n"));
+  for (const char* secret : {"whsec_old_one", "whsec_new_one", "shop-a", "shop-b"}) {
+    CHECK_THAT(text + proof::describe(s) + r.err + r.out, !Catch::Contains(secret));
+  }
+}
+
+namespace {
+
+/// A secret file as an operator writes one: readable by its owner alone unless `perms` says
+/// otherwise.
+class SecretFile : public TempFile {
+ public:
+  explicit SecretFile(const std::string& content,
+                      fs::perms perms = fs::perms::owner_read | fs::perms::owner_write)
+      : TempFile(content) {
+    fs::permissions(path(), perms);
+  }
+};
+
+/// The warnings of `proof check-config` with `args`, which must be valid.
+std::vector<std::string> warnings_of(std::initializer_list<std::string> args) {
+  std::vector<std::string> words{"check-config"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<std::string> full{"proof"};
+  full.insert(full.end(), words.begin(), words.end());
+  std::vector<const char*> argv = argv_of(full);
+  Capture out(std::cout);
+  Capture err(std::cerr);
+  const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+  INFO(err.text());
+  REQUIRE_FALSE(inv.exit_code.has_value());
+  return inv.warnings;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Config: every secret has a file form, as a flag and as a key of the file",
+          "[config][secrets]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const std::vector<std::pair<std::string, std::string>> secrets{
+      {"stripe-secret", "whsec_from_a_file"},
+      {"shopify-secret", "shpss_from_a_file"},
+      {"woocommerce-secret", "woo-from-a-file"},
+      {"lemonsqueezy-secret", "lemon-from-a-file"},
+      {"webhook-secret", "whsec_c2VjcmV0LWZyb20tYS1maWxl"},
+  };
+  for (const auto& [key, secret] : secrets) {
+    INFO(key);
+    const SecretFile file(secret + "\n");
+    const proof::SettingSpec* spec = nullptr;
+    for (const auto& row : proof::settings_table()) {
+      if (row.key == key) spec = &row;
+    }
+    REQUIRE(spec != nullptr);
+    Run flag = run({"--api-key", "k", "--" + key + "-file", file.path()});
+    INFO(flag.err);
+    REQUIRE_FALSE(flag.result.exit_code.has_value());
+    CHECK(spec->items(flag.result.settings) == std::vector<std::string>{secret});
+
+    const SecretFile config("api-key = \"k\"\n" + key + "-file = \"" + file.path() + "\"\n");
+    Run in_file = run({"--config", config.path()});
+    INFO(in_file.err);
+    REQUIRE_FALSE(in_file.result.exit_code.has_value());
+    CHECK(spec->items(in_file.result.settings) == std::vector<std::string>{secret});
+  }
+
+  const SecretFile key("the-key-from-a-file\n");
+  const Run flag = run({"--api-key-file", key.path()});
+  INFO(flag.err);
+  REQUIRE_FALSE(flag.result.exit_code.has_value());
+  CHECK(flag.result.settings.api_key == "the-key-from-a-file");
+  const SecretFile config("api-key-file = \"" + key.path() + "\"\n");
+  CHECK(run({"--config", config.path()}).result.settings.api_key == "the-key-from-a-file");
+  // The operator commands take it too, so that their key is not in argv either.
+  const Run send =
+      run({"send", "--api-key-file", key.path(), "--user", "Jane", "--offer", "Newsletter"});
+  REQUIRE_FALSE(send.result.exit_code.has_value());
+  CHECK(send.result.settings.api_key == "the-key-from-a-file");
+}
+
+TEST_CASE("Config: a secret file holds one secret a line, as a rotation needs",
+          "[config][secrets]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  // Blank lines, CRLF line ends and spaces around a secret are how files get edited.
+  const SecretFile file("\nwhsec_old_one  \r\n\n  whsec_new_one\r\n");
+  const SecretFile config("api-key = \"k\"\nstripe-secret = [\"whsec_in_config\"]\n");
+  const Run r = run({"check-config", "--config", config.path(), "--stripe-secret-file", file.path(),
+                     "--stripe-secret", "whsec_on_the_command_line"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  CHECK(s.stripe_secrets == std::vector<std::string>{"whsec_in_config", "whsec_on_the_command_line",
+                                                     "whsec_old_one", "whsec_new_one"});
+  const std::string line = "stripe: 4 secrets (1 from " + config.path() +
+                           ", 1 from --stripe-secret, 2 from --stripe-secret-file " + file.path() +
+                           ")";
+  CHECK_THAT(joined(s.secret_sources), Catch::Contains(line));
+  const std::string text = proof::to_config_text(s);
+  CHECK_THAT(text, Catch::Contains(line));
+  for (const char* secret : {"whsec_old_one", "whsec_new_one", "whsec_in_config"}) {
+    CHECK_THAT(text + proof::describe(s) + r.err, !Catch::Contains(secret));
+  }
+}
+
+TEST_CASE("Config: a secret file's mistakes name the file and the line, never the secret",
+          "[config][secrets]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const SecretFile two_on_a_line("whsec_first_ok\nwhsec_aaa whsec_bbb\n");
+  const SecretFile api_key("sk_live_notawebhooksecret\n");
+  const SecretFile blank("\n  \n");
+  const SecretFile two_keys("\nkone-7f3c\nktwo-9c1e\n");
+  const std::vector<std::tuple<std::vector<std::string>, std::string, std::string>> cases{
+      {{"--stripe-secret-file", two_on_a_line.path()},
+       two_on_a_line.path() + ":2 (--stripe-secret-file): a space inside the line",
+       "whsec_aaa"},
+      {{"--stripe-secret-file", api_key.path()},
+       api_key.path() + ":1 (--stripe-secret-file): a secret is a Stripe API key",
+       "sk_live_notawebhooksecret"},
+      {{"--webhook-secret-file", blank.path()},
+       "--webhook-secret-file: '" + blank.path() + "' holds no secret",
+       ""},
+      {{"--shopify-secret-file", "/nonexistent/proof-secret"},
+       "--shopify-secret-file: '/nonexistent/proof-secret' cannot be read",
+       ""},
+      {{"--api-key-file", two_keys.path()},
+       "--api-key-file: " + two_keys.path() + ":3: the file holds more than one line",
+       "7f3c"},
+      {{"--api-key-file", blank.path()}, "--api-key-file: '" + blank.path() + "' is empty", ""},
+  };
+  for (const auto& [args, message, secret] : cases) {
+    INFO(args[0] << " " << args[1]);
+    std::vector<std::string> words{"proof", "check-config"};
+    if (args[0] != "--api-key-file") words.insert(words.end(), {"--api-key", "k"});
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<const char*> argv = argv_of(words);
+    Capture out(std::cout);
+    Capture err(std::cerr);
+    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    INFO(err.text());
+    REQUIRE(inv.exit_code.has_value());
+    CHECK(*inv.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(err.text(), Catch::Contains(message));
+    if (!secret.empty()) CHECK_THAT(err.text(), !Catch::Contains(secret));
+  }
+}
+
+TEST_CASE("Config: the key's file follows the rule of one value: a flag overrides the file",
+          "[config][secrets]") {
+  const EnvVar env("PROOF_API_KEY", std::string("from-the-environment"));
+  const SecretFile key("from-the-key-file\n");
+  const std::string file_line = "api-key-file = \"" + key.path() + "\"\n";
+
+  // Given twice at one level, it is refused rather than one silently chosen.
+  const Run flags = run({"--api-key", "k", "--api-key-file", key.path()});
+  CHECK(flags.result.exit_code == proof::kExitBadSettings);
+  CHECK_THAT(flags.err, Catch::Contains("--api-key-file: the key is given by --api-key too"));
+  const SecretFile both("api-key = \"k\"\n" + file_line);
+  {
+    const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+    const Run file = run({"--config", both.path()});
+    CHECK(file.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(file.err, Catch::Contains("give it in one place"));
+    const EnvVar file_env("PROOF_API_KEY_FILE", key.path());
+    const EnvVar key_env("PROOF_API_KEY", std::string("k"));
+    const Run env_both = run({});
+    CHECK(env_both.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(env_both.err,
+               Catch::Contains("PROOF_API_KEY_FILE: the key is given by PROOF_API_KEY too"));
+  }
+
+  // A flag overrides the file, whichever form each has; the environment (PROOF_API_KEY,
+  // set here) comes between them.
+  const SecretFile key_in_file("api-key = \"from-the-config\"\n");
+  const Run flag_file = run({"--config", key_in_file.path(), "--api-key-file", key.path()});
+  CHECK(flag_file.result.settings.api_key == "from-the-key-file");
+  CHECK_THAT(joined(flag_file.result.settings.secret_sources),
+             Catch::Contains("api-key: from --api-key-file " + key.path()));
+  const SecretFile file_in_file("api-key-file = \"/nonexistent/key\"\n");
+  const Run flag_key = run({"--config", file_in_file.path(), "--api-key", "from-the-flag"});
+  INFO(flag_key.err);
+  CHECK(flag_key.result.settings.api_key == "from-the-flag");
+  CHECK(run({"--api-key-file", key.path()}).result.settings.api_key == "from-the-key-file");
+
+  // check-config's output reads back: the key's line is a comment beside the file's.
+  const std::string text = proof::to_config_text(flag_file.result.settings);
+  CHECK_THAT(
+      text, Catch::Contains("# api-key = (read from api-key-file, redacted)") &&
+                Catch::Contains("api-key-file = \"" + key.path() + "\"  # from --api-key-file\n") &&
+                !Catch::Contains("from-the-key-file"));
+}
+
+TEST_CASE("Config: a file with a secret that group or others may read is warned about",
+          "[config][secrets]") {
+  const EnvVar no_env("PROOF_API_KEY", std::nullopt);
+  const EnvVar no_credentials("CREDENTIALS_DIRECTORY", std::nullopt);
+  using fs::perms;
+  const SecretFile open_secret("whsec_readable\n", perms::owner_read | perms::owner_write |
+                                                       perms::group_read | perms::others_read);
+  const SecretFile group_secret("whsec_group\n",
+                                perms::owner_read | perms::owner_write | perms::group_read);
+  const SecretFile closed_secret("whsec_closed_and_long\n");  // 16 or more: no warning of length
+  const std::string all = joined(warnings_of(
+      {"--api-key", "k", "--stripe-secret-file", open_secret.path(), "--stripe-secret-file",
+       group_secret.path(), "--stripe-secret-file", closed_secret.path()}));
+  CHECK_THAT(all, Catch::Contains("'" + open_secret.path() +
+                                  "' holds a secret and is readable by its group and others "
+                                  "(mode 0644)"));
+  CHECK_THAT(all, Catch::Contains("'" + group_secret.path() +
+                                  "' holds a secret and is readable by its group (mode 0640)"));
+  CHECK_THAT(all, !Catch::Contains(closed_secret.path()));
+
+  // The config file when it holds a secret itself, and only then.
+  const SecretFile config_with_key("api-key = \"k\"\n",
+                                   perms::owner_read | perms::owner_write | perms::others_read);
+  CHECK_THAT(joined(warnings_of({"--config", config_with_key.path()})),
+             Catch::Contains("'" + config_with_key.path() + "'") &&
+                 Catch::Contains("readable by others (mode 0604)"));
+  const SecretFile config_with_files(
+      "api-key-file = \"" + closed_secret.path() + "\"\n",
+      perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+  CHECK(warnings_of({"--config", config_with_files.path()}).empty());
+  const SecretFile redis_password(
+      "redis = \"redis://proof:hunter2@127.0.0.1:1\"\napi-key-file = \"" + closed_secret.path() +
+          "\"\n",
+      perms::owner_read | perms::owner_write | perms::group_read);
+  CHECK_THAT(joined(warnings_of({"--config", redis_password.path()})),
+             Catch::Contains("'" + redis_password.path() + "' holds a secret"));
+
+  // systemd's credentials are the service's alone, whatever their mode bits say.
+  const EnvVar credentials("CREDENTIALS_DIRECTORY", fs::temp_directory_path().string());
+  CHECK(warnings_of({"--api-key", "a-key-of-16-chars", "--stripe-secret-file", open_secret.path()})
+            .empty());
+}
+
+namespace {
+
+/// A value its row takes, as text: the default as check-config writes it, or "x" for a row
+/// whose default is empty (a file name, a URL, the key).
+std::string some_value(const proof::SettingSpec& spec) {
+  const std::string shown = proof::bare(spec.show(proof::Settings{}));
+  return shown.empty() ? "x" : shown;
+}
+
+}  // namespace
+
+// No list of variable names is written anywhere: each row of the table has its variable.
+TEST_CASE("Config: every setting is read from PROOF_ and its name in capitals", "[config][env]") {
+  for (const auto& spec : proof::settings_table()) {
+    std::string name = "PROOF_";
+    for (const char c : spec.key) {
+      name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    INFO(name);
+    CHECK(proof::environment_name(spec.key) == name);
+    const bool list = spec.kind == proof::SettingSpec::Kind::list;
+    const EnvVar variable(name.c_str(), list ? std::string("one two") : some_value(spec));
+    proof::Origins origins;
+    proof::collect(proof::GivenValues{}, origins);
+    REQUIRE(origins.of_key.count(spec.key) == 1);
+    CHECK(origins.of_key.at(spec.key).at == name);
+    if (list) CHECK(origins.of_items.at(spec.key).size() == 2);
+  }
+}
+
+TEST_CASE("Config: a flag overrides a variable, which overrides the file", "[config][env]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const TempFile file(
+      "api-key = \"k\"\nport = 7000\nhistory = 5\nheartbeat = 20\n"
+      "allowed-origin = [\"https://a.example\"]\n");
+  const EnvVar port("PROOF_PORT", std::string("7001"));
+  const EnvVar history("PROOF_HISTORY", std::string("6"));
+  const EnvVar origins("PROOF_ALLOWED_ORIGIN",
+                       std::string(" https://b.example\thttps://c.example "));
+  const EnvVar hsts("PROOF_HSTS", std::string("yes"));
+  const Run r = run({"check-config", "--config", file.path(), "--port", "7002", "--allowed-origin",
+                     "https://d.example"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  CHECK(s.port == 7002);
+  CHECK(s.history == 6);
+  CHECK(s.heartbeat_seconds == 20);
+  CHECK(s.hsts);
+  // A list's values, separated by white space, add to the file's; the flags' add to both.
+  CHECK(s.allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example",
+                                                      "https://c.example", "https://d.example"});
+
+  // check-config says where each value it prints came from; what nothing gave, nothing.
+  const std::string text = proof::to_config_text(s);
+  CHECK_THAT(text, Catch::Contains("port = 7002  # from --port\n"));
+  CHECK_THAT(text, Catch::Contains("history = 6  # from PROOF_HISTORY\n"));
+  CHECK_THAT(text, Catch::Contains("heartbeat = 20  # from " + file.path() + "\n"));
+  CHECK_THAT(text, Catch::Contains("hsts = true  # from PROOF_HSTS\n"));
+  CHECK_THAT(text, Catch::Contains("  # from " + file.path() +
+                                   ", PROOF_ALLOWED_ORIGIN, --allowed-origin\n"));
+  CHECK_THAT(text, Catch::Contains("max-subscribers = 10000\n"));
+  // ...and still reads back as the same settings.
+  const TempFile again(text);
+  const EnvVar no_port("PROOF_PORT", std::nullopt);
+  const EnvVar no_history("PROOF_HISTORY", std::nullopt);
+  const EnvVar no_origins("PROOF_ALLOWED_ORIGIN", std::nullopt);
+  const EnvVar no_hsts("PROOF_HSTS", std::nullopt);
+  const Run back = run({"--config", again.path(), "--api-key", "k"});
+  INFO(back.err);
+  REQUIRE_FALSE(back.result.exit_code.has_value());
+  CHECK(back.result.settings.port == 7002);
+  CHECK(back.result.settings.allowed_origins == s.allowed_origins);
+}
+
+TEST_CASE("Config: an empty variable is not set, a wrong one is named", "[config][env]") {
+  const EnvVar key("PROOF_API_KEY", std::string("k"));
+  {
+    // How a compose file turns off the image's default: PROOF_DATA_DIR: "".
+    const EnvVar empty("PROOF_BIND", std::string());
+    const Run r = run({});
+    INFO(r.err);
+    REQUIRE_FALSE(r.result.exit_code.has_value());
+    CHECK(r.result.settings.bind == "127.0.0.1");
+  }
+  for (const auto& [name, value, message] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"PROOF_PORT", "70000", "PROOF_PORT: 70000 is not between 0 and 65535"},
+           {"PROOF_DISPLAY_NAME", "nick", "PROOF_DISPLAY_NAME: 'nick' is not one of"},
+           {"PROOF_HSTS", "maybe", "PROOF_HSTS: 'maybe' is not true or false"},
+           {"PROOF_TRUSTED_PROXY", "10.0.0.1 proxy.local",
+            "PROOF_TRUSTED_PROXY: 'proxy.local' is not an IP address"}}) {
+    INFO(name);
+    const EnvVar variable(name.c_str(), value);
+    const Run r = run({});
+    REQUIRE(r.result.exit_code.has_value());
+    CHECK(*r.result.exit_code == proof::kExitBadSettings);
+    CHECK_THAT(r.err, Catch::Contains(message));
+  }
+}
+
+TEST_CASE("Config: secrets from files named by variables, as a container's /run/secrets",
+          "[config][env][secrets]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const SecretFile key("the-key-from-a-secret\n");
+  const SecretFile stripe("whsec_from_run_secrets\n");
+  const EnvVar key_file("PROOF_API_KEY_FILE", key.path());
+  const EnvVar stripe_file("PROOF_STRIPE_SECRET_FILE", stripe.path());
+  const TempFile config("api-key = \"from-the-config\"\n");
+  const Run r = run({"check-config", "--config", config.path()});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  const auto& s = r.result.settings;
+  // The variable's file overrides the config file's key, as any variable would.
+  CHECK(s.api_key == "the-key-from-a-secret");
+  CHECK(s.stripe_secrets == std::vector<std::string>{"whsec_from_run_secrets"});
+  const std::string sources = joined(s.secret_sources);
+  CHECK_THAT(sources, Catch::Contains("api-key: from PROOF_API_KEY_FILE " + key.path()));
+  CHECK_THAT(sources,
+             Catch::Contains("stripe: 1 secret (1 from PROOF_STRIPE_SECRET_FILE " + stripe.path()));
+  const std::string text = proof::to_config_text(s) + r.err + r.out;
+  CHECK_THAT(text, !Catch::Contains("the-key-from-a-secret") &&
+                       !Catch::Contains("whsec_from_run_secrets"));
+
+  // A flag still overrides the variable's file.
+  const Run flag = run({"--api-key", "from-the-flag"});
+  CHECK(flag.result.settings.api_key == "from-the-flag");
+}
+
+TEST_CASE("Config: PROOF_CONFIG names the file when --config does not", "[config][env][file]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const TempFile named("api-key = \"k\"\nport = 7010\n");
+  const TempFile given("api-key = \"k\"\nport = 7011\n");
+  const EnvVar config("PROOF_CONFIG", named.path());
+  CHECK(run({}).result.settings.port == 7010);
+  CHECK(run({"--config", given.path()}).result.settings.port == 7011);
+}
+
+TEST_CASE("Config: proof health asks the address the settings give, with no key",
+          "[config][commands]") {
+  const EnvVar no_key("PROOF_API_KEY", std::nullopt);
+  const EnvVar bind("PROOF_BIND", std::string("0.0.0.0"));
+  const EnvVar port("PROOF_PORT", std::string("7012"));
+  const Run r = run({"health"});
+  INFO(r.err);
+  REQUIRE_FALSE(r.result.exit_code.has_value());
+  CHECK(r.result.command == proof::Command::health);
+  CHECK(r.result.target.url == "http://127.0.0.1:7012");
+  CHECK_FALSE(r.result.target.verify_certificate);  // its own address, not the certificate's
+
+  const Run url = run({"health", "--url", "https://proof.example"});
+  REQUIRE_FALSE(url.result.exit_code.has_value());
+  CHECK(url.result.target.url == "https://proof.example");
+  CHECK(url.result.target.verify_certificate);
 }

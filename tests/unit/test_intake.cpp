@@ -15,8 +15,12 @@
 #include "core/metrics.h"
 #include "core/publisher.h"
 #include "core/tallies.h"
+#include "platform_times.h"
 #include "sources/intake.h"
+#include "sources/lemonsqueezy.h"
+#include "sources/shopify.h"
 #include "sources/stripe.h"
+#include "sources/woocommerce.h"
 
 using namespace proof;
 using namespace proof::sources;
@@ -306,7 +310,7 @@ TEST_CASE("Intake: a store that fails answers 503 and lets the retry publish", "
       {"stripe-signature", "t=" + t + ",v1=" + to_hex(hmac_sha256(kSecret, t + "." + body))}};
   const Result refused = no_keys.receive(*b.stripe, d, {}, now);
   CHECK(refused.status == 503);
-  CHECK(refused.retry_after > 0);
+  CHECK(refused.refusal->retry_after > 0);
   CHECK(b.hub.resume(0).empty());
 
   // The key store works but the history store does not: the claim is let go.
@@ -350,7 +354,7 @@ TEST_CASE("Intake: a purchase being published elsewhere is retried later, not a 
   b.keys.put(pending, "pending", Intake::kPending, Clock::now());
   const Result busy = b.send(paid("evt_1"));
   CHECK(busy.status == 503);
-  CHECK(busy.retry_after > 0);
+  CHECK(busy.refusal->retry_after > 0);
   CHECK(b.hub.resume(0).empty());
   // Once that claim lapses, the retry publishes.
   Bench later;
@@ -363,4 +367,390 @@ TEST_CASE("Intake: store keys are namespaced and bounded in size", "[intake]") {
   const std::string huge = store_key(std::string(5000, 'k'));
   CHECK(huge.starts_with("hook:sha256:"));
   CHECK(huge.size() < 100);
+}
+
+// ---- Platforms that sign no timestamp: Shopify, WooCommerce, Lemon Squeezy ----
+//
+// What a captured delivery can be made to do when only its body is signed: re-sent with other
+// headers, re-sent after proof's memory of it has lapsed, or re-sent under another topic.
+
+namespace {
+
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::minutes;
+using test::lemonsqueezy_time;
+using test::shopify_time;
+using test::woocommerce_time;
+
+/// The intake's clock in these tests: a Friday noon, UTC.
+const Clock::time_point kShopNow =
+    std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} + hours(12);
+
+constexpr const char* kShopifyKey = "shopify-intake-key";
+constexpr const char* kSiteAKey = "site A's webhook secret";
+constexpr const char* kSiteBKey = "site B's webhook secret";
+constexpr const char* kLemonKey = "lemon-intake-key";
+
+/// One delivery as a platform sends it (or as someone re-sends it): body and headers.
+struct Hook {
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  Delivery delivery() const {
+    Delivery d;
+    d.body = body;
+    d.headers = headers;
+    return d;
+  }
+  /// The same signed body with header `name` set to `value` (or dropped, for "").
+  Hook with(const std::string& name, const std::string& value) const {
+    Hook out{body, {}};
+    for (const auto& header : headers) {
+      if (header.first != name) out.headers.push_back(header);
+    }
+    if (!value.empty()) out.headers.emplace_back(name, value);
+    return out;
+  }
+};
+
+json shop_order(std::int64_t id, const std::string& status, Clock::time_point updated) {
+  return {{"id", id},
+          {"admin_graphql_api_id", "gid://shopify/Order/" + std::to_string(id)},
+          {"name", "#1001"},
+          {"test", false},
+          {"financial_status", status},
+          {"cancelled_at", nullptr},
+          {"created_at", shopify_time(updated - minutes(2))},
+          {"updated_at", shopify_time(updated)},
+          {"billing_address", {{"first_name", "Jane"}, {"last_name", "Doe"}, {"city", "Leeds"}}},
+          {"line_items", json::array({{{"title", "Blue mug"}, {"quantity", 1}}})}};
+}
+
+Hook shopify_hook(const json& order, const std::string& topic = "orders/paid",
+                  const std::string& shop = "shop-a.myshopify.com") {
+  Hook h;
+  h.body = order.dump();
+  // New for every delivery, repeated by its retries.
+  const std::string id = to_hex(sha256(topic + h.body)).substr(0, 32);
+  h.headers = {{"x-shopify-hmac-sha256", to_base64(hmac_sha256(kShopifyKey, h.body))},
+               {"x-shopify-topic", topic},
+               {"x-shopify-webhook-id", "wh-" + id},
+               {"x-shopify-event-id", "ev-" + id},
+               {"x-shopify-shop-domain", shop}};
+  return h;
+}
+
+/// A WooCommerce order as its REST API (v3) renders it, `_links` included.
+json site_order(int id, const std::string& status, Clock::time_point modified,
+                const std::string& site = "https://shop-a.example") {
+  return {
+      {"id", id},
+      {"status", status},
+      {"date_created_gmt", woocommerce_time(modified - minutes(3))},
+      {"date_modified_gmt", woocommerce_time(modified)},
+      {"billing", {{"first_name", "Ana"}, {"last_name", "Lima"}, {"city", "Porto"}}},
+      {"line_items", json::array({{{"name", "Candle"}, {"quantity", 1}}})},
+      {"_links",
+       {{"self", json::array({{{"href", site + "/wp-json/wc/v3/orders/" + std::to_string(id)}}})},
+        {"collection", json::array({{{"href", site + "/wp-json/wc/v3/orders"}}})}}}};
+}
+
+Hook woo_hook(const json& body, const std::string& topic, const std::string& secret = kSiteAKey,
+              const std::string& source = "https://shop-a.example/") {
+  Hook h;
+  h.body = body.dump();
+  h.headers = {{"x-wc-webhook-signature", to_base64(hmac_sha256(secret, h.body))},
+               {"x-wc-webhook-topic", topic},
+               {"x-wc-webhook-resource", "order"},
+               {"x-wc-webhook-source", source},
+               {"x-wc-webhook-delivery-id", "8c1f2e6a5b9d4c3e"}};
+  return h;
+}
+
+Hook lemon_hook(const std::string& event, const std::string& status, Clock::time_point updated,
+                const std::string& header_event = "") {
+  const json body{{"meta", {{"event_name", event}, {"test_mode", false}}},
+                  {"data",
+                   {{"type", "orders"},
+                    {"id", "5501"},
+                    {"attributes",
+                     {{"status", status},
+                      {"refunded", status == "refunded"},
+                      {"user_name", "Kim Lee"},
+                      {"first_order_item", {{"product_name", "Ebook"}}},
+                      {"created_at", lemonsqueezy_time(updated - minutes(1))},
+                      {"updated_at", lemonsqueezy_time(updated)}}}}}};
+  Hook h;
+  h.body = body.dump();
+  h.headers = {{"x-signature", to_hex(hmac_sha256(kLemonKey, h.body))},
+               {"x-event-name", header_event.empty() ? event : header_event}};
+  return h;
+}
+
+/// A bench with the three receivers.
+struct Shops : Bench {
+  std::unique_ptr<Receiver> shopify = make_shopify({kShopifyKey});
+  std::unique_ptr<Receiver> woo = make_woocommerce({kSiteAKey, kSiteBKey});
+  std::unique_ptr<Receiver> lemon = make_lemonsqueezy({kLemonKey});
+
+  Result deliver(const Receiver& receiver, const Hook& hook, Clock::time_point now) {
+    return intake.receive(receiver, hook.delivery(), {}, now);
+  }
+  std::size_t cards() { return hub.resume(0).size(); }
+};
+
+json answer(const Result& r) {
+  return json::parse(r.body);
+}
+
+}  // namespace
+
+TEST_CASE("Intake: a Shopify delivery re-sent with other unsigned headers is one card",
+          "[intake][replay]") {
+  Shops b;
+  const Hook paid = shopify_hook(shop_order(820982911946154508, "paid", kShopNow - minutes(1)));
+  REQUIRE(b.deliver(*b.shopify, paid, kShopNow).outcome == DeliveryOutcome::kPublished);
+  // Shopify signs the body only: the webhook id, the event id and the shop's domain are
+  // whatever the sender writes. (Its order ids are unique across shops, so another domain
+  // does not make another order.)
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"x-shopify-webhook-id", "another-webhook-id"},
+           {"x-shopify-event-id", "another-event-id"},
+           {"x-shopify-shop-domain", "shop-b.myshopify.com"},
+           {"x-shopify-webhook-id", ""},
+           {"x-shopify-shop-domain", ""}}) {
+    INFO(name << ": " << value);
+    const Result again = b.deliver(*b.shopify, paid.with(name, value), kShopNow + minutes(5));
+    CHECK(again.outcome == DeliveryOutcome::kDuplicate);
+    CHECK(answer(again) == json{{"ignored", "duplicate"}});
+  }
+  const Hook all_new = paid.with("x-shopify-webhook-id", "w2")
+                           .with("x-shopify-event-id", "e2")
+                           .with("x-shopify-shop-domain", "shop-c.myshopify.com");
+  CHECK(b.deliver(*b.shopify, all_new, kShopNow + hours(1)).outcome == DeliveryOutcome::kDuplicate);
+  CHECK(b.cards() == 1);
+}
+
+TEST_CASE("Intake: a WooCommerce delivery re-sent with another X-WC-Webhook-Source is one card",
+          "[intake][replay]") {
+  Shops b;
+  const Hook paid = woo_hook(site_order(42, "processing", kShopNow - minutes(1)), "order.updated");
+  REQUIRE(b.deliver(*b.woo, paid, kShopNow).outcome == DeliveryOutcome::kPublished);
+  for (const char* source : {"https://shop-b.example/", "https://anything.example/", ""}) {
+    INFO(source);
+    const Result again =
+        b.deliver(*b.woo, paid.with("x-wc-webhook-source", source), kShopNow + minutes(5));
+    CHECK(again.outcome == DeliveryOutcome::kDuplicate);
+  }
+  // Its later order.updated (completed), as WooCommerce sends it, is the same purchase.
+  const Hook completed =
+      woo_hook(site_order(42, "completed", kShopNow + hours(20)), "order.updated");
+  CHECK(b.deliver(*b.woo, completed, kShopNow + hours(20)).outcome == DeliveryOutcome::kDuplicate);
+  CHECK(b.cards() == 1);
+}
+
+TEST_CASE(
+    "Intake: two WooCommerce sites' orders with the same id are two cards, each taken back "
+    "by its own site",
+    "[intake][replay]") {
+  Shops b;
+  const Hook a = woo_hook(site_order(42, "processing", kShopNow), "order.created");
+  const Hook site_b = woo_hook(site_order(42, "processing", kShopNow, "https://shop-b.example"),
+                               "order.created", kSiteBKey, "https://shop-b.example/");
+  const Result shown_a = b.deliver(*b.woo, a, kShopNow);
+  const Result shown_b = b.deliver(*b.woo, site_b, kShopNow);
+  REQUIRE(shown_a.outcome == DeliveryOutcome::kPublished);
+  REQUIRE(shown_b.outcome == DeliveryOutcome::kPublished);
+  // Site B's order 42 deleted: WooCommerce's payload is {"id": 42} and nothing else, so the
+  // site is the one whose secret signed it.
+  const Hook deleted = woo_hook(json{{"id", 42}}, "order.deleted", kSiteBKey,
+                                "https://shop-a.example/");  // a header says nothing
+  const Result erased = b.deliver(*b.woo, deleted, kShopNow + hours(2));
+  CHECK(answer(erased) == json{{"erased", shown_b.id}});
+  CHECK(b.hub.find(shown_a.id));
+  // Site A's refund names its site in its own body.
+  const Result refunded = b.deliver(*b.woo,
+                                    woo_hook(site_order(42, "refunded", kShopNow + hours(3)),
+                                             "order.updated", kSiteAKey, "https://shop-b.example/"),
+                                    kShopNow + hours(3));
+  CHECK(answer(refunded) == json{{"erased", shown_a.id}});
+  CHECK(b.cards() == 0);
+}
+
+TEST_CASE("Intake: an order that last changed 7 days or more before now is a replay: stale",
+          "[intake][replay]") {
+  Shops b;
+  const auto old = kShopNow - days(8);
+  const std::vector<std::pair<const Receiver*, Hook>> stale{
+      {b.shopify.get(), shopify_hook(shop_order(1, "paid", old))},
+      {b.woo.get(), woo_hook(site_order(1, "processing", old), "order.updated")},
+      {b.lemon.get(), lemon_hook("order_created", "paid", old)},
+      {b.shopify.get(), shopify_hook(shop_order(2, "paid", kShopNow - days(7)))}};
+  for (const auto& [receiver, hook] : stale) {
+    INFO(receiver->name());
+    const Result r = b.deliver(*receiver, hook, kShopNow);
+    CHECK(r.outcome == DeliveryOutcome::kIgnored);
+    CHECK(r.status == 200);
+    CHECK(answer(r) == json{{"ignored", "stale"}});
+    CHECK(r.reason == "stale");  // as the Sources panel and /hooks/recent show it
+  }
+  CHECK(b.cards() == 0);
+  // Six days old is within the window.
+  const auto recent = kShopNow - days(6);
+  CHECK(b.deliver(*b.shopify, shopify_hook(shop_order(3, "paid", recent)), kShopNow).outcome ==
+        DeliveryOutcome::kPublished);
+  CHECK(b.deliver(*b.woo, woo_hook(site_order(3, "completed", recent), "order.updated"), kShopNow)
+            .outcome == DeliveryOutcome::kPublished);
+  CHECK(b.deliver(*b.lemon, lemon_hook("order_created", "paid", recent), kShopNow).outcome ==
+        DeliveryOutcome::kPublished);
+  // A take-back is held to the same window: a replayed cancellation changes nothing.
+  json cancelled = shop_order(3, "voided", old);
+  cancelled["cancelled_at"] = shopify_time(old);
+  CHECK(answer(b.deliver(*b.shopify, shopify_hook(cancelled, "orders/cancelled"), kShopNow)) ==
+        json{{"ignored", "stale"}});
+  CHECK(b.cards() == 3);
+}
+
+TEST_CASE("Intake: a delivery replayed once its keys have lapsed shows nothing again",
+          "[intake][replay]") {
+  Shops b;
+  const Hook paid = shopify_hook(shop_order(7, "paid", kShopNow - minutes(1)));
+  REQUIRE(b.deliver(*b.shopify, paid, kShopNow).outcome == DeliveryOutcome::kPublished);
+  // The store forgets the order 7 days after the card; the body says when it was made.
+  const auto later = kShopNow + Intake::kKeep + hours(1);
+  CHECK(answer(b.deliver(*b.shopify, paid, later)) == json{{"ignored", "stale"}});
+  const Hook lemon = lemon_hook("order_created", "paid", kShopNow);
+  REQUIRE(b.deliver(*b.lemon, lemon, kShopNow).outcome == DeliveryOutcome::kPublished);
+  CHECK(answer(b.deliver(*b.lemon, lemon, later)) == json{{"ignored", "stale"}});
+  // A body dated ahead of this server's clock (the platform's clock, or this one, is off) is
+  // remembered for as long as it is not stale.
+  const Hook ahead = woo_hook(site_order(8, "processing", kShopNow + hours(2)), "order.updated");
+  REQUIRE(b.deliver(*b.woo, ahead, kShopNow).outcome == DeliveryOutcome::kPublished);
+  CHECK(b.deliver(*b.woo, ahead, kShopNow + Intake::kKeep + hours(1)).outcome ==
+        DeliveryOutcome::kDuplicate);
+  CHECK(b.cards() == 3);
+}
+
+TEST_CASE("Intake: a topic header changed on a paid order's body takes no card back",
+          "[intake][replay]") {
+  Shops b;
+  const Hook paid = shopify_hook(shop_order(11, "paid", kShopNow));
+  const Result shown = b.deliver(*b.shopify, paid, kShopNow);
+  REQUIRE(shown.outcome == DeliveryOutcome::kPublished);
+  for (const char* topic : {"orders/cancelled", "orders/updated", "orders/delete"}) {
+    INFO(topic);
+    const Result r = b.deliver(*b.shopify, paid.with("x-shopify-topic", topic), kShopNow);
+    CHECK(r.outcome != DeliveryOutcome::kErased);
+  }
+  CHECK(b.hub.find(shown.id));
+
+  const Hook woo_paid = woo_hook(site_order(12, "completed", kShopNow), "order.updated");
+  const Result woo_shown = b.deliver(*b.woo, woo_paid, kShopNow);
+  REQUIRE(woo_shown.outcome == DeliveryOutcome::kPublished);
+  for (const char* topic : {"order.deleted", "order.updated"}) {
+    INFO(topic);
+    const Result r = b.deliver(*b.woo, woo_paid.with("x-wc-webhook-topic", topic), kShopNow);
+    CHECK(r.outcome != DeliveryOutcome::kErased);
+  }
+  CHECK(b.hub.find(woo_shown.id));
+
+  const Hook lemon_paid = lemon_hook("order_created", "paid", kShopNow);
+  const Result lemon_shown = b.deliver(*b.lemon, lemon_paid, kShopNow);
+  REQUIRE(lemon_shown.outcome == DeliveryOutcome::kPublished);
+  const Result r = b.deliver(*b.lemon, lemon_paid.with("x-event-name", "order_refunded"), kShopNow);
+  CHECK(r.outcome != DeliveryOutcome::kErased);
+  CHECK(b.hub.find(lemon_shown.id));
+}
+
+TEST_CASE("Intake: cancellations and refunds the body itself states still take cards back",
+          "[intake][replay]") {
+  Shops b;
+  const Result cancelled_card =
+      b.deliver(*b.shopify, shopify_hook(shop_order(21, "paid", kShopNow)), kShopNow);
+  json cancelled = shop_order(21, "voided", kShopNow + hours(1));
+  cancelled["cancelled_at"] = shopify_time(kShopNow + hours(1));
+  CHECK(answer(b.deliver(*b.shopify, shopify_hook(cancelled, "orders/cancelled"),
+                         kShopNow + hours(1))) == json{{"erased", cancelled_card.id}});
+  const Result refunded_card =
+      b.deliver(*b.shopify, shopify_hook(shop_order(22, "paid", kShopNow)), kShopNow);
+  CHECK(answer(b.deliver(
+            *b.shopify,
+            shopify_hook(shop_order(22, "refunded", kShopNow + hours(1)), "orders/updated"),
+            kShopNow + hours(1))) == json{{"erased", refunded_card.id}});
+
+  for (const char* gone : {"refunded", "cancelled", "failed"}) {
+    INFO(gone);
+    const int id = gone[0] == 'r' ? 31 : gone[0] == 'c' ? 32 : 33;
+    const Result shown = b.deliver(
+        *b.woo, woo_hook(site_order(id, "processing", kShopNow), "order.created"), kShopNow);
+    REQUIRE(shown.outcome == DeliveryOutcome::kPublished);
+    CHECK(answer(b.deliver(*b.woo,
+                           woo_hook(site_order(id, gone, kShopNow + hours(1)), "order.updated"),
+                           kShopNow + hours(1))) == json{{"erased", shown.id}});
+  }
+  const Result deleted_card =
+      b.deliver(*b.woo, woo_hook(site_order(34, "completed", kShopNow), "order.updated"), kShopNow);
+  CHECK(answer(b.deliver(*b.woo, woo_hook(json{{"id", 34}}, "order.deleted"),
+                         kShopNow + hours(1))) == json{{"erased", deleted_card.id}});
+
+  const Result lemon_card =
+      b.deliver(*b.lemon, lemon_hook("order_created", "paid", kShopNow), kShopNow);
+  CHECK(answer(b.deliver(*b.lemon, lemon_hook("order_refunded", "refunded", kShopNow + hours(1)),
+                         kShopNow + hours(1))) == json{{"erased", lemon_card.id}});
+  CHECK(b.cards() == 0);
+}
+
+TEST_CASE(
+    "Intake: a WooCommerce card found by its deletion and then by its refund is taken "
+    "back once",
+    "[intake][replay]") {
+  Shops b;
+  const Result shown = b.deliver(
+      *b.woo, woo_hook(site_order(51, "processing", kShopNow), "order.created"), kShopNow);
+  REQUIRE(shown.outcome == DeliveryOutcome::kPublished);
+  REQUIRE(b.signups_today() == 1);
+  // Found by the secret's key (the deletion names no site), then by the site's key.
+  CHECK(answer(b.deliver(*b.woo, woo_hook(json{{"id", 51}}, "order.deleted"),
+                         kShopNow + hours(1))) == json{{"erased", shown.id}});
+  const Result again =
+      b.deliver(*b.woo, woo_hook(site_order(51, "refunded", kShopNow + hours(2)), "order.updated"),
+                kShopNow + hours(2));
+  CHECK(again.outcome == DeliveryOutcome::kDuplicate);
+  CHECK(b.signups_today() == 0);  // uncounted once, not twice
+}
+
+TEST_CASE("Intake: orders remembered by proof 0.1.0 under header-made keys are still found",
+          "[intake][replay]") {
+  Shops b;
+  // What 0.1.0 left in the store: its keys held the shop's domain or the site's address.
+  const EventPtr shopify_card = b.publisher.publish(Signup{.user_name = "Jane Doe"}, "test");
+  const EventPtr woo_card = b.publisher.publish(Signup{.user_name = "Ana Lima"}, "test");
+  const auto held = [&](const std::string& key, const EventPtr& e) {
+    const std::vector<std::string> keys{store_key(key)};
+    b.keys.put(keys, "card " + std::to_string(e->id) + " " + std::to_string(e->ts_ms),
+               Intake::kKeep, kShopNow - days(1));
+  };
+  held("shopify:order:shop-a.myshopify.com:61", shopify_card);
+  held("woocommerce:order:https://shop-a.example/:61", woo_card);
+
+  // The platform's own later deliveries carry the same headers: duplicates, as before.
+  CHECK(b.deliver(*b.shopify, shopify_hook(shop_order(61, "paid", kShopNow)), kShopNow).outcome ==
+        DeliveryOutcome::kDuplicate);
+  CHECK(
+      b.deliver(*b.woo, woo_hook(site_order(61, "completed", kShopNow), "order.updated"), kShopNow)
+          .outcome == DeliveryOutcome::kDuplicate);
+  // A WooCommerce header naming another site than the body's is not looked up.
+  const Hook elsewhere = woo_hook(site_order(61, "refunded", kShopNow), "order.updated", kSiteAKey,
+                                  "https://shop-a.example/eu/");
+  CHECK(answer(b.deliver(*b.woo, elsewhere, kShopNow)) == json{{"ignored", "no card"}});
+  // Their refunds find the cards.
+  CHECK(answer(b.deliver(
+            *b.shopify,
+            shopify_hook(shop_order(61, "refunded", kShopNow + hours(1)), "orders/updated"),
+            kShopNow + hours(1))) == json{{"erased", shopify_card->id}});
+  CHECK(answer(b.deliver(*b.woo,
+                         woo_hook(site_order(61, "refunded", kShopNow + hours(1)), "order.updated"),
+                         kShopNow + hours(1))) == json{{"erased", woo_card->id}});
+  CHECK(b.cards() == 0);
 }

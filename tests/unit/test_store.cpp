@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -305,4 +306,66 @@ TEST_CASE("Store: a file from before kinds opens, its verified events read as pu
   const auto days = store.load_days(20001);
   REQUIRE(days.size() == 1);
   CHECK(days[0].counts.purchases == 2);
+}
+
+namespace {
+
+/// The files under `dir` whose bytes hold `text`: a database's free pages and its
+/// write-ahead log are bytes like any other.
+std::vector<std::string> files_holding(const fs::path& dir, const std::string& text) {
+  std::vector<std::string> found;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(text) != std::string::npos) found.push_back(entry.path().filename().string());
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("Store: an erased event's text is in no file of the data dir once erase returns",
+          "[store][erase]") {
+  const StoreDir dir;
+  EventStore store(dir.path, 100, 3600s);
+  Hub hub(100, 10, nullptr);
+  std::uint64_t erased = 0;
+  for (const std::string name : {"Keptname A.", "Quillon V.", "Keptname B."}) {
+    const auto event = hub.publish(named(name));
+    store.append(*event);
+    if (name == "Quillon V.") erased = event->id;
+  }
+  REQUIRE_FALSE(files_holding(dir.path, "Quillon V.").empty());  // the search reads the files
+
+  store.erase(erased);
+  CHECK(files_holding(dir.path, "Quillon V.").empty());
+  CHECK_FALSE(files_holding(dir.path, "Keptname B.").empty());
+  CHECK(ids(store.load(10)).size() == 2);
+}
+
+TEST_CASE("Store: a reader holding the log back delays the scrub to the next write, with a warning",
+          "[store][erase]") {
+  const StoreDir dir;
+  EventStore store(dir.path, 100, 3600s);
+  Hub hub(100, 10, nullptr);
+  store.append(*hub.publish(named("Quillon V.")));
+  const std::uint64_t erased = hub.last_id();
+  store.append(*hub.publish(named("Keptname A.")));
+
+  // Another process (an operator's sqlite3 shell) in the middle of a read.
+  sqlite3* reader = nullptr;
+  REQUIRE(sqlite3_open((dir.path / "events.db").c_str(), &reader) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  const CapturedLog log;
+  store.erase(erased);
+  CHECK(ids(store.load(10)) == std::vector<std::uint64_t>{hub.last_id()});  // erased at once
+  CHECK_THAT(log.text.str(), Catch::Contains("events.db-wal") && Catch::Contains("erased"));
+  CHECK_FALSE(files_holding(dir.path, "Quillon V.").empty());
+
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  store.append(*hub.publish(named("Keptname B.")));
+  CHECK(files_holding(dir.path, "Quillon V.").empty());
 }

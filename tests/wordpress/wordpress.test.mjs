@@ -309,8 +309,14 @@ step('the front page has the tag in the footer, deferred, the settings as escape
   const box = await page.locator('.proof').boundingBox();
   assert.ok(box.x < 100, `the card is not at the left (x = ${box.x})`);
 
-  // An order as WooCommerce delivers it, signed with the secret the page showed.
-  const order = { id: 101, status: 'processing', billing: { first_name: 'Ana', last_name: 'Lima', city: 'Porto' }, line_items: [{ name: 'Candle', quantity: 1 }] };
+  // An order as WooCommerce delivers it (its REST API's rendering: the times proof tells a
+  // replay by, the _links that name the site), signed with the secret the page showed.
+  const now = new Date().toISOString().slice(0, 19);
+  const order = {
+    id: 101, status: 'processing', date_created_gmt: now, date_modified_gmt: now,
+    billing: { first_name: 'Ana', last_name: 'Lima', city: 'Porto' }, line_items: [{ name: 'Candle', quantity: 1 }],
+    _links: { self: [{ href: `${site.url}/wp-json/wc/v3/orders/101` }], collection: [{ href: `${site.url}/wp-json/wc/v3/orders` }] },
+  };
   const body = JSON.stringify(order);
   const res = await fetch(`${proof.url}/hooks/woocommerce?channel=shop`, {
     method: 'POST',
