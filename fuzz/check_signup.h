@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -64,8 +65,26 @@ inline bool channel_ok(std::string_view raw) {
   return true;
 }
 
+/// The value an empty field gets: the rule's fallback, except a purchase's offer_name,
+/// which stays absent (the widget says "just bought from us").
+inline std::string_view fallback_for(const Rule& rule, EventKind kind) {
+  if (kind == EventKind::kPurchase && rule.field == &Signup::offer_name) return {};
+  return rule.fallback;
+}
+
+/// The documented kind rule, written out apart from parse_kind: absent or empty is a
+/// signup, else exactly "signup" or "purchase".
+inline std::optional<EventKind> kind_of(const Fields& fields) {
+  const auto it = fields.find("kind");
+  if (it == fields.end() || it->second.empty() || it->second == "signup") {
+    return EventKind::kSignup;
+  }
+  if (it->second == "purchase") return EventKind::kPurchase;
+  return std::nullopt;
+}
+
 /// Properties of an accepted value that hold whatever the input was.
-inline void check_safe_value(const Rule& rule, std::string_view value) {
+inline void check_safe_value(const Rule& rule, EventKind kind, std::string_view value) {
   const auto cps = decode_utf8(value);
   PROOF_FUZZ_CHECK(cps.has_value(), value);
   for (const char32_t cp : *cps) PROOF_FUZZ_CHECK(!is_control(cp), value);
@@ -74,7 +93,7 @@ inline void check_safe_value(const Rule& rule, std::string_view value) {
   if (!rule.is_url) {
     PROOF_FUZZ_CHECK(shown_text(*cps) == value, value);  // no hidden character, trimmed
   }
-  if (rule.fallback.size() > 0) PROOF_FUZZ_CHECK(!value.empty(), rule.name);
+  if (!fallback_for(rule, kind).empty()) PROOF_FUZZ_CHECK(!value.empty(), rule.name);
   if (rule.is_url && !value.empty()) {
     PROOF_FUZZ_CHECK(proof::is_safe_url(value), value);
     PROOF_FUZZ_CHECK(url_rule(value), value);
@@ -85,8 +104,9 @@ inline void check_safe_value(const Rule& rule, std::string_view value) {
   }
 }
 
-/// make_event's frame, read back as a browser would: one "signup" event with our id whose
-/// data is JSON carrying exactly the signup's fields.
+/// make_event's frame, read back as a browser would: one "signup" event (whatever its kind,
+/// for widgets from before kinds) with our id whose data is JSON carrying exactly the
+/// signup's fields and its kind.
 inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_ms) {
   const EventPtr event = make_event(id, ts_ms, signup);
   PROOF_FUZZ_CHECK(event != nullptr, "");
@@ -109,9 +129,14 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
 
   const auto doc = nlohmann::json::parse(got.data, nullptr, /*allow_exceptions=*/false);
   PROOF_FUZZ_CHECK(doc.is_object(), got.data);
-  PROOF_FUZZ_CHECK(
-      doc.size() == 5 + !signup.city.empty() + !signup.url.empty() + !signup.channel.empty(),
-      got.data);
+  PROOF_FUZZ_CHECK(doc.size() == 5 + !signup.offer_name.empty() + !signup.city.empty() +
+                                     !signup.url.empty() + !signup.channel.empty() +
+                                     !signup.source.empty(),
+                   got.data);
+  PROOF_FUZZ_CHECK(doc.contains("kind") && doc["kind"].is_string() &&
+                       doc["kind"].get<std::string>() ==
+                           (signup.kind == EventKind::kPurchase ? "purchase" : "signup"),
+                   got.data);
   if (signup.channel.empty()) {
     PROOF_FUZZ_CHECK(!doc.contains("channel"), got.data);
   } else {
@@ -151,6 +176,8 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
   }
   // Only a verified receiver sets the source; a publisher's `source` field is refused.
   if (fields.contains("source")) expect_ok = false;
+  const std::optional<EventKind> kind = kind_of(fields);
+  if (!kind) expect_ok = false;
 
   const Outcome<Signup> outcome = validate(fields);
   if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
@@ -167,12 +194,13 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
     const auto it = fields.find(rule.name);
     const std::string given = it == fields.end() ? std::string() : kept_value(rule, it->second);
     if (given.empty()) {
-      PROOF_FUZZ_CHECK(value == rule.fallback, value);
+      PROOF_FUZZ_CHECK(value == fallback_for(rule, *kind), value);
     } else {
       PROOF_FUZZ_CHECK(value == given, value);  // trimmed (and stripped), otherwise untouched
     }
-    check_safe_value(rule, value);
+    check_safe_value(rule, *kind, value);
   }
+  PROOF_FUZZ_CHECK(signup.kind == *kind, "the kind is not the one sent");
   PROOF_FUZZ_CHECK(signup.channel == (channel == fields.end() ? std::string() : channel->second),
                    signup.channel);
   PROOF_FUZZ_CHECK(signup.source.empty(), signup.source);

@@ -24,9 +24,10 @@
     stripe: 'Stripe', shopify: 'Shopify', woocommerce: 'WooCommerce',
     lemonsqueezy: 'Lemon Squeezy', standard: 'Standard Webhooks',
   };
-  // GET /hooks/recent's outcomes, in the columns' order, and the words for them.
+  // GET /hooks/recent's outcomes, in the columns' order, and the words for them. A
+  // source's card is a purchase, and is said so, as /stats and the tiles count it.
   var OUTCOMES = [
-    ['published', 'published'], ['duplicate', 'duplicate'], ['ignored', 'ignored'],
+    ['published', 'purchase card'], ['duplicate', 'duplicate'], ['ignored', 'ignored'],
     ['erased', 'erased'], ['bad_signature', 'bad signature'], ['too_large', 'too large'],
     ['malformed', 'malformed'], ['unavailable', 'unavailable'],
   ];
@@ -209,9 +210,8 @@
 
   function validStats(body) {
     return body && Array.isArray(body.days) && body.days.every(function (d) {
-      return d && typeof d.date === 'string' && SERIES.every(function (s) {
-        return typeof d[s.key] === 'number';
-      });
+      return d && typeof d.date === 'string' && typeof d.purchases === 'number' &&
+        SERIES.every(function (s) { return typeof d[s.key] === 'number'; });
     });
   }
 
@@ -238,6 +238,14 @@
     return days.reduce(function (total, d) { return total + d[key]; }, 0);
   }
 
+  // A tile's number over its days. /stats counts every event as published and the
+  // purchases among them: the signups are the rest.
+  function tileNumber(stat, days) {
+    if (stat === 'ctr') return rate(sum(days, 'clicks'), sum(days, 'shown'));
+    if (stat === 'signups') return numberFormat.format(Math.max(0, sum(days, 'published') - sum(days, 'purchases')));
+    return numberFormat.format(sum(days, stat));
+  }
+
   function rate(clicks, shown) {
     return shown > 0 ? (100 * clicks / shown).toFixed(1) + '%' : '–';
   }
@@ -246,11 +254,7 @@
     // /stats lists the days oldest first and ends with today (UTC).
     var periods = { today: days.slice(-1), week: days.slice(-7) };
     document.querySelectorAll('[data-stat]').forEach(function (el) {
-      var span = periods[el.getAttribute('data-period')];
-      var stat = el.getAttribute('data-stat');
-      el.textContent = stat === 'ctr'
-        ? rate(sum(span, 'clicks'), sum(span, 'shown'))
-        : numberFormat.format(sum(span, stat));
+      el.textContent = tileNumber(el.getAttribute('data-stat'), periods[el.getAttribute('data-period')]);
     });
     session.days = days;
     drawChart(days);
@@ -266,7 +270,7 @@
       th.scope = 'row';
       th.textContent = d.date;
       tr.appendChild(th);
-      ['published', 'shown', 'clicks', 'peak_pages'].forEach(function (key) {
+      ['published', 'purchases', 'shown', 'clicks', 'peak_pages'].forEach(function (key) {
         var td = document.createElement('td');
         td.textContent = typeof d[key] === 'number' ? numberFormat.format(d[key]) : '–';
         tr.appendChild(td);
@@ -327,7 +331,8 @@
       role: 'img', 'aria-labelledby': 'chart-svg-title chart-svg-desc', class: 'chart-svg',
     });
     root.appendChild(svg('title', { id: 'chart-svg-title' },
-      'Signups published, cards shown and clicks per day, the last ' + days.length + ' days'));
+      'Events published (signups and purchases), cards shown and clicks per day, the last ' +
+      days.length + ' days'));
     root.appendChild(svg('desc', { id: 'chart-svg-desc' },
       'From ' + first + ' to ' + last + ' (UTC): ' +
       SERIES.map(function (s) { return numberFormat.format(sum(days, s.key)) + ' ' + s.label.toLowerCase(); }).join(', ') +
@@ -516,21 +521,39 @@
     return el;
   }
 
+  // An event in the words its card uses: "Jane D. from Leeds bought Blue mug", "... bought
+  // from us" (a purchase without a product), "Bo signed up with Newsletter". Its kind as
+  // the widget reads it: events from before kinds have none, and then one from a verified
+  // source (with a source) was a purchase, whose product, if none was sent, was stored as
+  // the signups' "one of our partners".
+  function eventWords(data) {
+    var purchase = data.kind ? data.kind === 'purchase' : typeof data.source === 'string';
+    var offer = field(data, 'offer_name', '');
+    if (purchase && offer === 'one of our partners') offer = '';
+    var city = field(data, 'city', '');
+    var words = {
+      who: field(data, 'user_name', 'someone'),
+      kind: purchase ? 'purchase' : 'signup',
+      verb: (city ? ' from ' + city : '') + (purchase ? (offer ? ' bought ' : ' bought from us') : ' signed up with '),
+      offer: purchase ? offer : offer || 'one of our partners',
+    };
+    words.sentence = words.who + words.verb + words.offer;
+    return words;
+  }
+
   function addEvent(id, data) {
     if (!session || session.events.has(id)) return; // a reconnect's replay repeats events
-    var who = field(data, 'user_name', 'someone');
-    var what = field(data, 'offer_name', 'one of our partners');
+    var words = eventWords(data);
     var li = document.createElement('li');
     li.className = 'event';
     li.setAttribute('data-id', id);
+    li.setAttribute('data-kind', words.kind);
 
     var text = document.createElement('p');
     text.className = 'what';
-    text.appendChild(span('who', who));
-    text.appendChild(document.createTextNode(' signed up with '));
-    text.appendChild(span('offer', what));
-    var city = field(data, 'city', '');
-    if (city) text.appendChild(document.createTextNode(' from ' + city));
+    text.appendChild(span('who', words.who));
+    text.appendChild(document.createTextNode(words.verb));
+    if (words.offer) text.appendChild(span('offer', words.offer));
     li.appendChild(text);
 
     var meta = document.createElement('p');
@@ -554,8 +577,8 @@
     erase.type = 'button';
     erase.className = 'erase danger quiet';
     erase.textContent = 'Erase';
-    erase.setAttribute('aria-label', 'Erase: ' + who + ' signed up with ' + what);
-    erase.addEventListener('click', function () { confirmErase(id, who, what, erase); });
+    erase.setAttribute('aria-label', 'Erase: ' + words.sentence);
+    erase.addEventListener('click', function () { confirmErase(id, words.sentence, erase); });
     li.appendChild(erase);
 
     // Newest first: ids rise with time, so the place is found by comparing them.
@@ -593,8 +616,8 @@
     }
   }
 
-  function confirmErase(id, who, what, button) {
-    confirmText.textContent = who + ' signed up with ' + what + ' (id ' + id + '). ' +
+  function confirmErase(id, sentence, button) {
+    confirmText.textContent = sentence + ' (id ' + id + '). ' +
       'It leaves the history, every replay and every page that has it waiting. This cannot be undone.';
     confirmDialog.returnValue = '';
     var onClose = function () {

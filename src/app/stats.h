@@ -9,14 +9,15 @@
 
 namespace proof {
 
-/// An answer from /stats that is not {"days": [{"date", "published", "shown", "clicks",
-/// "peak_pages"}, ...]}.
+/// An answer from /stats that is not {"days": [{"date", "published", "purchases", "shown",
+/// "clicks", "peak_pages"}, ...]} ("purchases" may be missing: a server older than kinds).
 struct StatsFormatError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The /stats answer as aligned columns: date, published, shown, clicks, CTR (clicks per
-/// card shown; "-" when none was shown), peak pages; then a total line over the days.
+/// The /stats answer as aligned columns: date, published, purchases ("-" from a server
+/// older than kinds), shown, clicks, CTR (clicks per card shown; "-" when none was shown),
+/// peak pages; then a total line over the days.
 std::string format_stats_table(const nlohmann::json& stats);
 
 /// Fetches /stats?days=`days` from `target` with the key in `settings` and prints the table.

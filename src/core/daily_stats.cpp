@@ -89,18 +89,20 @@ void DailyStats::persist() {
   }
 }
 
-void DailyStats::count_published(Clock::time_point now) {
-  update(now, [](DayCounts& c) {
+void DailyStats::count_published(EventKind kind, Clock::time_point now) {
+  update(now, [kind](DayCounts& c) {
     ++c.published;
+    if (kind == EventKind::kPurchase) ++c.purchases;
     return true;
   });
 }
 
-void DailyStats::uncount_published(Clock::time_point accepted) {
-  // The day of acceptance, not today: an erasure corrects the day the signup counted on.
-  update(accepted, [](DayCounts& c) {
+void DailyStats::uncount_published(EventKind kind, Clock::time_point accepted) {
+  // The day of acceptance, not today: an erasure corrects the day the event counted on.
+  update(accepted, [kind](DayCounts& c) {
     if (c.published == 0) return false;
     --c.published;
+    if (kind == EventKind::kPurchase && c.purchases > 0) --c.purchases;
     return true;
   });
 }

@@ -1,7 +1,7 @@
-// Daily tallies for the owner's "does it work?" question: per UTC day, signups published,
-// cards shown, clicks on cards, and the most pages open at once. Nothing about who: no
-// address, no visitor id, only four numbers a day. The clock is a parameter, so day
-// boundaries and retention are tested without waiting for midnight.
+// Daily tallies for the owner's "does it work?" question: per UTC day, events published
+// (and of those, purchases), cards shown, clicks on cards, and the most pages open at once.
+// Nothing about who: no address, no visitor id, only five numbers a day. The clock is a
+// parameter, so day boundaries and retention are tested without waiting for midnight.
 #pragma once
 
 #include <chrono>
@@ -13,16 +13,19 @@
 #include <string>
 #include <vector>
 
+#include "core/event_kind.h"
 #include "core/utc.h"
 
 namespace proof {
 
-/// The four numbers of one day.
+/// The five numbers of one day.
 struct DayCounts {
-  std::uint64_t published = 0;
+  std::uint64_t published = 0;  ///< every event accepted, of either kind
   std::uint64_t shown = 0;
   std::uint64_t clicks = 0;
   std::uint64_t peak_pages = 0;
+  std::uint64_t purchases = 0;  ///< of `published`, the purchases (last: kept apart from the
+                                ///< four numbers there were before kinds)
 
   bool operator==(const DayCounts&) const = default;
 };
@@ -64,9 +67,11 @@ class DailyStats {
   DailyStats(const DailyStats&) = delete;
   DailyStats& operator=(const DailyStats&) = delete;
 
-  void count_published(Clock::time_point now);
-  /// A signup accepted at `accepted` was erased: its day counts one fewer (never below 0).
-  void uncount_published(Clock::time_point accepted);
+  /// An event of `kind` was accepted: published, and purchases for a purchase.
+  void count_published(EventKind kind, Clock::time_point now);
+  /// An event of `kind` accepted at `accepted` was erased: its day counts one fewer (never
+  /// below 0).
+  void uncount_published(EventKind kind, Clock::time_point accepted);
   void count_shown(Clock::time_point now);
   void count_click(Clock::time_point now);
 

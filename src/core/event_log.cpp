@@ -10,11 +10,14 @@ namespace proof {
 EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup) {
   nlohmann::json data = {
       {"id", id},
+      {"kind", kind_name(signup.kind)},
       {"user_name", signup.user_name},
-      {"offer_name", signup.offer_name},
       {"img_path", signup.img_path},
       {"ts", ts_ms},
   };
+  // Empty only for a purchase without a product name: the widget then says "just bought
+  // from us". A signup's is never empty (validate() gives it the original's default).
+  if (!signup.offer_name.empty()) data["offer_name"] = signup.offer_name;
   if (!signup.city.empty()) data["city"] = signup.city;
   if (!signup.url.empty()) data["url"] = signup.url;
   if (!signup.channel.empty()) data["channel"] = signup.channel;

@@ -31,7 +31,9 @@ inline bool reaches(const Event& event, std::string_view stream_channel) {
          event.signup.channel == stream_channel;
 }
 
-/// Builds an event with its JSON and SSE frame.
+/// Builds an event with its JSON and SSE frame. The JSON always says its `kind`; the SSE
+/// event is named `signup` for every kind, since widgets from before kinds listen to that
+/// name alone.
 EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup);
 
 /// The id for the next event. Ids follow the wall clock in microseconds, so a restarted

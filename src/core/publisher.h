@@ -16,11 +16,15 @@
 namespace proof {
 
 /// What is remembered of a published card so it can be taken back after it has left the
-/// replay history: its id, when it was accepted, and its channel (which totals count it).
+/// replay history: its id, when it was accepted, and its channel and kind (which totals
+/// count it).
 struct CardRef {
   std::uint64_t id = 0;
   std::int64_t ts_ms = 0;
   std::string channel;
+  /// The verified sources are what remember cards to take them back, and theirs are all
+  /// purchases.
+  EventKind kind = EventKind::kPurchase;
 };
 
 class Publisher {

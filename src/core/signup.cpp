@@ -174,6 +174,12 @@ Outcome<Signup> validate(const Fields& fields) {
         "source cannot be set here; verified sources post to /hooks/NAME with their signature");
   }
   Signup signup;
+  // Exact, like a channel: a typo must be a 400, not a purchase read as a signup.
+  if (const auto it = fields.find("kind"); it != fields.end() && !it->second.empty()) {
+    const auto kind = parse_kind(it->second);
+    if (!kind) return invalid("kind must be signup or purchase");
+    signup.kind = *kind;
+  }
   for (const FieldRule& rule : kRules) {
     const std::string name(rule.name);
     std::string& target = signup.*rule.target;
@@ -197,7 +203,11 @@ Outcome<Signup> validate(const Fields& fields) {
       return invalid(name + " is longer than " + std::to_string(rule.max_chars) + " characters");
     }
     if (value.empty()) {
-      target = rule.fallback;
+      // "one of our partners" is a signup's words: a purchase of nothing named reads as a
+      // purchase from the shop itself.
+      const bool keep_absent =
+          signup.kind == EventKind::kPurchase && rule.target == &Signup::offer_name;
+      target = keep_absent ? std::string_view{} : rule.fallback;
       continue;
     }
     if (rule.is_url && !is_safe_url(value)) {

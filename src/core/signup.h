@@ -8,6 +8,7 @@
 #include <string_view>
 #include <variant>
 
+#include "core/event_kind.h"
 #include "core/refusal.h"
 
 namespace proof {
@@ -23,6 +24,8 @@ struct Signup {
   /// The verified source that sent it ("stripe", "shopify"...), set by a /hooks receiver
   /// after its signature was checked; empty for POST /signup, which cannot claim one.
   std::string source{};
+  /// A signup unless the publisher said `kind=purchase`; a verified source's is a purchase.
+  EventKind kind = EventKind::kSignup;
 };
 
 /// Documented limits (README "Publishing").
@@ -63,6 +66,8 @@ Outcome<Fields> parse_json(std::string_view body);
 /// their bidi controls and invisible format characters (core/unicode.h) and any Unicode
 /// white space at either end; limits count what is left. An empty field is an absent one
 /// (HTML forms send every field, filled or not), and so is one that stripping left empty.
+/// `kind` is "signup" (also when empty) or "purchase", exactly; a purchase without an
+/// offer_name keeps none (the widget says "just bought from us", not "one of our partners").
 /// A `source` field is refused: only a verified receiver sets the source.
 Outcome<Signup> validate(const Fields& fields);
 

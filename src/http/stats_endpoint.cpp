@@ -62,6 +62,7 @@ void handle_stats(HttpContext& ctx, const Request& req, Response& res) {
   for (const DayRecord& record : records) {
     days.push_back(nlohmann::json{{"date", iso_date(record.day)},
                                   {"published", record.counts.published},
+                                  {"purchases", record.counts.purchases},
                                   {"shown", record.counts.shown},
                                   {"clicks", record.counts.clicks},
                                   {"peak_pages", record.counts.peak_pages}});

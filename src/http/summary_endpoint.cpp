@@ -1,6 +1,7 @@
-// GET /summary?hours=H[&channel=NAME]: signups accepted in the last H hours, for "142
-// people signed up this week". No key (pages ask for it), CORS as for /events, and a
-// short cache, so a crowd of page loads costs one count per few seconds.
+// GET /summary?hours=H[&channel=NAME][&kind=KIND]: events accepted in the last H hours, for
+// "142 people signed up this week", or purchases (or signups) alone. No key (pages ask for
+// it), CORS as for /events, and a short cache, so a crowd of page loads costs one count per
+// few seconds.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -39,16 +40,28 @@ void handle_summary(HttpContext& ctx, const Request& req, Response& res) {
   }
   std::string channel;
   if (!ctx.channel_param(req, res, channel)) return;
+  // Empty is absent, as for channel: every kind.
+  KindFilter kind;
+  if (const std::string& word = req.param("kind"); !word.empty()) {
+    kind = parse_kind(word);
+    if (!kind) {
+      ctx.refuse(req, res,
+                 {400, RejectReason::kBadRequest,
+                  "kind must be signup or purchase; leave it out to count every event"});
+      return;
+    }
+  }
   const auto now = std::chrono::steady_clock::now();
-  const std::string key = std::to_string(hours) + "/" + channel;
+  const std::string key = std::to_string(hours) + "/" + channel + "/" +
+                          std::string(kind ? kind_name(*kind) : std::string_view("all"));
   std::optional<std::string> body = ctx.summaries.find(key, now);
   if (!body) {
     try {
-      body =
-          fmt::format("{{\"count\":{},\"hours\":{}}}\n",
-                      ctx.tallies.signups(hours, channel, std::chrono::system_clock::now()), hours);
+      body = fmt::format(
+          "{{\"count\":{},\"hours\":{}}}\n",
+          ctx.tallies.accepted(hours, channel, kind, std::chrono::system_clock::now()), hours);
     } catch (const Unavailable& e) {  // the shared counts in Redis
-      spdlog::warn("could not count signups for /summary: {}", e.what());
+      spdlog::warn("could not count events for /summary: {}", e.what());
       ctx.refuse(req, res, unavailable_refusal(e));
       return;
     }

@@ -174,6 +174,7 @@ Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const
 Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras,
                        Clock::time_point now) {
   if (!extras.channel.empty()) card.fields["channel"] = extras.channel;
+  card.fields["kind"] = kind_name(EventKind::kPurchase);  // before validate(): no offer default
   auto validated = validate(card.fields);
   if (const auto* invalid = std::get_if<Refusal>(&validated)) {
     return malformed(invalid->message);

@@ -21,13 +21,14 @@ constexpr int kBlockMs = 250;
 /// Assigns the next id (above every one issued, and at least the caller's floor: its clock in
 /// us, and above every id it has seen, which matters after Redis lost PREFIX:last_id), numbers
 /// the entry and appends it under the stream id ID-0, atomically; in the same step it counts
-/// the signup in its hour (for /summary) and its day (for /stats), so the shared totals never
-/// disagree with what was accepted. Since the stream's ids are the events' ids, a reader's
-/// place in it is an event id too, and stays right when Redis comes back empty. Numbers are
-/// Lua doubles: ids (~1.8e15) are exact below 2^53; "%.0f" keeps them out of scientific
-/// notation.
+/// the event in its hour (for /summary) and its day (for /stats), and a purchase also under
+/// the hour's '+' fields ('+*' overall, '+CHANNEL'; core/hourly_totals.h) and the day's
+/// 'purchases', so the shared totals never disagree with what was accepted. Since the
+/// stream's ids are the events' ids, a reader's place in it is an event id too, and stays
+/// right when Redis comes back empty. Numbers are Lua doubles: ids (~1.8e15) are exact below
+/// 2^53; "%.0f" keeps them out of scientific notation.
 /// KEYS: last_id, events, hour, day, appended. ARGV: floor, history, ts, signup, channel,
-/// hour TTL, day TTL.
+/// hour TTL, day TTL, kind.
 constexpr const char* kAppendScript = R"lua(
 local id = math.max(tonumber(redis.call('GET', KEYS[1]) or '0') + 1, tonumber(ARGV[1]))
 local n = redis.call('INCRBY', KEYS[5], 1)
@@ -45,10 +46,16 @@ if type(added) == 'table' and added.err then
   if type(added) == 'table' and added.err then return added end
 end
 redis.call('SET', KEYS[1], text)
+local purchase = ARGV[8] == 'purchase'
 redis.call('HINCRBY', KEYS[3], '*', 1)
 if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[5], 1) end
+if purchase then
+  redis.call('HINCRBY', KEYS[3], '+*', 1)
+  if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[3], '+' .. ARGV[5], 1) end
+end
 redis.call('EXPIRE', KEYS[3], ARGV[6])
 redis.call('HINCRBY', KEYS[4], 'published', 1)
+if purchase then redis.call('HINCRBY', KEYS[4], 'purchases', 1) end
 redis.call('EXPIRE', KEYS[4], ARGV[7])
 return text
 )lua";
@@ -98,6 +105,7 @@ std::string signup_json(const Signup& s) {
   if (!s.url.empty()) j["url"] = s.url;
   if (!s.channel.empty()) j["channel"] = s.channel;
   if (!s.source.empty()) j["source"] = s.source;
+  j["kind"] = kind_name(s.kind);
   return j.dump();
 }
 
@@ -198,13 +206,14 @@ std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::ui
   const std::int64_t hour = utc_hour(at);
   const std::int64_t day = utc_day(at);
   const std::uint64_t floor = std::max(now, highest_id_.load() + 1);
-  const std::string text = redis_text(
-      commands_
-          .run({"EVAL", kAppendScript, "5", keys_.last_id(), keys_.events(), keys_.hour(hour),
-                keys_.day(day), keys_.appended(), std::to_string(floor), std::to_string(history_),
-                std::to_string(ts_ms), signup_json(signup), signup.channel,
-                std::to_string(kHourKeySeconds), std::to_string(kDayKeySeconds)})
-          .get());
+  const std::string text =
+      redis_text(commands_
+                     .run({"EVAL", kAppendScript, "5", keys_.last_id(), keys_.events(),
+                           keys_.hour(hour), keys_.day(day), keys_.appended(),
+                           std::to_string(floor), std::to_string(history_), std::to_string(ts_ms),
+                           signup_json(signup), signup.channel, std::to_string(kHourKeySeconds),
+                           std::to_string(kDayKeySeconds), std::string(kind_name(signup.kind))})
+                     .get());
   std::uint64_t id = 0;
   std::from_chars(text.data(), text.data() + text.size(), id);
   if (id == 0) throw SharedLogError("Redis gave no id");
@@ -240,6 +249,8 @@ EventPtr RedisLog::decode(const Entry& entry) {
       s.url = j.value("url", "");
       s.channel = j.value("channel", "");
       s.source = j.value("source", "");
+      // An entry appended before kinds has none: stored_kind() reads it from its source.
+      s.kind = stored_kind(j.value("kind", ""), s.source);
     }
   } catch (const std::exception& e) {
     spdlog::warn("redis: skipped entry {} of {}: {}", entry.id, keys_.events(), e.what());

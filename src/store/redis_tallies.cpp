@@ -64,33 +64,45 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return 'OK'
 )lua";
 
-/// An erased signup leaves its hour (overall and on its channel) and its day; a count
-/// already at zero stays there. KEYS: hour, day. ARGV: channel ("" for none).
+/// An erased event leaves its hour (overall and on its channel, and for a purchase their
+/// '+' fields, as the append script counted it) and its day; a count already at zero stays
+/// there. KEYS: hour, day. ARGV: channel ("" for none), kind.
 constexpr const char* kUncountScript = R"lua(
 local function down(key, field)
   if tonumber(redis.call('HGET', key, field) or '0') > 0 then
     redis.call('HINCRBY', key, field, -1)
   end
 end
+local purchase = ARGV[2] == 'purchase'
 down(KEYS[1], '*')
 if ARGV[1] ~= '' then down(KEYS[1], ARGV[1]) end
+if purchase then
+  down(KEYS[1], '+*')
+  if ARGV[1] ~= '' then down(KEYS[1], '+' .. ARGV[1]) end
+end
 down(KEYS[2], 'published')
+if purchase then down(KEYS[2], 'purchases') end
 return 'OK'
 )lua";
 
-/// The sum of one field over the hour keys. KEYS: hours. ARGV: field.
-constexpr const char* kSignupsScript = R"lua(
-local n = 0
-for _, key in ipairs(KEYS) do n = n + tonumber(redis.call('HGET', key, ARGV[1]) or '0') end
-return n
+/// The sums of one field and of its purchases ('+' in front) over the hour keys.
+/// KEYS: hours. ARGV: field.
+constexpr const char* kAcceptedScript = R"lua(
+local all, purchases = 0, 0
+for _, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, ARGV[1], '+' .. ARGV[1])
+  all = all + tonumber(v[1] or '0')
+  purchases = purchases + tonumber(v[2] or '0')
+end
+return {all, purchases}
 )lua";
 
-/// Four numbers per day key, in the order of DayCounts. KEYS: days.
+/// Five numbers per day key, in the order of DayCounts. KEYS: days.
 constexpr const char* kDaysScript = R"lua(
 local out = {}
 for _, key in ipairs(KEYS) do
-  local v = redis.call('HMGET', key, 'published', 'shown', 'clicks', 'peak_pages')
-  for i = 1, 4 do out[#out + 1] = tonumber(v[i] or '0') end
+  local v = redis.call('HMGET', key, 'published', 'shown', 'clicks', 'peak_pages', 'purchases')
+  for i = 1, 5 do out[#out + 1] = tonumber(v[i] or '0') end
 end
 return out
 )lua";
@@ -232,16 +244,18 @@ void RedisTallies::share() {
   }
 }
 
-void RedisTallies::count_published(const std::string& /*channel*/, Clock::time_point /*now*/) {}
+void RedisTallies::count_published(const std::string& /*channel*/, EventKind /*kind*/,
+                                   Clock::time_point /*now*/) {}
 
-void RedisTallies::uncount_published(const std::string& channel, Clock::time_point accepted) {
+void RedisTallies::uncount_published(const std::string& channel, EventKind kind,
+                                     Clock::time_point accepted) {
   const std::int64_t hour = utc_hour(accepted);
   try {
-    commands_.run(
-        {"EVAL", kUncountScript, "2", keys_.hour(hour), keys_.day(utc_day(accepted)), channel});
+    commands_.run({"EVAL", kUncountScript, "2", keys_.hour(hour), keys_.day(utc_day(accepted)),
+                   channel, std::string(kind_name(kind))});
   } catch (const SharedLogError& e) {
     // The erasure itself is done; the totals keep one too many until the day ends.
-    spdlog::warn("redis: could not take an erased signup out of the totals: {}", e.what());
+    spdlog::warn("redis: could not take an erased event out of the totals: {}", e.what());
   }
 }
 
@@ -257,14 +271,25 @@ void RedisTallies::count_click(Clock::time_point now) {
 
 void RedisTallies::observe_pages(std::size_t /*open*/, Clock::time_point /*now*/) {}
 
-std::uint64_t RedisTallies::signups(int hours, const std::string& channel, Clock::time_point now) {
+std::uint64_t RedisTallies::accepted(int hours, const std::string& channel, KindFilter kind,
+                                     Clock::time_point now) {
   const std::int64_t current = utc_hour(now);
-  std::vector<std::string> args{"EVAL", kSignupsScript, std::to_string(hours)};
+  std::vector<std::string> args{"EVAL", kAcceptedScript, std::to_string(hours)};
   for (std::int64_t hour = current - hours + 1; hour <= current; ++hour) {
     args.push_back(keys_.hour(hour));
   }
   args.push_back(channel.empty() ? kAllChannels : channel);
-  return static_cast<std::uint64_t>(redis_integer(commands_.run(args).get()));
+  const RedisReply reply = commands_.run(args);
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    throw SharedLogError("Redis gave an unexpected answer for the hourly counts");
+  }
+  const auto all =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, redis_integer(reply->element[0])));
+  const auto purchases =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, redis_integer(reply->element[1])));
+  if (!kind) return all;
+  if (*kind == EventKind::kPurchase) return purchases;
+  return all > purchases ? all - purchases : 0;
 }
 
 std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) {
@@ -274,7 +299,7 @@ std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) 
   std::vector<std::string> args{"EVAL", kDaysScript, std::to_string(n)};
   for (std::int64_t day = first; day <= today; ++day) args.push_back(keys_.day(day));
   const RedisReply reply = commands_.run(args);
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 * n) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 * n) {
     throw SharedLogError("Redis gave an unexpected answer for the daily counts");
   }
   std::vector<DayRecord> out;
@@ -284,9 +309,9 @@ std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) 
     DayRecord record{first + static_cast<std::int64_t>(i), {}};
     const auto value = [&](std::size_t k) {
       return static_cast<std::uint64_t>(
-          std::max<std::int64_t>(0, redis_integer(reply->element[4 * i + k])));
+          std::max<std::int64_t>(0, redis_integer(reply->element[5 * i + k])));
     };
-    record.counts = {value(0), value(1), value(2), value(3)};
+    record.counts = {value(0), value(1), value(2), value(3), value(4)};
     if (const auto it = pending_.find(record.day); it != pending_.end()) {
       record.counts.shown += it->second.shown;
       record.counts.clicks += it->second.clicks;

@@ -1,8 +1,8 @@
-// The counts of every instance sharing one Redis (--redis), summed there: signups per hour
-// (for /summary) and per day, cards shown, clicks and the day's peak of open pages (for
-// /stats), and the live count of open pages (for `event: presence`).
+// The counts of every instance sharing one Redis (--redis), summed there: events per hour
+// (for /summary) and per day, purchases apart too, cards shown, clicks and the day's peak of
+// open pages (for /stats), and the live count of open pages (for `event: presence`).
 //
-// Signups are counted by the history's append script, atomically with the event. Cards
+// Events are counted by the history's append script, atomically with the event. Cards
 // shown and clicks are added up here and sent once a second. Open pages: each instance
 // writes its own counts (in all and per channel, in one hash field, so Redis's work per
 // second does not grow with the channels) once a second under its own name, with a lease of
@@ -45,14 +45,16 @@ class RedisTallies final : public Tallies {
   void stop();
 
   /// Counted in Redis by the append script already (store/redis_log.cpp).
-  void count_published(const std::string& channel, Clock::time_point now) override;
-  void uncount_published(const std::string& channel, Clock::time_point accepted) override;
+  void count_published(const std::string& channel, EventKind kind, Clock::time_point now) override;
+  void uncount_published(const std::string& channel, EventKind kind,
+                         Clock::time_point accepted) override;
   void count_shown(Clock::time_point now) override;
   void count_click(Clock::time_point now) override;
   /// The peak is raised by the sharing thread, with every instance's pages together.
   void observe_pages(std::size_t open, Clock::time_point now) override;
 
-  std::uint64_t signups(int hours, const std::string& channel, Clock::time_point now) override;
+  std::uint64_t accepted(int hours, const std::string& channel, KindFilter kind,
+                         Clock::time_point now) override;
   std::vector<DayRecord> days(std::size_t n, Clock::time_point now) override;
 
   /// This instance's name in the shared counts.

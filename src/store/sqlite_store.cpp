@@ -64,10 +64,12 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
       "CREATE TABLE IF NOT EXISTS events ("
       " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT NULL,"
       " offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT NOT NULL,"
-      " channel TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '')");
-  // A file written before channels (or verified sources) existed gains the column; in a
-  // newer one the statement fails harmlessly with "duplicate column".
-  for (const char* column : {"channel", "source"}) {
+      " channel TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
+      " kind TEXT NOT NULL DEFAULT '')");
+  // A file written before channels (or verified sources, or kinds) existed gains the
+  // column; in a newer one the statement fails harmlessly with "duplicate column". A row
+  // from before kinds keeps kind '' and is read by stored_kind() (core/event_kind.h).
+  for (const char* column : {"channel", "source", "kind"}) {
     const std::string sql =
         std::string("ALTER TABLE events ADD COLUMN ") + column + " TEXT NOT NULL DEFAULT ''";
     sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
@@ -80,10 +82,13 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
   exec(
       "CREATE TABLE IF NOT EXISTS daily_stats (day INTEGER PRIMARY KEY,"
       " published INTEGER NOT NULL, shown INTEGER NOT NULL, clicks INTEGER NOT NULL,"
-      " peak_pages INTEGER NOT NULL)");
+      " peak_pages INTEGER NOT NULL, purchases INTEGER NOT NULL DEFAULT 0)");
+  // Days counted before kinds count no purchases: none were told apart then.
+  sqlite3_exec(db_, "ALTER TABLE daily_stats ADD COLUMN purchases INTEGER NOT NULL DEFAULT 0",
+               nullptr, nullptr, nullptr);
   if (sqlite3_prepare_v2(db_,
                          "INSERT INTO events (id, ts, user_name, offer_name, img_path, city, url,"
-                         " channel, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         " channel, source, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          -1, &insert_, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_id', ?)", -1,
                          &remember_id_, nullptr) != SQLITE_OK) {
@@ -124,6 +129,8 @@ void EventStore::append(const Event& event) {
     sqlite3_bind_text(insert_, column++, field->data(), static_cast<int>(field->size()),
                       SQLITE_STATIC);
   }
+  const std::string_view kind = kind_name(s.kind);
+  sqlite3_bind_text(insert_, column, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
   if (sqlite3_step(insert_) != SQLITE_DONE) fail("cannot store an event in");
   if (log_holds_erased_) scrub_log_locked(false);
   if (++appends_since_prune_ < kPruneEvery) return;
@@ -215,7 +222,7 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
   Statement q;
   sqlite3_prepare_v2(
       db_,
-      "SELECT id, ts, user_name, offer_name, img_path, city, url, channel, source FROM"
+      "SELECT id, ts, user_name, offer_name, img_path, city, url, channel, source, kind FROM"
       " (SELECT * FROM events WHERE ts >= ? ORDER BY id DESC LIMIT ?) ORDER BY id",
       -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot read");
@@ -226,6 +233,7 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
     Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
              column_text(q.stmt, 5), column_text(q.stmt, 6), column_text(q.stmt, 7),
              column_text(q.stmt, 8)};
+    s.kind = stored_kind(column_text(q.stmt, 9), s.source);
     // Every stored row passed validation; one that no longer does comes from a damaged
     // file. Serving the rest beats refusing to start (and crash-looping under systemd).
     bool damaged = false;
@@ -286,12 +294,13 @@ void EventStore::save_day(std::int64_t day, const DayCounts& counts) {
   Statement q;
   sqlite3_prepare_v2(db_,
                      "INSERT OR REPLACE INTO daily_stats (day, published, shown, clicks,"
-                     " peak_pages) VALUES (?, ?, ?, ?, ?)",
+                     " peak_pages, purchases) VALUES (?, ?, ?, ?, ?, ?)",
                      -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot write the daily counts in");
   sqlite3_bind_int64(q.stmt, 1, day);
   int column = 2;
-  for (const std::uint64_t n : {counts.published, counts.shown, counts.clicks, counts.peak_pages}) {
+  for (const std::uint64_t n :
+       {counts.published, counts.shown, counts.clicks, counts.peak_pages, counts.purchases}) {
     sqlite3_bind_int64(q.stmt, column++, static_cast<sqlite3_int64>(n));
   }
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot write the daily counts in");
@@ -301,7 +310,7 @@ std::vector<DayRecord> EventStore::load_days(std::int64_t first_day) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_,
-                     "SELECT day, published, shown, clicks, peak_pages FROM daily_stats"
+                     "SELECT day, published, shown, clicks, peak_pages, purchases FROM daily_stats"
                      " WHERE day >= ? ORDER BY day",
                      -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot read the daily counts in");
@@ -313,7 +322,8 @@ std::vector<DayRecord> EventStore::load_days(std::int64_t first_day) {
         std::max<sqlite3_int64>(0, sqlite3_column_int64(q.stmt, column)));
   };
   while (sqlite3_step(q.stmt) == SQLITE_ROW) {
-    days.push_back({sqlite3_column_int64(q.stmt, 0), {count(1), count(2), count(3), count(4)}});
+    days.push_back(
+        {sqlite3_column_int64(q.stmt, 0), {count(1), count(2), count(3), count(4), count(5)}});
   }
   return days;
 }

@@ -1,4 +1,4 @@
-// Durable history in SQLite under --data-dir: every accepted signup is written before its
+// Durable history in SQLite under --data-dir: every accepted event is written before its
 // 202 answer, so a crash (even kill -9) loses nothing that was acknowledged, and the id
 // sequence continues above the stored ids after a restart.
 #pragma once
@@ -48,7 +48,7 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   /// Drops what retention no longer allows.
   void prune();
 
-  /// HourlyStore: signups per hour and channel, for /summary.
+  /// HourlyStore: events per hour and channel (and purchases, under "+" keys), for /summary.
   void add_hour(std::int64_t hour, const std::string& channel, int delta) override;
   std::vector<Row> load_hours(std::int64_t first_hour) override;
   void drop_hours_before(std::int64_t first_hour) override;

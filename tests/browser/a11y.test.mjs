@@ -66,7 +66,8 @@ test('axe-core finds no violation on /admin with the key typed in and data on ev
     await page.getByLabel('API key').fill(API_KEY);
     await page.getByLabel('API key').press('Enter');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
-    await page.waitForFunction(() => document.querySelector('[data-stat="published"][data-period="today"]')?.textContent.trim() === '3');
+    await page.waitForFunction(() => document.querySelector('[data-stat="purchases"][data-period="today"]')?.textContent.trim() === '1' &&
+      document.querySelector('[data-stat="signups"][data-period="today"]')?.textContent.trim() === '2');
     await page.waitForFunction(() => document.querySelectorAll('#events .event').length === 3 && !document.getElementById('sources-panel').hidden &&
       !document.getElementById('origins-panel').hidden && document.querySelector('#experiment svg'));
     await page.locator('details').evaluate((d) => { d.open = true; });

@@ -1,9 +1,11 @@
 // The operator page that proof serves at /admin: real counts from /stats drawn as a chart,
-// the live count of open pages, recent events erased through DELETE /events/ID, a test
-// signup, and a clear message for a wrong key.
+// the live count of open pages, recent events (signups and purchases, in their words)
+// erased through DELETE /events/ID, a test signup, and a clear message for a wrong key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useChromium, API_KEY, postSignup, postStripe, stripeCheckout, STRIPE_ARGS, artifact } from './harness.mjs';
+import {
+  useChromium, API_KEY, postSignup, postStripe, stripeCheckout, STRIPE_ARGS, artifact, waitForCards,
+} from './harness.mjs';
 
 const ADMIN = '/admin';
 
@@ -56,7 +58,8 @@ test('with the key: real counts and chart, erase behind a confirmation, a wrong 
     await page.getByLabel('API key').press('Enter');
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     const today = (stat) => page.locator(`[data-stat="${stat}"][data-period="today"]`);
-    await page.waitForFunction(() => document.querySelector('[data-stat="published"][data-period="today"]')?.textContent.trim() === '3');
+    await page.waitForFunction(() => document.querySelector('[data-stat="signups"][data-period="today"]')?.textContent.trim() === '3');
+    assert.equal((await today('purchases').textContent()).trim(), '0');
     assert.equal((await today('shown').textContent()).trim(), '2');
     assert.equal((await today('clicks').textContent()).trim(), '1');
     assert.equal((await today('ctr').textContent()).trim(), '50.0%');
@@ -123,7 +126,7 @@ test('Sources: each source with its URL, last delivery and counts by outcome; th
   assert.equal(await page.locator('#sources-empty').isVisible(), false);
   // Source, the URL to paste, last delivery, and the outcomes that happened with their counts.
   assert.deepEqual(await rows(page, '#sources'), [
-    ['Stripe', `${proof.url}/hooks/stripe`, 'just now', 'published 1 duplicate 1 ignored 1 bad signature 1'],
+    ['Stripe', `${proof.url}/hooks/stripe`, 'just now', 'purchase card 1 duplicate 1 ignored 1 bad signature 1'],
     ['Standard Webhooks', `${proof.url}/hooks/standard`, 'none yet', 'none yet'],
   ]);
   // Found and read in one task of the page: the table is rebuilt live, and a cell detached
@@ -135,19 +138,19 @@ test('Sources: each source with its URL, last delivery and counts by outcome; th
   assert.equal(badColour, 'rgb(164, 38, 44)', 'a refusal stands out');
   const deliveries = await rows(page, '#deliveries');
   assert.deepEqual(deliveries.map((r) => r.slice(1, 3)), [
-    ['Stripe', 'bad signature'], ['Stripe', 'ignored'], ['Stripe', 'duplicate'], ['Stripe', 'published'],
+    ['Stripe', 'bad signature'], ['Stripe', 'ignored'], ['Stripe', 'duplicate'], ['Stripe', 'purchase card'],
   ]);
   assert.match(deliveries[0][3], /no v1 signature in Stripe-Signature matches --stripe-secret/, 'the reason');
   assert.equal(deliveries[1][3], 'test');
   assert.equal(deliveries[3][4], 'Jane Doe', 'the name as the card shows it');
   assert.match(deliveries[0][0], /^\d\d:\d\d:\d\d$/);
   // The card it made is in Recent events, marked verified.
-  assert.match(await page.locator('#events .event').first().textContent(), /Jane Doe signed up with Blue mug.*verified: Stripe/s);
+  assert.match(await page.locator('#events .event').first().textContent(), /Jane Doe from Leeds bought Blue mug.*verified: Stripe/s);
 
   // A delivery while the page is open comes to the top without a reload.
   assert.equal((await postStripe(proof, stripeCheckout({ event: 'evt_3', session: 'cs_3', intent: 'pi_3', name: 'Ann Lee' }))).status, 202);
   await page.waitForFunction(() => document.querySelector('#deliveries tbody tr td:last-child')?.textContent === 'Ann Lee', null, { timeout: 5000 });
-  assert.match((await rows(page, '#sources'))[0][3], /^published 2/);
+  assert.match((await rows(page, '#sources'))[0][3], /^purchase card 2/);
   await page.locator('#sources-title').scrollIntoViewIfNeeded();
   await page.screenshot({ path: artifact('admin-sources.png'), fullPage: true });
 });
@@ -166,4 +169,29 @@ test('Sources: a clear empty state when no source is set up, and a warning while
   assert.deepEqual((await rows(warned, '#sources')).map((r) => r[0]), ['Stripe']);
   // The wide table scrolls inside its box; the page itself does not get wider than the phone.
   assert.ok(await warned.evaluate(() => document.documentElement.scrollWidth <= 375));
+});
+
+test('a purchase from POST /signup reads "just bought" on the shop page and "bought" on /admin, counted apart', async (t) => {
+  const scene = await setup(t, { args: STRIPE_ARGS });
+  const { proof, open } = scene;
+  const shop = await open({ duration: 200, cooldown: 0, replay: 0 });
+  const admin = await signedIn(scene);
+  // No product named: the shop itself is what was bought from. Then a signup and a
+  // verified purchase, for the counts.
+  const bought = await postSignup(proof, { user_name: 'Jane Doe', city: 'Leeds', kind: 'purchase' });
+  await postSignup(proof, { user_name: 'Bo', offer_name: 'Tea' });
+  assert.equal((await postStripe(proof, stripeCheckout())).status, 202);
+  assert.deepEqual((await waitForCards(shop, 3)).map((c) => c.text),
+    ['Jane Doe from Leeds just bought from us', 'Bo just signed up with Tea!', 'Jane Doe from Leeds just bought Blue mug']);
+
+  await admin.waitForFunction(() => document.querySelectorAll('#events .event').length === 3);
+  const listed = await admin.locator('#events .event .what').allTextContents();
+  assert.deepEqual(listed, ['Jane Doe from Leeds bought Blue mug', 'Bo signed up with Tea', 'Jane Doe from Leeds bought from us']);
+  assert.equal(await admin.locator(`#events .event[data-id="${bought}"]`).getAttribute('data-kind'), 'purchase');
+  assert.equal(await admin.getByRole('button', { name: 'Erase: Jane Doe from Leeds bought from us' }).count(), 1);
+  // The tiles (from /stats) as the list says: one signup, two purchases.
+  await admin.reload();
+  await admin.waitForFunction(() => document.querySelector('[data-stat="purchases"][data-period="today"]')?.textContent.trim() === '2');
+  assert.equal((await admin.locator('[data-stat="signups"][data-period="today"]').textContent()).trim(), '1');
+  assert.deepEqual(scene.errors, []);
 });

@@ -227,8 +227,8 @@ class Stats(ProofTestCase):
                 self.assertTrue(all(b - a == datetime.timedelta(days=1)
                                     for a, b in zip(dates, dates[1:])))
                 for day in days[:-1]:
-                    self.assertEqual(day, {"date": day["date"], "published": 0, "shown": 0,
-                                           "clicks": 0, "peak_pages": 0})
+                    self.assertEqual(day, {"date": day["date"], "published": 0, "purchases": 0,
+                                           "shown": 0, "clicks": 0, "peak_pages": 0})
         self.assertEqual(len(get_stats(self.proof)), 30)
 
     def test_days_out_of_range_is_400(self):
@@ -301,15 +301,17 @@ class PeakAndRestart(unittest.TestCase):
             self.assertEqual(status, 204, body)
         counted = get_stats(first, "?days=3")
         self.assertEqual({k: v for k, v in counted[-1].items() if k != "date"},
-                         {"published": 2, "shown": 2, "clicks": 1, "peak_pages": 2})
+                         {"published": 2, "purchases": 0, "shown": 2, "clicks": 1,
+                          "peak_pages": 2})
         self.assertEqual(first.stop()[0], 0)
 
         second = self.start(port=first.port)
         self.assertEqual(get_stats(second, "?days=3"), counted)
-        # The file holds counts only: a day number and four numbers, nothing about visitors.
+        # The file holds counts only: a day number and five numbers, nothing about visitors.
         with sqlite3.connect(os.path.join(self.dir.name, "events.db")) as db:
             columns = [row[1] for row in db.execute("PRAGMA table_info(daily_stats)")]
-        self.assertEqual(columns, ["day", "published", "shown", "clicks", "peak_pages"])
+        self.assertEqual(columns, ["day", "published", "shown", "clicks", "peak_pages",
+                                   "purchases"])
         # Counting goes on from the stored numbers.
         second.publish(user_name="Lee")
         self.assertEqual(today(second)["published"], 3)
@@ -343,6 +345,7 @@ class StatsCommand(ProofTestCase):
 
     def test_proof_stats_prints_the_days_as_a_table(self):
         event = self.proof.publish(user_name="Jane")["id"]
+        self.proof.publish(user_name="Bo", kind="purchase")
         for kind in ["shown", "shown", "shown", "shown", "click"]:
             status, _, _ = self.proof.request("POST", "/beacon",
                                               json.dumps({"id": event, "kind": kind}))
@@ -351,15 +354,17 @@ class StatsCommand(ProofTestCase):
         res = self.run_stats("--days", "3")
         self.assertEqual(res.returncode, 0, res.stderr)
         lines = res.stdout.splitlines()
-        self.assertEqual(lines[0].split(), ["date", "published", "shown", "clicks", "CTR",
-                                            "peak", "pages"])
+        self.assertEqual(lines[0].split(), ["date", "published", "purchases", "shown", "clicks",
+                                            "CTR", "peak", "pages"])
         self.assertEqual(len(lines), 1 + 3 + 1)  # header, three days, total
         self.assertEqual(lines[3].split()[0], expected["date"])
-        self.assertEqual(lines[3].split()[1:4], [str(expected["published"]),
+        self.assertEqual(expected["purchases"], 1)
+        self.assertEqual(lines[3].split()[1:5], [str(expected["published"]),
+                                                 str(expected["purchases"]),
                                                  str(expected["shown"]),
                                                  str(expected["clicks"])])
-        self.assertEqual(lines[3].split()[4], "25.0%")
-        self.assertEqual(lines[1].split()[1:], ["0", "0", "0", "-", "0"])
+        self.assertEqual(lines[3].split()[5], "25.0%")
+        self.assertEqual(lines[1].split()[1:], ["0", "0", "0", "0", "-", "0"])
         self.assertEqual(lines[-1].split()[0], "total")
 
     def test_proof_stats_with_a_wrong_key_fails(self):

@@ -1,5 +1,6 @@
-// daily_stats.h: the per-day tallies behind GET /stats, their day boundaries (UTC), the
-// 400-day retention, concurrent counting, and their life across a restart in SQLite.
+// daily_stats.h: the per-day tallies behind GET /stats (purchases among them), their day
+// boundaries (UTC), the 400-day retention, concurrent counting, and their life across a
+// restart in SQLite.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -74,7 +75,7 @@ TEST_CASE("Daily stats: dates are UTC calendar days", "[daily_stats]") {
 
 TEST_CASE("Daily stats: n days oldest first, today last, empty days as zeros", "[daily_stats]") {
   DailyStats stats(nullptr, nov28());
-  stats.count_published(nov28(-24h));  // 2026-11-27
+  stats.count_published(proof::EventKind::kSignup, nov28(-24h));  // 2026-11-27
   stats.count_shown(nov28());
   stats.count_shown(nov28());
   stats.count_click(nov28());
@@ -118,10 +119,10 @@ TEST_CASE("Daily stats: the peak keeps the highest number of pages seen that day
 TEST_CASE("Daily stats: 400 days are kept, older ones forgotten", "[daily_stats]") {
   DailyStats stats(nullptr, nov28());
   const auto first = nov28();
-  stats.count_published(first);
+  stats.count_published(proof::EventKind::kSignup, first);
   // 399 days later the first day is the oldest of the 400 kept.
   const auto day399 = first + std::chrono::days(399);
-  stats.count_published(day399);
+  stats.count_published(proof::EventKind::kSignup, day399);
   auto days = stats.days(400, day399);
   REQUIRE(days.size() == 400);
   CHECK(dates(days).front() == "2026-11-28");
@@ -131,7 +132,7 @@ TEST_CASE("Daily stats: 400 days are kept, older ones forgotten", "[daily_stats]
   CHECK(stats.days(1000, day399).size() == 400);
   // A day later it has gone: asking for 400 days no longer reaches it, and it is not kept.
   const auto day400 = first + std::chrono::days(400);
-  stats.count_published(day400);
+  stats.count_published(proof::EventKind::kSignup, day400);
   days = stats.days(400, day400);
   CHECK(dates(days).front() == "2026-11-29");
   std::uint64_t total = 0;
@@ -172,7 +173,7 @@ TEST_CASE("Daily stats: the counts survive a restart with a data directory", "[d
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());
-    stats.count_published(nov28(-48h));
+    stats.count_published(proof::EventKind::kSignup, nov28(-48h));
     stats.count_shown(nov28());
     stats.count_click(nov28());
     stats.observe_pages(7, nov28());
@@ -188,13 +189,51 @@ TEST_CASE("Daily stats: the counts survive a restart with a data directory", "[d
   CHECK(stats.days(1, nov28(2h)).front().counts == DayCounts{0, 2, 1, 7});
 }
 
+TEST_CASE("Daily stats: purchases are counted beside published, and uncounted as purchases",
+          "[daily_stats][kind]") {
+  using proof::EventKind;
+  DailyStats stats(nullptr, nov28());
+  stats.count_published(EventKind::kSignup, nov28(1h));
+  stats.count_published(EventKind::kPurchase, nov28(2h));
+  stats.count_published(EventKind::kPurchase, nov28(3h));
+  auto today = stats.days(1, nov28(4h)).front().counts;
+  CHECK(today.published == 3);  // every event accepted
+  CHECK(today.purchases == 2);
+  stats.uncount_published(EventKind::kPurchase, nov28(2h));
+  today = stats.days(1, nov28(4h)).front().counts;
+  CHECK(today.published == 2);
+  CHECK(today.purchases == 1);
+  stats.uncount_published(EventKind::kSignup, nov28(1h));
+  today = stats.days(1, nov28(4h)).front().counts;
+  CHECK(today.published == 1);
+  CHECK(today.purchases == 1);
+}
+
+TEST_CASE("Daily stats: purchases survive a restart with a data directory", "[daily_stats][kind]") {
+  StatsDir dir;
+  {
+    auto store = open_store(dir);
+    DailyStats stats(store.get(), nov28());
+    stats.count_published(proof::EventKind::kPurchase, nov28(-24h));
+    stats.count_published(proof::EventKind::kPurchase, nov28());
+    stats.count_published(proof::EventKind::kSignup, nov28());
+  }
+  auto store = open_store(dir);
+  DailyStats stats(store.get(), nov28(1h));
+  const auto days = stats.days(2, nov28(1h));
+  CHECK(days[0].counts.published == 1);
+  CHECK(days[0].counts.purchases == 1);
+  CHECK(days[1].counts.published == 2);
+  CHECK(days[1].counts.purchases == 1);
+}
+
 TEST_CASE("Daily stats: days past the retention are dropped from the store", "[daily_stats]") {
   StatsDir dir;
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());
-    stats.count_published(nov28());
-    stats.count_published(nov28(24h * 10));
+    stats.count_published(proof::EventKind::kSignup, nov28());
+    stats.count_published(proof::EventKind::kSignup, nov28(24h * 10));
   }
   // Started 405 days later: the first day is gone, the second (395 days ago) is kept.
   const auto later = nov28() + std::chrono::days(405);

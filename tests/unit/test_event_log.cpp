@@ -120,6 +120,30 @@ TEST_CASE("EventLog: make_event JSON carries every field and omits empty city an
   CHECK(k.at("url") == "https://s.example/p");
 }
 
+TEST_CASE("EventLog: make_event JSON says its kind; a purchase of nothing named has no offer_name",
+          "[event_log][json][kind]") {
+  Signup joined{"Jane", "Newsletter", "/i.png", "", "", ""};
+  const auto j = nlohmann::json::parse(proof::make_event(1, 1, joined)->json);
+  CHECK(j.at("kind") == "signup");
+  CHECK(j.at("offer_name") == "Newsletter");
+
+  Signup bought{"Jane D.", "Blue mug", "/i.png", "Leeds", "", "", "stripe"};
+  bought.kind = proof::EventKind::kPurchase;
+  const auto k = nlohmann::json::parse(proof::make_event(2, 1, bought)->json);
+  CHECK(k.at("kind") == "purchase");
+  CHECK(k.at("offer_name") == "Blue mug");
+  CHECK(k.at("source") == "stripe");
+
+  bought.offer_name.clear();  // the widget then says "just bought from us"
+  const auto e = proof::make_event(3, 1, bought);
+  const auto l = nlohmann::json::parse(e->json);
+  CHECK(l.at("kind") == "purchase");
+  CHECK_FALSE(l.contains("offer_name"));
+  CHECK(l.at("user_name") == "Jane D.");
+  // Widgets from before kinds listen to `signup` alone: a purchase is sent under that name.
+  CHECK(proof::test::parse_sse(e->frame).events.at(0).event == "signup");
+}
+
 TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faithfully",
           "[event_log][json]") {
   const Signup nasty{"Jane \"JD\" <script>alert('x')</script> & co \\",

@@ -95,6 +95,49 @@ TEST_CASE("Intake: a verified purchase is one card, marked with its source and t
   CHECK(b.signups_today() == 1);
 }
 
+TEST_CASE("Intake: a verified card is a purchase, and one without a product names none",
+          "[intake][kind]") {
+  Bench b;
+  const Result plain = b.send(paid("evt_1"), {.channel = "mugs"});
+  REQUIRE(plain.outcome == DeliveryOutcome::kPublished);
+  const EventPtr event = b.hub.find(plain.id);
+  REQUIRE(event);
+  CHECK(event->signup.kind == EventKind::kPurchase);
+  const json data = json::parse(event->json);
+  CHECK(data["kind"] == "purchase");
+  // No metadata.offer_name and no ?offer=: "just bought from us", not "one of our partners".
+  CHECK_FALSE(data.contains("offer_name"));
+
+  json named = paid("evt_2", "cs_2", "pi_2");
+  named["data"]["object"]["metadata"]["offer_name"] = "Blue mug";
+  const EventPtr mug = b.hub.find(b.send(named).id);
+  REQUIRE(mug);
+  CHECK(json::parse(mug->json)["offer_name"] == "Blue mug");
+  const EventPtr tea = b.hub.find(b.send(paid("evt_3", "cs_3", "pi_3"), {.offer = "Tea"}).id);
+  REQUIRE(tea);
+  CHECK(tea->signup.offer_name == "Tea");
+
+  const auto counts = b.daily.days(1, Clock::now()).back().counts;
+  CHECK(counts.published == 3);
+  CHECK(counts.purchases == 3);
+  CHECK(b.hourly.count(24, "mugs", EventKind::kPurchase, Clock::now()) == 1);
+  CHECK(b.hourly.count(24, "", EventKind::kSignup, Clock::now()) == 0);
+}
+
+TEST_CASE("Intake: a take-back uncounts a purchase, also once it left the history",
+          "[intake][kind]") {
+  Bench b;
+  const Result shown = b.send(paid("evt_1"));
+  REQUIRE(shown.outcome == DeliveryOutcome::kPublished);
+  for (int i = 0; i < 1100; ++i) b.publisher.publish(Signup{.user_name = "x"}, "test");
+  REQUIRE_FALSE(b.hub.find(shown.id));
+  CHECK(b.daily.days(1, Clock::now()).back().counts.purchases == 1);
+  CHECK(b.send(refund("evt_r1")).outcome == DeliveryOutcome::kErased);
+  CHECK(b.daily.days(1, Clock::now()).back().counts.purchases == 0);
+  CHECK(b.hourly.count(24, "", EventKind::kPurchase, Clock::now()) == 0);
+  CHECK(b.hourly.count(24, "", EventKind::kSignup, Clock::now()) == 1100);
+}
+
 // Issue 32: a platform's text is stripped, not refused (the platform cannot fix its
 // customer's name, and would only retry), and its name is reduced on every white space.
 TEST_CASE(
@@ -168,7 +211,7 @@ TEST_CASE("Intake: a full refund erases the card everywhere, once; the sale cann
   CHECK_FALSE(b.hub.find(shown.id));         // gone from replay
   CHECK(b.hub.notice_seq() == notices + 1);  // open pages are told
   CHECK(b.signups_today() == 0);             // and the totals no longer count it
-  CHECK(b.hourly.count(24, "", Clock::now()) == 0);
+  CHECK(b.hourly.count(24, "", std::nullopt, Clock::now()) == 0);
   // The refund retried, and a late retry of the sale itself.
   CHECK(b.send(refund("evt_r1")).outcome == DeliveryOutcome::kDuplicate);
   CHECK(b.send(paid("evt_1")).outcome == DeliveryOutcome::kDuplicate);

@@ -33,21 +33,35 @@ TEST_CASE("Operator commands: failures are sentences, not library enum names", "
 
 TEST_CASE("Operator commands: stats as a table with CTR and totals", "[operator][stats]") {
   const auto stats = nlohmann::json::parse(R"({"days": [
-      {"date": "2026-11-27", "published": 3, "shown": 40, "clicks": 2, "peak_pages": 7},
-      {"date": "2026-11-28", "published": 0, "shown": 0, "clicks": 0, "peak_pages": 0}]})");
+      {"date": "2026-11-27", "published": 3, "purchases": 2, "shown": 40, "clicks": 2, "peak_pages": 7},
+      {"date": "2026-11-28", "published": 1, "purchases": 1, "shown": 0, "clicks": 0, "peak_pages": 0}]})");
   const std::string table = proof::format_stats_table(stats);
   INFO(table);
   CHECK(table ==
-        "date        published  shown  clicks   CTR  peak pages\n"
-        "2026-11-27          3     40       2  5.0%           7\n"
-        "2026-11-28          0      0       0     -           0\n"
-        "total               3     40       2  5.0%           7\n");
+        "date        published  purchases  shown  clicks   CTR  peak pages\n"
+        "2026-11-27          3          2     40       2  5.0%           7\n"
+        "2026-11-28          1          1      0       0     -           0\n"
+        "total               4          3     40       2  5.0%           7\n");
+}
+
+TEST_CASE("Operator commands: stats from a server older than kinds show no purchases",
+          "[operator][stats][kind]") {
+  const auto stats = nlohmann::json::parse(R"({"days": [
+      {"date": "2026-11-27", "published": 3, "shown": 40, "clicks": 2, "peak_pages": 7}]})");
+  const std::string table = proof::format_stats_table(stats);
+  INFO(table);
+  CHECK(table ==
+        "date        published  purchases  shown  clicks   CTR  peak pages\n"
+        "2026-11-27          3          -     40       2  5.0%           7\n"
+        "total               3          -     40       2  5.0%           7\n");
 }
 
 TEST_CASE("Operator commands: a stats answer of the wrong shape is an error", "[operator][stats]") {
   for (const char* body : {R"({})", R"({"days": 3})", R"({"days": [{"published": 1}]})",
                            R"({"days": [{"date": "d", "published": -1, "shown": 0, "clicks": 0,
-                                        "peak_pages": 0}]})"}) {
+                                        "peak_pages": 0}]})",
+                           R"({"days": [{"date": "d", "published": 1, "purchases": "1",
+                                        "shown": 0, "clicks": 0, "peak_pages": 0}]})"}) {
     INFO(body);
     CHECK_THROWS_AS(proof::format_stats_table(nlohmann::json::parse(body)),
                     proof::StatsFormatError);

@@ -170,6 +170,60 @@ TEST_CASE("Signup: empty fields get the original's defaults", "[signup][validate
   CHECK(blank.city.empty());
 }
 
+TEST_CASE("Signup: an event is a signup unless it says kind=purchase", "[signup][validate][kind]") {
+  CHECK(accepted(proof::validate(Fields{})).kind == proof::EventKind::kSignup);
+  CHECK(accepted(proof::validate(Fields{{"kind", ""}})).kind == proof::EventKind::kSignup);
+  CHECK(accepted(proof::validate(Fields{{"kind", "signup"}})).kind == proof::EventKind::kSignup);
+  const Signup bought = accepted(
+      proof::validate(Fields{{"kind", "purchase"}, {"user_name", "Jane"}, {"offer_name", "Mug"}}));
+  CHECK(bought.kind == proof::EventKind::kPurchase);
+  CHECK(bought.offer_name == "Mug");
+  // Never a verified one: only a /hooks receiver sets the source.
+  CHECK(bought.source.empty());
+}
+
+TEST_CASE("Signup: any other kind is refused with a sentence that names the two",
+          "[signup][validate][kind]") {
+  for (const char* kind : {"Purchase", "purchase ", " signup", "order", "refund", "signups", "0"}) {
+    INFO(kind);
+    const Refusal r = refused(proof::validate(Fields{{"kind", kind}}));
+    CHECK(r.status == 400);
+    CHECK(r.reason == RejectReason::kInvalidField);
+    CHECK(r.message == "kind must be signup or purchase");
+  }
+}
+
+TEST_CASE("Signup: a purchase without a product keeps none; a signup gets the original's",
+          "[signup][validate][kind]") {
+  for (const char* offer : {"", "  ", "\xE2\x80\x8B"}) {  // empty, blank, only a zero-width space
+    INFO(offer);
+    const Signup bought =
+        accepted(proof::validate(Fields{{"kind", "purchase"}, {"offer_name", offer}}));
+    CHECK(bought.offer_name.empty());
+    CHECK(bought.user_name == "someone");  // the other defaults stay
+    CHECK(bought.img_path == "/img/default.svg");
+    const Signup joined =
+        accepted(proof::validate(Fields{{"kind", "signup"}, {"offer_name", offer}}));
+    CHECK(joined.offer_name == "one of our partners");
+  }
+  CHECK(accepted(proof::validate(Fields{{"kind", "purchase"}})).offer_name.empty());
+}
+
+TEST_CASE("Signup: kind names and their parse agree", "[signup][kind]") {
+  using proof::EventKind;
+  for (const EventKind kind : {EventKind::kSignup, EventKind::kPurchase}) {
+    CHECK(proof::parse_kind(proof::kind_name(kind)) == kind);
+  }
+  CHECK(proof::kind_name(EventKind::kSignup) == "signup");
+  CHECK(proof::kind_name(EventKind::kPurchase) == "purchase");
+  CHECK_FALSE(proof::parse_kind(""));
+  // Events stored before kinds: a verified source's was a purchase, the rest signups.
+  CHECK(proof::stored_kind("", "stripe") == EventKind::kPurchase);
+  CHECK(proof::stored_kind("", "") == EventKind::kSignup);
+  CHECK(proof::stored_kind("signup", "stripe") == EventKind::kSignup);
+  CHECK(proof::stored_kind("purchase", "") == EventKind::kPurchase);
+}
+
 TEST_CASE("Signup: values are trimmed of surrounding spaces", "[signup][validate]") {
   const Signup s = accepted(proof::validate(Fields{{"user_name", "  Jane Doe  "},
                                                    {"offer_name", " Pro plan"},

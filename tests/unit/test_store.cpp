@@ -1,4 +1,4 @@
-// store.h and Hub with a store: the history and the id sequence survive a restart.
+// store.h and Hub with a store: the history, its kinds and the id sequence survive a restart.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -15,6 +15,9 @@
 
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "core/daily_stats.h"
 #include "core/hub.h"
 #include "event_ids.h"
 #include "store/sqlite_store.h"
@@ -223,6 +226,86 @@ TEST_CASE("Store: an empty (0-byte) events.db starts with a warning, not silentl
   EventStore store(dir.path, 10, 3600s);
   CHECK(store.load(10).empty());
   CHECK_THAT(log.text.str(), Catch::Contains("0 bytes"));
+}
+
+TEST_CASE("Store: an event's kind is kept, and a purchase without an offer stays without",
+          "[store][kind]") {
+  const StoreDir dir;
+  Signup bought{"Jane D.", "", "/i", "Leeds", "", "", "stripe"};
+  bought.kind = proof::EventKind::kPurchase;
+  Signup said{"Bo", "", "/i", "", "", "", ""};  // POST /signup with kind=purchase, no product
+  said.kind = proof::EventKind::kPurchase;
+  {
+    EventStore store(dir.path, 10, 3600s);
+    store.append(*proof::make_event(1, now_ms(), named("Ada")));
+    store.append(*proof::make_event(2, now_ms(), bought));
+    store.append(*proof::make_event(3, now_ms(), said));
+  }
+  EventStore store(dir.path, 10, 3600s);
+  const auto events = store.load(10);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0]->signup.kind == proof::EventKind::kSignup);
+  CHECK(events[1]->signup.kind == proof::EventKind::kPurchase);
+  CHECK(events[2]->signup.kind == proof::EventKind::kPurchase);
+  CHECK(events[2]->signup.source.empty());
+  // What a replay sends is what was sent live.
+  CHECK(events[1]->json == proof::make_event(2, events[1]->ts_ms, bought)->json);
+  CHECK(events[2]->json == proof::make_event(3, events[2]->ts_ms, said)->json);
+  CHECK_FALSE(nlohmann::json::parse(events[2]->json).contains("offer_name"));
+}
+
+TEST_CASE("Store: a file from before kinds opens, its verified events read as purchases",
+          "[store][kind]") {
+  const StoreDir dir;
+  fs::create_directories(dir.path);
+  const fs::path file = dir.path / "events.db";
+  const std::int64_t ts = now_ms();
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  // The tables as proof wrote them before events had kinds.
+  tamper(file,
+         ("CREATE TABLE events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_name TEXT NOT"
+          " NULL, offer_name TEXT NOT NULL, img_path TEXT NOT NULL, city TEXT NOT NULL, url TEXT"
+          " NOT NULL, channel TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '');"
+          "CREATE TABLE daily_stats (day INTEGER PRIMARY KEY, published INTEGER NOT NULL,"
+          " shown INTEGER NOT NULL, clicks INTEGER NOT NULL, peak_pages INTEGER NOT NULL);"
+          "INSERT INTO events VALUES (5, " +
+          std::to_string(ts) +
+          ", 'Ada', 'Newsletter', '/i', '', '', '', '');"
+          "INSERT INTO events VALUES (6, " +
+          std::to_string(ts) +
+          ", 'Jane D.', 'one of our partners', '/i', 'Leeds', '', 'mug', 'shopify');"
+          "INSERT INTO daily_stats VALUES (20000, 4, 30, 2, 5);")
+             .c_str());
+  {
+    EventStore store(dir.path, 10, 3600s);
+    const auto events = store.load(10);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0]->signup.kind == proof::EventKind::kSignup);
+    CHECK(events[1]->signup.kind == proof::EventKind::kPurchase);
+    CHECK(nlohmann::json::parse(events[1]->json).at("kind") == "purchase");
+    CHECK(nlohmann::json::parse(events[0]->json).at("kind") == "signup");
+    // The days counted then had no purchases told apart.
+    const auto days = store.load_days(0);
+    REQUIRE(days.size() == 1);
+    CHECK(days[0].counts == proof::DayCounts{4, 30, 2, 5, 0});
+    // New rows go in with their kind and purchases.
+    Signup said{"Bo", "Mug", "/i", "", "", "", ""};
+    said.kind = proof::EventKind::kPurchase;
+    store.append(*proof::make_event(7, ts, said));
+    store.save_day(20001, proof::DayCounts{3, 0, 0, 0, 2});
+  }
+  EventStore store(dir.path, 10, 3600s);
+  const auto events = store.load(10);
+  REQUIRE(events.size() == 3);
+  CHECK(events[2]->signup.kind == proof::EventKind::kPurchase);
+  CHECK(events[2]->signup.source.empty());
+  const auto days = store.load_days(20001);
+  REQUIRE(days.size() == 1);
+  CHECK(days[0].counts.purchases == 2);
 }
 
 namespace {
