@@ -61,7 +61,7 @@ install(PROGRAMS ${CMAKE_CURRENT_BINARY_DIR}/systemd/certbot-deploy-hook
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof.service
               ${CMAKE_CURRENT_BINARY_DIR}/systemd/proof@.service
         DESTINATION ${_proof_systemd_unit_dir})
-foreach(_doc docs/deploy.md docs/sources.md docs/shopify.md docs/experiment.md docs/openapi.yaml
+foreach(_doc docs/start.md docs/deploy.md docs/sources.md docs/shopify.md docs/experiment.md docs/openapi.yaml
              docs/nginx-proof.conf docs/Caddyfile docs/stunnel-redis.conf)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_doc})
     install(FILES ${_doc} DESTINATION ${CMAKE_INSTALL_DOCDIR})

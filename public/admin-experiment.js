@@ -212,7 +212,8 @@
       out.start = (finished ? 'No experiment is running now. To start another, ' : 'No experiment is running. To find out, ') +
         'start proof with --holdout 10 (holdout = 10 in its config file) and put data-goal="purchase" on the widget\'s tag ' +
         'on the order-confirmation page. What it costs: a tenth of your visitors see no cards while it runs; ' +
-        'this panel then compares how often each group buys. docs/experiment.md says how long to run it.';
+        'this panel then compares how often each group buys. How long to run it: /usr/share/doc/proof/experiment.md ' +
+        '(docs/experiment.md in proof\'s source).';
     }
     return out;
   }

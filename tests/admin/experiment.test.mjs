@@ -119,6 +119,8 @@ test('without an experiment: how to start one and what it costs', () => {
     assert.match(panel.start, /^No experiment is running\. To find out, start proof with --holdout 10 \(holdout = 10 in its config file\)/);
     assert.match(panel.start, /data-goal="purchase"/);
     assert.match(panel.start, /What it costs: a tenth of your visitors see no cards while it runs/);
+    // The guide where an installed proof has it, not only where the source tree does.
+    assert.match(panel.start, /How long to run it: \/usr\/share\/doc\/proof\/experiment\.md \(docs\/experiment\.md in proof's source\)\.$/);
   }
 });
 

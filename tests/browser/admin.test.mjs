@@ -159,7 +159,9 @@ test('Sources: a clear empty state when no source is set up, and a warning while
   const none = await setup(t);
   const page = await signedIn(none);
   assert.equal(await page.locator('#sources-panel').isVisible(), false);
-  assert.match(await page.locator('#sources-empty').textContent(), /No source is set up: see\s+docs\/sources\.md/);
+  // Where the steps are on the machine (the package's doc directory) and in the source.
+  assert.match(await page.locator('#sources-empty').textContent(),
+    /No source is set up: each platform's steps\s+are in \/usr\/share\/doc\/proof\/sources\.md.*docs\/sources\.md in proof's source/s);
   assert.equal(await page.locator('#sources-test').isVisible(), false);
 
   const testing = await setup(t, { args: [...STRIPE_ARGS, '--accept-test-events'] });
