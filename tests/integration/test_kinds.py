@@ -30,9 +30,19 @@ def post_json(proof, fields, expect=202):
     return json.loads(body)
 
 
+_changes = iter(range(10**6))
+
+
+def shopify_now():
+    """An order's updated_at as Shopify writes it, a second later at each delivery: proof
+    takes a delivery older than one it has seen for the same order as stale."""
+    at = time.time() + next(_changes)
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(at))
+
+
 def shopify(proof, order_id, webhook_id, query="", topic="orders/paid", **order):
     """A Shopify delivery signed with the shop's secret, as Shopify signs it."""
-    order = {"id": order_id, "financial_status": "paid",
+    order = {"id": order_id, "financial_status": "paid", "updated_at": shopify_now(),
              "billing_address": {"first_name": "Jane", "last_name": "Doe", "city": "Leeds"},
              **order}
     body = json.dumps(order).encode()
