@@ -305,7 +305,12 @@
       presenceTemplate: data.presenceTemplate || '{count} people are looking at this right now',
       summaryHours: num(data.summaryHours, 0),
       summaryMin: num(data.summaryMin, 1),
-      summaryTemplate: data.summaryTemplate || '{count} people signed up in the last {period}',
+      // A shop counts its purchases alone (data-summary-kind="purchase"): "signed up"
+      // would misname them, so each kind has its own default sentence.
+      summaryKind: data.summaryKind === 'purchase' || data.summaryKind === 'signup' ? data.summaryKind : '',
+      summaryTemplate: data.summaryTemplate || (data.summaryKind === 'purchase'
+        ? '{count} people bought in the last {period}'
+        : '{count} people signed up in the last {period}'),
       verified: data.verified !== 'off',
       verifiedTemplate: data.verifiedTemplate || 'Verified purchase[ \u00b7 {source}]',
       goal: data.goal || ''
@@ -810,7 +815,7 @@
     });
 
     function summary() {
-      fetch(serverBase + 'summary?hours=' + opt.summaryHours + (channel && '&' + channel))
+      fetch(serverBase + 'summary?hours=' + opt.summaryHours + (opt.summaryKind && '&kind=' + opt.summaryKind) + (channel && '&' + channel))
         .then(function (res) { return res.json(); })
         .then(guard(function (s) {
           if (s.count >= opt.summaryMin) {

@@ -106,6 +106,14 @@ test('the total shows once, with its period in words and in the page\'s language
   const few = await open({ ...attributes, 'summary-min': 5 }, { name: '/few' });
   await sleep(1500);
   assert.deepEqual(await cards(few), [], 'under data-summary-min');
+  // A shop counts its purchases apart, in a sentence that says bought.
+  for (const name of ['D', 'E']) await postSignup(proof, { user_name: name, offer_name: 'Mug', kind: 'purchase' });
+  const bought = await open({ ...attributes, 'summary-kind': 'purchase' }, { name: '/bought' });
+  const joined = await open({ ...attributes, 'summary-kind': 'signup' }, { name: '/joined' });
+  await waitForCards(bought, 1);
+  await waitForCards(joined, 1);
+  assert.deepEqual(await texts(bought), ['2 people bought in the last 7 days']);
+  assert.deepEqual(await texts(joined), ['3 people signed up in the last 7 days']);
 });
 
 test('each card shown and each click on its link is counted by the server (beacons)', async (t) => {

@@ -67,4 +67,8 @@ test('the card options of the tag are read, with their defaults', () => {
   assert.equal(fill(readOptions({}).summaryTemplate, { count: 142, period: periodLabel(168) }),
     '142 people signed up in the last 7 days');
   assert.equal(readOptions({ repeat: 'yes', hideOnMobile: '' }).repeat, false);
+  const shop = readOptions({ summaryKind: 'purchase' });
+  assert.equal(shop.summaryKind, 'purchase');
+  assert.equal(fill(shop.summaryTemplate, { count: 3, period: periodLabel(24) }), '3 people bought in the last 24 hours');
+  assert.equal(readOptions({ summaryKind: 'refund' }).summaryKind, '', 'an unknown kind counts everything');
 });

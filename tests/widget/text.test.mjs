@@ -165,6 +165,7 @@ test('options: defaults, numbers, and bad values fall back', () => {
     presenceTemplate: '{count} people are looking at this right now',
     summaryHours: 0,
     summaryMin: 1,
+    summaryKind: '',
     summaryTemplate: '{count} people signed up in the last {period}',
     verified: true,
     verifiedTemplate: 'Verified purchase[ · {source}]',
