@@ -16,21 +16,21 @@ constexpr std::size_t kBody = limits::kBodyBytes;
 constexpr std::size_t kDelivery = sources::kMaxDeliveryBytes;
 // A GET has no business sending a body; the usual limit is what it may send unread.
 constexpr Route kRoutes[] = {
-    {"GET", "/events", Lane::streams, kBody, Auth::none, Cors::allowed, false, handle_events},
-    {"DELETE", "/events/{id}", Lane::requests, kBody, Auth::key, Cors::allowed, false,
+    {"GET", "/events", kBody, Lane::streams, Auth::none, Cors::allowed, false, handle_events},
+    {"DELETE", "/events/{id}", kBody, Lane::requests, Auth::key, Cors::allowed, false,
      handle_erase},
-    {"GET", "/summary", Lane::requests, kBody, Auth::none, Cors::allowed, false, handle_summary},
-    {"POST", "/signup", Lane::requests, kBody, Auth::key_or_form, Cors::allowed, false,
+    {"GET", "/summary", kBody, Lane::requests, Auth::none, Cors::allowed, false, handle_summary},
+    {"POST", "/signup", kBody, Lane::requests, Auth::key_or_form, Cors::allowed, false,
      handle_signup},
-    {"POST", "/beacon", Lane::requests, kBeaconBodyBytes, Auth::none, Cors::allowed_and_sandboxed,
+    {"POST", "/beacon", kBeaconBodyBytes, Lane::requests, Auth::none, Cors::allowed_and_sandboxed,
      false, handle_beacon},
-    {"GET", "/stats", Lane::requests, kBody, Auth::key, Cors::none, false, handle_stats},
-    {"GET", "/hooks/recent", Lane::requests, kBody, Auth::key, Cors::none, false,
+    {"GET", "/stats", kBody, Lane::requests, Auth::key, Cors::none, false, handle_stats},
+    {"GET", "/hooks/recent", kBody, Lane::requests, Auth::key, Cors::none, false,
      handle_hooks_recent},
-    {"POST", "/hooks/{id}", Lane::hooks, kDelivery, Auth::signature, Cors::none, false,
+    {"POST", "/hooks/{id}", kDelivery, Lane::hooks, Auth::signature, Cors::none, false,
      handle_hook},
-    {"GET", "/healthz", Lane::requests, kBody, Auth::none, Cors::none, true, handle_healthz},
-    {"GET", "/metrics", Lane::requests, kBody, Auth::none, Cors::none, true, handle_metrics},
+    {"GET", "/healthz", kBody, Lane::requests, Auth::none, Cors::none, true, handle_healthz},
+    {"GET", "/metrics", kBody, Lane::requests, Auth::none, Cors::none, true, handle_metrics},
 };
 
 constexpr std::string_view kIdSegment = "{id}";

@@ -42,8 +42,8 @@ struct Route {
   /// An exact path, or one ending in "{id}": any single path segment of 1-64 characters,
   /// which the handler reads from Request::route_id().
   std::string_view path;
-  net::Lane lane;
   std::size_t max_body_bytes;  ///< the loop refuses a larger body (413) before reading it
+  net::Lane lane;
   Auth auth;
   Cors cors;
   bool head;  ///< a GET that also answers HEAD (not for streams)

@@ -531,7 +531,7 @@ TEST_CASE("a compressed body is a 415 before a byte of it is read", "[request_he
         "POST /hooks/stripe HTTP/1.1\r\nHost: x\r\nContent-Encoding: " + std::string(coding) +
         "\r\nContent-Length: 400000\r\n\r\n";
     HeadLimits large;
-    large.max_body_bytes = 1024 * 1024;
+    large.max_body_bytes = std::size_t{1024} * 1024;
     CHECK(status_of(head, large) == 415);
     CHECK(status_of(get("Transfer-Encoding: chunked\r\nContent-Encoding: " + std::string(coding) +
                         "\r\n")) == 415);
