@@ -13,25 +13,25 @@
 #include "app/stats.h"
 
 int main(int argc, char** argv) {
-  const proof::Invocation invocation = proof::parse_command_line(argc, argv);
+  const proof::app::Invocation invocation = proof::app::parse_command_line(argc, argv);
   if (invocation.exit_code) return *invocation.exit_code;
   switch (invocation.command) {
-    case proof::Command::send:
-      return proof::send_signup(invocation.settings, invocation.target, invocation.send);
-    case proof::Command::erase:
-      return proof::erase_event(invocation.settings, invocation.target, invocation.erase_id);
-    case proof::Command::stats:
-      return proof::print_stats(invocation.settings, invocation.target, invocation.stats_days);
-    case proof::Command::health:
-      return proof::check_health(invocation.target);
-    case proof::Command::check_config:
+    case proof::app::Command::send:
+      return proof::app::send_signup(invocation.settings, invocation.target, invocation.send);
+    case proof::app::Command::erase:
+      return proof::app::erase_event(invocation.settings, invocation.target, invocation.erase_id);
+    case proof::app::Command::stats:
+      return proof::app::print_stats(invocation.settings, invocation.target, invocation.stats_days);
+    case proof::app::Command::health:
+      return proof::app::check_health(invocation.target);
+    case proof::app::Command::check_config:
       for (const auto& warning : invocation.warnings) {
-        proof::report_early(proof::EarlyLevel::warning, warning);
+        proof::app::report_early(proof::app::EarlyLevel::warning, warning);
       }
-      std::cout << proof::to_config_text(invocation.settings);
-      return proof::kExitOk;
-    case proof::Command::serve:
+      std::cout << proof::app::to_config_text(invocation.settings);
+      return proof::app::kExitOk;
+    case proof::app::Command::serve:
       break;
   }
-  return proof::serve(invocation.settings, invocation.warnings);
+  return proof::app::serve(invocation.settings, invocation.warnings);
 }

@@ -22,15 +22,17 @@ struct Rule {
   std::size_t max_chars;
   bool is_url;
   std::string_view fallback;
-  std::string Signup::*field;
+  std::string core::Signup::*field;
 };
 
 inline constexpr Rule kRules[] = {
-    {"user_name", limits::kNameChars, false, defaults::kUserName, &Signup::user_name},
-    {"offer_name", limits::kNameChars, false, defaults::kOfferName, &Signup::offer_name},
-    {"img_path", limits::kUrlChars, true, defaults::kImgPath, &Signup::img_path},
-    {"city", limits::kNameChars, false, "", &Signup::city},
-    {"url", limits::kUrlChars, true, "", &Signup::url},
+    {"user_name", core::limits::kNameChars, false, core::defaults::kUserName,
+     &core::Signup::user_name},
+    {"offer_name", core::limits::kNameChars, false, core::defaults::kOfferName,
+     &core::Signup::offer_name},
+    {"img_path", core::limits::kUrlChars, true, core::defaults::kImgPath, &core::Signup::img_path},
+    {"city", core::limits::kNameChars, false, "", &core::Signup::city},
+    {"url", core::limits::kUrlChars, true, "", &core::Signup::url},
 };
 
 /// What validate() keeps of a valid, control-free raw value: a URL trimmed of ASCII white
@@ -57,7 +59,7 @@ inline bool field_ok(const Rule& rule, std::string_view raw) {
 /// The documented channel rule, written out apart from is_valid_channel: present means
 /// 1 to 64 of a-z, 0-9, '_' and '-', exactly as given (no trimming, no default).
 inline bool channel_ok(std::string_view raw) {
-  if (raw.empty() || raw.size() > limits::kChannelChars) return false;
+  if (raw.empty() || raw.size() > core::limits::kChannelChars) return false;
   for (const char c : raw) {
     const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!allowed) return false;
@@ -67,24 +69,24 @@ inline bool channel_ok(std::string_view raw) {
 
 /// The value an empty field gets: the rule's fallback, except a purchase's offer_name,
 /// which stays absent (the widget says "just bought from us").
-inline std::string_view fallback_for(const Rule& rule, EventKind kind) {
-  if (kind == EventKind::kPurchase && rule.field == &Signup::offer_name) return {};
+inline std::string_view fallback_for(const Rule& rule, core::EventKind kind) {
+  if (kind == core::EventKind::kPurchase && rule.field == &core::Signup::offer_name) return {};
   return rule.fallback;
 }
 
 /// The documented kind rule, written out apart from parse_kind: absent or empty is a
 /// signup, else exactly "signup" or "purchase".
-inline std::optional<EventKind> kind_of(const Fields& fields) {
+inline std::optional<core::EventKind> kind_of(const core::Fields& fields) {
   const auto it = fields.find("kind");
   if (it == fields.end() || it->second.empty() || it->second == "signup") {
-    return EventKind::kSignup;
+    return core::EventKind::kSignup;
   }
-  if (it->second == "purchase") return EventKind::kPurchase;
+  if (it->second == "purchase") return core::EventKind::kPurchase;
   return std::nullopt;
 }
 
 /// Properties of an accepted value that hold whatever the input was.
-inline void check_safe_value(const Rule& rule, EventKind kind, std::string_view value) {
+inline void check_safe_value(const Rule& rule, core::EventKind kind, std::string_view value) {
   const auto cps = decode_utf8(value);
   PROOF_FUZZ_CHECK(cps.has_value(), value);
   for (const char32_t cp : *cps) PROOF_FUZZ_CHECK(!is_control(cp), value);
@@ -95,7 +97,7 @@ inline void check_safe_value(const Rule& rule, EventKind kind, std::string_view 
   }
   if (!fallback_for(rule, kind).empty()) PROOF_FUZZ_CHECK(!value.empty(), rule.name);
   if (rule.is_url && !value.empty()) {
-    PROOF_FUZZ_CHECK(proof::is_safe_url(value), value);
+    PROOF_FUZZ_CHECK(proof::core::is_safe_url(value), value);
     PROOF_FUZZ_CHECK(url_rule(value), value);
     PROOF_FUZZ_CHECK(!obviously_unsafe(value), value);
     const bool absolute = iequals_prefix(value, "http://") || iequals_prefix(value, "https://");
@@ -107,8 +109,8 @@ inline void check_safe_value(const Rule& rule, EventKind kind, std::string_view 
 /// make_event's frame, read back as a browser would: one "signup" event (whatever its kind,
 /// for widgets from before kinds) with our id whose data is JSON carrying exactly the
 /// signup's fields and its kind.
-inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_ms) {
-  const EventPtr event = make_event(id, ts_ms, signup);
+inline void check_event(const core::Signup& signup, std::uint64_t id, std::int64_t ts_ms) {
+  const core::EventPtr event = core::make_event(id, ts_ms, signup);
   PROOF_FUZZ_CHECK(event != nullptr, "");
   PROOF_FUZZ_CHECK(event->id == id, "");
   PROOF_FUZZ_CHECK(event->ts_ms == ts_ms, "");
@@ -135,7 +137,7 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
                    got.data);
   PROOF_FUZZ_CHECK(doc.contains("kind") && doc["kind"].is_string() &&
                        doc["kind"].get<std::string>() ==
-                           (signup.kind == EventKind::kPurchase ? "purchase" : "signup"),
+                           (signup.kind == core::EventKind::kPurchase ? "purchase" : "signup"),
                    got.data);
   if (signup.channel.empty()) {
     PROOF_FUZZ_CHECK(!doc.contains("channel"), got.data);
@@ -163,7 +165,7 @@ inline void check_event(const Signup& signup, std::uint64_t id, std::int64_t ts_
 }
 
 /// validate() against the rules, and everything it accepts through make_event.
-inline void check_validate(const Fields& fields, std::uint64_t seed) {
+inline void check_validate(const core::Fields& fields, std::uint64_t seed) {
   bool expect_ok = true;
   for (const Rule& rule : kRules) {
     const auto it = fields.find(rule.name);
@@ -176,19 +178,19 @@ inline void check_validate(const Fields& fields, std::uint64_t seed) {
   }
   // Only a verified receiver sets the source; a publisher's `source` field is refused.
   if (fields.contains("source")) expect_ok = false;
-  const std::optional<EventKind> kind = kind_of(fields);
+  const std::optional<core::EventKind> kind = kind_of(fields);
   if (!kind) expect_ok = false;
 
-  const Outcome<Signup> outcome = validate(fields);
-  if (const auto* refusal = std::get_if<Refusal>(&outcome)) {
+  const core::Outcome<core::Signup> outcome = core::validate(fields);
+  if (const auto* refusal = std::get_if<core::Refusal>(&outcome)) {
     PROOF_FUZZ_CHECK(!expect_ok, refusal->message);  // a valid signup was refused
     PROOF_FUZZ_CHECK(refusal->status == 400, refusal->message);
-    PROOF_FUZZ_CHECK(refusal->reason == RejectReason::kInvalidField, refusal->message);
+    PROOF_FUZZ_CHECK(refusal->reason == core::RejectReason::kInvalidField, refusal->message);
     PROOF_FUZZ_CHECK(!refusal->message.empty(), "");
     return;
   }
   PROOF_FUZZ_CHECK(expect_ok, "an invalid signup was accepted");
-  const Signup& signup = std::get<Signup>(outcome);
+  const core::Signup& signup = std::get<core::Signup>(outcome);
   for (const Rule& rule : kRules) {
     const std::string& value = signup.*rule.field;
     const auto it = fields.find(rule.name);

@@ -19,7 +19,7 @@
 
 namespace {
 
-using proof::DisplayName;
+using proof::core::DisplayName;
 using proof::fuzz::decode_utf8;
 using proof::fuzz::encode_utf8;
 
@@ -91,7 +91,7 @@ void check_reduce(std::string_view name) {
   const auto cps = decode_utf8(name);
   if (!cps) return;
   for (const DisplayName mode : kModes) {
-    const std::string got = proof::reduce_name(name, mode);
+    const std::string got = proof::core::reduce_name(name, mode);
     check_shown(got);
     PROOF_FUZZ_CHECK(got == expected(*cps, mode), got);
     const auto words = words_of(*cps);
@@ -117,14 +117,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Not valid UTF-8: outside reduce_name's contract (validate refuses it first), but it must
   // still never read out of bounds.
   if (!decode_utf8(name)) {
-    for (const DisplayName mode : kModes) (void)proof::reduce_name(name, mode);
+    for (const DisplayName mode : kModes) (void)proof::core::reduce_name(name, mode);
   }
   check_reduce(name);
 
   // The path of an event: validate (which strips the shown fields), then the reduction.
-  const proof::Fields fields = {{"user_name", name}, {"offer_name", name}, {"city", name}};
+  const proof::core::Fields fields = {{"user_name", name}, {"offer_name", name}, {"city", name}};
   proof::fuzz::check_validate(fields, size);
-  const auto outcome = proof::validate(fields);
-  if (const auto* signup = std::get_if<proof::Signup>(&outcome)) check_reduce(signup->user_name);
+  const auto outcome = proof::core::validate(fields);
+  if (const auto* signup = std::get_if<proof::core::Signup>(&outcome)) {
+    check_reduce(signup->user_name);
+  }
   return 0;
 }

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string peer = peers[data[0] % 4];
   const bool trusted_peer = data[0] % 4 != 2;
 
-  const proof::ClientAddress who = proof::client_address(peer, input, kTrusted);
+  const proof::http::ClientAddress who = proof::http::client_address(peer, input, kTrusted);
 
   std::vector<std::string_view> hops;
   bool all_ip = true;

@@ -11,7 +11,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view url(reinterpret_cast<const char*>(data), size);
-  const bool safe = proof::is_safe_url(url);
+  const bool safe = proof::core::is_safe_url(url);
   if (safe != proof::fuzz::url_rule(url)) {
     proof::fuzz::violated(safe ? "is_safe_url accepted a URL the rule refuses"
                                : "is_safe_url refused a URL the rule accepts",

@@ -45,7 +45,7 @@ void stripe(std::string_view header) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.starts_with("t=") && all_digits(item.substr(2))) timestamp = true;
-    if (item.starts_with("v1=") && proof::from_hex(item.substr(3))) ++v1;
+    if (item.starts_with("v1=") && proof::core::from_hex(item.substr(3))) ++v1;
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
   }
@@ -69,7 +69,7 @@ void standard(std::string_view text) {
   PROOF_FUZZ_CHECK(!sig->v1.empty(), signature);
   // Each v1 entry decodes, and encodes back to what was sent, padding aside.
   for (const auto& bytes : sig->v1) {
-    const std::string again = proof::to_base64(bytes);
+    const std::string again = proof::core::to_base64(bytes);
     std::string bare = again;
     while (!bare.empty() && bare.back() == '=') bare.pop_back();
     PROOF_FUZZ_CHECK(signature.find("v1," + again) != std::string_view::npos ||
@@ -79,10 +79,10 @@ void standard(std::string_view text) {
 }
 
 void base64(std::string_view text) {
-  const auto bytes = proof::from_base64(text);
+  const auto bytes = proof::core::from_base64(text);
   if (!bytes) return;
   std::string expected(text);
-  const std::string again = proof::to_base64(*bytes);
+  const std::string again = proof::core::to_base64(*bytes);
   // Padding is optional on input, always written on output.
   while (!expected.empty() && expected.back() == '=') expected.pop_back();
   std::string bare = again;
@@ -92,13 +92,15 @@ void base64(std::string_view text) {
 }
 
 void hex(std::string_view text) {
-  const auto bytes = proof::from_hex(text);
+  const auto bytes = proof::core::from_hex(text);
   if (!bytes) return;
   std::string lower(text);
   for (char& c : lower) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   }
-  if (proof::to_hex(*bytes) != lower) violated("hex decoded to bytes that encode otherwise", text);
+  if (proof::core::to_hex(*bytes) != lower) {
+    violated("hex decoded to bytes that encode otherwise", text);
+  }
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 
 namespace {
 
-using proof::Fields;
+using proof::core::Fields;
 using proof::fuzz::violated;
 
 int hex(char c) {
@@ -83,12 +83,12 @@ std::string encode(std::string_view s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  const auto outcome = proof::parse_form(body);
+  const auto outcome = proof::core::parse_form(body);
   const auto expected = reference_parse(body);
 
-  if (const auto* refusal = std::get_if<proof::Refusal>(&outcome)) {
+  if (const auto* refusal = std::get_if<proof::core::Refusal>(&outcome)) {
     if (expected) violated("parse_form refused a well-formed body", refusal->message);
-    PROOF_FUZZ_CHECK(refusal->reason == proof::RejectReason::kMalformed, refusal->message);
+    PROOF_FUZZ_CHECK(refusal->reason == proof::core::RejectReason::kMalformed, refusal->message);
     return 0;
   }
   const Fields& fields = std::get<Fields>(outcome);
@@ -101,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!again.empty()) again += '&';
     again += encode(name) + '=' + encode(value);
   }
-  const auto reparsed = proof::parse_form(again);
+  const auto reparsed = proof::core::parse_form(again);
   PROOF_FUZZ_CHECK(std::holds_alternative<Fields>(reparsed), again);
   PROOF_FUZZ_CHECK(std::get<Fields>(reparsed) == fields, again);
 

@@ -12,11 +12,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  const auto outcome = proof::parse_json(body);
+  const auto outcome = proof::core::parse_json(body);
   const auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
 
-  if (const auto* refusal = std::get_if<proof::Refusal>(&outcome)) {
-    using proof::RejectReason;
+  if (const auto* refusal = std::get_if<proof::core::Refusal>(&outcome)) {
+    using proof::core::RejectReason;
     PROOF_FUZZ_CHECK(refusal->reason == RejectReason::kMalformed ||
                          refusal->reason == RejectReason::kInvalidField,
                      refusal->message);
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return 0;
   }
-  const proof::Fields& fields = std::get<proof::Fields>(outcome);
+  const proof::core::Fields& fields = std::get<proof::core::Fields>(outcome);
   PROOF_FUZZ_CHECK(doc.is_object(), body);
   std::size_t strings = 0;
   for (const auto& [name, value] : doc.items()) {

@@ -35,12 +35,12 @@ using proof::fuzz::violated;
 
 const std::set<std::string> kReasons = {"test", "unpaid", "event type", "partial refund"};
 
-void check_text(const proof::Fields& fields, std::string_view name) {
+void check_text(const proof::core::Fields& fields, std::string_view name) {
   const auto it = fields.find(name);
   if (it == fields.end()) return;
   const auto points = proof::fuzz::decode_utf8(it->second);
   PROOF_FUZZ_CHECK(points.has_value(), it->second);
-  PROOF_FUZZ_CHECK(points->size() <= proof::limits::kNameChars, it->second);
+  PROOF_FUZZ_CHECK(points->size() <= proof::core::limits::kNameChars, it->second);
   for (const char32_t c : *points) {
     PROOF_FUZZ_CHECK(!(c < 0x20 || (c >= 0x7F && c <= 0x9F)), it->second);
   }
@@ -99,10 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (receiver.name() != "standard") {
       // Text from a platform is made fit for a card, never a reason to refuse a sale.
       for (const char* name : {"user_name", "offer_name", "city"}) check_text(card->fields, name);
-      const auto validated = proof::validate(card->fields);
-      if (std::holds_alternative<proof::Refusal>(validated)) {
+      const auto validated = proof::core::validate(card->fields);
+      if (std::holds_alternative<proof::core::Refusal>(validated)) {
         violated("a platform's card did not pass validation",
-                 std::get<proof::Refusal>(validated).message);
+                 std::get<proof::core::Refusal>(validated).message);
       }
     }
   } else if (const auto* back = std::get_if<TakeBack>(&meaning)) {

@@ -46,7 +46,7 @@ std::optional<unsigned long long> exact_value(std::string_view digits) {
 }
 
 void check_event_id(const std::string& s) {
-  const auto id = proof::sse::parse_event_id(s);
+  const auto id = proof::core::sse::parse_event_id(s);
   if (!all_digits(s)) {
     if (id) violated("parse_event_id accepted a non-digit id", s);
     return;
@@ -61,7 +61,7 @@ void check_event_id(const std::string& s) {
 }
 
 void check_count(const std::string& s, std::size_t max) {
-  const auto n = proof::sse::parse_count(s, max);
+  const auto n = proof::core::sse::parse_count(s, max);
   if (!all_digits(s)) {
     if (n) violated("parse_count accepted a non-digit count", s);
     return;
@@ -74,7 +74,7 @@ void check_count(const std::string& s, std::size_t max) {
 }
 
 void check_frame(std::uint64_t id, const std::string& data) {
-  const std::string frame = proof::sse::format_event(id, "signup", data);
+  const std::string frame = proof::core::sse::format_event(id, "signup", data);
   std::string expected;
   for (std::size_t i = 0; i < data.size(); ++i) {
     if (data[i] == '\r') {
@@ -111,14 +111,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_count(a, 1000);
   check_count(rest, max);
 
-  const auto round = proof::sse::parse_event_id(std::to_string(id));
+  const auto round = proof::core::sse::parse_event_id(std::to_string(id));
   PROOF_FUZZ_CHECK(round.has_value() && *round == id, std::to_string(id));
 
   check_frame(id, a);
   check_frame(id, rest);
 
   const auto ms = static_cast<std::int64_t>(id >> 1);
-  PROOF_FUZZ_CHECK(proof::sse::format_retry(std::chrono::milliseconds(ms)) ==
+  PROOF_FUZZ_CHECK(proof::core::sse::format_retry(std::chrono::milliseconds(ms)) ==
                        "retry: " + std::to_string(ms) + "\n\n",
                    "");
   return 0;

@@ -24,8 +24,8 @@ namespace {
 struct Scratch {
   fs::path base;
   fs::path root;  // canonical
-  std::unique_ptr<proof::StaticFiles> files;
-  std::unique_ptr<proof::StaticFiles> files_slash;  // configured as "…/root/"
+  std::unique_ptr<proof::http::StaticFiles> files;
+  std::unique_ptr<proof::http::StaticFiles> files_slash;  // configured as "…/root/"
 
   Scratch() {
     std::string tmpl = (fs::temp_directory_path() / "proof-fuzz-static-XXXXXX").string();
@@ -50,8 +50,8 @@ struct Scratch {
     fs::create_symlink("/etc/passwd", root / "link_abs");
     fs::create_symlink("img/a.svg", root / "link_in");
     fs::create_symlink("..", root / "img" / "up");  // a loop back to the root: inside
-    files = std::make_unique<proof::StaticFiles>(root);
-    files_slash = std::make_unique<proof::StaticFiles>(root.string() + "/");
+    files = std::make_unique<proof::http::StaticFiles>(root);
+    files_slash = std::make_unique<proof::http::StaticFiles>(root.string() + "/");
 
     // The target is worthless if nothing ever resolves: check the plain cases once.
     for (const auto* f : {files.get(), files_slash.get()}) {
@@ -73,7 +73,7 @@ struct Scratch {
 
 Scratch* scratch = nullptr;
 
-void check(const proof::StaticFiles& files, std::string_view url) {
+void check(const proof::http::StaticFiles& files, std::string_view url) {
   const auto got = files.resolve(url);
   if (!got) return;
   const std::string real = got->string();

@@ -17,7 +17,7 @@
 #error "PROOF_VERSION comes from project(VERSION) in CMakeLists.txt"
 #endif
 
-namespace proof {
+namespace proof::app {
 
 const char* const kVersion = PROOF_VERSION;
 
@@ -236,4 +236,4 @@ Invocation parse_command_line(int argc, const char* const* argv) {
   return result;
 }
 
-}  // namespace proof
+}  // namespace proof::app

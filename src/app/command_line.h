@@ -5,7 +5,7 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// Parses argv. Help, version and every error are printed here (to stdout or stderr, each
 /// error line with its journald priority when stderr is the journal); then `exit_code`
@@ -13,4 +13,4 @@ namespace proof {
 /// every setting the server would refuse at start is refused here.
 Invocation parse_command_line(int argc, const char* const* argv);
 
-}  // namespace proof
+}  // namespace proof::app

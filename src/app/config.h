@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace proof {
+namespace proof::app {
 
 /// proof's version: project(VERSION) in CMakeLists.txt, the one place it is written.
 extern const char* const kVersion;
@@ -126,4 +126,4 @@ struct Invocation {
   std::optional<int> exit_code;  ///< set when parsing already finished the job (--help, errors)
 };
 
-}  // namespace proof
+}  // namespace proof::app

@@ -8,7 +8,7 @@
 
 #include "core/error_text.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -131,10 +131,10 @@ std::vector<ConfigEntry> parse_config_text(std::string_view text, const std::str
 
 std::vector<ConfigEntry> read_config_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigFileError(file + ": cannot read the file: " + error_text(errno));
+  if (!in) throw ConfigFileError(file + ": cannot read the file: " + core::error_text(errno));
   std::ostringstream text;
   text << in.rdbuf();
   return parse_config_text(text.str(), file);
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace proof {
+namespace proof::app {
 
 /// One `key = value` line of a config file.
 struct ConfigEntry {
@@ -29,4 +29,4 @@ std::vector<ConfigEntry> parse_config_text(std::string_view text, const std::str
 /// Reads and parses `file`; ConfigFileError when it cannot be read or parsed.
 std::vector<ConfigEntry> read_config_file(const std::string& file);
 
-}  // namespace proof
+}  // namespace proof::app

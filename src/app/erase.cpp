@@ -4,7 +4,7 @@
 
 #include "app/server_client.h"
 
-namespace proof {
+namespace proof::app {
 
 int erase_event(const Settings& settings, const ServerTarget& target, const std::string& id) {
   ServerClient client("proof erase", target, settings.api_key);
@@ -23,4 +23,4 @@ int erase_event(const Settings& settings, const ServerTarget& target, const std:
   return kExitFailure;
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -6,7 +6,7 @@
 
 #include "app/server_client.h"
 
-namespace proof {
+namespace proof::app {
 
 int check_health(const ServerTarget& target) {
   // /healthz needs no key: none is read or sent.
@@ -31,4 +31,4 @@ int check_health(const ServerTarget& target) {
   return kExitFailure;
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -4,11 +4,11 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// Asks `target` for /healthz and prints its answer. kExitOk when it answers 200;
 /// kExitFailure, with the status and the reason on stderr, when it answers anything else
 /// (503 "degraded" while Redis is unreachable) or nothing.
 int check_health(const ServerTarget& target);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <memory>
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -79,4 +79,4 @@ void setup_logging(const std::string& level) {
   spdlog::flush_on(spdlog::level::warn);
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace proof {
+namespace proof::app {
 
 /// Sets the default logger's level (a name from --log-level) and pattern. When stderr is
 /// the journal (systemd's JOURNAL_STREAM names it), each line starts with its syslog
@@ -23,4 +23,4 @@ enum class EarlyLevel { error, warning };
 /// so that `journalctl -p warning` shows why a service did not start.
 void report_early(EarlyLevel level, const std::string& message);
 
-}  // namespace proof
+}  // namespace proof::app

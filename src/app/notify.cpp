@@ -11,7 +11,7 @@
 
 #include "core/error_text.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -31,7 +31,9 @@ void notify(const std::string& state) {
   }
   const auto send = reinterpret_cast<SdNotify>(dlsym(library, "sd_notify"));
   const int result = send ? send(0, state.c_str()) : -ENOSYS;
-  if (result < 0) spdlog::warn("could not notify systemd ({}): {}", state, error_text(-result));
+  if (result < 0) {
+    spdlog::warn("could not notify systemd ({}): {}", state, core::error_text(-result));
+  }
   dlclose(library);
 }
 
@@ -45,4 +47,4 @@ void notify_stopping() {
   notify("STOPPING=1\nSTATUS=Closing streams");
 }
 
-}  // namespace proof
+}  // namespace proof::app

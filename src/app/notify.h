@@ -2,7 +2,7 @@
 // Each call is a no-op when the process was not started by systemd (no NOTIFY_SOCKET).
 #pragma once
 
-namespace proof {
+namespace proof::app {
 
 /// Tells systemd the service is up: call once the listening socket accepts connections,
 /// so units ordered after proof.service start only when it can be reached.
@@ -12,4 +12,4 @@ void notify_ready(int port);
 /// in progress is not mistaken for a hang.
 void notify_stopping();
 
-}  // namespace proof
+}  // namespace proof::app

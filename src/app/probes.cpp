@@ -11,7 +11,7 @@
 #include "net/listen.h"
 #include "store/redis_connection.h"
 
-namespace proof {
+namespace proof::app {
 
 std::optional<std::string> bind_problem(const std::string& address) {
   // Port 0: a server already running on the real port must not get in the way.
@@ -47,10 +47,10 @@ bool is_loopback(const std::string& address) {
   return loopback;
 }
 
-std::optional<RedisAddress> redis_address(const Settings& s) {
+std::optional<store::RedisAddress> redis_address(const Settings& s) {
   if (s.redis_url.empty()) return std::nullopt;
   std::string error;
-  auto address = parse_redis_url(s.redis_url, error);
+  auto address = store::parse_redis_url(s.redis_url, error);
   if (address && address->password.empty()) address->password = s.redis_password;
   return address;
 }
@@ -59,8 +59,8 @@ RedisCheck check_redis(const Settings& s) {
   RedisCheck check;
   const auto address = redis_address(s);
   if (!address) return check;
-  const RedisProbe probe = probe_redis(*address, RedisKeys{s.redis_prefix});
-  const std::string url = redacted_redis_url(s.redis_url);
+  const store::RedisProbe probe = store::probe_redis(*address, store::RedisKeys{s.redis_prefix});
+  const std::string url = store::redacted_redis_url(s.redis_url);
   if (probe.refusal) {
     check.refusal = url + ": " + *probe.refusal;
   } else if (!probe.reached) {
@@ -70,4 +70,4 @@ RedisCheck check_redis(const Settings& s) {
   return check;
 }
 
-}  // namespace proof
+}  // namespace proof::app

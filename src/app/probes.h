@@ -8,7 +8,7 @@
 #include "app/config.h"
 #include "store/redis_address.h"
 
-namespace proof {
+namespace proof::app {
 
 /// Why the server could not listen on `address`, tried as it will be (net::listen, the
 /// server's own way) but on port 0, so that a server already running on the real port does
@@ -21,7 +21,7 @@ bool is_loopback(const std::string& address);
 
 /// The Redis of the settings (--redis), with its password from wherever it came; nullopt
 /// without --redis.
-std::optional<RedisAddress> redis_address(const Settings& settings);
+std::optional<store::RedisAddress> redis_address(const Settings& settings);
 
 /// What Redis says to the settings' address, user, password, database and prefix, asked
 /// once as the server will ask it: `refusal` when it answered no (a wrong password, an ACL
@@ -33,4 +33,4 @@ struct RedisCheck {
 };
 RedisCheck check_redis(const Settings& settings);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -9,7 +9,7 @@
 #include <ctime>
 #include <thread>
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -78,4 +78,4 @@ void raise_open_file_limit(std::size_t max_subscribers) {
   }
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -7,7 +7,7 @@
 #include <functional>
 #include <thread>
 
-namespace proof {
+namespace proof::app {
 
 /// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and every thread it starts
 /// afterwards. Call it first: a thread started before it (the Redis reader, the tallies)
@@ -43,4 +43,4 @@ class SignalThread {
 /// Warns when even that is below what `max_subscribers` needs.
 void raise_open_file_limit(std::size_t max_subscribers);
 
-}  // namespace proof
+}  // namespace proof::app

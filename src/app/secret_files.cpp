@@ -14,7 +14,7 @@
 #include "app/settings_table.h"
 #include "store/redis_address.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -161,7 +161,7 @@ void resolve_redis_password(Settings& s, Origins& origins, std::vector<std::stri
     return;
   }
   std::string error;
-  const auto address = parse_redis_url(s.redis_url, error);
+  const auto address = store::parse_redis_url(s.redis_url, error);
   if (!address) return;  // the table's check said why already
   if (!s.redis_password_file.empty()) {
     if (!address->password.empty()) {
@@ -222,4 +222,4 @@ std::vector<std::string> secret_sources(const Settings& s, const Origins& origin
   return lines;
 }
 
-}  // namespace proof
+}  // namespace proof::app

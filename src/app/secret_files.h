@@ -10,7 +10,7 @@
 #include "app/config.h"
 #include "app/settings_sources.h"
 
-namespace proof {
+namespace proof::app {
 
 /// One line of a secret file that holds something, with its number for messages.
 struct SecretLine {
@@ -53,4 +53,4 @@ void resolve_redis_password(Settings& settings, Origins& origins,
 /// --stripe-secret)". Never a secret.
 std::vector<std::string> secret_sources(const Settings& settings, const Origins& origins);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -5,7 +5,7 @@
 
 #include "app/server_client.h"
 
-namespace proof {
+namespace proof::app {
 
 int send_signup(const Settings& settings, const ServerTarget& target, const SendRequest& request) {
   ServerClient client("proof send", target, settings.api_key);
@@ -34,4 +34,4 @@ int send_signup(const Settings& settings, const ServerTarget& target, const Send
   return kExitOk;
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -36,12 +36,12 @@
 #include "store/sqlite_key_store.h"
 #include "store/sqlite_store.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
-HttpOptions http_options(const Settings& s) {
-  HttpOptions o;
+http::HttpOptions http_options(const Settings& s) {
+  http::HttpOptions o;
   o.bind = s.bind;
   o.port = s.port;
   o.api_key = s.api_key;
@@ -54,7 +54,7 @@ HttpOptions http_options(const Settings& s) {
   o.trusted_proxies = s.trusted_proxies;
   o.max_publish_rate = s.max_publish_rate;
   // Settings checked the word already.
-  o.display_name = parse_display_name(s.display_name).value_or(DisplayName::kInitial);
+  o.display_name = core::parse_display_name(s.display_name).value_or(core::DisplayName::kInitial);
   o.presence_interval = s.presence_interval;
   o.threads = s.threads;
   o.tls_cert = s.tls_cert;
@@ -72,28 +72,28 @@ HttpOptions http_options(const Settings& s) {
 /// store (--data-dir) or Redis (--redis), the counts of /summary and /stats wherever they
 /// live, and the key store of delivery ids and Idempotency-Keys.
 struct Backends {
-  std::unique_ptr<EventStore> store;
-  std::unique_ptr<RedisCommands> redis_commands;
-  std::unique_ptr<RedisLog> redis;
-  PresenceExchange presence;  // before the tallies, whose thread uses it
-  std::unique_ptr<DailyStats> daily;
-  std::unique_ptr<HourlyTotals> hourly;
-  std::unique_ptr<RedisTallies> redis_tallies;
-  std::unique_ptr<Tallies> local_tallies;
-  std::unique_ptr<KeyStore> keys;
-  std::unique_ptr<SqliteExperimentStore> experiment_store;
-  std::unique_ptr<Experiment> experiment;  ///< the holdout experiment, running or not
-  bool refused = false;                    ///< Redis refused the settings: exit as for bad settings
+  std::unique_ptr<store::EventStore> store;
+  std::unique_ptr<store::RedisCommands> redis_commands;
+  std::unique_ptr<store::RedisLog> redis;
+  core::PresenceExchange presence;  // before the tallies, whose thread uses it
+  std::unique_ptr<core::DailyStats> daily;
+  std::unique_ptr<core::HourlyTotals> hourly;
+  std::unique_ptr<store::RedisTallies> redis_tallies;
+  std::unique_ptr<core::Tallies> local_tallies;
+  std::unique_ptr<core::KeyStore> keys;
+  std::unique_ptr<store::SqliteExperimentStore> experiment_store;
+  std::unique_ptr<core::Experiment> experiment;  ///< the holdout experiment, running or not
+  bool refused = false;  ///< Redis refused the settings: exit as for bad settings
 
-  Tallies& tallies() { return redis_tallies ? *redis_tallies : *local_tallies; }
+  core::Tallies& tallies() { return redis_tallies ? *redis_tallies : *local_tallies; }
 };
 
 /// Opens every backend; false, with the reason logged, when one cannot be. Starts no thread.
 bool open_backends(const Settings& settings, Backends& b) {
   try {
     if (!settings.data_dir.empty()) {
-      b.store = std::make_unique<EventStore>(settings.data_dir, settings.history,
-                                             std::chrono::seconds(settings.history_max_age));
+      b.store = std::make_unique<store::EventStore>(settings.data_dir, settings.history,
+                                                    std::chrono::seconds(settings.history_max_age));
     }
     if (const auto address = redis_address(settings)) {
       // Redis reached and saying no (a wrong password, an ACL without proof's keys) is a
@@ -103,15 +103,15 @@ bool open_backends(const Settings& settings, Backends& b) {
         b.refused = true;
         return false;
       }
-      const RedisKeys keys{settings.redis_prefix};
-      b.redis_commands = std::make_unique<RedisCommands>(*address);
-      b.redis = std::make_unique<RedisLog>(*b.redis_commands, keys, settings.history);
-      b.redis_tallies = std::make_unique<RedisTallies>(*b.redis_commands, keys, b.presence);
+      const store::RedisKeys keys{settings.redis_prefix};
+      b.redis_commands = std::make_unique<store::RedisCommands>(*address);
+      b.redis = std::make_unique<store::RedisLog>(*b.redis_commands, keys, settings.history);
+      b.redis_tallies = std::make_unique<store::RedisTallies>(*b.redis_commands, keys, b.presence);
       // Delivery ids are the service's, not one instance's: two instances receiving the
       // same delivery at once must publish one card.
-      b.keys = std::make_unique<RedisKeyStore>(*b.redis_commands, keys);
+      b.keys = std::make_unique<store::RedisKeyStore>(*b.redis_commands, keys);
       // Every instance assigns and counts alike: the secret and the counts are in Redis.
-      b.experiment = std::make_unique<RedisExperiment>(*b.redis_commands, keys);
+      b.experiment = std::make_unique<store::RedisExperiment>(*b.redis_commands, keys);
       if (b.store) {
         spdlog::warn(
             "--data-dir: with --redis the history, the counts and the delivery ids "
@@ -120,18 +120,18 @@ bool open_backends(const Settings& settings, Backends& b) {
       }
       return true;
     }
-    b.daily = std::make_unique<DailyStats>(b.store.get());
-    b.hourly = std::make_unique<HourlyTotals>(b.store.get());
-    b.local_tallies = std::make_unique<LocalTallies>(*b.daily, *b.hourly);
+    b.daily = std::make_unique<core::DailyStats>(b.store.get());
+    b.hourly = std::make_unique<core::HourlyTotals>(b.store.get());
+    b.local_tallies = std::make_unique<core::LocalTallies>(*b.daily, *b.hourly);
     if (b.store) {
-      b.keys = std::make_unique<SqliteKeyStore>(settings.data_dir);
-      b.experiment_store = std::make_unique<SqliteExperimentStore>(settings.data_dir);
+      b.keys = std::make_unique<store::SqliteKeyStore>(settings.data_dir);
+      b.experiment_store = std::make_unique<store::SqliteExperimentStore>(settings.data_dir);
     } else {
-      b.keys = std::make_unique<MemoryKeyStore>();
+      b.keys = std::make_unique<core::MemoryKeyStore>();
     }
-    b.experiment = std::make_unique<LocalExperiment>(b.experiment_store.get());
+    b.experiment = std::make_unique<core::LocalExperiment>(b.experiment_store.get());
     return true;
-  } catch (const Unavailable& e) {  // StoreError, KeyStoreError, ExperimentError
+  } catch (const core::Unavailable& e) {  // StoreError, KeyStoreError, ExperimentError
     spdlog::error("{}", e.what());
     return false;
   }
@@ -143,7 +143,7 @@ bool open_backends(const Settings& settings, Backends& b) {
 bool start_experiment(const Settings& settings, Backends& b) {
   try {
     b.experiment->start_or_continue(settings.holdout, std::chrono::system_clock::now());
-  } catch (const ExperimentError& e) {
+  } catch (const core::ExperimentError& e) {
     if (!b.redis) {
       spdlog::error("{}", e.what());
       return false;
@@ -168,11 +168,11 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   Backends backends;
   if (!open_backends(settings, backends)) return backends.refused ? kExitBadSettings : kExitFailure;
   if (!start_experiment(settings, backends)) return kExitFailure;
-  RedisLog* redis = backends.redis.get();
-  Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : backends.store.get(),
-          redis);
+  store::RedisLog* redis = backends.redis.get();
+  core::Hub hub(settings.history, settings.max_subscribers, redis ? nullptr : backends.store.get(),
+                redis);
   if (redis) {
-    redis->start([&hub](EventPtr event) { hub.ingest(std::move(event)); },
+    redis->start([&hub](core::EventPtr event) { hub.ingest(std::move(event)); },
                  [&hub](std::uint64_t id) { hub.erase_local(id); });
     backends.redis_tallies->start();
   }
@@ -181,12 +181,12 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
     redis->stop();                   // its thread feeds the hub, which is about to go
     backends.redis_tallies->stop();  // this instance's pages leave the shared count
   };
-  Metrics metrics;
+  core::Metrics metrics;
   if (settings.threads == 0) settings.threads = net::default_threads();
-  const HttpOptions options = http_options(settings);
-  HttpServer server(options, hub, metrics, backends.tallies(), *backends.keys, *backends.experiment,
-                    redis ? &backends.presence : nullptr);
-  Experiment& experiment = *backends.experiment;
+  const http::HttpOptions options = http_options(settings);
+  http::HttpServer server(options, hub, metrics, backends.tallies(), *backends.keys,
+                          *backends.experiment, redis ? &backends.presence : nullptr);
+  core::Experiment& experiment = *backends.experiment;
   const SignalThread signals(SignalHandlers{
       .on_stop =
           [&server](int signal) {
@@ -215,4 +215,4 @@ int serve(Settings settings, const std::vector<std::string>& warnings) {
   return kExitOk;
 }
 
-}  // namespace proof
+}  // namespace proof::app

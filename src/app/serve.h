@@ -6,9 +6,9 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// Serves with `settings` (logging `warnings` first); returns the process's exit code.
 int serve(Settings settings, const std::vector<std::string>& warnings);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -10,7 +10,7 @@
 #include "core/encoding.h"
 #include "core/refusal.h"
 
-namespace proof {
+namespace proof::app {
 
 SplitUrl split_server_url(std::string_view url) {
   const auto scheme_end = url.find("://");
@@ -61,7 +61,7 @@ std::string describe_failure(httplib::Error error) {
 }
 
 std::string server_message(const httplib::Response& response) {
-  if (auto message = refusal_message(response.body)) return *message;
+  if (auto message = core::refusal_message(response.body)) return *message;
   return response.body.empty() ? std::string("(no body)") : response.body;
 }
 
@@ -114,7 +114,7 @@ std::string new_idempotency_key() {
     const auto word = static_cast<std::uint32_t>(random());
     for (int b = 0; b < 4; ++b) bytes += static_cast<char>((word >> (8 * b)) & 0xFF);
   }
-  return to_hex(bytes);
+  return core::to_hex(bytes);
 }
 
 std::unique_ptr<httplib::Response> ServerClient::post_json_once(const std::string& path,
@@ -157,4 +157,4 @@ void ServerClient::refused(const std::string& what, const httplib::Response& res
             << "): " << server_message(response) << '\n';
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -12,7 +12,7 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// A --url split into what httplib::Client takes (scheme://host:port) and the path a reverse
 /// proxy may mount proof under (https://example.com/proof). A URL that names an endpoint
@@ -71,4 +71,4 @@ class ServerClient {
   std::unique_ptr<httplib::Client> client_;
 };
 
-}  // namespace proof
+}  // namespace proof::app

@@ -18,7 +18,7 @@
 #define PROOF_SOURCE_PUBLIC_DIR "public"
 #endif
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -191,4 +191,4 @@ std::vector<std::string> validate(Settings& s, Origins& origins) {
   return warnings;
 }
 
-}  // namespace proof
+}  // namespace proof::app

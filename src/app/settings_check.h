@@ -8,7 +8,7 @@
 #include "app/config.h"
 #include "app/settings_sources.h"
 
-namespace proof {
+namespace proof::app {
 
 /// Throws BadSettings, saying how to give one, when the settings have no API key.
 void require_key(const Settings& settings);
@@ -18,4 +18,4 @@ void require_key(const Settings& settings);
 /// Lists' repeats are left out (counted in `origins`), and settings.secret_sources filled.
 std::vector<std::string> validate(Settings& settings, Origins& origins);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -11,7 +11,7 @@
 #include "app/settings_table.h"
 #include "store/redis_address.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -28,7 +28,7 @@ bool gives_secret(const SettingSpec& spec, const ConfigEntry& entry) {
   if (spec.secret) return true;
   if (spec.key != "redis" || entry.values.empty()) return false;
   std::string error;
-  const auto address = parse_redis_url(entry.values.front(), error);
+  const auto address = store::parse_redis_url(entry.values.front(), error);
   return address && !address->password.empty();
 }
 
@@ -174,4 +174,4 @@ Settings collect(const GivenValues& values, Origins& origins) {
   return s;
 }
 
-}  // namespace proof
+}  // namespace proof::app

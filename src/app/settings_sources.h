@@ -13,7 +13,7 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// The values given on the command line, as text, keyed by setting.
 struct GivenValues {
@@ -65,4 +65,4 @@ struct Origins {
 /// line and key, of a value that is wrong.
 Settings collect(const GivenValues& values, Origins& origins);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -13,7 +13,7 @@
 #include "sources/receiver.h"
 #include "store/redis_address.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -181,7 +181,7 @@ std::string ip_address(const std::string& text) {
 }
 
 std::string origin(const std::string& text) {
-  auto normal = OriginPolicy::normalise(text);
+  auto normal = http::OriginPolicy::normalise(text);
   if (!normal) {
     throw SettingError("'" + text + "' is not an origin such as https://shop.example or *");
   }
@@ -192,7 +192,7 @@ std::string origin(const std::string& text) {
 void redis_url(const std::string& url) {
   if (url.empty()) return;
   std::string error;
-  if (!parse_redis_url(url, error)) throw SettingError(error);
+  if (!store::parse_redis_url(url, error)) throw SettingError(error);
 }
 
 void redis_prefix(const std::string& prefix) {
@@ -258,7 +258,7 @@ std::vector<SettingSpec> make_table() {
   t.push_back(whole("holdout", "PERCENT",
                     "Holdout experiment: the percentage of visitors who see no card, to "
                     "measure what the cards change (0: off; a new percentage starts anew)",
-                    &Settings::holdout, 0, kMaxHoldoutPercent));
+                    &Settings::holdout, 0, core::kMaxHoldoutPercent));
   t.push_back(whole("threads", "N",
                     "Event loops, each a thread owning its share of the connections (0: one per "
                     "core, at most 8)",
@@ -269,7 +269,7 @@ std::vector<SettingSpec> make_table() {
                     "this instance alone)",
                     &Settings::redis_url, redis_url);
   redis.show = [](const Settings& s) {
-    return s.redis_url.empty() ? std::string() : quoted(redacted_redis_url(s.redis_url));
+    return s.redis_url.empty() ? std::string() : quoted(store::redacted_redis_url(s.redis_url));
   };
   t.push_back(std::move(redis));
   t.push_back(text("redis-password-file", "FILE",
@@ -364,4 +364,4 @@ std::string bare(std::string text) {
   return text;
 }
 
-}  // namespace proof
+}  // namespace proof::app

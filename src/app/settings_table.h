@@ -12,7 +12,7 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// What is wrong with one value, without saying where it came from (the caller knows:
 /// a flag, a line of a file, the environment).
@@ -61,4 +61,4 @@ std::string quoted(const std::string& value);
 /// A value as --help and the start-up line show it: without the quotes a file needs.
 std::string bare(std::string text);
 
-}  // namespace proof
+}  // namespace proof::app

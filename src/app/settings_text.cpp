@@ -5,7 +5,7 @@
 
 #include "app/settings_table.h"
 
-namespace proof {
+namespace proof::app {
 
 std::string listen_url(const Settings& s) {
   const bool v6 = s.bind.find(':') != std::string::npos;
@@ -68,4 +68,4 @@ std::string to_config_text(const Settings& s) {
   return out.str();
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -6,7 +6,7 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// The address the server listens on as a URL: http://[::]:6009 for bind "::".
 std::string listen_url(const Settings& settings);
@@ -18,4 +18,4 @@ std::string describe(const Settings& settings);
 /// where the secrets came from, as comments.
 std::string to_config_text(const Settings& settings);
 
-}  // namespace proof
+}  // namespace proof::app

@@ -10,7 +10,7 @@
 
 #include "app/server_client.h"
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -98,4 +98,4 @@ int print_stats(const Settings& settings, const ServerTarget& target, int days) 
   return kExitOk;
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -7,7 +7,7 @@
 
 #include "app/config.h"
 
-namespace proof {
+namespace proof::app {
 
 /// An answer from /stats that is not {"days": [{"date", "published", "purchases", "shown",
 /// "clicks", "peak_pages"}, ...]} ("purchases" may be missing: a server older than kinds).
@@ -24,4 +24,4 @@ std::string format_stats_table(const nlohmann::json& stats);
 /// kExitOk, or kExitFailure with the reason on stderr.
 int print_stats(const Settings& settings, const ServerTarget& target, int days);
 
-}  // namespace proof
+}  // namespace proof::app

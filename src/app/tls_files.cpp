@@ -5,7 +5,7 @@
 
 #include <memory>
 
-namespace proof {
+namespace proof::app {
 
 namespace {
 
@@ -42,4 +42,4 @@ std::optional<std::string> tls_pair_problem(const std::string& cert, const std::
   return std::nullopt;
 }
 
-}  // namespace proof
+}  // namespace proof::app

@@ -1,6 +1,6 @@
 #include "core/answer_cache.h"
 
-namespace proof {
+namespace proof::core {
 
 std::optional<std::string> AnswerCache::find(const std::string& key, Clock::time_point now) const {
   std::lock_guard lock(mutex_);
@@ -23,4 +23,4 @@ std::size_t AnswerCache::size() const {
   return entries_.size();
 }
 
-}  // namespace proof
+}  // namespace proof::core

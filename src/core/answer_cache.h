@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-namespace proof {
+namespace proof::core {
 
 class AnswerCache {
  public:
@@ -38,4 +38,4 @@ class AnswerCache {
   std::map<std::string, Entry> entries_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

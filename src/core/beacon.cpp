@@ -4,7 +4,7 @@
 
 #include "core/sse.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -71,4 +71,4 @@ Outcome<Beacon> parse_beacon(std::string_view body) {
   return beacon;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -12,7 +12,7 @@
 
 #include "core/signup.h"
 
-namespace proof {
+namespace proof::core {
 
 /// A beacon body larger than this is refused (413) before it is parsed.
 inline constexpr std::size_t kBeaconBodyBytes = 512;
@@ -40,4 +40,4 @@ struct Beacon {
 /// 1-64 of a-z, 0-9, _ and - (as a channel). Other keys are ignored; any other kind is a 400.
 Outcome<Beacon> parse_beacon(std::string_view body);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -7,7 +7,7 @@
 #include <exception>
 #include <utility>
 
-namespace proof {
+namespace proof::core {
 
 std::string iso_date(std::int64_t day) {
   const std::chrono::year_month_day date{
@@ -142,4 +142,4 @@ std::vector<DayRecord> DailyStats::days(std::size_t n, Clock::time_point now) co
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::core

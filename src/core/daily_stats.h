@@ -16,7 +16,7 @@
 #include "core/event_kind.h"
 #include "core/utc.h"
 
-namespace proof {
+namespace proof::core {
 
 /// The five numbers of one day.
 struct DayCounts {
@@ -98,4 +98,4 @@ class DailyStats {
   std::mutex writer_mutex_;       ///< held by the one thread writing to the store
 };
 
-}  // namespace proof
+}  // namespace proof::core

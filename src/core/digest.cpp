@@ -7,7 +7,7 @@
 
 #include <stdexcept>
 
-namespace proof {
+namespace proof::core {
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -34,4 +34,4 @@ bool same_bytes(std::string_view a, std::string_view b) {
   return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace proof
+}  // namespace proof::core

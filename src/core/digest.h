@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof {
+namespace proof::core {
 
 /// The 32 raw bytes of HMAC-SHA256(key, message).
 std::string hmac_sha256(std::string_view key, std::string_view message);
@@ -18,4 +18,4 @@ std::string sha256(std::string_view message);
 /// (which are public: a digest's length is fixed), never on where they first differ.
 bool same_bytes(std::string_view a, std::string_view b);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -3,7 +3,7 @@
 #include "core/signup.h"
 #include "core/unicode.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -49,4 +49,4 @@ std::string reduce_name(std::string_view name, DisplayName mode) {
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof {
+namespace proof::core {
 
 enum class DisplayName {
   kInitial,  ///< "Jane Doe" -> "Jane D."; a single word stays as it is
@@ -28,4 +28,4 @@ std::optional<DisplayName> parse_display_name(std::string_view mode);
 /// No word at all gives "someone".
 std::string reduce_name(std::string_view name, DisplayName mode);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -1,6 +1,6 @@
 #include "core/encoding.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::optional<std::string> from_base64(std::string_view text) {
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::core

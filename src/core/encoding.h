@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof {
+namespace proof::core {
 
 /// The value of one hex digit (either case), or -1 for any other character.
 constexpr int hex_digit(char c) {
@@ -29,4 +29,4 @@ std::string to_base64(std::string_view bytes);
 /// nothing else (white space, the URL-safe alphabet, bits left over) is accepted.
 std::optional<std::string> from_base64(std::string_view text);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace proof {
+namespace proof::core {
 
 std::string error_text(int errnum) {
   char buffer[256];
@@ -11,4 +11,4 @@ std::string error_text(int errnum) {
   return ::strerror_r(errnum, buffer, sizeof buffer);
 }
 
-}  // namespace proof
+}  // namespace proof::core

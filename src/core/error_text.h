@@ -3,11 +3,11 @@
 
 #include <string>
 
-namespace proof {
+namespace proof::core {
 
 /// strerror(errnum) as a string, safe to call from any thread: std::strerror may write its
 /// answer into one buffer shared by every thread (the event loops, the workers and the Redis
 /// reader all report socket errors).
 std::string error_text(int errnum);
 
-}  // namespace proof
+}  // namespace proof::core

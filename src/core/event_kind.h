@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace proof {
+namespace proof::core {
 
 enum class EventKind {
   kSignup,    ///< "Jane just signed up with Newsletter"
@@ -37,4 +37,4 @@ constexpr EventKind stored_kind(std::string_view name, std::string_view source) 
   return source.empty() ? EventKind::kSignup : EventKind::kPurchase;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -5,7 +5,7 @@
 
 #include "core/sse.h"
 
-namespace proof {
+namespace proof::core {
 
 EventPtr make_event(std::uint64_t id, std::int64_t ts_ms, Signup signup) {
   nlohmann::json data = {
@@ -85,4 +85,4 @@ std::vector<EventPtr> EventLog::latest(std::size_t n, std::string_view channel) 
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -11,7 +11,7 @@
 
 #include "core/signup.h"
 
-namespace proof {
+namespace proof::core {
 
 /// A published signup with its serialised forms, built once and shared by every stream.
 struct Event {
@@ -76,4 +76,4 @@ class EventLog {
   std::uint64_t forgotten_id_ = 0;  ///< id of the newest event dropped past capacity
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -9,7 +9,7 @@
 #include "core/digest.h"
 #include "core/error_text.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -99,4 +99,4 @@ nlohmann::json experiment_json(const ExperimentReport& report) {
   return nullptr;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -28,7 +28,7 @@
 #include "core/experiment_stats.h"
 #include "core/unavailable.h"
 
-namespace proof {
+namespace proof::core {
 
 /// The two groups: visitors who see cards, and those held out, who see none.
 enum class Arm { kShown, kHoldout };
@@ -157,4 +157,4 @@ class Experiment {
   virtual std::uint64_t visitors_not_counted() const = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::core

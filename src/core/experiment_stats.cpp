@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -110,4 +110,4 @@ ExperimentFigures experiment_figures(ArmCounts shown, ArmCounts holdout, int hol
   return figures;
 }
 
-}  // namespace proof
+}  // namespace proof::core

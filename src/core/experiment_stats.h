@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace proof {
+namespace proof::core {
 
 /// One arm's visitor-days and those of them that converted (never more than visitors).
 struct ArmCounts {
@@ -69,4 +69,4 @@ struct ExperimentFigures {
 
 ExperimentFigures experiment_figures(ArmCounts shown, ArmCounts holdout, int holdout_percent);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -10,7 +10,7 @@
 #include "core/event_log.h"
 #include "core/unavailable.h"
 
-namespace proof {
+namespace proof::core {
 
 /// A store that cannot be opened or written; the message names the directory or file.
 struct StoreError : Unavailable {
@@ -30,4 +30,4 @@ class HistoryStore {
   virtual std::uint64_t last_id() = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::core

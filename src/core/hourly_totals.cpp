@@ -4,7 +4,7 @@
 
 #include "core/utc.h"
 
-namespace proof {
+namespace proof::core {
 
 HourlyTotals::HourlyTotals(HourlyStore* store, Clock::time_point now) : store_(store) {
   if (!store_) return;
@@ -90,4 +90,4 @@ std::uint64_t HourlyTotals::count(int hours, const std::string& channel, KindFil
   return all > purchases ? all - purchases : 0;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -19,7 +19,7 @@
 
 #include "core/event_kind.h"
 
-namespace proof {
+namespace proof::core {
 
 /// Where the totals outlive the process (--data-dir); implemented in store/.
 class HourlyStore {
@@ -77,4 +77,4 @@ class HourlyTotals {
   std::map<std::pair<std::int64_t, std::string>, std::uint64_t> counts_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -6,7 +6,7 @@
 
 #include "core/sse.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -173,4 +173,4 @@ void Hub::unsubscribe() {
   subscribers_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-}  // namespace proof
+}  // namespace proof::core

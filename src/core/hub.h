@@ -17,7 +17,7 @@
 #include "core/history_store.h"
 #include "core/shared_log.h"
 
-namespace proof {
+namespace proof::core {
 
 class Hub {
  public:
@@ -112,4 +112,4 @@ class Hub {
   std::function<void()> listener_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

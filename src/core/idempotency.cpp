@@ -6,7 +6,7 @@
 #include "core/digest.h"
 #include "core/encoding.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -61,4 +61,4 @@ void Idempotency::abandon(const std::string& key) {
   keys_.forget(store_key(key));
 }
 
-}  // namespace proof
+}  // namespace proof::core

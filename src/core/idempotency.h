@@ -14,7 +14,7 @@
 
 #include "core/key_store.h"
 
-namespace proof {
+namespace proof::core {
 
 class Idempotency {
  public:
@@ -56,4 +56,4 @@ class Idempotency {
   KeyStore& keys_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -18,7 +18,7 @@
 #include <string_view>
 #include "core/unavailable.h"
 
-namespace proof {
+namespace proof::core {
 
 /// The backend could not be read or written now; nothing was claimed or changed.
 struct KeyStoreError : Unavailable {
@@ -57,4 +57,4 @@ class KeyStore {
   virtual std::size_t evicted() const = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -8,7 +8,7 @@
 
 #include "core/utc.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -141,4 +141,4 @@ std::uint64_t LocalExperiment::visitors_not_counted() const {
   return not_counted_;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -14,7 +14,7 @@
 
 #include "core/experiment.h"
 
-namespace proof {
+namespace proof::core {
 
 /// One UTC day's counts of both arms.
 struct DayArms {
@@ -96,4 +96,4 @@ class LocalExperiment final : public Experiment {
   std::uint64_t not_counted_ = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -1,6 +1,6 @@
 #include "core/log_throttle.h"
 
-namespace proof {
+namespace proof::core {
 
 LogThrottle::LogThrottle(double per_second, double burst) : rate_{per_second, burst} {}
 
@@ -26,4 +26,4 @@ LogThrottle& refusal_log() {
   return throttle;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -12,7 +12,7 @@
 
 #include "core/token_bucket.h"
 
-namespace proof {
+namespace proof::core {
 
 class LogThrottle {
  public:
@@ -39,4 +39,4 @@ LogThrottle& refusal_log();
 /// What a line written after a gap adds: "" for none, else " (N more refusals not logged)".
 std::string skipped_note(std::uint64_t skipped);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -1,6 +1,6 @@
 #include "core/memory_key_store.h"
 
-namespace proof {
+namespace proof::core {
 
 bool MemoryKeyStore::live(const std::string& key, Clock::time_point now) {
   const auto it = entries_.find(key);
@@ -71,4 +71,4 @@ std::size_t MemoryKeyStore::size() const {
   return entries_.size();
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -8,7 +8,7 @@
 
 #include "core/key_store.h"
 
-namespace proof {
+namespace proof::core {
 
 class MemoryKeyStore final : public KeyStore {
  public:
@@ -47,4 +47,4 @@ class MemoryKeyStore final : public KeyStore {
   std::size_t evicted_ = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -49,4 +49,4 @@ std::string Metrics::render(std::size_t subscribers) const {
   return out.str();
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -10,7 +10,7 @@
 
 #include "core/refusal.h"
 
-namespace proof {
+namespace proof::core {
 
 class Metrics {
  public:
@@ -49,4 +49,4 @@ class Metrics {
       rejected_{};
 };
 
-}  // namespace proof
+}  // namespace proof::core

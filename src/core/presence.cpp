@@ -2,7 +2,7 @@
 
 #include "core/sse.h"
 
-namespace proof {
+namespace proof::core {
 
 void PresenceCount::open(const std::string& channel) {
   ++local_version_;
@@ -113,4 +113,4 @@ std::string presence_frame(std::size_t count) {
   return sse::format_notice("presence", "{\"count\":" + std::to_string(count) + "}");
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace proof {
+namespace proof::core {
 
 /// Open pages per channel, this instance's plus what other instances report.
 class PresenceCount {
@@ -115,4 +115,4 @@ std::optional<std::size_t> presence_due(PresenceSent& sent, std::size_t count,
 /// browser's Last-Event-ID.
 std::string presence_frame(std::size_t count);
 
-}  // namespace proof
+}  // namespace proof::core

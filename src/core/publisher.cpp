@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-namespace proof {
+namespace proof::core {
 
 EventPtr Publisher::publish(Signup signup, std::string_view from) {
   signup.user_name = reduce_name(signup.user_name, names_);
@@ -35,4 +35,4 @@ bool Publisher::erase(std::uint64_t id, const std::optional<CardRef>& known) {
   return true;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -13,7 +13,7 @@
 #include "core/metrics.h"
 #include "core/tallies.h"
 
-namespace proof {
+namespace proof::core {
 
 /// What is remembered of a published card so it can be taken back after it has left the
 /// replay history: its id, when it was accepted, and its channel and kind (which totals
@@ -53,4 +53,4 @@ class Publisher {
   DisplayName names_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -3,7 +3,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -86,4 +86,4 @@ std::optional<std::string> refusal_message(std::string_view body) {
   return it->get<std::string>();
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof {
+namespace proof::core {
 
 /// Why a request was refused; each is one `reason` label of proof_requests_rejected_total.
 enum class RejectReason : std::size_t {
@@ -61,4 +61,4 @@ std::string refusal_body(std::string_view message);
 /// The message of a body written by refusal_body, or nullopt when `body` is not one.
 std::optional<std::string> refusal_message(std::string_view body);
 
-}  // namespace proof
+}  // namespace proof::core

@@ -10,7 +10,7 @@
 #include "core/signup.h"
 #include "core/unavailable.h"
 
-namespace proof {
+namespace proof::core {
 
 /// The shared history could not take an event: nothing was recorded or broadcast.
 struct SharedLogError : Unavailable {
@@ -42,4 +42,4 @@ class SharedLog {
   virtual std::uint64_t gap_events() const = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::core

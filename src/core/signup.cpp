@@ -5,7 +5,7 @@
 #include "core/text.h"
 #include "core/unicode.h"
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -227,4 +227,4 @@ Outcome<Signup> validate(const Fields& fields) {
   return signup;
 }
 
-}  // namespace proof
+}  // namespace proof::core

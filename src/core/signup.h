@@ -11,7 +11,7 @@
 #include "core/event_kind.h"
 #include "core/refusal.h"
 
-namespace proof {
+namespace proof::core {
 
 /// One accepted signup, fields already trimmed, stripped, checked and defaulted.
 struct Signup {
@@ -78,4 +78,4 @@ bool is_valid_channel(std::string_view channel);
 /// which leaves the site), with no white space, control characters or backslashes.
 bool is_safe_url(std::string_view url);
 
-}  // namespace proof
+}  // namespace proof::core

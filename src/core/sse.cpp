@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-namespace proof::sse {
+namespace proof::core::sse {
 
 namespace {
 
@@ -77,4 +77,4 @@ std::optional<std::size_t> parse_count(std::string_view s, std::size_t max) {
   return value;
 }
 
-}  // namespace proof::sse
+}  // namespace proof::core::sse

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof::sse {
+namespace proof::core::sse {
 
 /// The exact content type: any other text/* type gets compressed by cpp-httplib without
 /// flushing, which silently stalls the stream.
@@ -35,4 +35,4 @@ std::optional<std::uint64_t> parse_event_id(std::string_view s);
 /// Parses a non-negative decimal count such as ?replay=N, capped at `max` (nullopt on junk).
 std::optional<std::size_t> parse_count(std::string_view s, std::size_t max);
 
-}  // namespace proof::sse
+}  // namespace proof::core::sse

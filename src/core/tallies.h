@@ -13,7 +13,7 @@
 #include "core/event_kind.h"
 #include "core/hourly_totals.h"
 
-namespace proof {
+namespace proof::core {
 
 class Tallies {
  public:
@@ -74,4 +74,4 @@ class LocalTallies final : public Tallies {
   HourlyTotals& hourly_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

@@ -4,7 +4,7 @@
 
 #include "core/encoding.h"
 
-namespace proof::text {
+namespace proof::core::text {
 
 namespace {
 
@@ -140,4 +140,4 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace proof::text
+}  // namespace proof::core::text

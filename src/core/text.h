@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof::text {
+namespace proof::core::text {
 
 /// True when `s` is well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view s);
@@ -39,4 +39,4 @@ std::string ascii_lower(std::string_view s);
 /// Equal but for the case of ASCII letters (header names, tokens), without a copy.
 bool iequals(std::string_view a, std::string_view b);
 
-}  // namespace proof::text
+}  // namespace proof::core::text

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace proof {
+namespace proof::core {
 
 namespace {
 
@@ -47,4 +47,4 @@ bool TokenBucket::full(const TokenRate& rate, Clock::time_point now) const {
   return tokens_at(rate, now) >= rate.burst;
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <optional>
 
-namespace proof {
+namespace proof::core {
 
 /// How fast a bucket refills: `per_second` tokens a second, holding at most `burst`.
 struct TokenRate {
@@ -47,4 +47,4 @@ class TokenBucket {
   Clock::time_point last_;
 };
 
-}  // namespace proof
+}  // namespace proof::core

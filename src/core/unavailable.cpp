@@ -1,6 +1,6 @@
 #include "core/unavailable.h"
 
-namespace proof {
+namespace proof::core {
 
 Refusal unavailable_refusal(const Unavailable& e, std::string_view not_done) {
   std::string message = std::string(e.part) + " is unavailable now; ";
@@ -12,4 +12,4 @@ Refusal unavailable_refusal(const Unavailable& e, std::string_view not_done) {
           .retry_after = e.retry_after};
 }
 
-}  // namespace proof
+}  // namespace proof::core

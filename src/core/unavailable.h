@@ -10,7 +10,7 @@
 
 #include "core/refusal.h"
 
-namespace proof {
+namespace proof::core {
 
 struct Unavailable : std::runtime_error {
   /// `detail` is for the operator's log (it names the file, the address, the error);
@@ -28,4 +28,4 @@ struct Unavailable : std::runtime_error {
 /// with Retry-After.
 Refusal unavailable_refusal(const Unavailable& e, std::string_view not_done = {});
 
-}  // namespace proof
+}  // namespace proof::core

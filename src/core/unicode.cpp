@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-namespace proof::unicode {
+namespace proof::core::unicode {
 
 namespace {
 
@@ -133,4 +133,4 @@ std::vector<std::string_view> words(std::string_view s) {
   return out;
 }
 
-}  // namespace proof::unicode
+}  // namespace proof::core::unicode

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace proof::unicode {
+namespace proof::core::unicode {
 
 /// White_Space (PropList.txt): U+0009-U+000D, U+0020, U+0085, U+00A0, U+1680,
 /// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
@@ -53,4 +53,4 @@ std::string_view trim_white_space(std::string_view s);
 /// The words of `s`: the runs between White_Space characters, none empty.
 std::vector<std::string_view> words(std::string_view s);
 
-}  // namespace proof::unicode
+}  // namespace proof::core::unicode

@@ -10,7 +10,7 @@
 #include <ctime>
 #include <string>
 
-namespace proof {
+namespace proof::core {
 
 /// Hours since 1970-01-01T00:00Z, rounded down.
 inline std::int64_t utc_hour(std::chrono::system_clock::time_point t) {
@@ -28,4 +28,4 @@ inline std::string utc_text(std::int64_t seconds) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(seconds)));
 }
 
-}  // namespace proof
+}  // namespace proof::core

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace proof {
+namespace proof::http {
 
 AddressRateLimiter::AddressRateLimiter(double rate, double burst, std::size_t max_addresses)
     : rate_{rate, std::max(1.0, burst)}, max_addresses_(std::max<std::size_t>(1, max_addresses)) {}
@@ -14,7 +14,7 @@ std::optional<std::chrono::milliseconds> AddressRateLimiter::acquire(const std::
   auto it = buckets_.find(address);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_addresses_) make_room(now);
-    it = buckets_.emplace(address, TokenBucket(rate_, now)).first;
+    it = buckets_.emplace(address, core::TokenBucket(rate_, now)).first;
   }
   auto wait = it->second.take(rate_, now);
   const Clock::rep full_at = it->second.full_at(rate_).time_since_epoch().count();
@@ -51,4 +51,4 @@ std::size_t AddressRateLimiter::tracked() const {
   return buckets_.size();
 }
 
-}  // namespace proof
+}  // namespace proof::http

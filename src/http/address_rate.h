@@ -13,7 +13,7 @@
 
 #include "core/token_bucket.h"
 
-namespace proof {
+namespace proof::http {
 
 class AddressRateLimiter {
  public:
@@ -43,12 +43,12 @@ class AddressRateLimiter {
   /// (forgetting them changes nothing), then, if every one is busy, the longest quiet.
   void make_room(Clock::time_point now);
 
-  TokenRate rate_;
+  core::TokenRate rate_;
   std::size_t max_addresses_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, TokenBucket> buckets_;
+  std::unordered_map<std::string, core::TokenBucket> buckets_;
   /// By when every bucket will be full again (steady clock, ns since its epoch).
   std::atomic<Clock::rep> all_full_at_{0};
 };
 
-}  // namespace proof
+}  // namespace proof::http

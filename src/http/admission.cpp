@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace proof {
+namespace proof::http {
 
 RateLimiter::RateLimiter(double rate, double burst) : rate_{rate, std::max(1.0, burst)} {}
 
@@ -37,4 +37,4 @@ std::size_t AddressSlots::held(const std::string& address) const {
   return it == held_.end() ? 0 : it->second;
 }
 
-}  // namespace proof
+}  // namespace proof::http

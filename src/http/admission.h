@@ -11,7 +11,7 @@
 
 #include "core/token_bucket.h"
 
-namespace proof {
+namespace proof::http {
 
 /// Allows `rate` acquisitions per second on average, in bursts of up to `burst`.
 /// The clock is passed in, so the arithmetic is testable without sleeping.
@@ -26,9 +26,9 @@ class RateLimiter {
   std::optional<std::chrono::milliseconds> acquire(Clock::time_point now);
 
  private:
-  TokenRate rate_;
+  core::TokenRate rate_;
   std::mutex mutex_;
-  std::optional<TokenBucket> bucket_;  ///< full at the first acquisition
+  std::optional<core::TokenBucket> bucket_;  ///< full at the first acquisition
 };
 
 /// Counts open streams per client address, capped at `per_address` (0: no cap).
@@ -47,4 +47,4 @@ class AddressSlots {
   std::unordered_map<std::string, std::size_t> held_;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -2,7 +2,7 @@
 
 #include "core/text.h"
 
-namespace proof {
+namespace proof::http {
 
 bool keys_equal(std::string_view expected, std::string_view given) {
   if (expected.empty()) return false;
@@ -18,12 +18,12 @@ bool keys_equal(std::string_view expected, std::string_view given) {
 
 std::string key_from_headers(std::string_view authorization, std::string_view x_api_key) {
   constexpr std::string_view kBearer = "bearer ";
-  const std::string_view auth = text::trim(authorization);
+  const std::string_view auth = core::text::trim(authorization);
   if (auth.size() > kBearer.size() &&
-      text::ascii_lower(auth.substr(0, kBearer.size())) == kBearer) {
-    return std::string(text::trim(auth.substr(kBearer.size())));
+      core::text::ascii_lower(auth.substr(0, kBearer.size())) == kBearer) {
+    return std::string(core::text::trim(auth.substr(kBearer.size())));
   }
-  return std::string(text::trim(x_api_key));
+  return std::string(core::text::trim(x_api_key));
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -14,7 +14,7 @@
 #include "core/unavailable.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
   const std::string& address = req.client();
@@ -22,35 +22,37 @@ void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
     ctx.refuse(
         req, res,
         {.status = 429,
-         .reason = RejectReason::kRateLimited,
+         .reason = core::RejectReason::kRateLimited,
          .message = fmt::format("more than {:g} beacons per second from one address; retry later",
                                 kBeaconsPerSecond),
          .retry_after = retry_seconds(*wait)});
     return;
   }
   // navigator.sendBeacon with a string sends text/plain, which needs no CORS preflight.
-  const std::string type = text::ascii_lower(req.header("Content-Type"));
+  const std::string type = core::text::ascii_lower(req.header("Content-Type"));
   if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("application/json")) {
-    ctx.refuse(req, res,
-               {415, RejectReason::kUnsupportedMediaType, "send text/plain or application/json"});
+    ctx.refuse(
+        req, res,
+        {415, core::RejectReason::kUnsupportedMediaType, "send text/plain or application/json"});
     return;
   }
-  auto parsed = parse_beacon(req.body());
-  if (const auto* refusal = std::get_if<Refusal>(&parsed)) {
+  auto parsed = core::parse_beacon(req.body());
+  if (const auto* refusal = std::get_if<core::Refusal>(&parsed)) {
     ctx.refuse(req, res, *refusal);
     return;
   }
-  const Beacon& beacon = std::get<Beacon>(parsed);
+  const core::Beacon& beacon = std::get<core::Beacon>(parsed);
   const auto now = std::chrono::system_clock::now();
-  if (beacon.kind == Beacon::Kind::kVisit || beacon.kind == Beacon::Kind::kGoal) {
+  if (beacon.kind == core::Beacon::Kind::kVisit || beacon.kind == core::Beacon::Kind::kGoal) {
     // The experiment's beacons: the server derives the arm from the visitor itself, and
     // counts nothing (but answers alike) while no experiment runs.
     try {
-      ctx.experiment.record(req.client(), req.header("User-Agent"),
-                            beacon.kind == Beacon::Kind::kGoal ? Visit::kGoal : Visit::kView, now);
-    } catch (const Unavailable& e) {
+      ctx.experiment.record(
+          req.client(), req.header("User-Agent"),
+          beacon.kind == core::Beacon::Kind::kGoal ? core::Visit::kGoal : core::Visit::kView, now);
+    } catch (const core::Unavailable& e) {
       spdlog::warn("could not count an experiment's beacon: {}", e.what());
-      ctx.refuse(req, res, unavailable_refusal(e, "nothing was counted"));
+      ctx.refuse(req, res, core::unavailable_refusal(e, "nothing was counted"));
       return;
     }
     res.status = 204;
@@ -62,12 +64,12 @@ void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
     const auto held = ctx.hub.resume(*beacon.id - 1);
     if (held.empty() || held.front()->id != *beacon.id) {
       ctx.refuse(req, res,
-                 {404, RejectReason::kNotFound,
+                 {404, core::RejectReason::kNotFound,
                   "no event " + std::to_string(*beacon.id) + " in the history"});
       return;
     }
   }
-  if (beacon.kind == Beacon::Kind::kShown) {
+  if (beacon.kind == core::Beacon::Kind::kShown) {
     ctx.tallies.count_shown(now);
     ctx.metrics.card_shown();
   } else {
@@ -77,4 +79,4 @@ void handle_beacon(HttpContext& ctx, const Request& req, Response& res) {
   res.status = 204;
 }
 
-}  // namespace proof
+}  // namespace proof::http

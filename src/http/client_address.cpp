@@ -9,7 +9,7 @@
 
 #include "core/text.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -54,7 +54,7 @@ ClientAddress client_address(std::string_view peer, std::string_view forwarded_f
   std::string_view rest = forwarded_for;
   while (true) {
     const std::size_t comma = rest.find(',');
-    const std::string_view hop = text::trim(rest.substr(0, comma));
+    const std::string_view hop = core::text::trim(rest.substr(0, comma));
     if (!hop.empty()) {
       const auto bytes = ip_bytes(hop);
       if (!bytes) {
@@ -75,4 +75,4 @@ ClientAddress client_address(std::string_view peer, std::string_view forwarded_f
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace proof {
+namespace proof::http {
 
 struct ClientAddress {
   std::string address;
@@ -25,4 +25,4 @@ struct ClientAddress {
 ClientAddress client_address(std::string_view peer, std::string_view forwarded_for,
                              const std::vector<std::string>& trusted_proxies);
 
-}  // namespace proof
+}  // namespace proof::http

@@ -9,22 +9,23 @@
 #include "core/text.h"
 #include "http/auth.h"
 
-namespace proof {
+namespace proof::http {
 
-void write_refusal(Response& res, const Refusal& refusal) {
+void write_refusal(Response& res, const core::Refusal& refusal) {
   res.status = refusal.status;
   if (refusal.retry_after > 0) res.set_header("Retry-After", std::to_string(refusal.retry_after));
   if (!refusal.challenge.empty()) res.set_header("WWW-Authenticate", refusal.challenge);
-  res.set_content(refusal_body(refusal.message), kJsonType);
+  res.set_content(core::refusal_body(refusal.message), kJsonType);
 }
 
-void HttpContext::refuse(const Request& req, Response& res, const Refusal& refusal) {
+void HttpContext::refuse(const Request& req, Response& res, const core::Refusal& refusal) {
   metrics.rejected(refusal.reason);
-  if (std::uint64_t skipped = 0; refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
-    spdlog::warn("rejected {} {} from {}: {} {} ({}){}", text::printable(req.method()),
-                 text::printable(req.path()), req.client(), refusal.status,
-                 reason_label(refusal.reason), text::printable(refusal.message),
-                 skipped_note(skipped));
+  if (std::uint64_t skipped = 0;
+      core::refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
+    spdlog::warn("rejected {} {} from {}: {} {} ({}){}", core::text::printable(req.method()),
+                 core::text::printable(req.path()), req.client(), refusal.status,
+                 core::reason_label(refusal.reason), core::text::printable(refusal.message),
+                 core::skipped_note(skipped));
   }
   write_refusal(res, refusal);
 }
@@ -35,7 +36,7 @@ bool HttpContext::authorized(const Request& req, Response& res, std::string_view
     metrics.key_lockout();
     refuse(req, res,
            {.status = 429,
-            .reason = RejectReason::kUnauthorized,
+            .reason = core::RejectReason::kUnauthorized,
             .message = "too many wrong API keys from this address; retry later",
             .retry_after = retry_seconds(*wait)});
     return false;
@@ -44,7 +45,7 @@ bool HttpContext::authorized(const Request& req, Response& res, std::string_view
   key_failures.acquire(req.client(), now);
   refuse(req, res,
          {.status = 401,
-          .reason = RejectReason::kUnauthorized,
+          .reason = core::RejectReason::kUnauthorized,
           .message = key.empty() ? "missing API key; send it as Authorization: Bearer KEY"
                                  : "wrong API key",
           .challenge = "Bearer"});
@@ -58,11 +59,11 @@ bool HttpContext::authorized(const Request& req, Response& res) {
 
 bool HttpContext::channel_param(const Request& req, Response& res, std::string& channel) {
   channel = req.param("channel");
-  if (channel.empty() || is_valid_channel(channel)) return true;
+  if (channel.empty() || core::is_valid_channel(channel)) return true;
   channel.clear();
   refuse(req, res,
          {.status = 400,
-          .reason = RejectReason::kBadRequest,
+          .reason = core::RejectReason::kBadRequest,
           .message = "channel must be 1-64 characters of a-z, 0-9, _ and -"});
   return false;
 }
@@ -85,4 +86,4 @@ int retry_seconds(std::chrono::milliseconds wait) {
       std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count()));
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -33,14 +33,14 @@
 #include "sources/intake.h"
 #include "sources/receiver.h"
 
-namespace proof {
+namespace proof::http {
 
 inline constexpr const char* kJsonType = "application/json";
 
 /// Writes `refusal` as the answer (core/refusal.h): its status, Retry-After and
 /// WWW-Authenticate where it has them, and the {"error": ...} body. Counts nothing: see
 /// HttpContext::refuse.
-void write_refusal(Response& res, const Refusal& refusal);
+void write_refusal(Response& res, const core::Refusal& refusal);
 
 /// POST /beacon: reports a second per client address, and addresses remembered at once.
 inline constexpr double kBeaconsPerSecond = 5;
@@ -67,7 +67,8 @@ inline constexpr std::size_t kKeyFailureAddresses = 10000;
 inline constexpr std::size_t kSummaryAnswers = 1024;
 
 struct HttpContext {
-  HttpContext(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, Experiment& e)
+  HttpContext(const HttpOptions& s, core::Hub& h, core::Metrics& m, core::Tallies& t,
+              core::KeyStore& k, core::Experiment& e)
       : options(s),
         receivers(sources::make_receivers(s.secrets)),
         origins(s.allowed_origins),
@@ -102,7 +103,7 @@ struct HttpContext {
 
   /// Counts, logs (without personal data) and answers a refusal: the one way every
   /// endpoint refuses.
-  void refuse(const Request& req, Response& res, const Refusal& refusal);
+  void refuse(const Request& req, Response& res, const core::Refusal& refusal);
 
   // Read-only after start: the settings, and what is built from them alone.
   const HttpOptions& options;
@@ -116,17 +117,19 @@ struct HttpContext {
   const net::TlsContext* tls = nullptr;
 
   // Shared state behind their own locks (or atomics), safe from any worker.
-  Hub& hub;          ///< history and publishing: its own lock (core/hub.h)
-  Metrics& metrics;  ///< atomic counters
-  Tallies& tallies;  ///< signups per hour and day, cards shown, clicks, peak pages; locks inside
-  KeyStore& keys;    ///< delivery ids and Idempotency-Keys, shared by every instance; locks inside
-  Experiment& experiment;           ///< the holdout experiment (core/experiment.h): thread-safe
-  Publisher publisher;              ///< stateless over the hub, metrics and tallies
-  Idempotency idempotency;          ///< stateless over `keys`
+  core::Hub& hub;          ///< history and publishing: its own lock (core/hub.h)
+  core::Metrics& metrics;  ///< atomic counters
+  core::Tallies&
+      tallies;  ///< signups per hour and day, cards shown, clicks, peak pages; locks inside
+  core::KeyStore&
+      keys;  ///< delivery ids and Idempotency-Keys, shared by every instance; locks inside
+  core::Experiment& experiment;     ///< the holdout experiment (core/experiment.h): thread-safe
+  core::Publisher publisher;        ///< stateless over the hub, metrics and tallies
+  core::Idempotency idempotency;    ///< stateless over `keys`
   sources::Intake intake;           ///< stateless over the publisher and `keys`
   sources::DeliveryLog deliveries;  ///< its own lock
   /// GET /summary's answers, a few seconds each (at most kSummaryAnswers of them); its own lock.
-  AnswerCache summaries{kSummaryAnswers, std::chrono::seconds(5)};
+  core::AnswerCache summaries{kSummaryAnswers, std::chrono::seconds(5)};
   RateLimiter publish_rate;           ///< its own lock
   AddressSlots address_slots;         ///< its own lock
   AddressRateLimiter beacon_rate;     ///< its own lock
@@ -141,4 +144,4 @@ int jitter(int low, int high);
 /// A wait as Retry-After says it: whole seconds, rounded up, at least 1.
 int retry_seconds(std::chrono::milliseconds wait);
 
-}  // namespace proof
+}  // namespace proof::http

@@ -4,7 +4,7 @@
 
 #include "core/text.h"
 
-namespace proof {
+namespace proof::http {
 
 OriginPolicy::OriginPolicy(const std::vector<std::string>& allowed) {
   for (const auto& origin : allowed) {
@@ -18,7 +18,7 @@ OriginPolicy::OriginPolicy(const std::vector<std::string>& allowed) {
 
 std::optional<std::string> OriginPolicy::normalise(std::string_view origin) {
   if (origin == "*") return std::string(origin);
-  std::string lower = text::ascii_lower(text::trim(origin));
+  std::string lower = core::text::ascii_lower(core::text::trim(origin));
   while (!lower.empty() && lower.back() == '/') lower.pop_back();
   for (const std::string_view scheme :
        {std::string_view("http://"), std::string_view("https://")}) {
@@ -37,10 +37,10 @@ OriginPolicy::Verdict OriginPolicy::check(std::string_view origin, std::string_v
   if (origin.empty()) return Verdict::kNoOrigin;
   // "null" is what sandboxed frames and file: pages send; no site is behind it, even for *.
   if (origin == "null") return Verdict::kRefused;
-  const std::string lower = text::ascii_lower(origin);
+  const std::string lower = core::text::ascii_lower(origin);
   const std::size_t sep = lower.find("://");
   if (sep != std::string::npos && !host.empty() &&
-      std::string_view(lower).substr(sep + 3) == text::ascii_lower(host)) {
+      std::string_view(lower).substr(sep + 3) == core::text::ascii_lower(host)) {
     return Verdict::kSameOrigin;
   }
   if (any_ || std::find(allowed_.begin(), allowed_.end(), lower) != allowed_.end()) {
@@ -49,4 +49,4 @@ OriginPolicy::Verdict OriginPolicy::check(std::string_view origin, std::string_v
   return Verdict::kRefused;
 }
 
-}  // namespace proof
+}  // namespace proof::http

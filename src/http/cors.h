@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace proof {
+namespace proof::http {
 
 class OriginPolicy {
  public:
@@ -32,4 +32,4 @@ class OriginPolicy {
   bool any_ = false;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -7,7 +7,7 @@
 
 #include "http/context.h"
 
-namespace proof {
+namespace proof::http {
 
 /// POST /signup: parse, authenticate, rate-limit, validate, publish (signup_endpoint.cpp).
 void handle_signup(HttpContext& ctx, const Request& req, Response& res);
@@ -39,4 +39,4 @@ void handle_metrics(HttpContext& ctx, const Request& req, Response& res);
 /// Any other GET or HEAD: a file from --public-dir, with validators (static_endpoint.cpp).
 void serve_static(HttpContext& ctx, const Request& req, Response& res);
 
-}  // namespace proof
+}  // namespace proof::http

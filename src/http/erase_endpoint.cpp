@@ -7,31 +7,32 @@
 #include "core/unavailable.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 void handle_erase(HttpContext& ctx, const Request& req, Response& res) {
   if (!ctx.authorized(req, res)) return;
-  const auto id = sse::parse_event_id(req.route_id());
+  const auto id = core::sse::parse_event_id(req.route_id());
   if (!id) {
-    ctx.refuse(req, res, {400, RejectReason::kBadRequest, "the event id must be a decimal number"});
+    ctx.refuse(req, res,
+               {400, core::RejectReason::kBadRequest, "the event id must be a decimal number"});
     return;
   }
   bool erased = false;
   try {
     erased = ctx.publisher.erase(*id);
-  } catch (const Unavailable& e) {  // the store, or the shared history in Redis
+  } catch (const core::Unavailable& e) {  // the store, or the shared history in Redis
     spdlog::error("could not erase event {}: {}", *id, e.what());
-    ctx.refuse(req, res, unavailable_refusal(e, "nothing was erased"));
+    ctx.refuse(req, res, core::unavailable_refusal(e, "nothing was erased"));
     return;
   }
   if (!erased) {
-    ctx.refuse(
-        req, res,
-        {404, RejectReason::kNotFound, "no event " + std::to_string(*id) + " in the history"});
+    ctx.refuse(req, res,
+               {404, core::RejectReason::kNotFound,
+                "no event " + std::to_string(*id) + " in the history"});
     return;
   }
   spdlog::info("erased event {} (asked from {})", *id, req.client());
   res.status = 204;
 }
 
-}  // namespace proof
+}  // namespace proof::http

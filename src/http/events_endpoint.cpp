@@ -10,7 +10,7 @@
 #include "http/endpoints.h"
 #include "http/stream_slots.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -25,7 +25,7 @@ struct StreamRequest {
 /// The stream's request as given, or nullopt after answering 400 for what is malformed.
 std::optional<StreamRequest> read_request(HttpContext& ctx, const Request& req, Response& res) {
   const auto bad = [&](const char* message) {
-    ctx.refuse(req, res, {400, RejectReason::kBadRequest, message});
+    ctx.refuse(req, res, {400, core::RejectReason::kBadRequest, message});
     return std::nullopt;
   };
   if (req.header_count("Last-Event-ID") > 1) {
@@ -37,11 +37,11 @@ std::optional<StreamRequest> read_request(HttpContext& ctx, const Request& req, 
     if (resume.empty() && req.has_param(name)) resume = req.param(name);
   }
   if (!resume.empty()) {
-    out.resume = sse::parse_event_id(resume);
+    out.resume = core::sse::parse_event_id(resume);
     if (!out.resume) return bad("Last-Event-ID must be a decimal event id");
   }
   if (req.has_param("replay")) {
-    const auto count = sse::parse_count(req.param("replay"), ctx.options.history);
+    const auto count = core::sse::parse_count(req.param("replay"), ctx.options.history);
     if (!count) return bad("replay must be a whole number");
     out.replay = *count;
   }
@@ -51,9 +51,9 @@ std::optional<StreamRequest> read_request(HttpContext& ctx, const Request& req, 
 }
 
 /// The events to send first, and the id after which the stream continues live.
-Hub::Start starting_point(const HttpContext& ctx, const StreamRequest& r) {
+core::Hub::Start starting_point(const HttpContext& ctx, const StreamRequest& r) {
   if (!r.resume) return ctx.hub.start(r.replay, r.channel);
-  Hub::Start start{ctx.hub.resume(*r.resume, r.channel), 0};
+  core::Hub::Start start{ctx.hub.resume(*r.resume, r.channel), 0};
   // An id above any this server has issued (a forged one, or a server whose clock went
   // back across a restart without --data-dir) must not mute the stream until then.
   start.cursor =
@@ -73,8 +73,8 @@ std::string gap_notice(const HttpContext& ctx, std::uint64_t resume) {
 }
 
 /// `event: arm` with the page's arm, without an id (it is not an event to resume after).
-std::string arm_notice(Arm arm) {
-  return fmt::format("event: arm\ndata: {{\"arm\":\"{}\"}}\n\n", arm_name(arm));
+std::string arm_notice(core::Arm arm) {
+  return fmt::format("event: arm\ndata: {{\"arm\":\"{}\"}}\n\n", core::arm_name(arm));
 }
 
 }  // namespace
@@ -88,10 +88,10 @@ void handle_events(HttpContext& ctx, const Request& req, Response& res) {
     refusal->retry_after = jitter(5, 15);
     return ctx.refuse(req, res, *refusal);
   }
-  const Hub::Start start = starting_point(ctx, *request);
+  const core::Hub::Start start = starting_point(ctx, *request);
   auto stream = std::make_unique<net::StreamOpening>();
   // The browser's reconnect delay, jittered so a restart is not met by every page at once.
-  stream->opening = sse::format_retry(std::chrono::milliseconds(jitter(2000, 5000)));
+  stream->opening = core::sse::format_retry(std::chrono::milliseconds(jitter(2000, 5000)));
   // With an experiment on, the page's arm comes before any other event (replay, resume,
   // presence): a held-out page must know it before it could show anything.
   if (const auto arm = ctx.experiment.arm_of(req.client(), req.header("User-Agent"))) {
@@ -103,11 +103,11 @@ void handle_events(HttpContext& ctx, const Request& req, Response& res) {
   stream->cursor = start.cursor;
   stream->channel = std::move(request->channel);
   stream->presence = request->presence;
-  res.set_header("Content-Type", std::string(sse::kContentType));
+  res.set_header("Content-Type", std::string(core::sse::kContentType));
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
   stream->slots = std::move(slots);
   res.stream = std::move(stream);
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace proof {
+namespace proof::http {
 
 /// How long before its certificate expires an instance says so in /healthz: a renewal
 /// (certbot's, every 60 days for a 90-day certificate) that failed for a week is worth a
@@ -36,4 +36,4 @@ struct Health {
 /// service down a week early instead of warning about it.
 Health health(bool redis_unreachable, std::optional<std::int64_t> tls_expires_at, std::int64_t now);
 
-}  // namespace proof
+}  // namespace proof::http

@@ -8,7 +8,7 @@
 #include "http/endpoints.h"
 #include "http/health.h"
 
-namespace proof {
+namespace proof::http {
 
 std::string Health::body(std::string_view widget) const {
   nlohmann::ordered_json body{{"status", reasons.empty() ? "ok" : "degraded"}};
@@ -29,14 +29,14 @@ Health health(bool redis_unreachable, std::optional<std::int64_t> tls_expires_at
   if (tls_expires_at && *tls_expires_at - now <= kTlsExpiryWarning.count()) {
     verdict.reasons.push_back(
         (*tls_expires_at <= now ? "tls certificate expired at " : "tls certificate expires at ") +
-        utc_text(*tls_expires_at));
+        core::utc_text(*tls_expires_at));
   }
   return verdict;
 }
 
 void handle_healthz(HttpContext& ctx, const Request&, Response& res) {
   res.set_header("Cache-Control", "no-store");
-  const SharedLog* shared = ctx.hub.shared();
+  const core::SharedLog* shared = ctx.hub.shared();
   std::optional<std::int64_t> expires;
   if (ctx.tls) expires = ctx.tls->expires_at();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -74,7 +74,7 @@ void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
       "# TYPE proof_refused_origins gauge\n"
       "proof_refused_origins {}\n",
       RefusedOrigins::kKept, ctx.refused_origins.size());
-  if (const SharedLog* shared = ctx.hub.shared()) {
+  if (const core::SharedLog* shared = ctx.hub.shared()) {
     text += fmt::format(
         "# HELP proof_redis_connected Whether this instance is reading the shared history in "
         "Redis.\n"
@@ -101,4 +101,4 @@ void handle_metrics(HttpContext& ctx, const Request&, Response& res) {
   res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -10,7 +10,7 @@
 #include "core/text.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -43,10 +43,10 @@ void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
   if (receiver == nullptr) {
     return ctx.refuse(
         req, res,
-        {404, RejectReason::kNotFound,
-         "no source " + text::printable(name, 64) +
+        {404, core::RejectReason::kNotFound,
+         "no source " + core::text::printable(name, 64) +
              " is set up here; the operator gives its secret with --" +
-             (name == "standard" ? std::string("webhook") : text::printable(name, 64)) +
+             (name == "standard" ? std::string("webhook") : core::text::printable(name, 64)) +
              "-secret"});
   }
   const std::string& address = req.client();
@@ -54,7 +54,7 @@ void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
   if (const auto wait = ctx.bad_signatures.spent(address, steady)) {
     return ctx.refuse(req, res,
                       {.status = 429,
-                       .reason = RejectReason::kRateLimited,
+                       .reason = core::RejectReason::kRateLimited,
                        .message = "too many deliveries with bad signatures from this address; "
                                   "retry later",
                        .retry_after = retry_seconds(*wait)});
@@ -64,18 +64,19 @@ void handle_hook(HttpContext& ctx, const Request& req, Response& res) {
   extras.offer = req.param("offer");
   if (!extras.offer.empty()) {
     // The same rules as POST /signup's offer_name: a bad one is the URL's mistake.
-    const auto checked = validate({{"offer_name", extras.offer}});
-    if (const auto* bad = std::get_if<Refusal>(&checked)) {
-      return ctx.refuse(req, res, {400, RejectReason::kInvalidField, "offer: " + bad->message});
+    const auto checked = core::validate({{"offer_name", extras.offer}});
+    if (const auto* bad = std::get_if<core::Refusal>(&checked)) {
+      return ctx.refuse(req, res,
+                        {400, core::RejectReason::kInvalidField, "offer: " + bad->message});
     }
   }
   extras.from = req.remote_addr();
 
   sources::Delivery delivery;
   delivery.body = req.body();
-  delivery.content_type = text::ascii_lower(req.header("Content-Type"));
+  delivery.content_type = core::text::ascii_lower(req.header("Content-Type"));
   for (const auto& header : req.headers()) {
-    delivery.headers.emplace_back(text::ascii_lower(header.name), header.value);
+    delivery.headers.emplace_back(core::text::ascii_lower(header.name), header.value);
   }
   const auto now = sources::Clock::now();
   sources::Result result = ctx.intake.receive(*receiver, delivery, extras, now);
@@ -135,4 +136,4 @@ void handle_hooks_recent(HttpContext& ctx, const Request& req, Response& res) {
                   kJsonType);
 }
 
-}  // namespace proof
+}  // namespace proof::http

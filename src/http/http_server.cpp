@@ -18,7 +18,7 @@
 #include "net/server.h"
 #include "net/tls_context.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -39,14 +39,14 @@ constexpr std::size_t kSpareConnectionsPerAddress = 64;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const HttpOptions& s, Hub& h, Metrics& m, Tallies& t, KeyStore& k, Experiment& e,
-       PresenceExchange* p)
+  Impl(const HttpOptions& s, core::Hub& h, core::Metrics& m, core::Tallies& t, core::KeyStore& k,
+       core::Experiment& e, core::PresenceExchange* p)
       : options(s), context(s, h, m, t, k, e), router(context), presence(p) {}
 
   const HttpOptions& options;
   HttpContext context;
   Router router;
-  PresenceExchange* presence;
+  core::PresenceExchange* presence;
   int listen_fd = -1;
   int port = 0;
   int plain_fd = -1;  ///< --http-port's socket, beside HTTPS
@@ -57,8 +57,9 @@ struct HttpServer::Impl {
   bool stop_requested = false;
 };
 
-HttpServer::HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
-                       KeyStore& keys, Experiment& experiment, PresenceExchange* presence)
+HttpServer::HttpServer(const HttpOptions& options, core::Hub& hub, core::Metrics& metrics,
+                       core::Tallies& tallies, core::KeyStore& keys, core::Experiment& experiment,
+                       core::PresenceExchange* presence)
     : impl_(std::make_unique<Impl>(options, hub, metrics, tallies, keys, experiment, presence)) {}
 
 HttpServer::~HttpServer() {
@@ -91,10 +92,11 @@ bool HttpServer::bind() {
   std::vector<net::Listener> listeners(1);
   listeners[0].fd = d.listen_fd;
   listeners[0].handler = &d.router;
-  listeners[0].head_limits.max_body_bytes = limits::kBodyBytes;
+  listeners[0].head_limits.max_body_bytes = core::limits::kBodyBytes;
   listeners[0].head_limits.policy = &d.router.policy();
   listeners[0].tls = d.tls.get();
-  listeners[0].on_refused = [&ctx = d.context](std::string_view target, const Refusal& refusal) {
+  listeners[0].on_refused = [&ctx = d.context](std::string_view target,
+                                               const core::Refusal& refusal) {
     // A refused delivery (too large, compressed) is one its platform sent: the Sources
     // panel shows it.
     if (refusal.status != 413 && refusal.status != 415) return;
@@ -122,7 +124,7 @@ bool HttpServer::bind() {
     net::Listener& listener = listeners.emplace_back();
     listener.fd = d.plain_fd;
     listener.handler = d.plain.get();
-    listener.head_limits.max_body_bytes = limits::kBodyBytes;
+    listener.head_limits.max_body_bytes = core::limits::kBodyBytes;
   }
 
   net::LoopOptions options;
@@ -167,7 +169,7 @@ bool HttpServer::reload_tls() {
     return false;
   }
   spdlog::info("reload: new connections get the TLS certificate in {}, valid until {}",
-               d.tls->cert_file(), utc_text(d.tls->expires_at()));
+               d.tls->cert_file(), core::utc_text(d.tls->expires_at()));
   return true;
 }
 
@@ -181,4 +183,4 @@ void HttpServer::stop() {
   if (impl_->loop) impl_->loop->stop();
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -9,22 +9,25 @@
 
 #include "http/options.h"
 
-namespace proof {
-
+namespace proof::core {
 class Experiment;
 class Hub;
 class KeyStore;
 class Metrics;
 class PresenceExchange;
 class Tallies;
+}  // namespace proof::core
+
+namespace proof::http {
 
 class HttpServer {
  public:
   /// `keys` remembers deliveries and Idempotency-Keys; `experiment` is the holdout
   /// experiment (--holdout); `presence`, when set, carries the live count to and from other
   /// instances (--redis).
-  HttpServer(const HttpOptions& options, Hub& hub, Metrics& metrics, Tallies& tallies,
-             KeyStore& keys, Experiment& experiment, PresenceExchange* presence = nullptr);
+  HttpServer(const HttpOptions& options, core::Hub& hub, core::Metrics& metrics,
+             core::Tallies& tallies, core::KeyStore& keys, core::Experiment& experiment,
+             core::PresenceExchange* presence = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -52,4 +55,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -9,7 +9,7 @@
 #include "core/display_name.h"
 #include "sources/receiver.h"
 
-namespace proof {
+namespace proof::http {
 
 struct HttpOptions {
   std::string bind;                          ///< address to listen on
@@ -23,7 +23,7 @@ struct HttpOptions {
   std::size_t max_subscribers_per_ip = 0;    ///< 0: any number
   std::vector<std::string> trusted_proxies;  ///< peers whose X-Forwarded-For is believed
   double max_publish_rate = 0;               ///< signups per second; 0: no limit
-  DisplayName display_name = DisplayName::kInitial;
+  core::DisplayName display_name = core::DisplayName::kInitial;
   int presence_interval = 10;  ///< seconds between two live counts to a stream
   std::size_t threads = 1;     ///< event loops (net::LoopOptions::threads)
   std::string tls_cert;        ///< with tls_key: serve HTTPS
@@ -37,4 +37,4 @@ struct HttpOptions {
   bool accept_test_events = false;  ///< test-mode deliveries count as real (for setting up)
 };
 
-}  // namespace proof
+}  // namespace proof::http

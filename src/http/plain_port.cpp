@@ -14,7 +14,7 @@
 #include "http/request.h"
 #include "http/response.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -144,37 +144,39 @@ std::optional<std::string> read_acme_challenge(const std::string& webroot, std::
 net::Answer PlainPort::answer(const net::Request& raw) {
   const Request req(raw);
   Response res;
-  const auto refuse = [&](const Refusal& refusal) {
+  const auto refuse = [&](const core::Refusal& refusal) {
     metrics_.rejected(refusal.reason);
-    if (std::uint64_t skipped = 0; refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
+    if (std::uint64_t skipped = 0;
+        core::refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
       spdlog::warn("rejected {} {} on the HTTP port from {}: {} {} ({}){}",
-                   text::printable(req.method()), text::printable(req.path()), req.remote_addr(),
-                   refusal.status, reason_label(refusal.reason), refusal.message,
-                   skipped_note(skipped));
+                   core::text::printable(req.method()), core::text::printable(req.path()),
+                   req.remote_addr(), refusal.status, core::reason_label(refusal.reason),
+                   refusal.message, core::skipped_note(skipped));
     }
     write_refusal(res, refusal);
   };
   const std::string_view path = req.path();
   if (!req.target().starts_with('/')) {
-    refuse({400, RejectReason::kBadRequest, "the request target is not a path"});
+    refuse({400, core::RejectReason::kBadRequest, "the request target is not a path"});
   } else if (!webroot_.empty() && path.starts_with(kAcmeChallengePrefix)) {
     if (req.method() != "GET" && req.method() != "HEAD") {
       res.set_header("Allow", "GET, HEAD");
-      refuse({405, RejectReason::kMethod, "ACME challenges accept GET and HEAD"});
+      refuse({405, core::RejectReason::kMethod, "ACME challenges accept GET and HEAD"});
     } else if (const auto body =
                    read_acme_challenge(webroot_, path.substr(kAcmeChallengePrefix.size()))) {
-      spdlog::info("served the ACME challenge {} to {}", text::printable(path), req.remote_addr());
+      spdlog::info("served the ACME challenge {} to {}", core::text::printable(path),
+                   req.remote_addr());
       res.set_header("Cache-Control", "no-store");
       res.set_content(*body, "application/octet-stream");
     } else {
-      refuse({404, RejectReason::kNotFound, "no such ACME challenge"});
+      refuse({404, core::RejectReason::kNotFound, "no such ACME challenge"});
     }
   } else if (const auto location = https_location(req.header("Host"), req.target(), https_port_)) {
     // 308, not 301: a POST stays a POST with its body (RFC 9110 15.4.9).
     res.status = 308;
     res.set_header("Location", *location);
   } else {
-    refuse({400, RejectReason::kBadRequest,
+    refuse({400, core::RejectReason::kBadRequest,
             "the Host header is missing or is not a host name; send the name this server is "
             "reached by"});
   }
@@ -185,4 +187,4 @@ net::Answer PlainPort::answer(const net::Request& raw) {
   return answer;
 }
 
-}  // namespace proof
+}  // namespace proof::http

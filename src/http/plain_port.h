@@ -12,7 +12,7 @@
 #include "core/metrics.h"
 #include "net/request_handler.h"
 
-namespace proof {
+namespace proof::http {
 
 /// Where certbot's webroot plugin (and any HTTP-01 client) puts a token, under its webroot.
 inline constexpr std::string_view kAcmeChallengePrefix = "/.well-known/acme-challenge/";
@@ -47,7 +47,7 @@ class PlainPort final : public net::RequestHandler {
   /// `webroot`: --acme-webroot, or empty to redirect every request, challenges too.
   /// `https_port`: the port the redirects name (the HTTPS listener's, as bound).
   /// `metrics` counts its refusals with the HTTPS listener's.
-  PlainPort(std::string webroot, int https_port, Metrics& metrics)
+  PlainPort(std::string webroot, int https_port, core::Metrics& metrics)
       : webroot_(std::move(webroot)), https_port_(https_port), metrics_(metrics) {}
 
   net::Answer answer(const net::Request& request) override;
@@ -55,7 +55,7 @@ class PlainPort final : public net::RequestHandler {
  private:
   const std::string webroot_;
   const int https_port_;
-  Metrics& metrics_;
+  core::Metrics& metrics_;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -6,7 +6,7 @@
 #include "core/text.h"
 #include "http/cors.h"
 
-namespace proof {
+namespace proof::http {
 
 std::optional<std::string> RefusedOrigins::setting_for(std::string_view origin) {
   if (origin.size() > kMaxOriginBytes) return std::nullopt;
@@ -16,7 +16,7 @@ std::optional<std::string> RefusedOrigins::setting_for(std::string_view origin) 
 }
 
 void RefusedOrigins::record(std::string_view origin, Clock::time_point now) {
-  std::string shown = text::printable(origin, kMaxOriginBytes);
+  std::string shown = core::text::printable(origin, kMaxOriginBytes);
   const std::lock_guard lock(mutex_);
   const auto same = std::find_if(entries_.begin(), entries_.end(),
                                  [&](const Entry& e) { return e.origin == shown; });
@@ -56,4 +56,4 @@ std::size_t RefusedOrigins::size() const {
   return entries_.size();
 }
 
-}  // namespace proof
+}  // namespace proof::http

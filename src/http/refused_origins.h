@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace proof {
+namespace proof::http {
 
 class RefusedOrigins {
  public:
@@ -64,4 +64,4 @@ class RefusedOrigins {
   std::vector<Entry> entries_;  ///< in no order; kKept is small enough to scan
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -2,7 +2,7 @@
 
 #include "core/text.h"
 
-namespace proof {
+namespace proof::http {
 
 Request::Request(const net::Request& raw) : raw_(raw) {
   const std::string_view target = raw_.head.target;
@@ -17,33 +17,34 @@ Request::Request(const net::Request& raw) : raw_(raw) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
-    params_.emplace_back(
-        text::url_decode(pair.substr(0, eq), true),
-        eq == std::string_view::npos ? std::string() : text::url_decode(pair.substr(eq + 1), true));
+    params_.emplace_back(core::text::url_decode(pair.substr(0, eq), true),
+                         eq == std::string_view::npos
+                             ? std::string()
+                             : core::text::url_decode(pair.substr(eq + 1), true));
   }
 }
 
 std::string Request::decoded_path() const {
-  return text::url_decode(path_, false);
+  return core::text::url_decode(path_, false);
 }
 
 std::string_view Request::header(std::string_view name) const {
   for (const auto& h : raw_.head.headers) {
-    if (text::iequals(h.name, name)) return h.value;
+    if (core::text::iequals(h.name, name)) return h.value;
   }
   return {};
 }
 
 std::size_t Request::header_count(std::string_view name) const {
   std::size_t n = 0;
-  for (const auto& h : raw_.head.headers) n += text::iequals(h.name, name) ? 1 : 0;
+  for (const auto& h : raw_.head.headers) n += core::text::iequals(h.name, name) ? 1 : 0;
   return n;
 }
 
 std::string Request::joined_header(std::string_view name) const {
   std::string out;
   for (const auto& h : raw_.head.headers) {
-    if (!text::iequals(h.name, name)) continue;
+    if (!core::text::iequals(h.name, name)) continue;
     if (!out.empty()) out += ", ";
     out += h.value;
   }
@@ -63,4 +64,4 @@ std::size_t Request::param_count(std::string_view name) const {
   return n;
 }
 
-}  // namespace proof
+}  // namespace proof::http

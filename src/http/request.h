@@ -12,7 +12,7 @@
 
 #include "net/request_handler.h"
 
-namespace proof {
+namespace proof::http {
 
 class Request {
  public:
@@ -65,4 +65,4 @@ class Request {
   std::string route_id_;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -3,11 +3,11 @@
 #include "core/refusal.h"
 #include "core/text.h"
 
-namespace proof {
+namespace proof::http {
 
 void Response::set_header(std::string_view name, std::string value) {
   for (auto& [key, existing] : headers) {
-    if (text::iequals(key, name)) {
+    if (core::text::iequals(key, name)) {
       existing = std::move(value);
       return;
     }
@@ -16,12 +16,12 @@ void Response::set_header(std::string_view name, std::string value) {
 }
 
 void Response::remove_header(std::string_view name) {
-  std::erase_if(headers, [name](const auto& h) { return text::iequals(h.first, name); });
+  std::erase_if(headers, [name](const auto& h) { return core::text::iequals(h.first, name); });
 }
 
 std::string_view Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (text::iequals(key, name)) return value;
+    if (core::text::iequals(key, name)) return value;
   }
   return {};
 }
@@ -37,7 +37,7 @@ std::string response_bytes(const Response& res, const Framing& framing) {
   out.append("HTTP/1.1 ")
       .append(std::to_string(res.status))
       .append(" ")
-      .append(status_phrase(res.status))
+      .append(core::status_phrase(res.status))
       .append("\r\n");
   for (const auto& [name, value] : res.headers) {
     out.append(name).append(": ").append(value).append("\r\n");
@@ -61,4 +61,4 @@ std::string response_bytes(const Response& res, const Framing& framing) {
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::http

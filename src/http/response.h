@@ -11,7 +11,7 @@
 
 #include "net/request_handler.h"
 
-namespace proof {
+namespace proof::http {
 
 struct Response {
   int status = 200;
@@ -42,4 +42,4 @@ struct Framing {
 /// then the body.
 std::string response_bytes(const Response& res, const Framing& framing);
 
-}  // namespace proof
+}  // namespace proof::http

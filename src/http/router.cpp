@@ -8,7 +8,7 @@
 #include "http/client_address.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -30,12 +30,12 @@ void refuse_origin(HttpContext& ctx, const Request& req, Response& res, std::str
   ctx.refused_origins.record(origin, std::chrono::system_clock::now());
   res.set_header("Access-Control-Allow-Origin", std::string(origin));
   std::string message = "this page's origin " +
-                        text::printable(origin, RefusedOrigins::kMaxOriginBytes) +
+                        core::text::printable(origin, RefusedOrigins::kMaxOriginBytes) +
                         " is not allowed";
   if (const auto allow = RefusedOrigins::setting_for(origin)) {
     message += "; the operator adds it with --allowed-origin " + *allow;
   }
-  ctx.refuse(req, res, {403, RejectReason::kOrigin, std::move(message)});
+  ctx.refuse(req, res, {403, core::RejectReason::kOrigin, std::move(message)});
 }
 
 }  // namespace
@@ -66,7 +66,8 @@ void Router::route(Request& req, Response& res) {
   }
   if (!found.path_known) {
     if (req.method() != "GET" && req.method() != "HEAD") {
-      return ctx.refuse(req, res, {405, RejectReason::kMethod, "static files accept GET and HEAD"});
+      return ctx.refuse(req, res,
+                        {405, core::RejectReason::kMethod, "static files accept GET and HEAD"});
     }
     return serve_static(ctx, req, res);
   }
@@ -74,8 +75,9 @@ void Router::route(Request& req, Response& res) {
     const std::string allow = allowed_methods(req.path());
     if (req.method() == "OPTIONS" && allow.ends_with("OPTIONS")) return preflight(req, res);
     res.set_header("Allow", allow);
-    return ctx.refuse(req, res,
-                      {405, RejectReason::kMethod, std::string(req.path()) + " accepts " + allow});
+    return ctx.refuse(
+        req, res,
+        {405, core::RejectReason::kMethod, std::string(req.path()) + " accepts " + allow});
   }
   req.set_route_id(std::move(found.id));
   if (found.route->auth == Auth::key && !ctx.authorized(req, res)) return;
@@ -88,12 +90,13 @@ net::Answer Router::answer(const net::Request& request) {
   try {
     route(req, res);
   } catch (const std::exception& e) {
-    spdlog::error("{} {} failed: {}", text::printable(req.method()), text::printable(req.path()),
-                  e.what());
+    spdlog::error("{} {} failed: {}", core::text::printable(req.method()),
+                  core::text::printable(req.path()), e.what());
     res = Response{};
     write_refusal(res, {.status = 500, .message = "internal error"});
   } catch (...) {
-    spdlog::error("{} {} failed", text::printable(req.method()), text::printable(req.path()));
+    spdlog::error("{} {} failed", core::text::printable(req.method()),
+                  core::text::printable(req.path()));
     res = Response{};
     write_refusal(res, {.status = 500, .message = "internal error"});
   }
@@ -104,8 +107,8 @@ net::Answer Router::answer(const net::Request& request) {
     for (auto& header : res.headers) answer.stream->headers.push_back(std::move(header));
     return answer;
   }
-  spdlog::debug("{} {} {} from {}", text::printable(req.method()), text::printable(req.path()),
-                res.status, req.remote_addr());
+  spdlog::debug("{} {} {} from {}", core::text::printable(req.method()),
+                core::text::printable(req.path()), res.status, req.remote_addr());
   answer.close = req.closes();
   answer.bytes = response_bytes(res, {.head_only = req.method() == "HEAD",
                                       .close = answer.close,
@@ -114,4 +117,4 @@ net::Answer Router::answer(const net::Request& request) {
   return answer;
 }
 
-}  // namespace proof
+}  // namespace proof::http

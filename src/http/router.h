@@ -8,7 +8,7 @@
 #include "http/routes.h"
 #include "net/request_handler.h"
 
-namespace proof {
+namespace proof::http {
 
 class Router final : public net::RequestHandler {
  public:
@@ -27,4 +27,4 @@ class Router final : public net::RequestHandler {
   RoutePolicy policy_;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -5,13 +5,13 @@
 #include "http/endpoints.h"
 #include "sources/receiver.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
 using net::Lane;
 
-constexpr std::size_t kBody = limits::kBodyBytes;
+constexpr std::size_t kBody = core::limits::kBodyBytes;
 // A real order with a long cart runs to hundreds of KB.
 constexpr std::size_t kDelivery = sources::kMaxDeliveryBytes;
 // A GET has no business sending a body; the usual limit is what it may send unread.
@@ -22,8 +22,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/summary", kBody, Lane::requests, Auth::none, Cors::allowed, false, handle_summary},
     {"POST", "/signup", kBody, Lane::requests, Auth::key_or_form, Cors::allowed, false,
      handle_signup},
-    {"POST", "/beacon", kBeaconBodyBytes, Lane::requests, Auth::none, Cors::allowed_and_sandboxed,
-     false, handle_beacon},
+    {"POST", "/beacon", core::kBeaconBodyBytes, Lane::requests, Auth::none,
+     Cors::allowed_and_sandboxed, false, handle_beacon},
     {"GET", "/stats", kBody, Lane::requests, Auth::key, Cors::none, false, handle_stats},
     {"GET", "/hooks/recent", kBody, Lane::requests, Auth::key, Cors::none, false,
      handle_hooks_recent},
@@ -100,4 +100,4 @@ net::TargetPolicy RoutePolicy::policy(std::string_view method, std::string_view 
   return {found.route->max_body_bytes, found.route->lane};
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -14,7 +14,7 @@
 #include "http/context.h"
 #include "net/request_policy.h"
 
-namespace proof {
+namespace proof::http {
 
 using Endpoint = void (*)(HttpContext&, const Request&, Response&);
 
@@ -72,4 +72,4 @@ class RoutePolicy final : public net::RequestPolicy {
   net::TargetPolicy policy(std::string_view method, std::string_view target) const override;
 };
 
-}  // namespace proof
+}  // namespace proof::http

@@ -13,22 +13,25 @@
 #include "http/auth.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
 /// The body's fields, by its media type; a refusal for a type or a body that cannot be read.
-Outcome<Fields> read_fields(const Request& req, const std::string& type) {
+core::Outcome<core::Fields> read_fields(const Request& req, const std::string& type) {
   const auto is = [&](std::string_view prefix) { return type.starts_with(prefix); };
-  if (is("application/json")) return parse_json(req.body());
-  if (type.empty() || is("application/x-www-form-urlencoded")) return parse_form(req.body());
-  if (is("multipart/form-data")) return parse_multipart(req.body(), req.header("Content-Type"));
-  return Refusal{415, RejectReason::kUnsupportedMediaType,
-                 "send application/x-www-form-urlencoded, multipart/form-data or application/json"};
+  if (is("application/json")) return core::parse_json(req.body());
+  if (type.empty() || is("application/x-www-form-urlencoded")) return core::parse_form(req.body());
+  if (is("multipart/form-data")) {
+    return core::parse_multipart(req.body(), req.header("Content-Type"));
+  }
+  return core::Refusal{
+      415, core::RejectReason::kUnsupportedMediaType,
+      "send application/x-www-form-urlencoded, multipart/form-data or application/json"};
 }
 
 /// The key from a header, else from the form's api_key field (the original's way).
-std::string key_of(const Request& req, const Fields& fields) {
+std::string key_of(const Request& req, const core::Fields& fields) {
   std::string key = key_from_headers(req.header("Authorization"), req.header("X-API-Key"));
   if (key.empty()) {
     if (const auto it = fields.find("api_key"); it != fields.end()) key = it->second;
@@ -46,9 +49,9 @@ class IdempotentRequest {
     if (!key_ || finished_) return;
     try {
       ctx_.idempotency.abandon(*key_);  // refused: a retry is handled afresh
-    } catch (const KeyStoreError& e) {
+    } catch (const core::KeyStoreError& e) {
       spdlog::warn("could not release an Idempotency-Key ({}); it lapses in {} s", e.what(),
-                   Idempotency::kPending.count());
+                   core::Idempotency::kPending.count());
     }
   }
   IdempotentRequest(const IdempotentRequest&) = delete;
@@ -58,16 +61,16 @@ class IdempotentRequest {
   /// earlier answer replayed, or a refusal (another body, still in flight, Redis away).
   bool begin(const Request& req, Response& res) {
     if (!key_) return true;
-    Idempotency::Start start{};
+    core::Idempotency::Start start{};
     try {
-      start = ctx_.idempotency.begin(*key_, fingerprint_, KeyStore::Clock::now());
-    } catch (const KeyStoreError& e) {
+      start = ctx_.idempotency.begin(*key_, fingerprint_, core::KeyStore::Clock::now());
+    } catch (const core::KeyStoreError& e) {
       spdlog::error("could not check an Idempotency-Key: {}", e.what());
       finished_ = true;  // nothing was claimed
-      ctx_.refuse(req, res, unavailable_refusal(e, "nothing was broadcast"));
+      ctx_.refuse(req, res, core::unavailable_refusal(e, "nothing was broadcast"));
       return false;
     }
-    using State = Idempotency::Start::State;
+    using State = core::Idempotency::Start::State;
     if (start.state == State::kFresh) return true;
     finished_ = true;  // the key belongs to the first request
     if (start.state == State::kReplay) {
@@ -77,13 +80,13 @@ class IdempotentRequest {
     } else if (start.state == State::kMismatch) {
       ctx_.refuse(req, res,
                   {.status = 422,
-                   .reason = RejectReason::kConflict,
+                   .reason = core::RejectReason::kConflict,
                    .message = "this Idempotency-Key was used with another body; use a new key "
                               "for a new signup"});
     } else {
       ctx_.refuse(req, res,
                   {.status = 409,
-                   .reason = RejectReason::kConflict,
+                   .reason = core::RejectReason::kConflict,
                    .message = "a request with this Idempotency-Key is still being handled; "
                               "retry later",
                    .retry_after = 1});
@@ -95,8 +98,8 @@ class IdempotentRequest {
     if (!key_) return;
     finished_ = true;
     try {
-      ctx_.idempotency.done(*key_, fingerprint_, id, KeyStore::Clock::now());
-    } catch (const KeyStoreError& e) {
+      ctx_.idempotency.done(*key_, fingerprint_, id, core::KeyStore::Clock::now());
+    } catch (const core::KeyStoreError& e) {
       spdlog::warn("published event {} but could not remember its Idempotency-Key: {}", id,
                    e.what());
     }
@@ -112,48 +115,52 @@ class IdempotentRequest {
 }  // namespace
 
 void handle_signup(HttpContext& ctx, const Request& req, Response& res) {
-  const std::string type = text::ascii_lower(req.header("Content-Type"));
-  Outcome<Fields> parsed = read_fields(req, type);
-  if (const auto* refusal = std::get_if<Refusal>(&parsed)) return ctx.refuse(req, res, *refusal);
-  const Fields& fields = std::get<Fields>(parsed);
+  const std::string type = core::text::ascii_lower(req.header("Content-Type"));
+  core::Outcome<core::Fields> parsed = read_fields(req, type);
+  if (const auto* refusal = std::get_if<core::Refusal>(&parsed)) {
+    return ctx.refuse(req, res, *refusal);
+  }
+  const core::Fields& fields = std::get<core::Fields>(parsed);
   if (!ctx.authorized(req, res, key_of(req, fields))) return;
 
   std::optional<std::string> idempotency_key;
   if (req.has_header("Idempotency-Key")) {
     idempotency_key = req.header_count("Idempotency-Key") == 1
-                          ? Idempotency::parse_key(req.header("Idempotency-Key"))
+                          ? core::Idempotency::parse_key(req.header("Idempotency-Key"))
                           : std::nullopt;
     if (!idempotency_key) {
       return ctx.refuse(req, res,
-                        {400, RejectReason::kBadRequest,
+                        {400, core::RejectReason::kBadRequest,
                          "Idempotency-Key must be given once, 1 to 255 visible ASCII characters"});
     }
   }
   IdempotentRequest idempotent(ctx, std::move(idempotency_key),
-                               Idempotency::fingerprint(type, req.body()));
+                               core::Idempotency::fingerprint(type, req.body()));
   if (!idempotent.begin(req, res)) return;
 
   // After the key check, so that strangers cannot use up the publisher's allowance.
   if (const auto wait = ctx.publish_rate.acquire(std::chrono::steady_clock::now())) {
     return ctx.refuse(req, res,
                       {.status = 429,
-                       .reason = RejectReason::kRateLimited,
+                       .reason = core::RejectReason::kRateLimited,
                        .message = fmt::format("more than {:g} signups per second; retry later",
                                               ctx.options.max_publish_rate),
                        .retry_after = retry_seconds(*wait)});
   }
-  auto validated = validate(fields);
-  if (const auto* refusal = std::get_if<Refusal>(&validated)) return ctx.refuse(req, res, *refusal);
-  EventPtr event;
+  auto validated = core::validate(fields);
+  if (const auto* refusal = std::get_if<core::Refusal>(&validated)) {
+    return ctx.refuse(req, res, *refusal);
+  }
+  core::EventPtr event;
   try {
-    event = ctx.publisher.publish(std::move(std::get<Signup>(validated)), req.client());
-  } catch (const Unavailable& e) {  // the store, or the shared history in Redis
+    event = ctx.publisher.publish(std::move(std::get<core::Signup>(validated)), req.client());
+  } catch (const core::Unavailable& e) {  // the store, or the shared history in Redis
     spdlog::error("could not publish a signup: {}", e.what());
-    return ctx.refuse(req, res, unavailable_refusal(e, "nothing was broadcast"));
+    return ctx.refuse(req, res, core::unavailable_refusal(e, "nothing was broadcast"));
   }
   idempotent.done(event->id);
   res.status = 202;
   res.set_content(nlohmann::json{{"id", event->id}}.dump() + "\n", kJsonType);
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -2,7 +2,7 @@
 // --public-dir, with validators, one byte range, and gzip for text.
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -23,7 +23,7 @@ void serve_static(HttpContext& ctx, const Request& req, Response& res) {
   const std::string path = req.decoded_path();
   const auto file = ctx.files.load(path);
   if (!file) {
-    ctx.refuse(req, res, {404, RejectReason::kNotFound, "no such file: " + path});
+    ctx.refuse(req, res, {404, core::RejectReason::kNotFound, "no such file: " + path});
     return;
   }
   // Text files may be sent compressed, so caches must key on Accept-Encoding too.
@@ -48,9 +48,9 @@ void serve_static(HttpContext& ctx, const Request& req, Response& res) {
   switch (range.kind) {
     case RangeAnswer::Kind::kUnsatisfiable:
       res.set_header("Content-Range", "bytes */" + std::to_string(file->body.size()));
-      ctx.refuse(
-          req, res,
-          {416, RejectReason::kBadRequest, "only a single byte range within the file is served"});
+      ctx.refuse(req, res,
+                 {416, core::RejectReason::kBadRequest,
+                  "only a single byte range within the file is served"});
       return;
     case RangeAnswer::Kind::kPart:
       res.status = 206;
@@ -73,4 +73,4 @@ void serve_static(HttpContext& ctx, const Request& req, Response& res) {
   res.set_content(file->body, file->content_type);
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -15,7 +15,7 @@
 #include "core/encoding.h"
 #include "core/text.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace fs = std::filesystem;
 
@@ -125,7 +125,7 @@ bool StaticFiles::not_modified(const StaticFile& file, std::string_view if_none_
 }
 
 std::string StaticFiles::version(const StaticFile& file) {
-  return to_hex(sha256(file.body)).substr(0, 12);
+  return core::to_hex(core::sha256(file.body)).substr(0, 12);
 }
 
 bool StaticFiles::compressible(std::string_view content_type) {
@@ -135,13 +135,13 @@ bool StaticFiles::compressible(std::string_view content_type) {
 
 RangeAnswer byte_range(std::string_view range_header, std::size_t size) {
   using Kind = RangeAnswer::Kind;
-  const std::string_view value = text::trim(range_header);
+  const std::string_view value = core::text::trim(range_header);
   constexpr std::string_view kBytes = "bytes=";
   if (value.empty() || value.size() < kBytes.size() ||
-      !text::iequals(value.substr(0, kBytes.size()), kBytes)) {
+      !core::text::iequals(value.substr(0, kBytes.size()), kBytes)) {
     return {};  // another unit, or none: the whole representation (RFC 9110 14.2)
   }
-  const std::string_view spec = text::trim(value.substr(kBytes.size()));
+  const std::string_view spec = core::text::trim(value.substr(kBytes.size()));
   if (spec.find(',') != std::string_view::npos) return {Kind::kUnsatisfiable, {}};
   const std::size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return {Kind::kUnsatisfiable, {}};
@@ -172,16 +172,16 @@ RangeAnswer byte_range(std::string_view range_header, std::size_t size) {
 bool accepts_gzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     const std::size_t comma = accept_encoding.find(',');
-    const std::string_view element = text::trim(accept_encoding.substr(0, comma));
+    const std::string_view element = core::text::trim(accept_encoding.substr(0, comma));
     accept_encoding =
         comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
     const std::size_t semicolon = element.find(';');
-    const std::string_view coding = text::trim(element.substr(0, semicolon));
-    if (!text::iequals(coding, "gzip") && coding != "*") continue;
+    const std::string_view coding = core::text::trim(element.substr(0, semicolon));
+    if (!core::text::iequals(coding, "gzip") && coding != "*") continue;
     if (semicolon == std::string_view::npos) return true;
     // "gzip;q=0" refuses it; any other weight accepts it.
-    std::string_view q = text::trim(element.substr(semicolon + 1));
-    if (q.size() < 2 || !text::iequals(q.substr(0, 2), "q=")) return true;
+    std::string_view q = core::text::trim(element.substr(semicolon + 1));
+    if (q.size() < 2 || !core::text::iequals(q.substr(0, 2), "q=")) return true;
     q.remove_prefix(2);
     return q.find_first_not_of("0.") != std::string_view::npos;
   }
@@ -206,4 +206,4 @@ std::string gzip(std::string_view data) {
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::http

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof {
+namespace proof::http {
 
 struct StaticFile {
   std::string body;
@@ -73,4 +73,4 @@ class StaticFiles {
   std::filesystem::path root_;
 };
 
-}  // namespace proof
+}  // namespace proof::http

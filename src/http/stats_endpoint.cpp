@@ -12,7 +12,7 @@
 #include "http/auth.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -26,7 +26,7 @@ std::optional<std::size_t> parse_days(std::string_view text) {
     if (c < '0' || c > '9') return std::nullopt;
     n = n * 10 + static_cast<std::size_t>(c - '0');
   }
-  if (n < 1 || n > DailyStats::kKeepDays) return std::nullopt;
+  if (n < 1 || n > core::DailyStats::kKeepDays) return std::nullopt;
   return n;
 }
 
@@ -41,26 +41,26 @@ void handle_stats(HttpContext& ctx, const Request& req, Response& res) {
     if (!asked) {
       ctx.refuse(
           req, res,
-          {400, RejectReason::kBadRequest,
-           "days must be a whole number from 1 to " + std::to_string(DailyStats::kKeepDays)});
+          {400, core::RejectReason::kBadRequest,
+           "days must be a whole number from 1 to " + std::to_string(core::DailyStats::kKeepDays)});
       return;
     }
     n = *asked;
   }
   const auto now = std::chrono::system_clock::now();
-  std::vector<DayRecord> records;
+  std::vector<core::DayRecord> records;
   nlohmann::json experiment;
   try {
     records = ctx.tallies.days(n, now);
-    experiment = experiment_json(ctx.experiment.report(now));
-  } catch (const Unavailable& e) {  // the shared counts, or the experiment's, in Redis
+    experiment = core::experiment_json(ctx.experiment.report(now));
+  } catch (const core::Unavailable& e) {  // the shared counts, or the experiment's, in Redis
     spdlog::warn("could not read the counts for /stats: {}", e.what());
-    ctx.refuse(req, res, unavailable_refusal(e));
+    ctx.refuse(req, res, core::unavailable_refusal(e));
     return;
   }
   nlohmann::json days = nlohmann::json::array();
-  for (const DayRecord& record : records) {
-    days.push_back(nlohmann::json{{"date", iso_date(record.day)},
+  for (const core::DayRecord& record : records) {
+    days.push_back(nlohmann::json{{"date", core::iso_date(record.day)},
                                   {"published", record.counts.published},
                                   {"purchases", record.counts.purchases},
                                   {"shown", record.counts.shown},
@@ -73,4 +73,4 @@ void handle_stats(HttpContext& ctx, const Request& req, Response& res) {
       kJsonType);
 }
 
-}  // namespace proof
+}  // namespace proof::http

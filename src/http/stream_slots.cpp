@@ -1,18 +1,20 @@
 #include "http/stream_slots.h"
 
-namespace proof {
+namespace proof::http {
 
-StreamSlots::StreamSlots(Hub& hub, AddressSlots& addresses, std::string address, Tallies& tallies)
+StreamSlots::StreamSlots(core::Hub& hub, AddressSlots& addresses, std::string address,
+                         core::Tallies& tallies)
     : hub_(hub), addresses_(addresses), address_(std::move(address)) {
   address_held_ = addresses_.acquire(address_);
   if (!address_held_) {
-    refusal_ =
-        Refusal{429, RejectReason::kAddressCap, "too many streams from one address; retry later"};
+    refusal_ = core::Refusal{429, core::RejectReason::kAddressCap,
+                             "too many streams from one address; retry later"};
     return;
   }
   subscriber_held_ = hub_.try_subscribe();
   if (!subscriber_held_) {
-    refusal_ = Refusal{503, RejectReason::kSubscriberCap, "too many subscribers; retry later"};
+    refusal_ =
+        core::Refusal{503, core::RejectReason::kSubscriberCap, "too many subscribers; retry later"};
     return;
   }
   tallies.observe_pages(hub_.subscribers(), std::chrono::system_clock::now());
@@ -23,4 +25,4 @@ StreamSlots::~StreamSlots() {
   if (address_held_) addresses_.release(address_);
 }
 
-}  // namespace proof
+}  // namespace proof::http

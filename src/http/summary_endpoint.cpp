@@ -10,7 +10,7 @@
 #include "core/unavailable.h"
 #include "http/endpoints.h"
 
-namespace proof {
+namespace proof::http {
 
 namespace {
 
@@ -23,7 +23,7 @@ int parse_hours(const std::string& text) {
     return 0;
   }
   const int value = std::stoi(text);
-  return value >= 1 && value <= HourlyTotals::kKeepHours ? value : 0;
+  return value >= 1 && value <= core::HourlyTotals::kKeepHours ? value : 0;
 }
 
 }  // namespace
@@ -33,36 +33,37 @@ void handle_summary(HttpContext& ctx, const Request& req, Response& res) {
   if (req.has_param("hours")) {
     hours = parse_hours(req.param("hours"));
     if (hours == 0) {
-      ctx.refuse(req, res,
-                 {400, RejectReason::kBadRequest, "hours must be a whole number from 1 to 720"});
+      ctx.refuse(
+          req, res,
+          {400, core::RejectReason::kBadRequest, "hours must be a whole number from 1 to 720"});
       return;
     }
   }
   std::string channel;
   if (!ctx.channel_param(req, res, channel)) return;
   // Empty is absent, as for channel: every kind.
-  KindFilter kind;
+  core::KindFilter kind;
   if (const std::string& word = req.param("kind"); !word.empty()) {
-    kind = parse_kind(word);
+    kind = core::parse_kind(word);
     if (!kind) {
       ctx.refuse(req, res,
-                 {400, RejectReason::kBadRequest,
+                 {400, core::RejectReason::kBadRequest,
                   "kind must be signup or purchase; leave it out to count every event"});
       return;
     }
   }
   const auto now = std::chrono::steady_clock::now();
   const std::string key = std::to_string(hours) + "/" + channel + "/" +
-                          std::string(kind ? kind_name(*kind) : std::string_view("all"));
+                          std::string(kind ? core::kind_name(*kind) : std::string_view("all"));
   std::optional<std::string> body = ctx.summaries.find(key, now);
   if (!body) {
     try {
       body = fmt::format(
           "{{\"count\":{},\"hours\":{}}}\n",
           ctx.tallies.accepted(hours, channel, kind, std::chrono::system_clock::now()), hours);
-    } catch (const Unavailable& e) {  // the shared counts in Redis
+    } catch (const core::Unavailable& e) {  // the shared counts in Redis
       spdlog::warn("could not count events for /summary: {}", e.what());
-      ctx.refuse(req, res, unavailable_refusal(e));
+      ctx.refuse(req, res, core::unavailable_refusal(e));
       return;
     }
     ctx.summaries.keep(key, *body, now);
@@ -71,4 +72,4 @@ void handle_summary(HttpContext& ctx, const Request& req, Response& res) {
   res.set_content(*body, kJsonType);
 }
 
-}  // namespace proof
+}  // namespace proof::http

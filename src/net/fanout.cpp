@@ -8,8 +8,8 @@
 
 namespace proof::net {
 
-Fanout::Fanout(Hub& hub, Metrics& metrics, PresenceBoard& presence, std::chrono::seconds heartbeat,
-               std::chrono::seconds presence_interval)
+Fanout::Fanout(core::Hub& hub, core::Metrics& metrics, core::PresenceBoard& presence,
+               std::chrono::seconds heartbeat, std::chrono::seconds presence_interval)
     : hub_(hub),
       metrics_(metrics),
       presence_(presence),
@@ -18,7 +18,7 @@ Fanout::Fanout(Hub& hub, Metrics& metrics, PresenceBoard& presence, std::chrono:
       cursor_(hub.last_id()),
       notice_cursor_(hub.notice_seq()) {}
 
-void Fanout::Batch::set(std::vector<EventPtr> from) {
+void Fanout::Batch::set(std::vector<core::EventPtr> from) {
   events = std::move(from);
   heads.clear();
   heads.reserve(events.size());
@@ -60,8 +60,8 @@ bool Fanout::deliver(Subscriber& s, const Batch& batch, Clock::time_point now) {
   pieces_.clear();
   std::size_t count = 0;
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
-    const Event& e = *batch.events[i];
-    if (e.id <= s.cursor || !reaches(e, s.channel)) continue;
+    const core::Event& e = *batch.events[i];
+    if (e.id <= s.cursor || !core::reaches(e, s.channel)) continue;
     frame(pieces_, s.chunked, batch.heads[i], e.frame);
     ++count;
   }
@@ -146,15 +146,15 @@ bool Fanout::send_frame(Subscriber& s, std::string_view frame_bytes, const Chunk
 bool Fanout::presence_if_due(Subscriber& s, Clock::time_point now) {
   if (!s.presence) return true;
   const auto count =
-      presence_due(s.presence_sent, presence_.count(s.channel), now, presence_interval_);
+      core::presence_due(s.presence_sent, presence_.count(s.channel), now, presence_interval_);
   if (!count) return true;
-  const std::string notice = presence_frame(*count);
+  const std::string notice = core::presence_frame(*count);
   return send_frame(s, notice, ChunkHead(notice.size()), now);
 }
 
 void Fanout::tick(Clock::time_point now, std::vector<Subscriber*>& dropped) {
   presence_.exchange();
-  const std::string_view beat = sse::heartbeat();
+  const std::string_view beat = core::sse::heartbeat();
   const ChunkHead head(beat.size());
   for (Subscriber* s : subscribers_) {
     if (!presence_if_due(*s, now)) {

@@ -37,11 +37,11 @@ struct Subscriber {
   using Clock = std::chrono::steady_clock;
 
   StreamSink* sink = nullptr;
-  bool chunked = true;         ///< HTTP/1.1 chunked body; HTTP/1.0 streams are close-delimited
-  std::uint64_t cursor = 0;    ///< the id of the last event it has been sent
-  std::string channel;         ///< empty: every event
-  bool presence = false;       ///< wants `event: presence` with the number of open pages
-  PresenceSent presence_sent;  ///< the count last sent, and when
+  bool chunked = true;       ///< HTTP/1.1 chunked body; HTTP/1.0 streams are close-delimited
+  std::uint64_t cursor = 0;  ///< the id of the last event it has been sent
+  std::string channel;       ///< empty: every event
+  bool presence = false;     ///< wants `event: presence` with the number of open pages
+  core::PresenceSent presence_sent;  ///< the count last sent, and when
   Clock::time_point last_write{};
   std::size_t index = 0;  ///< its place in the fan-out's list, for removal in O(1)
 };
@@ -51,7 +51,8 @@ class Fanout {
   using Clock = Subscriber::Clock;
 
   /// `presence_interval`: the least time between two presence notices to one stream.
-  Fanout(Hub& hub, Metrics& metrics, PresenceBoard& presence, std::chrono::seconds heartbeat,
+  Fanout(core::Hub& hub, core::Metrics& metrics, core::PresenceBoard& presence,
+         std::chrono::seconds heartbeat,
          std::chrono::seconds presence_interval = std::chrono::seconds(10));
 
   /// Adds a stream whose head and opening were just written, and sends it what was
@@ -81,9 +82,9 @@ class Fanout {
  private:
   /// Events read from the hub together, with the chunk-size line of each.
   struct Batch {
-    std::vector<EventPtr> events;
+    std::vector<core::EventPtr> events;
     std::vector<ChunkHead> heads;
-    void set(std::vector<EventPtr> from);
+    void set(std::vector<core::EventPtr> from);
   };
 
   /// Reads what the hub has after the fan-out's cursor into batch_; false when nothing.
@@ -100,9 +101,9 @@ class Fanout {
   bool send_frame(Subscriber& s, std::string_view frame, const ChunkHead& head,
                   Clock::time_point now);
 
-  Hub& hub_;
-  Metrics& metrics_;
-  PresenceBoard& presence_;
+  core::Hub& hub_;
+  core::Metrics& metrics_;
+  core::PresenceBoard& presence_;
   std::chrono::seconds heartbeat_;
   std::chrono::seconds presence_interval_;
   std::uint64_t cursor_;         ///< the newest id read from the hub

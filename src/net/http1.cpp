@@ -4,11 +4,11 @@
 
 namespace proof::net {
 
-std::string refusal_bytes(const Refusal& refusal) {
-  const std::string body = refusal_body(refusal.message);
+std::string refusal_bytes(const core::Refusal& refusal) {
+  const std::string body = core::refusal_body(refusal.message);
   std::string out =
       "HTTP/1.1 " + std::to_string(refusal.status) + " " +
-      std::string(status_phrase(refusal.status)) +
+      std::string(core::status_phrase(refusal.status)) +
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n";
   if (refusal.retry_after > 0) {

@@ -15,7 +15,7 @@ namespace proof::net {
 
 /// A complete answer for what never reaches a worker: the same body and headers as the
 /// HTTP layer's refusals (core/refusal.h), and the connection ends after it.
-std::string refusal_bytes(const Refusal& refusal);
+std::string refusal_bytes(const core::Refusal& refusal);
 
 /// The head of an event stream: the handler's headers without framing ones, then chunked
 /// coding on HTTP/1.1, or `Connection: close` on HTTP/1.0 (which has no chunked coding, so

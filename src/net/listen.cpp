@@ -55,7 +55,7 @@ std::variant<Listening, ListenError> listen(const std::string& address, int port
     ::close(fd);
   }
   freeaddrinfo(found);
-  if (out.fd < 0) return ListenError{false, error_text(last_errno)};
+  if (out.fd < 0) return ListenError{false, core::error_text(last_errno)};
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   getsockname(out.fd, reinterpret_cast<sockaddr*>(&bound), &len);

@@ -64,16 +64,16 @@ std::string address_of(const sockaddr_storage& addr, int& port) {
   return text;
 }
 
-const Refusal& connections_full() {
-  static const Refusal refusal{.status = 503,
-                               .reason = RejectReason::kSubscriberCap,
-                               .message = "too many connections; retry later",
-                               .retry_after = 5};
+const core::Refusal& connections_full() {
+  static const core::Refusal refusal{.status = 503,
+                                     .reason = core::RejectReason::kSubscriberCap,
+                                     .message = "too many connections; retry later",
+                                     .retry_after = 5};
   return refusal;
 }
 
 /// Answers and closes a socket that gets no connection (a cap said no).
-void refuse_at_once(int fd, const Refusal& refusal, Metrics& metrics) {
+void refuse_at_once(int fd, const core::Refusal& refusal, core::Metrics& metrics) {
   metrics.rejected(refusal.reason);
   const std::string bytes = refusal_bytes(refusal);
   [[maybe_unused]] const auto n =
@@ -83,7 +83,8 @@ void refuse_at_once(int fd, const Refusal& refusal, Metrics& metrics) {
 
 }  // namespace
 
-LoopShared::LoopShared(const std::vector<Listener>& l, const LoopOptions& o, Hub& hb, Metrics& m)
+LoopShared::LoopShared(const std::vector<Listener>& l, const LoopOptions& o, core::Hub& hb,
+                       core::Metrics& m)
     : listeners(l),
       options(o),
       hub(hb),
@@ -102,7 +103,7 @@ Loop::Loop(LoopShared& shared)
               options_.presence_interval) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(error_text(errno));
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error(core::error_text(errno));
   if (shared_.listeners.empty() || shared_.listeners.size() > kMaxListeners) {
     throw std::invalid_argument("an event loop needs 1 to 8 listening sockets");
   }
@@ -151,7 +152,7 @@ void Loop::run() {
         fanning_out_ ? 0 : static_cast<int>(std::max<std::int64_t>(0, wait.count()));
     const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     if (n < 0 && errno != EINTR) {
-      spdlog::error("epoll_wait: {}", error_text(errno));
+      spdlog::error("epoll_wait: {}", core::error_text(errno));
       break;
     }
     const auto now = Clock::now();
@@ -199,7 +200,7 @@ void Loop::accept_batch(const Listener& listener) {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        spdlog::warn("accept: {}", error_text(errno));
+        spdlog::warn("accept: {}", core::error_text(errno));
       }
       return;
     }
@@ -231,7 +232,7 @@ void Loop::place(int fd, const Listener& listener, Peer peer) {
   if (verdict == ConnectionCaps::Verdict::address_full) {
     return refuse_at_once(fd,
                           {.status = 429,
-                           .reason = RejectReason::kAddressCap,
+                           .reason = core::RejectReason::kAddressCap,
                            .message = "too many connections from one address; retry later",
                            .retry_after = 5},
                           shared_.metrics);
@@ -322,7 +323,7 @@ void Loop::take(Accepted accepted) {
   c->deadline = accepted.at + options_.request_timeout;
   c->last_progress = accepted.at;
   if (!c->watch(epoll_fd_, tag(*c))) {
-    spdlog::warn("epoll_ctl: {}", error_text(errno));
+    spdlog::warn("epoll_ctl: {}", core::error_text(errno));
     load_.fetch_sub(1, std::memory_order_relaxed);
     return;  // `c` closes the socket and gives its places back
   }
@@ -353,13 +354,13 @@ bool Loop::make_room() {
   if (!victim) victim = idle_.front();
   if (!victim) return false;
   Connection& c = *victim;
-  const Refusal& refusal = connections_full();
+  const core::Refusal& refusal = connections_full();
   shared_.metrics.rejected(refusal.reason);
-  if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
+  if (std::uint64_t skipped = 0; core::refusal_log().allow(Clock::now(), skipped)) {
     spdlog::warn(
         "closed a connection from {} that was waiting for a request: connections at their "
         "cap of {}{}",
-        c.peer().ip, shared_.caps.max_connections(), skipped_note(skipped));
+        c.peer().ip, shared_.caps.max_connections(), core::skipped_note(skipped));
   }
   // Best effort, and no lingering: the place is what matters now.
   const std::string answer = refusal_bytes(refusal);

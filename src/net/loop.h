@@ -33,14 +33,14 @@ class Loop;
 
 /// What every loop of one server shares; owned by EventLoop, outlives its loops.
 struct LoopShared {
-  LoopShared(const std::vector<Listener>& l, const LoopOptions& o, Hub& hb, Metrics& m);
+  LoopShared(const std::vector<Listener>& l, const LoopOptions& o, core::Hub& hb, core::Metrics& m);
 
   const std::vector<Listener>& listeners;  ///< every loop waits on each of them
   const LoopOptions& options;
-  Hub& hub;
-  Metrics& metrics;
+  core::Hub& hub;
+  core::Metrics& metrics;
   ConnectionCaps caps;
-  PresenceBoard presence;
+  core::PresenceBoard presence;
   WorkerPool pool;
   std::atomic<bool> stopping{false};
   std::vector<Loop*> loops;  ///< set before any loop runs, then never changed
@@ -117,7 +117,7 @@ class Loop {
   void take_completions(Clock::time_point now);
   void complete(Completion& done, Clock::time_point now);
   void start_stream(Connection& c, StreamOpening& opening, bool http10, Clock::time_point now);
-  void refuse(Connection& c, const Refusal& refusal);
+  void refuse(Connection& c, const core::Refusal& refusal);
   void after_write(Connection& c, Connection::Io io, Clock::time_point now);
   void begin_linger(Connection& c, Clock::time_point now);
   void drop_streams();

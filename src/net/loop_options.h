@@ -32,7 +32,7 @@ struct Listener {
   /// them where they belong (a 413 on /hooks/stripe is a delivery Stripe sent; not on the
   /// plain port, where no route is). Runs on a loop thread (with threads > 1, on several at
   /// once); must be quick. May be empty.
-  std::function<void(std::string_view target, const Refusal& refusal)> on_refused;
+  std::function<void(std::string_view target, const core::Refusal& refusal)> on_refused;
 };
 
 struct LoopOptions {
@@ -47,7 +47,7 @@ struct LoopOptions {
   std::chrono::seconds heartbeat{15};
   std::chrono::seconds presence_interval{10};  ///< least time between two live counts to a stream
   /// Where the live count meets other instances' (--redis); null: this instance alone.
-  PresenceExchange* presence_exchange = nullptr;
+  core::PresenceExchange* presence_exchange = nullptr;
   std::chrono::milliseconds request_timeout{5000};  ///< a started request must be complete by then
   std::chrono::milliseconds keep_alive_timeout{5000};  ///< an idle connection is closed after
   std::chrono::milliseconds write_timeout{10000};      ///< output that does not move for this long

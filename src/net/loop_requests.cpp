@@ -25,22 +25,22 @@ namespace {
 /// so the answer is not lost to a reset (nginx's lingering close).
 constexpr std::chrono::milliseconds kLinger{2000};
 
-RejectReason reason_for(int status) {
+core::RejectReason reason_for(int status) {
   switch (status) {
     case 408:
-      return RejectReason::kTimeout;
+      return core::RejectReason::kTimeout;
     case 413:
     case 414:
     case 431:
-      return RejectReason::kTooLarge;
+      return core::RejectReason::kTooLarge;
     case 415:
-      return RejectReason::kUnsupportedMediaType;
+      return core::RejectReason::kUnsupportedMediaType;
     default:
-      return RejectReason::kBadRequest;
+      return core::RejectReason::kBadRequest;
   }
 }
 
-Refusal refusal_for(const HeadError& error) {
+core::Refusal refusal_for(const HeadError& error) {
   return {error.status, reason_for(error.status), error.message};
 }
 
@@ -107,7 +107,7 @@ bool Loop::admit_large_body(Connection& c, RequestState& request) {
   request.large_body = shared_.caps.take_large_body();
   if (request.large_body.held()) return true;
   refuse(c, {.status = 503,
-             .reason = RejectReason::kUnavailable,
+             .reason = core::RejectReason::kUnavailable,
              .message = "too many large request bodies arriving at once; retry later",
              .retry_after = 1});
   return false;
@@ -248,7 +248,7 @@ void Loop::start_stream(Connection& c, StreamOpening& opening, bool http10, Cloc
   }
 }
 
-void Loop::refuse(Connection& c, const Refusal& refusal) {
+void Loop::refuse(Connection& c, const core::Refusal& refusal) {
   shared_.metrics.rejected(refusal.reason);
   if (c.listener->on_refused) {
     std::string_view target;
@@ -258,9 +258,9 @@ void Loop::refuse(Connection& c, const Refusal& refusal) {
     }
     c.listener->on_refused(target, refusal);
   }
-  if (std::uint64_t skipped = 0; refusal_log().allow(Clock::now(), skipped)) {
+  if (std::uint64_t skipped = 0; core::refusal_log().allow(Clock::now(), skipped)) {
     spdlog::warn("rejected a request from {}: {} {} ({}){}", c.peer().ip, refusal.status,
-                 reason_label(refusal.reason), refusal.message, skipped_note(skipped));
+                 core::reason_label(refusal.reason), refusal.message, core::skipped_note(skipped));
   }
   c.queue(refusal_bytes(refusal));
   c.state = Connection::State::closing;
@@ -297,8 +297,8 @@ void Loop::timeouts(Connection& c, Clock::time_point now) {
       if (now < c.deadline) return;
       if (c.in.empty() && !c.request) return close(c);  // idle keep-alive, or never spoke
       return refuse(c, {.status = 408,
-                        .reason = RejectReason::kTimeout,
-                        .message = std::string(default_message(408))});
+                        .reason = core::RejectReason::kTimeout,
+                        .message = std::string(core::default_message(408))});
     case State::streaming:
     case State::closing:
       if (c.has_output() && now - c.last_progress > options_.write_timeout) {
@@ -313,7 +313,7 @@ void Loop::timeouts(Connection& c, Clock::time_point now) {
       // The worker is stuck (a stalled disk or Redis): answer now; its answer is dropped.
       if (now < c.deadline) return;
       return refuse(c, {.status = 503,
-                        .reason = RejectReason::kUnavailable,
+                        .reason = core::RejectReason::kUnavailable,
                         .message = "the server could not answer in time; retry later",
                         .retry_after = 2});
   }

@@ -458,7 +458,7 @@ bool ChunkedBodyScanner::framing(char c) {
 }
 
 bool ChunkedBodyScanner::size_line(char c) {
-  const int digit = hex_digit(c);
+  const int digit = core::hex_digit(c);
   if (digit >= 0) {
     const auto d = static_cast<std::size_t>(digit);
     // The size is certain to be too large as soon as its digits so far say so.
@@ -508,7 +508,7 @@ std::string decode_chunked(std::string_view framed) {
     std::size_t size = 0;
     std::size_t i = 0;
     for (; i < framed.size(); ++i) {
-      const int digit = hex_digit(framed[i]);
+      const int digit = core::hex_digit(framed[i]);
       if (digit < 0) break;
       size = size * 16 + static_cast<std::size_t>(digit);
     }

@@ -19,7 +19,7 @@ std::size_t default_threads() {
 }
 
 struct EventLoop::Impl {
-  Impl(std::vector<Listener> l, LoopOptions o, Hub& hub, Metrics& metrics)
+  Impl(std::vector<Listener> l, LoopOptions o, core::Hub& hub, core::Metrics& metrics)
       : listeners(std::move(l)), options(std::move(o)), shared(listeners, options, hub, metrics) {
     const std::size_t count = std::max<std::size_t>(1, options.threads);
     for (std::size_t i = 0; i < count; ++i) {
@@ -34,8 +34,8 @@ struct EventLoop::Impl {
   std::vector<std::unique_ptr<Loop>> loops;
 };
 
-EventLoop::EventLoop(std::vector<Listener> listeners, LoopOptions options, Hub& hub,
-                     Metrics& metrics) {
+EventLoop::EventLoop(std::vector<Listener> listeners, LoopOptions options, core::Hub& hub,
+                     core::Metrics& metrics) {
   for (const Listener& listener : listeners) {
     fcntl(listener.fd, F_SETFL, fcntl(listener.fd, F_GETFL) | O_NONBLOCK);
   }

@@ -23,7 +23,8 @@ std::size_t default_threads();
 class EventLoop {
  public:
   /// `listeners`: at least one; their sockets are made non-blocking here (not owned).
-  EventLoop(std::vector<Listener> listeners, LoopOptions options, Hub& hub, Metrics& metrics);
+  EventLoop(std::vector<Listener> listeners, LoopOptions options, core::Hub& hub,
+            core::Metrics& metrics);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;

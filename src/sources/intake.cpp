@@ -22,14 +22,14 @@ constexpr std::string_view kPendingValue = "pending";
 constexpr std::string_view kTakenValue = "taken";
 constexpr std::size_t kMaxKeyBytes = 200;
 
-std::string card_value(const CardRef& card) {
+std::string card_value(const core::CardRef& card) {
   return "card " + std::to_string(card.id) + " " + std::to_string(card.ts_ms) + " " + card.channel;
 }
 
-std::optional<CardRef> parse_card_value(std::string_view value) {
+std::optional<core::CardRef> parse_card_value(std::string_view value) {
   if (!value.starts_with("card ")) return std::nullopt;
   std::istringstream in{std::string(value.substr(5))};
-  CardRef card;
+  core::CardRef card;
   if (!(in >> card.id >> card.ts_ms)) return std::nullopt;
   in >> card.channel;  // none for an event without a channel
   return card;
@@ -55,7 +55,7 @@ Result answer(DeliveryOutcome outcome, int status, const nlohmann::json& body,
   return r;
 }
 
-Result refused(DeliveryOutcome outcome, Refusal refusal) {
+Result refused(DeliveryOutcome outcome, core::Refusal refusal) {
   Result r;
   r.outcome = outcome;
   r.status = refusal.status;
@@ -68,18 +68,18 @@ Result refused(DeliveryOutcome outcome, Refusal refusal) {
 Result malformed(std::string message) {
   return refused(
       DeliveryOutcome::kMalformed,
-      {.status = 400, .reason = RejectReason::kMalformed, .message = std::move(message)});
+      {.status = 400, .reason = core::RejectReason::kMalformed, .message = std::move(message)});
 }
 
-Result unavailable(const Unavailable& e) {
+Result unavailable(const core::Unavailable& e) {
   spdlog::error("a verified delivery could not be handled now: {}", e.what());
-  return refused(DeliveryOutcome::kUnavailable, unavailable_refusal(e, "nothing was shown"));
+  return refused(DeliveryOutcome::kUnavailable, core::unavailable_refusal(e, "nothing was shown"));
 }
 
 Result in_progress() {
   return refused(DeliveryOutcome::kUnavailable,
                  {.status = 503,
-                  .reason = RejectReason::kUnavailable,
+                  .reason = core::RejectReason::kUnavailable,
                   .message = "this purchase is being published right now; retry later",
                   .retry_after = 5});
 }
@@ -141,7 +141,7 @@ std::string_view outcome_label(DeliveryOutcome outcome) {
 
 std::string store_key(std::string_view key) {
   if (key.size() <= kMaxKeyBytes) return "hook:" + std::string(key);
-  return "hook:sha256:" + to_hex(sha256(key));
+  return "hook:sha256:" + core::to_hex(core::sha256(key));
 }
 
 Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const Extras& extras,
@@ -152,7 +152,7 @@ Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const
     // RFC 9110 wants a challenge with every 401: the scheme is the platform's signature.
     return refused(DeliveryOutcome::kBadSignature,
                    {.status = 401,
-                    .reason = RejectReason::kBadSignature,
+                    .reason = core::RejectReason::kBadSignature,
                     .message = bad->message,
                     .challenge = "Signature source=\"" + std::string(receiver.name()) + "\""});
   }
@@ -174,12 +174,13 @@ Result Intake::receive(const Receiver& receiver, const Delivery& delivery, const
 Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras,
                        Clock::time_point now) {
   if (!extras.channel.empty()) card.fields["channel"] = extras.channel;
-  card.fields["kind"] = kind_name(EventKind::kPurchase);  // before validate(): no offer default
-  auto validated = validate(card.fields);
-  if (const auto* invalid = std::get_if<Refusal>(&validated)) {
+  card.fields["kind"] =
+      core::kind_name(core::EventKind::kPurchase);  // before validate(): no offer default
+  auto validated = core::validate(card.fields);
+  if (const auto* invalid = std::get_if<core::Refusal>(&validated)) {
     return malformed(invalid->message);
   }
-  Signup& signup = std::get<Signup>(validated);
+  core::Signup& signup = std::get<core::Signup>(validated);
   signup.source = std::string(receiver.name());
   const std::vector<std::string> keys = store_keys(card.delivery_keys, card.order_keys);
   const std::chrono::seconds keep = keep_for(card.changed_at, now);
@@ -196,16 +197,16 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
       if (*held == kPendingValue) return in_progress();
       return duplicate();
     }
-  } catch (const KeyStoreError& e) {
+  } catch (const core::KeyStoreError& e) {
     return unavailable(e);
   }
-  EventPtr event;
+  core::EventPtr event;
   try {
     event = publisher_.publish(std::move(signup), extras.from);
-  } catch (const Unavailable& e) {  // StoreError, SharedLogError
+  } catch (const core::Unavailable& e) {  // StoreError, SharedLogError
     try {
       keys_.forget(keys);  // so that the platform's retry can publish it
-    } catch (const KeyStoreError& forget_error) {
+    } catch (const core::KeyStoreError& forget_error) {
       spdlog::warn("could not release a delivery's keys ({}); they lapse in {} s",
                    forget_error.what(), kPending.count());
     }
@@ -218,7 +219,7 @@ Result Intake::publish(const Receiver& receiver, Card card, const Extras& extras
     for (const std::string& key : store_keys(card.lookup_keys)) {
       keys_.claim(std::span(&key, 1), value, keep, now);
     }
-  } catch (const KeyStoreError& e) {
+  } catch (const core::KeyStoreError& e) {
     // Published, but not remembered: a retry after the claim lapses would show it again.
     spdlog::warn("published event {} but could not remember its delivery: {}", event->id, e.what());
   }
@@ -234,7 +235,7 @@ Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
   const std::chrono::seconds keep = keep_for(back.changed_at, now);
   try {
     if (!delivery.empty() && keys_.claim(delivery, kTakenValue, keep, now)) return duplicate();
-    std::optional<CardRef> card;
+    std::optional<core::CardRef> card;
     bool taken = false;
     for (const std::string& key : store_keys(back.order_keys, back.former_keys)) {
       const auto value = keys_.get(key, now);
@@ -257,7 +258,7 @@ Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
     if (keys_.claim(std::span(&erased, 1), kTakenValue, keep, now)) return duplicate();
     try {
       publisher_.erase(card->id, card);
-    } catch (const Unavailable& e) {
+    } catch (const core::Unavailable& e) {
       keys_.put(orders, card_value(*card), keep, now);  // so that a retry finds it again
       keys_.forget(std::span(&erased, 1));
       keys_.forget(delivery);
@@ -266,7 +267,7 @@ Result Intake::take_back(const TakeBack& back, Clock::time_point now) {
     Result r = answer(DeliveryOutcome::kErased, 200, {{"erased", card->id}});
     r.id = card->id;
     return r;
-  } catch (const KeyStoreError& e) {
+  } catch (const core::KeyStoreError& e) {
     return unavailable(e);
   }
 }

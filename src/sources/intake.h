@@ -46,7 +46,7 @@ struct Result {
   std::string body;  ///< the JSON answer for a 2xx: {"id":N}, {"ignored":...}, {"erased":N}
   /// For a refusal (4xx, 5xx): the one shape every refusal has (core/refusal.h), with the
   /// reason /metrics counts, Retry-After for a 503 and the challenge for a 401.
-  std::optional<Refusal> refusal;
+  std::optional<core::Refusal> refusal;
   std::string reason;    ///< for the Sources panel: why it was ignored or refused
   std::string name;      ///< the name as the card shows it, when one was published
   std::uint64_t id = 0;  ///< the card published or erased
@@ -71,7 +71,7 @@ class Intake {
   /// it). Meanwhile the same delivery is answered 503, never "duplicate".
   static constexpr std::chrono::seconds kPending{15};
 
-  Intake(Publisher& publisher, KeyStore& keys, bool accept_test)
+  Intake(core::Publisher& publisher, core::KeyStore& keys, bool accept_test)
       : publisher_(publisher), keys_(keys), accept_test_(accept_test) {}
 
   Result receive(const Receiver& receiver, const Delivery& delivery, const Extras& extras,
@@ -81,8 +81,8 @@ class Intake {
   Result publish(const Receiver& receiver, Card card, const Extras& extras, Clock::time_point now);
   Result take_back(const TakeBack& back, Clock::time_point now);
 
-  Publisher& publisher_;
-  KeyStore& keys_;
+  core::Publisher& publisher_;
+  core::KeyStore& keys_;
   bool accept_test_;
 };
 

@@ -93,7 +93,7 @@ bool is_true(const nlohmann::json& j, std::initializer_list<std::string_view> pa
 
 std::string card_text(std::string_view raw) {
   // nlohmann::json has already refused ill-formed UTF-8; text from elsewhere is checked.
-  if (!text::is_valid_utf8(raw)) return {};
+  if (!core::text::is_valid_utf8(raw)) return {};
   std::string out;
   out.reserve(raw.size());
   std::size_t chars = 0;
@@ -114,11 +114,11 @@ std::string card_text(std::string_view raw) {
     for (const std::string_view piece : {space ? std::string_view(" ") : std::string_view(), ch}) {
       if (piece.empty()) continue;
       out += piece;
-      if (++chars == limits::kNameChars - 1) cut = out.size();
+      if (++chars == core::limits::kNameChars - 1) cut = out.size();
     }
     space = false;
   }
-  if (chars > limits::kNameChars) {
+  if (chars > core::limits::kNameChars) {
     out.resize(cut);
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += "\u2026";  // one character: the limit is met exactly

@@ -63,7 +63,7 @@ using Verification = std::variant<Verified, BadSignature>;
 
 /// A purchase to show.
 struct Card {
-  Fields fields;  ///< POST /signup's fields (user_name, offer_name, city...), not yet checked
+  core::Fields fields;  ///< POST /signup's fields (user_name, offer_name, city...), not yet checked
   /// Ids of this delivery (a retry repeats them) and keys of the purchase itself (a second
   /// event about the same order repeats them); the card is remembered by both.
   std::vector<std::string> delivery_keys;

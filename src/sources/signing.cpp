@@ -9,9 +9,9 @@ std::optional<std::size_t> signed_by(const std::vector<std::string>& keys, std::
                                      const std::vector<std::string>& digests) {
   std::optional<std::size_t> found;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    const std::string expected = hmac_sha256(keys[i], message);
+    const std::string expected = core::hmac_sha256(keys[i], message);
     bool match = false;
-    for (const std::string& digest : digests) match = same_bytes(expected, digest) || match;
+    for (const std::string& digest : digests) match = core::same_bytes(expected, digest) || match;
     if (match && !found) found = i;
   }
   return found;
@@ -26,7 +26,7 @@ Verification verify_body_signature(const Delivery& d, const BodySignature& schem
   }
   const auto header = d.header(scheme.header);
   if (!header) return BadSignature{shown + " is given more than once"};
-  const auto digest = scheme.base64 ? from_base64(*header) : from_hex(*header);
+  const auto digest = scheme.base64 ? core::from_base64(*header) : core::from_hex(*header);
   if (!digest || digest->size() != 32) {
     return BadSignature{shown + " is not the " + (scheme.base64 ? "base64" : "hex") +
                         " of an HMAC-SHA256"};

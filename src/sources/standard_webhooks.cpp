@@ -85,7 +85,7 @@ class StandardWebhooks final : public Receiver {
     const std::string id(prefixed(d, "id", twice).value_or(""));
     std::vector<std::string> delivery{"standard:message:" + id};
     std::vector<std::string> order_keys;
-    Fields fields;
+    core::Fields fields;
     for (const auto& [name, value] : data->items()) {
       if (value.is_null()) continue;
       if (!value.is_string()) return Malformed{"data." + name + " must be a string"};
@@ -136,7 +136,9 @@ std::variant<StandardSignature, std::string> parse_standard_signature(std::strin
     signature = space == std::string_view::npos ? std::string_view{} : signature.substr(space + 1);
     const std::size_t comma = entry.find(',');
     if (comma == std::string_view::npos || entry.substr(0, comma) != "v1") continue;
-    if (auto bytes = from_base64(entry.substr(comma + 1))) out.v1.push_back(std::move(*bytes));
+    if (auto bytes = core::from_base64(entry.substr(comma + 1))) {
+      out.v1.push_back(std::move(*bytes));
+    }
   }
   if (out.v1.empty()) return std::string("webhook-signature has no v1 signature");
   return out;
@@ -144,7 +146,7 @@ std::variant<StandardSignature, std::string> parse_standard_signature(std::strin
 
 std::optional<std::string> standard_secret_key(std::string_view secret) {
   if (secret.starts_with("whsec_")) secret.remove_prefix(6);
-  auto key = from_base64(secret);
+  auto key = core::from_base64(secret);
   if (!key || key->empty()) return std::nullopt;
   return key;
 }

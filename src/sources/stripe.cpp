@@ -143,7 +143,7 @@ std::variant<StripeSignature, std::string> parse_stripe_signature(std::string_vi
       timestamp = true;
     } else if (key == "v1") {
       // One that is not hex cannot match; it is skipped rather than refused, as others are.
-      if (auto bytes = from_hex(value)) out.v1.push_back(std::move(*bytes));
+      if (auto bytes = core::from_hex(value)) out.v1.push_back(std::move(*bytes));
     }
   }
   if (!timestamp) return std::string("has no timestamp (t=)");

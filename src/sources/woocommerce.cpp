@@ -82,8 +82,9 @@ class WooCommerce final : public Receiver {
     for (std::size_t i = 0; i < secrets.size(); ++i) {
       // A name for the site the secret belongs to that says nothing about the secret and
       // stays the same when other secrets are added or removed.
-      sites_.push_back("key-" +
-                       to_hex(hmac_sha256(secrets[i], "proof: woocommerce site")).substr(0, 16));
+      sites_.push_back(
+          "key-" +
+          core::to_hex(core::hmac_sha256(secrets[i], "proof: woocommerce site")).substr(0, 16));
       std::string decoded = wordpress_decoded(secrets[i]);
       if (decoded != secrets[i]) {
         keys_.push_back(std::move(decoded));

@@ -1,6 +1,6 @@
 #include "store/redis_address.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -139,4 +139,4 @@ std::optional<RedisAddress> parse_redis_url(std::string_view url, std::string& e
   return address;
 }
 
-}  // namespace proof
+}  // namespace proof::store

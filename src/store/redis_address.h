@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace proof {
+namespace proof::store {
 
 struct RedisAddress {
   std::string host;  ///< empty for a Unix socket
@@ -30,4 +30,4 @@ std::optional<RedisAddress> parse_redis_url(std::string_view url, std::string& e
 /// messages. Works on malformed URLs too, since those are the ones quoted in errors.
 std::string redacted_redis_url(std::string_view url);
 
-}  // namespace proof
+}  // namespace proof::store

@@ -5,7 +5,7 @@
 
 #include "core/shared_log.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -134,14 +134,14 @@ RedisReply RedisCommands::run(const std::vector<std::string>& args) {
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (!context_) {
-    if (now < retry_after_) throw SharedLogError("Redis is unreachable: " + last_error());
+    if (now < retry_after_) throw core::SharedLogError("Redis is unreachable: " + last_error());
     RedisConnectError error;
     context_ = redis_connect(address_, error);
     if (!context_) {
       retry_after_ = now + backoff_.next();
       set_error(error.message);
-      throw SharedLogError(error.refused ? error.message
-                                         : "Redis is unreachable: " + error.message);
+      throw core::SharedLogError(error.refused ? error.message
+                                               : "Redis is unreachable: " + error.message);
     }
     backoff_.reset();
   }
@@ -153,14 +153,14 @@ RedisReply RedisCommands::run(const std::vector<std::string>& args) {
     context_.reset();
     retry_after_ = now + backoff_.next();
     set_error(error);
-    throw SharedLogError("Redis failed: " + error);
+    throw core::SharedLogError("Redis failed: " + error);
   }
   if (reply->type == REDIS_REPLY_ERROR) {
     const std::string error = redis_text(reply.get());
     // A primary demoted to a replica by a failover: the next connection, resolved afresh,
     // may reach the new primary.
     if (error.starts_with("READONLY")) context_.reset();
-    throw SharedLogError("Redis refused: " + error);
+    throw core::SharedLogError("Redis refused: " + error);
   }
   return reply;
 }
@@ -205,4 +205,4 @@ RedisProbe probe_redis(const RedisAddress& address, const RedisKeys& keys) {
   return probe;
 }
 
-}  // namespace proof
+}  // namespace proof::store

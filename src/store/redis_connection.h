@@ -21,7 +21,7 @@
 
 #include "store/redis_address.h"
 
-namespace proof {
+namespace proof::store {
 
 struct RedisReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
@@ -172,4 +172,4 @@ inline constexpr const char* kAllChannels = "*";
 inline constexpr std::int64_t kHourKeySeconds = std::int64_t{720 + 24} * 3600;
 inline constexpr std::int64_t kDayKeySeconds = std::int64_t{400 + 1} * 86400;
 
-}  // namespace proof
+}  // namespace proof::store

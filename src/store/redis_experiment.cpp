@@ -10,7 +10,7 @@
 #include "core/shared_log.h"
 #include "core/utc.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -83,13 +83,13 @@ return {redis.call('HMGET', KEYS[1], 'percent', 'started'),
         redis.call('HGETALL', KEYS[3])}
 )lua";
 
-std::int64_t unix_ms(Experiment::Clock::time_point t) {
+std::int64_t unix_ms(core::Experiment::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-Experiment::Clock::time_point from_unix_ms(std::int64_t n) {
-  return Experiment::Clock::time_point(
-      std::chrono::duration_cast<Experiment::Clock::duration>(std::chrono::milliseconds(n)));
+core::Experiment::Clock::time_point from_unix_ms(std::int64_t n) {
+  return core::Experiment::Clock::time_point(
+      std::chrono::duration_cast<core::Experiment::Clock::duration>(std::chrono::milliseconds(n)));
 }
 
 bool is_nil(const redisReply* reply) {
@@ -101,7 +101,7 @@ std::uint64_t count_of(const redisReply* reply) {
 }
 
 /// Seconds from `now` until `day`'s keys should go: the day's end plus the margin.
-std::int64_t day_ttl(std::int64_t day, Experiment::Clock::time_point now) {
+std::int64_t day_ttl(std::int64_t day, core::Experiment::Clock::time_point now) {
   const std::int64_t end = (day + 1) * 86400 + RedisExperiment::kDayMargin.count();
   const std::int64_t seconds =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -112,8 +112,8 @@ std::int64_t day_ttl(std::int64_t day, Experiment::Clock::time_point now) {
 RedisReply run_or_fail(RedisCommands& commands, const std::vector<std::string>& args) {
   try {
     return commands.run(args);
-  } catch (const SharedLogError& e) {
-    throw ExperimentError(e.what());
+  } catch (const core::SharedLogError& e) {
+    throw core::ExperimentError(e.what());
   }
 }
 
@@ -128,9 +128,9 @@ std::optional<RedisExperiment::Running> RedisExperiment::parse_running(const red
       is_nil(reply->element[0])) {
     return std::nullopt;
   }
-  auto secret = from_hex(redis_text(reply->element[1]));
+  auto secret = core::from_hex(redis_text(reply->element[1]));
   if (!secret || secret->empty()) {
-    throw ExperimentError("Redis holds an experiment without a secret");
+    throw core::ExperimentError("Redis holds an experiment without a secret");
   }
   return Running{redis_text(reply->element[0]), std::move(*secret),
                  static_cast<int>(redis_integer(reply->element[2]))};
@@ -141,10 +141,12 @@ void RedisExperiment::start_or_continue(int percent, Experiment::Clock::time_poi
     std::lock_guard lock(mutex_);
     pending_percent_ = percent;
   }
-  const RedisReply reply = run_or_fail(
-      commands_, {"EVAL", kStartScript, "3", keys_.experiment(), keys_.experiment_previous(),
-                  keys_.experiment_days(), std::to_string(percent), to_hex(random_bytes(8)),
-                  to_hex(random_bytes(kExperimentSecretBytes)), std::to_string(unix_ms(now))});
+  const RedisReply reply =
+      run_or_fail(commands_, {"EVAL", kStartScript, "3", keys_.experiment(),
+                              keys_.experiment_previous(), keys_.experiment_days(),
+                              std::to_string(percent), core::to_hex(core::random_bytes(8)),
+                              core::to_hex(core::random_bytes(core::kExperimentSecretBytes)),
+                              std::to_string(unix_ms(now))});
   auto running = parse_running(reply.get());
   std::lock_guard lock(mutex_);
   running_ = std::move(running);
@@ -159,10 +161,11 @@ void RedisExperiment::reload() {
   running_ = std::move(running);
 }
 
-std::optional<Arm> RedisExperiment::arm_of(std::string_view address, std::string_view user_agent) {
+std::optional<core::Arm> RedisExperiment::arm_of(std::string_view address,
+                                                 std::string_view user_agent) {
   std::lock_guard lock(mutex_);
   if (!running_) return std::nullopt;
-  return assign_arm(running_->secret, address, user_agent, running_->holdout_percent);
+  return core::assign_arm(running_->secret, address, user_agent, running_->holdout_percent);
 }
 
 std::string RedisExperiment::salt_of(std::int64_t day, Experiment::Clock::time_point now) {
@@ -170,20 +173,23 @@ std::string RedisExperiment::salt_of(std::int64_t day, Experiment::Clock::time_p
     std::lock_guard lock(mutex_);
     if (salt_day_ == day && !salt_.empty()) return salt_;
   }
-  const RedisReply reply = run_or_fail(
-      commands_, {"EVAL", kSaltScript, "1", keys_.experiment_salt(day),
-                  to_hex(random_bytes(kExperimentSecretBytes)), std::to_string(day_ttl(day, now))});
-  auto salt = from_hex(redis_text(reply.get()));
-  if (!salt || salt->empty()) throw ExperimentError("Redis holds a day's salt that is not hex");
+  const RedisReply reply =
+      run_or_fail(commands_, {"EVAL", kSaltScript, "1", keys_.experiment_salt(day),
+                              core::to_hex(core::random_bytes(core::kExperimentSecretBytes)),
+                              std::to_string(day_ttl(day, now))});
+  auto salt = core::from_hex(redis_text(reply.get()));
+  if (!salt || salt->empty()) {
+    throw core::ExperimentError("Redis holds a day's salt that is not hex");
+  }
   std::lock_guard lock(mutex_);
   salt_day_ = day;
   salt_ = *salt;
   return salt_;
 }
 
-Recorded RedisExperiment::record(std::string_view address, std::string_view user_agent, Visit visit,
-                                 Experiment::Clock::time_point now) {
-  const std::int64_t day = utc_day(now);
+core::Recorded RedisExperiment::record(std::string_view address, std::string_view user_agent,
+                                       core::Visit visit, Experiment::Clock::time_point now) {
+  const std::int64_t day = core::utc_day(now);
   // Twice at most: a count refused because another instance replaced the experiment is made
   // again under the one that runs now.
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -192,32 +198,33 @@ Recorded RedisExperiment::record(std::string_view address, std::string_view user
       std::lock_guard lock(mutex_);
       running = running_;
     }
-    if (!running) return Recorded::kOff;
+    if (!running) return core::Recorded::kOff;
     const std::string salt = salt_of(day, now);
     std::string key(8, '\0');
-    const std::uint64_t number = visitor_key(salt, address, user_agent);
+    const std::uint64_t number = core::visitor_key(salt, address, user_agent);
     for (std::size_t i = 0; i < 8; ++i) key[i] = static_cast<char>(number >> (56 - 8 * i));
-    const Arm arm = assign_arm(running->secret, address, user_agent, running->holdout_percent);
+    const core::Arm arm =
+        core::assign_arm(running->secret, address, user_agent, running->holdout_percent);
     const RedisReply reply = run_or_fail(
         commands_,
         {"EVAL", kRecordScript, "3", keys_.experiment(), keys_.experiment_days(),
-         keys_.experiment_visitors(running->id, day), running->id, to_hex(key),
-         arm == Arm::kHoldout ? "h" : "s", visit == Visit::kGoal ? "1" : "0", std::to_string(day),
-         std::to_string(day_ttl(day, now)), std::to_string(max_visitors_)});
+         keys_.experiment_visitors(running->id, day), running->id, core::to_hex(key),
+         arm == core::Arm::kHoldout ? "h" : "s", visit == core::Visit::kGoal ? "1" : "0",
+         std::to_string(day), std::to_string(day_ttl(day, now)), std::to_string(max_visitors_)});
     const std::string outcome = redis_text(reply.get());
-    if (outcome == "counted") return Recorded::kCounted;
-    if (outcome == "repeat") return Recorded::kRepeat;
+    if (outcome == "counted") return core::Recorded::kCounted;
+    if (outcome == "repeat") return core::Recorded::kRepeat;
     if (outcome == "full") {
       std::lock_guard lock(mutex_);
       ++not_counted_;
-      return Recorded::kFull;
+      return core::Recorded::kFull;
     }
     reload();  // "stale"
   }
-  throw ExperimentError("the experiment changed twice while counting a visit; retry");
+  throw core::ExperimentError("the experiment changed twice while counting a visit; retry");
 }
 
-ExperimentReport RedisExperiment::report(Experiment::Clock::time_point /*now*/) {
+core::ExperimentReport RedisExperiment::report(Experiment::Clock::time_point /*now*/) {
   const RedisReply reply =
       run_or_fail(commands_, {"EVAL", kReportScript, "3", keys_.experiment(),
                               keys_.experiment_previous(), keys_.experiment_days()});
@@ -225,16 +232,16 @@ ExperimentReport RedisExperiment::report(Experiment::Clock::time_point /*now*/) 
       reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements != 2 ||
       reply->element[1]->type != REDIS_REPLY_ARRAY || reply->element[1]->elements != 7 ||
       reply->element[2]->type != REDIS_REPLY_ARRAY) {
-    throw ExperimentError("Redis gave an unexpected answer for the experiment");
+    throw core::ExperimentError("Redis gave an unexpected answer for the experiment");
   }
-  ExperimentReport out;
+  core::ExperimentReport out;
   const redisReply* running = reply->element[0];
   if (!is_nil(running->element[0])) {
-    ExperimentSummary current{static_cast<int>(redis_integer(running->element[0])),
-                              from_unix_ms(redis_integer(running->element[1])),
-                              std::nullopt,
-                              {},
-                              {}};
+    core::ExperimentSummary current{static_cast<int>(redis_integer(running->element[0])),
+                                    from_unix_ms(redis_integer(running->element[1])),
+                                    std::nullopt,
+                                    {},
+                                    {}};
     const redisReply* days = reply->element[2];
     for (std::size_t i = 0; i + 1 < days->elements; i += 2) {
       const std::string field = redis_text(days->element[i]);
@@ -250,11 +257,11 @@ ExperimentReport RedisExperiment::report(Experiment::Clock::time_point /*now*/) 
   const redisReply* previous = reply->element[1];
   if (!is_nil(previous->element[0])) {
     out.previous =
-        ExperimentSummary{static_cast<int>(redis_integer(previous->element[0])),
-                          from_unix_ms(redis_integer(previous->element[1])),
-                          from_unix_ms(redis_integer(previous->element[2])),
-                          {count_of(previous->element[3]), count_of(previous->element[4])},
-                          {count_of(previous->element[5]), count_of(previous->element[6])}};
+        core::ExperimentSummary{static_cast<int>(redis_integer(previous->element[0])),
+                                from_unix_ms(redis_integer(previous->element[1])),
+                                from_unix_ms(redis_integer(previous->element[2])),
+                                {count_of(previous->element[3]), count_of(previous->element[4])},
+                                {count_of(previous->element[5]), count_of(previous->element[6])}};
   }
   return out;
 }
@@ -265,7 +272,7 @@ void RedisExperiment::maintain(Experiment::Clock::time_point now) {
     std::lock_guard lock(mutex_);
     pending = pending_percent_;
     // The day's salt is Redis's, expiring there; this copy goes with the day too.
-    if (salt_day_ < utc_day(now)) salt_.clear();
+    if (salt_day_ < core::utc_day(now)) salt_.clear();
   }
   try {
     if (pending) {
@@ -274,7 +281,7 @@ void RedisExperiment::maintain(Experiment::Clock::time_point now) {
     } else {
       reload();
     }
-  } catch (const ExperimentError& e) {
+  } catch (const core::ExperimentError& e) {
     spdlog::debug("redis: could not read the holdout experiment: {}", e.what());
   }
 }
@@ -284,4 +291,4 @@ std::uint64_t RedisExperiment::visitors_not_counted() const {
   return not_counted_;
 }
 
-}  // namespace proof
+}  // namespace proof::store

@@ -27,9 +27,9 @@
 #include "core/experiment.h"
 #include "store/redis_connection.h"
 
-namespace proof {
+namespace proof::store {
 
-class RedisExperiment final : public Experiment {
+class RedisExperiment final : public core::Experiment {
  public:
   /// How long after its UTC day ends a day's salt and visitor keys expire: room for
   /// instances whose clocks are a little behind to count the day's last beacons.
@@ -43,10 +43,10 @@ class RedisExperiment final : public Experiment {
   /// maintain() tries again until it succeeds (meanwhile arm_of() gives nullopt: cards are
   /// shown to everyone, and nothing is counted).
   void start_or_continue(int percent, Clock::time_point now) override;
-  std::optional<Arm> arm_of(std::string_view address, std::string_view user_agent) override;
-  Recorded record(std::string_view address, std::string_view user_agent, Visit visit,
-                  Clock::time_point now) override;
-  ExperimentReport report(Clock::time_point now) override;
+  std::optional<core::Arm> arm_of(std::string_view address, std::string_view user_agent) override;
+  core::Recorded record(std::string_view address, std::string_view user_agent, core::Visit visit,
+                        Clock::time_point now) override;
+  core::ExperimentReport report(Clock::time_point now) override;
   void maintain(Clock::time_point now) override;
   std::uint64_t visitors_not_counted() const override;
 
@@ -77,4 +77,4 @@ class RedisExperiment final : public Experiment {
   std::uint64_t not_counted_ = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::store

@@ -2,7 +2,7 @@
 
 #include "core/shared_log.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -62,8 +62,8 @@ std::optional<std::string> RedisKeyStore::set(std::span<const std::string> keys,
     const RedisReply reply = commands_.run(args);
     if (reply->type == REDIS_REPLY_STRING) return redis_text(reply.get());
     return std::nullopt;  // false comes back as nil
-  } catch (const SharedLogError& e) {
-    throw KeyStoreError(e.what());
+  } catch (const core::SharedLogError& e) {
+    throw core::KeyStoreError(e.what());
   }
 }
 
@@ -83,8 +83,8 @@ std::optional<std::string> RedisKeyStore::get(const std::string& key, Clock::tim
     const RedisReply reply = commands_.run({"GET", keys_.remembered(key)});
     if (reply->type == REDIS_REPLY_STRING) return redis_text(reply.get());
     return std::nullopt;
-  } catch (const SharedLogError& e) {
-    throw KeyStoreError(e.what());
+  } catch (const core::SharedLogError& e) {
+    throw core::KeyStoreError(e.what());
   }
 }
 
@@ -95,8 +95,8 @@ void RedisKeyStore::forget(std::span<const std::string> keys) {
   for (const auto& key : keys) args.push_back(keys_.remembered(key));
   try {
     commands_.run(args);
-  } catch (const SharedLogError& e) {
-    throw KeyStoreError(e.what());
+  } catch (const core::SharedLogError& e) {
+    throw core::KeyStoreError(e.what());
   }
 }
 
@@ -104,9 +104,9 @@ std::size_t RedisKeyStore::evicted() const {
   try {
     return static_cast<std::size_t>(
         redis_integer(commands_.run({"GET", keys_.remembered_evicted()}).get()));
-  } catch (const SharedLogError&) {
+  } catch (const core::SharedLogError&) {
     return 0;
   }
 }
 
-}  // namespace proof
+}  // namespace proof::store

@@ -8,9 +8,9 @@
 #include "core/key_store.h"
 #include "store/redis_connection.h"
 
-namespace proof {
+namespace proof::store {
 
-class RedisKeyStore final : public KeyStore {
+class RedisKeyStore final : public core::KeyStore {
  public:
   /// `commands` must outlive this.
   RedisKeyStore(RedisCommands& commands, RedisKeys keys, std::size_t max_keys = kMaxKeys)
@@ -34,4 +34,4 @@ class RedisKeyStore final : public KeyStore {
   std::size_t max_keys_;
 };
 
-}  // namespace proof
+}  // namespace proof::store

@@ -11,7 +11,7 @@
 
 #include "core/utc.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -98,14 +98,14 @@ std::pair<std::uint64_t, std::uint64_t> stream_id(std::string_view text) {
   return id;
 }
 
-std::string signup_json(const Signup& s) {
+std::string signup_json(const core::Signup& s) {
   nlohmann::json j{
       {"user_name", s.user_name}, {"offer_name", s.offer_name}, {"img_path", s.img_path}};
   if (!s.city.empty()) j["city"] = s.city;
   if (!s.url.empty()) j["url"] = s.url;
   if (!s.channel.empty()) j["channel"] = s.channel;
   if (!s.source.empty()) j["source"] = s.source;
-  j["kind"] = kind_name(s.kind);
+  j["kind"] = core::kind_name(s.kind);
   return j.dump();
 }
 
@@ -185,7 +185,7 @@ RedisLog::~RedisLog() {
   stop();
 }
 
-void RedisLog::start(std::function<void(EventPtr)> deliver,
+void RedisLog::start(std::function<void(core::EventPtr)> deliver,
                      std::function<void(std::uint64_t)> erase) {
   deliver_ = std::move(deliver);
   erase_ = std::move(erase);
@@ -201,22 +201,22 @@ std::string RedisLog::last_error() const {
   return commands_.last_error();
 }
 
-std::uint64_t RedisLog::append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now) {
+std::uint64_t RedisLog::append(const core::Signup& signup, std::int64_t ts_ms, std::uint64_t now) {
   const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(ts_ms));
-  const std::int64_t hour = utc_hour(at);
-  const std::int64_t day = utc_day(at);
+  const std::int64_t hour = core::utc_hour(at);
+  const std::int64_t day = core::utc_day(at);
   const std::uint64_t floor = std::max(now, highest_id_.load() + 1);
-  const std::string text =
-      redis_text(commands_
-                     .run({"EVAL", kAppendScript, "5", keys_.last_id(), keys_.events(),
-                           keys_.hour(hour), keys_.day(day), keys_.appended(),
-                           std::to_string(floor), std::to_string(history_), std::to_string(ts_ms),
-                           signup_json(signup), signup.channel, std::to_string(kHourKeySeconds),
-                           std::to_string(kDayKeySeconds), std::string(kind_name(signup.kind))})
-                     .get());
+  const std::string text = redis_text(
+      commands_
+          .run({"EVAL", kAppendScript, "5", keys_.last_id(), keys_.events(), keys_.hour(hour),
+                keys_.day(day), keys_.appended(), std::to_string(floor), std::to_string(history_),
+                std::to_string(ts_ms), signup_json(signup), signup.channel,
+                std::to_string(kHourKeySeconds), std::to_string(kDayKeySeconds),
+                std::string(core::kind_name(signup.kind))})
+          .get());
   std::uint64_t id = 0;
   std::from_chars(text.data(), text.data() + text.size(), id);
-  if (id == 0) throw SharedLogError("Redis gave no id");
+  if (id == 0) throw core::SharedLogError("Redis gave no id");
   std::uint64_t seen = highest_id_.load();
   while (seen < id && !highest_id_.compare_exchange_weak(seen, id)) {
   }
@@ -233,10 +233,10 @@ void RedisLog::erase(std::uint64_t id) {
                  entry, std::to_string(history_), std::to_string(highest_id_.load())});
 }
 
-EventPtr RedisLog::decode(const Entry& entry) {
+core::EventPtr RedisLog::decode(const Entry& entry) {
   std::uint64_t id = 0;
   std::int64_t ts = 0;
-  Signup s;
+  core::Signup s;
   try {
     if (const std::string* value = entry.field("id")) id = std::stoull(*value);
     if (const std::string* value = entry.field("ts")) ts = std::stoll(*value);
@@ -250,7 +250,7 @@ EventPtr RedisLog::decode(const Entry& entry) {
       s.channel = j.value("channel", "");
       s.source = j.value("source", "");
       // An entry appended before kinds has none: stored_kind() reads it from its source.
-      s.kind = stored_kind(j.value("kind", ""), s.source);
+      s.kind = core::stored_kind(j.value("kind", ""), s.source);
     }
   } catch (const std::exception& e) {
     spdlog::warn("redis: skipped entry {} of {}: {}", entry.id, keys_.events(), e.what());
@@ -260,7 +260,7 @@ EventPtr RedisLog::decode(const Entry& entry) {
     spdlog::warn("redis: skipped entry {} of {}: no id", entry.id, keys_.events());
     return nullptr;
   }
-  return make_event(id, ts, std::move(s));
+  return core::make_event(id, ts, std::move(s));
 }
 
 void RedisLog::read_loop() {
@@ -423,7 +423,7 @@ void RedisLog::hand_over(const std::vector<Entry>& entries) {
       continue;
     }
     if (const std::uint64_t number = entry.number(); number != 0) last_number_ = number;
-    EventPtr event = decode(entry);
+    core::EventPtr event = decode(entry);
     if (!event) continue;
     {
       std::lock_guard lock(entries_mutex_);
@@ -440,4 +440,4 @@ void RedisLog::hand_over(const std::vector<Entry>& entries) {
   }
 }
 
-}  // namespace proof
+}  // namespace proof::store

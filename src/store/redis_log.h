@@ -33,9 +33,9 @@
 #include "core/shared_log.h"
 #include "store/redis_connection.h"
 
-namespace proof {
+namespace proof::store {
 
-class RedisLog final : public SharedLog {
+class RedisLog final : public core::SharedLog {
  public:
   /// Does not connect yet: start() does, and keeps trying while Redis is away. `commands`
   /// must outlive this.
@@ -47,12 +47,13 @@ class RedisLog final : public SharedLog {
   /// Starts the reader: on its first connection it hands over the newest `history` events,
   /// oldest first, then every new one as it is appended, by any instance, in order.
   /// Erasure markers in the stream (from any instance) go to `erase`, in the same order.
-  void start(std::function<void(EventPtr)> deliver, std::function<void(std::uint64_t)> erase);
+  void start(std::function<void(core::EventPtr)> deliver, std::function<void(std::uint64_t)> erase);
 
   /// Stops the reader (within a quarter of a second).
   void stop();
 
-  std::uint64_t append(const Signup& signup, std::int64_t ts_ms, std::uint64_t now_us) override;
+  std::uint64_t append(const core::Signup& signup, std::int64_t ts_ms,
+                       std::uint64_t now_us) override;
   void erase(std::uint64_t id) override;
   bool connected() const override { return reader_connected_.load(); }
   double reader_lag_seconds() const override {
@@ -87,13 +88,13 @@ class RedisLog final : public SharedLog {
   bool raise_sequence(redisContext* context);
   void hand_over(const std::vector<Entry>& entries);
   /// Turns one stream entry into an event; null (with a warning) for one it cannot read.
-  EventPtr decode(const Entry& entry);
+  core::EventPtr decode(const Entry& entry);
 
   RedisCommands& commands_;
   RedisKeys keys_;
   std::size_t history_;
 
-  std::function<void(EventPtr)> deliver_;
+  std::function<void(core::EventPtr)> deliver_;
   std::function<void(std::uint64_t)> erase_;
   std::mutex entries_mutex_;
   std::map<std::uint64_t, std::string> entries_;  ///< event id -> stream entry, for XDEL
@@ -113,4 +114,4 @@ class RedisLog final : public SharedLog {
   RedisBackoff backoff_;
 };
 
-}  // namespace proof
+}  // namespace proof::store

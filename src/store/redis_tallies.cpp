@@ -11,7 +11,7 @@
 #include "core/shared_log.h"
 #include "core/utc.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -113,7 +113,7 @@ std::string random_instance_name() {
 }
 
 /// This instance's open pages as one field of PREFIX:pages: "TOTAL CHANNEL COUNT ...".
-std::string pages_field(const PresenceExchange::Counts& local) {
+std::string pages_field(const core::PresenceExchange::Counts& local) {
   std::size_t total = 0;
   std::string channels;
   for (const auto& [channel, count] : local) {
@@ -149,7 +149,8 @@ void add_pages_field(std::string_view field, std::map<std::string, std::size_t>&
 
 }  // namespace
 
-RedisTallies::RedisTallies(RedisCommands& commands, RedisKeys keys, PresenceExchange& presence)
+RedisTallies::RedisTallies(RedisCommands& commands, RedisKeys keys,
+                           core::PresenceExchange& presence)
     : commands_(commands),
       keys_(std::move(keys)),
       presence_(presence),
@@ -175,7 +176,7 @@ void RedisTallies::stop() {
   try {
     send_cards();
     commands_.run({"EVAL", kLeaveScript, "2", keys_.pages(), keys_.instances(), instance_});
-  } catch (const SharedLogError& e) {
+  } catch (const core::SharedLogError& e) {
     spdlog::warn("redis: could not take this instance's counts out at stop: {}", e.what());
   }
 }
@@ -201,7 +202,7 @@ void RedisTallies::send_cards() {
       commands_.run({"EVAL", kCardsScript, "1", keys_.day(it->first),
                      std::to_string(it->second.shown), std::to_string(it->second.clicks),
                      std::to_string(kDayKeySeconds)});
-    } catch (const SharedLogError&) {
+    } catch (const core::SharedLogError&) {
       // Kept for the next exchange (a connection lost mid-script may count them twice).
       std::lock_guard lock(pending_mutex_);
       for (; it != batch.end(); ++it) {
@@ -219,7 +220,7 @@ void RedisTallies::share() {
     send_cards();
     const RedisReply reply =
         commands_.run({"EVAL", kPresenceScript, "3", keys_.pages(), keys_.instances(),
-                       keys_.day(utc_day(Clock::now())), instance_,
+                       keys_.day(core::utc_day(Clock::now())), instance_,
                        std::to_string(std::chrono::milliseconds(kLease).count()),
                        std::to_string(kDayKeySeconds), pages_field(presence_.local())});
     std::map<std::string, std::size_t> sums;
@@ -228,7 +229,7 @@ void RedisTallies::share() {
         add_pages_field(redis_text(reply->element[i]), sums);
       }
     }
-    PresenceExchange::Counts others;
+    core::PresenceExchange::Counts others;
     for (auto& [channel, count] : sums) {
       if (count > 0) others.emplace_back(channel == kAllChannels ? std::string() : channel, count);
     }
@@ -236,7 +237,7 @@ void RedisTallies::share() {
     last_shared_ = now;
     if (reported_down_) spdlog::info("redis: sharing counts again");
     reported_down_ = false;
-  } catch (const SharedLogError& e) {
+  } catch (const core::SharedLogError& e) {
     if (!reported_down_) spdlog::warn("redis: could not share counts: {}", e.what());
     reported_down_ = true;
     // Without news for a lease, the others' pages are not counted: they may be gone.
@@ -244,16 +245,17 @@ void RedisTallies::share() {
   }
 }
 
-void RedisTallies::count_published(const std::string& /*channel*/, EventKind /*kind*/,
+void RedisTallies::count_published(const std::string& /*channel*/, core::EventKind /*kind*/,
                                    Clock::time_point /*now*/) {}
 
-void RedisTallies::uncount_published(const std::string& channel, EventKind kind,
+void RedisTallies::uncount_published(const std::string& channel, core::EventKind kind,
                                      Clock::time_point accepted) {
-  const std::int64_t hour = utc_hour(accepted);
+  const std::int64_t hour = core::utc_hour(accepted);
   try {
-    commands_.run({"EVAL", kUncountScript, "2", keys_.hour(hour), keys_.day(utc_day(accepted)),
-                   channel, std::string(kind_name(kind))});
-  } catch (const SharedLogError& e) {
+    commands_.run({"EVAL", kUncountScript, "2", keys_.hour(hour),
+                   keys_.day(core::utc_day(accepted)), channel,
+                   std::string(core::kind_name(kind))});
+  } catch (const core::SharedLogError& e) {
     // The erasure itself is done; the totals keep one too many until the day ends.
     spdlog::warn("redis: could not take an erased event out of the totals: {}", e.what());
   }
@@ -261,19 +263,19 @@ void RedisTallies::uncount_published(const std::string& channel, EventKind kind,
 
 void RedisTallies::count_shown(Clock::time_point now) {
   std::lock_guard lock(pending_mutex_);
-  ++pending_[utc_day(now)].shown;
+  ++pending_[core::utc_day(now)].shown;
 }
 
 void RedisTallies::count_click(Clock::time_point now) {
   std::lock_guard lock(pending_mutex_);
-  ++pending_[utc_day(now)].clicks;
+  ++pending_[core::utc_day(now)].clicks;
 }
 
 void RedisTallies::observe_pages(std::size_t /*open*/, Clock::time_point /*now*/) {}
 
-std::uint64_t RedisTallies::accepted(int hours, const std::string& channel, KindFilter kind,
+std::uint64_t RedisTallies::accepted(int hours, const std::string& channel, core::KindFilter kind,
                                      Clock::time_point now) {
-  const std::int64_t current = utc_hour(now);
+  const std::int64_t current = core::utc_hour(now);
   std::vector<std::string> args{"EVAL", kAcceptedScript, std::to_string(hours)};
   for (std::int64_t hour = current - hours + 1; hour <= current; ++hour) {
     args.push_back(keys_.hour(hour));
@@ -281,32 +283,32 @@ std::uint64_t RedisTallies::accepted(int hours, const std::string& channel, Kind
   args.push_back(channel.empty() ? kAllChannels : channel);
   const RedisReply reply = commands_.run(args);
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-    throw SharedLogError("Redis gave an unexpected answer for the hourly counts");
+    throw core::SharedLogError("Redis gave an unexpected answer for the hourly counts");
   }
   const auto all =
       static_cast<std::uint64_t>(std::max<std::int64_t>(0, redis_integer(reply->element[0])));
   const auto purchases =
       static_cast<std::uint64_t>(std::max<std::int64_t>(0, redis_integer(reply->element[1])));
   if (!kind) return all;
-  if (*kind == EventKind::kPurchase) return purchases;
+  if (*kind == core::EventKind::kPurchase) return purchases;
   return all > purchases ? all - purchases : 0;
 }
 
-std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) {
-  n = std::min(n, DailyStats::kKeepDays);
-  const std::int64_t today = utc_day(now);
+std::vector<core::DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) {
+  n = std::min(n, core::DailyStats::kKeepDays);
+  const std::int64_t today = core::utc_day(now);
   const std::int64_t first = today - static_cast<std::int64_t>(n) + 1;
   std::vector<std::string> args{"EVAL", kDaysScript, std::to_string(n)};
   for (std::int64_t day = first; day <= today; ++day) args.push_back(keys_.day(day));
   const RedisReply reply = commands_.run(args);
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 * n) {
-    throw SharedLogError("Redis gave an unexpected answer for the daily counts");
+    throw core::SharedLogError("Redis gave an unexpected answer for the daily counts");
   }
-  std::vector<DayRecord> out;
+  std::vector<core::DayRecord> out;
   out.reserve(n);
   std::lock_guard lock(pending_mutex_);  // this instance's cards not sent yet count too
   for (std::size_t i = 0; i < n; ++i) {
-    DayRecord record{first + static_cast<std::int64_t>(i), {}};
+    core::DayRecord record{first + static_cast<std::int64_t>(i), {}};
     const auto value = [&](std::size_t k) {
       return static_cast<std::uint64_t>(
           std::max<std::int64_t>(0, redis_integer(reply->element[5 * i + k])));
@@ -321,4 +323,4 @@ std::vector<DayRecord> RedisTallies::days(std::size_t n, Clock::time_point now) 
   return out;
 }
 
-}  // namespace proof
+}  // namespace proof::store

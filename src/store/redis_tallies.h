@@ -25,16 +25,16 @@
 #include "core/tallies.h"
 #include "store/redis_connection.h"
 
-namespace proof {
+namespace proof::store {
 
-class RedisTallies final : public Tallies {
+class RedisTallies final : public core::Tallies {
  public:
   /// How often the counts go out, and how long an instance's pages count without news.
   static constexpr std::chrono::seconds kShareEvery{1};
   static constexpr std::chrono::seconds kLease{5};
 
   /// `commands` and `presence` must outlive this.
-  RedisTallies(RedisCommands& commands, RedisKeys keys, PresenceExchange& presence);
+  RedisTallies(RedisCommands& commands, RedisKeys keys, core::PresenceExchange& presence);
   ~RedisTallies() override;
   RedisTallies(const RedisTallies&) = delete;
   RedisTallies& operator=(const RedisTallies&) = delete;
@@ -45,17 +45,18 @@ class RedisTallies final : public Tallies {
   void stop();
 
   /// Counted in Redis by the append script already (store/redis_log.cpp).
-  void count_published(const std::string& channel, EventKind kind, Clock::time_point now) override;
-  void uncount_published(const std::string& channel, EventKind kind,
+  void count_published(const std::string& channel, core::EventKind kind,
+                       Clock::time_point now) override;
+  void uncount_published(const std::string& channel, core::EventKind kind,
                          Clock::time_point accepted) override;
   void count_shown(Clock::time_point now) override;
   void count_click(Clock::time_point now) override;
   /// The peak is raised by the sharing thread, with every instance's pages together.
   void observe_pages(std::size_t open, Clock::time_point now) override;
 
-  std::uint64_t accepted(int hours, const std::string& channel, KindFilter kind,
+  std::uint64_t accepted(int hours, const std::string& channel, core::KindFilter kind,
                          Clock::time_point now) override;
-  std::vector<DayRecord> days(std::size_t n, Clock::time_point now) override;
+  std::vector<core::DayRecord> days(std::size_t n, Clock::time_point now) override;
 
   /// This instance's name in the shared counts.
   const std::string& instance() const { return instance_; }
@@ -73,7 +74,7 @@ class RedisTallies final : public Tallies {
 
   RedisCommands& commands_;
   RedisKeys keys_;
-  PresenceExchange& presence_;
+  core::PresenceExchange& presence_;
   std::string instance_;
 
   std::mutex pending_mutex_;
@@ -88,4 +89,4 @@ class RedisTallies final : public Tallies {
   std::thread thread_;
 };
 
-}  // namespace proof
+}  // namespace proof::store

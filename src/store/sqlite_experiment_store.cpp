@@ -5,17 +5,17 @@
 #include <string>
 #include <utility>
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
-std::int64_t epoch_ms(Experiment::Clock::time_point t) {
+std::int64_t epoch_ms(core::Experiment::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-Experiment::Clock::time_point from_epoch_ms(std::int64_t n) {
-  return Experiment::Clock::time_point(
-      std::chrono::duration_cast<Experiment::Clock::duration>(std::chrono::milliseconds(n)));
+core::Experiment::Clock::time_point from_epoch_ms(std::int64_t n) {
+  return core::Experiment::Clock::time_point(
+      std::chrono::duration_cast<core::Experiment::Clock::duration>(std::chrono::milliseconds(n)));
 }
 
 /// A prepared statement, finalised when it goes out of scope.
@@ -52,7 +52,7 @@ class ExperimentQuery {
 };
 
 /// Binds the four counts of two arms from column `first` on.
-void bind_arms(ExperimentQuery& q, int first, ArmCounts shown, ArmCounts holdout) {
+void bind_arms(ExperimentQuery& q, int first, core::ArmCounts shown, core::ArmCounts holdout) {
   q.bind(first, shown.visitors);
   q.bind(first + 1, shown.conversions);
   q.bind(first + 2, holdout.visitors);
@@ -66,7 +66,8 @@ SqliteExperimentStore::SqliteExperimentStore(const std::filesystem::path& dir)
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    throw ExperimentError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+    throw core::ExperimentError("--data-dir " + dir.string() +
+                                ": cannot create it: " + ec.message());
   }
   if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
@@ -105,8 +106,8 @@ SqliteExperimentStore::~SqliteExperimentStore() {
 }
 
 void SqliteExperimentStore::fail(const char* what) const {
-  throw ExperimentError(std::string("--data-dir: ") + what + " " + path_.string() + ": " +
-                        (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  throw core::ExperimentError(std::string("--data-dir: ") + what + " " + path_.string() + ": " +
+                              (db_ ? sqlite3_errmsg(db_) : "out of memory"));
 }
 
 void SqliteExperimentStore::exec(const char* sql) {
@@ -132,7 +133,7 @@ void SqliteExperimentStore::truncate_log() {
   }
 }
 
-ExperimentStore::Stored SqliteExperimentStore::load() {
+core::ExperimentStore::Stored SqliteExperimentStore::load() {
   Stored stored;
   {
     ExperimentQuery q(db_,
@@ -143,13 +144,13 @@ ExperimentStore::Stored SqliteExperimentStore::load() {
       const std::string role = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0));
       const int percent = static_cast<int>(q.integer(2));
       if (role == "current") {
-        stored.current = ExperimentState{q.blob(1), percent, from_epoch_ms(q.integer(3)), {}};
+        stored.current = core::ExperimentState{q.blob(1), percent, from_epoch_ms(q.integer(3)), {}};
       } else {
-        stored.previous = ExperimentSummary{percent,
-                                            from_epoch_ms(q.integer(3)),
-                                            from_epoch_ms(q.integer(4)),
-                                            {q.count(5), q.count(6)},
-                                            {q.count(7), q.count(8)}};
+        stored.previous = core::ExperimentSummary{percent,
+                                                  from_epoch_ms(q.integer(3)),
+                                                  from_epoch_ms(q.integer(4)),
+                                                  {q.count(5), q.count(6)},
+                                                  {q.count(7), q.count(8)}};
       }
     }
   }
@@ -165,7 +166,7 @@ ExperimentStore::Stored SqliteExperimentStore::load() {
   ExperimentQuery day(db_, "SELECT day, salt FROM visitor_day");
   if (!day) fail("cannot read");
   if (sqlite3_step(day.get()) == SQLITE_ROW) {
-    stored.visitors = VisitorDay{day.integer(0), day.blob(1), {}};
+    stored.visitors = core::VisitorDay{day.integer(0), day.blob(1), {}};
     ExperimentQuery keys(db_, "SELECT key, converted FROM visitors_today");
     if (!keys) fail("cannot read");
     while (sqlite3_step(keys.get()) == SQLITE_ROW) {
@@ -181,8 +182,8 @@ void SqliteExperimentStore::forget_visitors() {
   exec("DELETE FROM visitor_day");
 }
 
-void SqliteExperimentStore::replace(const std::optional<ExperimentState>& current,
-                                    const std::optional<ExperimentSummary>& previous) {
+void SqliteExperimentStore::replace(const std::optional<core::ExperimentState>& current,
+                                    const std::optional<core::ExperimentSummary>& previous) {
   transaction([&] {
     exec("DELETE FROM experiments WHERE role = 'current'");
     exec("DELETE FROM experiment_days");
@@ -232,7 +233,7 @@ void SqliteExperimentStore::begin_day(std::int64_t day, const std::optional<std:
   truncate_log();
 }
 
-void SqliteExperimentStore::save_day(std::int64_t day, const DayArms& counts) {
+void SqliteExperimentStore::save_day(std::int64_t day, const core::DayArms& counts) {
   ExperimentQuery q(
       db_,
       "INSERT OR REPLACE INTO experiment_days (day, shown_visitors, shown_conversions,"
@@ -244,7 +245,7 @@ void SqliteExperimentStore::save_day(std::int64_t day, const DayArms& counts) {
 }
 
 void SqliteExperimentStore::record(std::uint64_t key, bool converted, std::int64_t day,
-                                   const DayArms& counts) {
+                                   const core::DayArms& counts) {
   transaction([&] {
     ExperimentQuery visitor(db_,
                             "INSERT OR REPLACE INTO visitors_today (key, converted) VALUES (?, ?)");
@@ -256,4 +257,4 @@ void SqliteExperimentStore::record(std::uint64_t key, bool converted, std::int64
   });
 }
 
-}  // namespace proof
+}  // namespace proof::store

@@ -15,9 +15,9 @@
 
 struct sqlite3;
 
-namespace proof {
+namespace proof::store {
 
-class SqliteExperimentStore final : public ExperimentStore {
+class SqliteExperimentStore final : public core::ExperimentStore {
  public:
   /// Opens or creates `dir`/experiment.db. Throws ExperimentError.
   explicit SqliteExperimentStore(const std::filesystem::path& dir);
@@ -26,10 +26,11 @@ class SqliteExperimentStore final : public ExperimentStore {
   SqliteExperimentStore& operator=(const SqliteExperimentStore&) = delete;
 
   Stored load() override;
-  void replace(const std::optional<ExperimentState>& current,
-               const std::optional<ExperimentSummary>& previous) override;
+  void replace(const std::optional<core::ExperimentState>& current,
+               const std::optional<core::ExperimentSummary>& previous) override;
   void begin_day(std::int64_t day, const std::optional<std::string>& salt) override;
-  void record(std::uint64_t key, bool converted, std::int64_t day, const DayArms& counts) override;
+  void record(std::uint64_t key, bool converted, std::int64_t day,
+              const core::DayArms& counts) override;
 
   /// The database file (its -wal and -shm sit beside it), for tests that read its bytes.
   const std::filesystem::path& path() const { return path_; }
@@ -40,7 +41,7 @@ class SqliteExperimentStore final : public ExperimentStore {
   template <class Work>
   void transaction(Work work);
   /// Writes one day's counts of the running experiment (within a transaction).
-  void save_day(std::int64_t day, const DayArms& counts);
+  void save_day(std::int64_t day, const core::DayArms& counts);
   /// Deletes the day's salt and keys (within a transaction).
   void forget_visitors();
   /// Empties the write-ahead log into the file and truncates it, so that deleted rows'
@@ -52,4 +53,4 @@ class SqliteExperimentStore final : public ExperimentStore {
   sqlite3* db_ = nullptr;
 };
 
-}  // namespace proof
+}  // namespace proof::store

@@ -2,11 +2,11 @@
 
 #include <sqlite3.h>
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
-std::int64_t ms(KeyStore::Clock::time_point t) {
+std::int64_t ms(core::KeyStore::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
@@ -34,7 +34,9 @@ SqliteKeyStore::SqliteKeyStore(const std::filesystem::path& dir, std::size_t max
     : path_(dir / "deliveries.db"), max_keys_(max_keys) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw KeyStoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+  if (ec) {
+    throw core::KeyStoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+  }
   if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
     fail("cannot open");
@@ -58,8 +60,8 @@ SqliteKeyStore::~SqliteKeyStore() {
 }
 
 void SqliteKeyStore::fail(const char* what) const {
-  throw KeyStoreError(std::string("--data-dir: ") + what + " " + path_.string() + ": " +
-                      (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  throw core::KeyStoreError(std::string("--data-dir: ") + what + " " + path_.string() + ": " +
+                            (db_ ? sqlite3_errmsg(db_) : "out of memory"));
 }
 
 void SqliteKeyStore::exec(const char* sql) {
@@ -131,7 +133,7 @@ std::optional<std::string> SqliteKeyStore::claim(std::span<const std::string> ke
     make_room_locked(ms(now), keys.size());
     set_locked(keys, value, ms(now + ttl));
     exec("COMMIT");
-  } catch (const KeyStoreError&) {
+  } catch (const core::KeyStoreError&) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
@@ -146,7 +148,7 @@ void SqliteKeyStore::put(std::span<const std::string> keys, std::string_view val
     make_room_locked(ms(now), keys.size());
     set_locked(keys, value, ms(now + ttl));
     exec("COMMIT");
-  } catch (const KeyStoreError&) {
+  } catch (const core::KeyStoreError&) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
@@ -172,4 +174,4 @@ std::size_t SqliteKeyStore::evicted() const {
   return evicted_;
 }
 
-}  // namespace proof
+}  // namespace proof::store

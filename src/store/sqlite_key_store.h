@@ -10,9 +10,9 @@
 
 struct sqlite3;
 
-namespace proof {
+namespace proof::store {
 
-class SqliteKeyStore final : public KeyStore {
+class SqliteKeyStore final : public core::KeyStore {
  public:
   /// Opens or creates `dir`/deliveries.db. Throws KeyStoreError.
   explicit SqliteKeyStore(const std::filesystem::path& dir, std::size_t max_keys = kMaxKeys);
@@ -47,4 +47,4 @@ class SqliteKeyStore final : public KeyStore {
   std::size_t evicted_ = 0;
 };
 
-}  // namespace proof
+}  // namespace proof::store

@@ -8,7 +8,7 @@
 
 #include "core/text.h"
 
-namespace proof {
+namespace proof::store {
 
 namespace {
 
@@ -42,7 +42,9 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
     : path_(dir / "events.db"), keep_(keep), max_age_(max_age) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) throw StoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+  if (ec) {
+    throw core::StoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
+  }
   if (std::filesystem::exists(path_, ec) && std::filesystem::file_size(path_, ec) == 0 && !ec) {
     // SQLite takes an empty file for a new database: say so, since a truncated file (a
     // full disk, a bad copy) would otherwise start with no history and no word about it.
@@ -104,8 +106,8 @@ EventStore::~EventStore() {
 }
 
 void EventStore::fail(const std::string& what) const {
-  throw StoreError("--data-dir: " + what + " " + path_.string() + ": " +
-                   (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  throw core::StoreError("--data-dir: " + what + " " + path_.string() + ": " +
+                         (db_ ? sqlite3_errmsg(db_) : "out of memory"));
 }
 
 void EventStore::exec(const char* sql) {
@@ -113,13 +115,13 @@ void EventStore::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
     const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw StoreError("--data-dir: cannot write " + path_.string() + ": " + message);
+    throw core::StoreError("--data-dir: cannot write " + path_.string() + ": " + message);
   }
 }
 
-void EventStore::append(const Event& event) {
+void EventStore::append(const core::Event& event) {
   std::lock_guard lock(mutex_);
-  const Signup& s = event.signup;
+  const core::Signup& s = event.signup;
   sqlite3_reset(insert_);
   sqlite3_bind_int64(insert_, 1, static_cast<sqlite3_int64>(event.id));
   sqlite3_bind_int64(insert_, 2, event.ts_ms);
@@ -129,7 +131,7 @@ void EventStore::append(const Event& event) {
     sqlite3_bind_text(insert_, column++, field->data(), static_cast<int>(field->size()),
                       SQLITE_STATIC);
   }
-  const std::string_view kind = kind_name(s.kind);
+  const std::string_view kind = core::kind_name(s.kind);
   sqlite3_bind_text(insert_, column, kind.data(), static_cast<int>(kind.size()), SQLITE_STATIC);
   if (sqlite3_step(insert_) != SQLITE_DONE) fail("cannot store an event in");
   if (log_holds_erased_) scrub_log_locked(false);
@@ -139,7 +141,7 @@ void EventStore::append(const Event& event) {
   // 503). The table only grows a little until the next prune succeeds.
   try {
     prune_locked();
-  } catch (const StoreError& e) {
+  } catch (const core::StoreError& e) {
     spdlog::warn("{} (will retry)", e.what());
   }
 }
@@ -193,7 +195,7 @@ void EventStore::add_hour(std::int64_t hour, const std::string& channel, int del
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot count in");
 }
 
-std::vector<HourlyStore::Row> EventStore::load_hours(std::int64_t first_hour) {
+std::vector<core::HourlyStore::Row> EventStore::load_hours(std::int64_t first_hour) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_, "SELECT hour, channel, count FROM hourly_totals WHERE hour >= ?", -1,
@@ -217,7 +219,7 @@ void EventStore::drop_hours_before(std::int64_t first_hour) {
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune the hourly totals in");
 }
 
-std::vector<EventPtr> EventStore::load(std::size_t n) {
+std::vector<core::EventPtr> EventStore::load(std::size_t n) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(
@@ -228,25 +230,25 @@ std::vector<EventPtr> EventStore::load(std::size_t n) {
   if (!q.stmt) fail("cannot read");
   sqlite3_bind_int64(q.stmt, 1, now_ms() - max_age_.count() * 1000);
   sqlite3_bind_int64(q.stmt, 2, static_cast<sqlite3_int64>(n));
-  std::vector<EventPtr> events;
+  std::vector<core::EventPtr> events;
   while (sqlite3_step(q.stmt) == SQLITE_ROW) {
-    Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
-             column_text(q.stmt, 5), column_text(q.stmt, 6), column_text(q.stmt, 7),
-             column_text(q.stmt, 8)};
-    s.kind = stored_kind(column_text(q.stmt, 9), s.source);
+    core::Signup s{column_text(q.stmt, 2), column_text(q.stmt, 3), column_text(q.stmt, 4),
+                   column_text(q.stmt, 5), column_text(q.stmt, 6), column_text(q.stmt, 7),
+                   column_text(q.stmt, 8)};
+    s.kind = core::stored_kind(column_text(q.stmt, 9), s.source);
     // Every stored row passed validation; one that no longer does comes from a damaged
     // file. Serving the rest beats refusing to start (and crash-looping under systemd).
     bool damaged = false;
     for (const std::string* field : {&s.user_name, &s.offer_name, &s.img_path, &s.city, &s.url}) {
-      damaged = damaged || !text::is_valid_utf8(*field);
+      damaged = damaged || !core::text::is_valid_utf8(*field);
     }
     if (damaged) {
       spdlog::warn("{}: skipped stored event {}: its text is not valid UTF-8 (a damaged file?)",
                    path_.string(), sqlite3_column_int64(q.stmt, 0));
       continue;
     }
-    events.push_back(make_event(static_cast<std::uint64_t>(sqlite3_column_int64(q.stmt, 0)),
-                                sqlite3_column_int64(q.stmt, 1), std::move(s)));
+    events.push_back(core::make_event(static_cast<std::uint64_t>(sqlite3_column_int64(q.stmt, 0)),
+                                      sqlite3_column_int64(q.stmt, 1), std::move(s)));
   }
   return events;
 }
@@ -289,7 +291,7 @@ void EventStore::prune_locked() {
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune");
 }
 
-void EventStore::save_day(std::int64_t day, const DayCounts& counts) {
+void EventStore::save_day(std::int64_t day, const core::DayCounts& counts) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_,
@@ -306,7 +308,7 @@ void EventStore::save_day(std::int64_t day, const DayCounts& counts) {
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot write the daily counts in");
 }
 
-std::vector<DayRecord> EventStore::load_days(std::int64_t first_day) {
+std::vector<core::DayRecord> EventStore::load_days(std::int64_t first_day) {
   std::lock_guard lock(mutex_);
   Statement q;
   sqlite3_prepare_v2(db_,
@@ -315,7 +317,7 @@ std::vector<DayRecord> EventStore::load_days(std::int64_t first_day) {
                      -1, &q.stmt, nullptr);
   if (!q.stmt) fail("cannot read the daily counts in");
   sqlite3_bind_int64(q.stmt, 1, first_day);
-  std::vector<DayRecord> days;
+  std::vector<core::DayRecord> days;
   const auto count = [&q](int column) {
     // A negative count can only come from a damaged file: read it as none.
     return static_cast<std::uint64_t>(
@@ -337,4 +339,4 @@ void EventStore::drop_days_before(std::int64_t first_day) {
   if (sqlite3_step(q.stmt) != SQLITE_DONE) fail("cannot prune the daily counts in");
 }
 
-}  // namespace proof
+}  // namespace proof::store

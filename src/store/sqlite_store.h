@@ -18,11 +18,11 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace proof {
+namespace proof::store {
 
 /// The history (serialised by the Hub under its write lock) and the daily counts (written
 /// by DailyStats from request threads) share one connection, guarded by one mutex.
-class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
+class EventStore : public core::HistoryStore, public core::StatsStore, public core::HourlyStore {
  public:
   /// Opens or creates `dir`/events.db. `keep` events at most are kept, none older than
   /// `max_age`. Throws StoreError when the directory cannot be created or written.
@@ -32,10 +32,10 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   EventStore& operator=(const EventStore&) = delete;
 
   /// Writes `event` durably (WAL, survives a process crash). Throws StoreError.
-  void append(const Event& event) override;
+  void append(const core::Event& event) override;
 
   /// The newest `n` events within the retention, oldest first.
-  std::vector<EventPtr> load(std::size_t n) override;
+  std::vector<core::EventPtr> load(std::size_t n) override;
 
   /// Deletes the event with `id` (erasure: it is never loaded again) and, before it
   /// returns, leaves its text in no file: the row is overwritten (secure_delete) and the
@@ -54,8 +54,8 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   void drop_hours_before(std::int64_t first_hour) override;
 
   /// StatsStore: the daily counts, in their own table of the same file.
-  void save_day(std::int64_t day, const DayCounts& counts) override;
-  std::vector<DayRecord> load_days(std::int64_t first_day) override;
+  void save_day(std::int64_t day, const core::DayCounts& counts) override;
+  std::vector<core::DayRecord> load_days(std::int64_t first_day) override;
   void drop_days_before(std::int64_t first_day) override;
 
  private:
@@ -80,4 +80,4 @@ class EventStore : public HistoryStore, public StatsStore, public HourlyStore {
   std::mutex mutex_;  ///< guards db_ and the statements
 };
 
-}  // namespace proof
+}  // namespace proof::store

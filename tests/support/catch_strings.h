@@ -9,9 +9,9 @@
 namespace Catch {
 
 template <>
-struct StringMaker<proof::RejectReason> {
-  static std::string convert(proof::RejectReason reason) {
-    return std::string(proof::reason_label(reason));
+struct StringMaker<proof::core::RejectReason> {
+  static std::string convert(proof::core::RejectReason reason) {
+    return std::string(proof::core::reason_label(reason));
   }
 };
 

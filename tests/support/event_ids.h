@@ -8,7 +8,7 @@
 
 namespace proof::test {
 
-inline std::vector<std::uint64_t> ids(const std::vector<EventPtr>& events) {
+inline std::vector<std::uint64_t> ids(const std::vector<core::EventPtr>& events) {
   std::vector<std::uint64_t> out;
   out.reserve(events.size());
   for (const auto& e : events) out.push_back(e->id);

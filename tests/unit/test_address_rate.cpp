@@ -6,7 +6,7 @@
 #include "http/address_rate.h"
 
 using namespace std::chrono_literals;
-using proof::AddressRateLimiter;
+using proof::http::AddressRateLimiter;
 
 namespace {
 const auto kLimiterStart = AddressRateLimiter::Clock::time_point{} + 1h;

@@ -6,8 +6,8 @@
 #include "http/admission.h"
 
 using namespace std::chrono_literals;
-using proof::AddressSlots;
-using proof::RateLimiter;
+using proof::http::AddressSlots;
+using proof::http::RateLimiter;
 
 TEST_CASE("Admission: a burst is allowed at once, then the next must wait", "[admission][rate]") {
   RateLimiter limiter(10, 5);  // 10/s, bursts of 5

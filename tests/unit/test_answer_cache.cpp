@@ -8,7 +8,7 @@
 #include "core/answer_cache.h"
 
 using namespace std::chrono_literals;
-using proof::AnswerCache;
+using proof::core::AnswerCache;
 
 TEST_CASE("Answer cache: an answer is reused while fresh, then asked for again", "[answer_cache]") {
   AnswerCache cache(8, 5s);

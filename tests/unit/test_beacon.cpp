@@ -7,10 +7,10 @@
 
 #include "core/beacon.h"
 
-using proof::Beacon;
-using proof::parse_beacon;
-using proof::Refusal;
-using proof::RejectReason;
+using proof::core::Beacon;
+using proof::core::parse_beacon;
+using proof::core::Refusal;
+using proof::core::RejectReason;
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include "http/client_address.h"
 
-using proof::client_address;
+using proof::http::client_address;
 
 namespace {
 

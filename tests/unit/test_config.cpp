@@ -25,7 +25,7 @@
 #include "app/settings_text.h"
 
 namespace fs = std::filesystem;
-using proof::Invocation;
+using proof::app::Invocation;
 
 namespace {
 
@@ -115,7 +115,7 @@ Run run(std::initializer_list<std::string> args) {
   Run r;
   Capture out(std::cout);
   Capture err(std::cerr);
-  r.result = proof::parse_command_line(static_cast<int>(words.size()), argv.data());
+  r.result = proof::app::parse_command_line(static_cast<int>(words.size()), argv.data());
   r.out = out.text();
   r.err = err.text();
   return r;
@@ -275,7 +275,8 @@ TEST_CASE("Config: out-of-range and unknown values are refused", "[config]") {
     std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
-    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    const Invocation inv =
+        proof::app::parse_command_line(static_cast<int>(argv.size()), argv.data());
     REQUIRE(inv.exit_code.has_value());
     CHECK(*inv.exit_code != 0);
   }
@@ -300,14 +301,14 @@ TEST_CASE("Config: --help and --version finish with exit code 0", "[config]") {
   const Run version = run({"--version"});
   REQUIRE(version.result.exit_code.has_value());
   CHECK(*version.result.exit_code == 0);
-  CHECK_THAT(version.out, Catch::Contains(proof::kVersion));
+  CHECK_THAT(version.out, Catch::Contains(proof::app::kVersion));
 }
 
 TEST_CASE("Config: describe redacts the key", "[config]") {
-  proof::Settings s;
+  proof::app::Settings s;
   s.api_key = "super-secret-key";
   s.allowed_origins = {"https://a.example"};
-  const std::string line = proof::describe(s);
+  const std::string line = proof::app::describe(s);
   CHECK_THAT(line, !Catch::Contains("super-secret-key"));
   CHECK_THAT(line, Catch::Contains("redacted"));
   CHECK_THAT(line, Catch::Contains("6009") && Catch::Contains("https://a.example"));
@@ -327,7 +328,7 @@ TEST_CASE("Config: check-config validates and selects its command", "[config][co
   const Run ok = run({"check-config", "--api-key", "k", "--port", "7002"});
   INFO(ok.err);
   REQUIRE_FALSE(ok.result.exit_code.has_value());
-  CHECK(ok.result.command == proof::Command::check_config);
+  CHECK(ok.result.command == proof::app::Command::check_config);
   CHECK(ok.result.settings.port == 7002);
 
   const Run bad = run({"check-config"});
@@ -336,7 +337,7 @@ TEST_CASE("Config: check-config validates and selects its command", "[config][co
   CHECK_THAT(bad.err, Catch::Contains("PROOF_API_KEY"));
 
   const Run serve = run({"--api-key", "k"});
-  CHECK(serve.result.command == proof::Command::serve);
+  CHECK(serve.result.command == proof::app::Command::serve);
 }
 
 TEST_CASE("Config: send takes its fields and defaults its URL to the server's own",
@@ -346,7 +347,7 @@ TEST_CASE("Config: send takes its fields and defaults its URL to the server's ow
                      "--city", "Lyon"});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
-  CHECK(r.result.command == proof::Command::send);
+  CHECK(r.result.command == proof::app::Command::send);
   CHECK(r.result.send.user == "Jane");
   CHECK(r.result.send.offer == "Pro");
   CHECK(r.result.send.city == "Lyon");
@@ -367,7 +368,7 @@ TEST_CASE("Config: to_config_text redacts the key and lists the settings", "[con
   const Run r = run({"--api-key", "super-secret", "--port", "7004", "--allowed-origin",
                      "https://a.example", "--history", "42"});
   REQUIRE_FALSE(r.result.exit_code.has_value());
-  const std::string text = proof::to_config_text(r.result.settings);
+  const std::string text = proof::app::to_config_text(r.result.settings);
   CHECK_THAT(text, !Catch::Contains("super-secret"));
   CHECK_THAT(text, Catch::Contains("port = 7004  # from --port\n") &&
                        Catch::Contains("history = 42  # from --history\n") &&
@@ -389,12 +390,12 @@ TEST_CASE("Config: to_config_text reads back as the same settings", "[config][fi
     {
       Capture out(std::cout);
       Capture err(std::cerr);
-      first = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+      first = proof::app::parse_command_line(static_cast<int>(argv.size()), argv.data());
     }
     REQUIRE_FALSE(first.exit_code.has_value());
 
     // Written out and read back (with the key given again), the settings are the same.
-    const TempFile file(proof::to_config_text(first.settings));
+    const TempFile file(proof::app::to_config_text(first.settings));
     const Run second = run({"--config", file.path(), "--api-key", "super-secret"});
     INFO(second.err);
     CHECK_FALSE(second.result.exit_code.has_value());
@@ -422,11 +423,12 @@ TEST_CASE("Config: every bad value exits 2, --help 0", "[config]") {
     std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
-    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    const Invocation inv =
+        proof::app::parse_command_line(static_cast<int>(argv.size()), argv.data());
     REQUIRE(inv.exit_code.has_value());
-    CHECK(*inv.exit_code == proof::kExitBadSettings);
+    CHECK(*inv.exit_code == proof::app::kExitBadSettings);
   }
-  CHECK(*run({"--help"}).result.exit_code == proof::kExitOk);
+  CHECK(*run({"--help"}).result.exit_code == proof::app::kExitOk);
 }
 
 TEST_CASE("Config: errors in the file name the file, the line and the key", "[config][file]") {
@@ -448,7 +450,7 @@ TEST_CASE("Config: errors in the file name the file, the line and the key", "[co
     const TempFile file(text);
     const Run r = run({"--config", file.path()});
     REQUIRE(r.result.exit_code.has_value());
-    CHECK(*r.result.exit_code == proof::kExitBadSettings);
+    CHECK(*r.result.exit_code == proof::app::kExitBadSettings);
     CHECK_THAT(r.err, Catch::Contains(file.path() + message));
     CHECK_THAT(r.err, !Catch::Contains("--"));  // a file's reader is not told about flags
   }
@@ -479,11 +481,12 @@ TEST_CASE("Config: the server's start-up checks run before it starts", "[config]
     std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
-    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    const Invocation inv =
+        proof::app::parse_command_line(static_cast<int>(argv.size()), argv.data());
     const std::string printed = err.text();
     INFO(printed);
     REQUIRE(inv.exit_code.has_value());
-    CHECK(*inv.exit_code == proof::kExitBadSettings);
+    CHECK(*inv.exit_code == proof::app::kExitBadSettings);
     CHECK_THAT(printed, Catch::Contains(message));
   }
 }
@@ -532,7 +535,7 @@ TEST_CASE("Config: the Redis password from the URL, a file or PROOF_REDIS_PASSWO
                              "--redis-password-file", file.path()});
   INFO(from_file.err);
   REQUIRE_FALSE(from_file.result.exit_code.has_value());
-  const auto address = proof::redis_address(from_file.result.settings);
+  const auto address = proof::app::redis_address(from_file.result.settings);
   REQUIRE(address.has_value());
   CHECK(address->user == "proof");
   CHECK(address->password == "from-the-file");
@@ -541,22 +544,22 @@ TEST_CASE("Config: the Redis password from the URL, a file or PROOF_REDIS_PASSWO
     const EnvVar password("PROOF_REDIS_PASSWORD", "from-the-environment");
     const Run from_env = run({"--api-key", "k", "--redis", "redis://proof@localhost"});
     REQUIRE_FALSE(from_env.result.exit_code.has_value());
-    CHECK(proof::redis_address(from_env.result.settings)->password == "from-the-environment");
+    CHECK(proof::app::redis_address(from_env.result.settings)->password == "from-the-environment");
     // The URL's own password wins over the environment.
     const Run from_url = run({"--api-key", "k", "--redis", "redis://proof:in-url@localhost"});
-    CHECK(proof::redis_address(from_url.result.settings)->password == "in-url");
+    CHECK(proof::app::redis_address(from_url.result.settings)->password == "in-url");
   }
 
   // Given twice, it is refused rather than one silently chosen; an empty file is refused.
   const Run twice = run({"--api-key", "k", "--redis", "redis://proof:in-url@localhost",
                          "--redis-password-file", file.path()});
-  CHECK(twice.result.exit_code == proof::kExitBadSettings);
+  CHECK(twice.result.exit_code == proof::app::kExitBadSettings);
   CHECK_THAT(twice.err, Catch::Contains("--redis-password-file: the redis URL has a password "
                                         "already"));
   const TempFile empty("");
   const Run nothing = run({"--api-key", "k", "--redis", "redis://proof@localhost",
                            "--redis-password-file", empty.path()});
-  CHECK(nothing.result.exit_code == proof::kExitBadSettings);
+  CHECK(nothing.result.exit_code == proof::app::kExitBadSettings);
   CHECK_THAT(nothing.err, Catch::Contains("is empty"));
   const TempFile two_lines("secret\nsecond line\n");
   const Run lines = run({"--api-key", "k", "--redis", "redis://proof@localhost",
@@ -568,14 +571,14 @@ TEST_CASE("Config: the Redis password is never printed", "[config]") {
   const EnvVar no_key("PROOF_API_KEY", std::nullopt);
   const Run r = run({"--api-key", "k", "--redis", "redis://proof:hunter2@localhost:6379/1"});
   REQUIRE_FALSE(r.result.exit_code.has_value());
-  const std::string text = proof::to_config_text(r.result.settings);
+  const std::string text = proof::app::to_config_text(r.result.settings);
   CHECK_THAT(text, Catch::Contains("redis = \"redis://proof:***@localhost:6379/1\""));
-  CHECK_THAT(proof::describe(r.result.settings),
+  CHECK_THAT(proof::app::describe(r.result.settings),
              Catch::Contains("redis redis://proof:***@localhost:6379/1"));
-  CHECK_THAT(text + proof::describe(r.result.settings) + r.err, !Catch::Contains("hunter2"));
+  CHECK_THAT(text + proof::app::describe(r.result.settings) + r.err, !Catch::Contains("hunter2"));
   // Nor in the message about a URL that is wrong.
   const Run bad = run({"--api-key", "k", "--redis", "redis://proof:hunter2@localhost:70000"});
-  CHECK(bad.result.exit_code == proof::kExitBadSettings);
+  CHECK(bad.result.exit_code == proof::app::kExitBadSettings);
   CHECK_THAT(bad.err, Catch::Contains("proof:***@") && !Catch::Contains("hunter2"));
 }
 
@@ -591,7 +594,7 @@ TEST_CASE("Config: a key anyone can read works on loopback only, with a warning"
     // Anywhere else it would let anyone who read the README publish: refused.
     for (const std::string bind : {"0.0.0.0", "::"}) {
       const Run exposed = run({"check-config", "--api-key", key, "--bind", bind});
-      CHECK(exposed.result.exit_code == proof::kExitBadSettings);
+      CHECK(exposed.result.exit_code == proof::app::kExitBadSettings);
       CHECK_THAT(exposed.err, Catch::Contains(key) && Catch::Contains("openssl rand"));
     }
   }
@@ -610,13 +613,13 @@ TEST_CASE("Config: a key shorter than 16 characters is warned about", "[config]"
 }
 
 TEST_CASE("Config: the listening address reads as a URL, IPv6 in brackets", "[config]") {
-  proof::Settings s;
+  proof::app::Settings s;
   s.bind = "::";
   s.port = 6026;
-  CHECK(proof::listen_url(s) == "http://[::]:6026");
-  CHECK_THAT(proof::describe(s), Catch::StartsWith("listening on http://[::]:6026"));
+  CHECK(proof::app::listen_url(s) == "http://[::]:6026");
+  CHECK_THAT(proof::app::describe(s), Catch::StartsWith("listening on http://[::]:6026"));
   s.bind = "0.0.0.0";
-  CHECK(proof::listen_url(s) == "http://0.0.0.0:6026");
+  CHECK(proof::app::listen_url(s) == "http://0.0.0.0:6026");
 }
 
 TEST_CASE("Config: --help shows value names and defaults, not CLI11's types", "[config]") {
@@ -646,10 +649,10 @@ TEST_CASE("Config: every setting is in check-config, the example and the README"
   const std::string readme = source_file("README.md");
   REQUIRE_FALSE(example.empty());
   REQUIRE_FALSE(readme.empty());
-  proof::Settings s;
+  proof::app::Settings s;
   s.api_key = "k";
-  const std::string effective = proof::to_config_text(s);
-  for (const auto& spec : proof::settings_table()) {
+  const std::string effective = proof::app::to_config_text(s);
+  for (const auto& spec : proof::app::settings_table()) {
     INFO(spec.key);
     // As a key, or commented out at its default: "# key = ".
     const bool in_example = example.find("\n" + spec.key + " = ") != std::string::npos ||
@@ -686,7 +689,7 @@ TEST_CASE("Config: a bad element names its own origin, also beside a flag's", "[
   // The flag's valid address used to replace the file's list and hide its mistake.
   const Run r = run({"--config", file.path(), "--trusted-proxy", "10.0.0.1"});
   REQUIRE(r.result.exit_code.has_value());
-  CHECK(*r.result.exit_code == proof::kExitBadSettings);
+  CHECK(*r.result.exit_code == proof::app::kExitBadSettings);
   CHECK_THAT(r.err, Catch::Contains(file.path() + ":2: trusted-proxy: 'not-an-ip'"));
   const Run flag = run({"--config", file.path(), "--trusted-proxy", "proxy.local"});
   CHECK_THAT(flag.err, Catch::Contains(":2: trusted-proxy: 'not-an-ip'"));
@@ -712,10 +715,10 @@ TEST_CASE("Config: a rotation's secrets from the file and a flag are one list, e
       "shopify: 2 secrets (2 from " + file.path() + "; 1 given again, counted once)"};
   CHECK(s.secret_sources == expected);
   // check-config prints the same lines, and no secret anywhere.
-  const std::string text = proof::to_config_text(s);
+  const std::string text = proof::app::to_config_text(s);
   for (const auto& line : expected) CHECK_THAT(text, Catch::Contains("#   " + line + "\n"));
   for (const char* secret : {"whsec_old_one", "whsec_new_one", "shop-a", "shop-b"}) {
-    CHECK_THAT(text + proof::describe(s) + r.err + r.out, !Catch::Contains(secret));
+    CHECK_THAT(text + proof::app::describe(s) + r.err + r.out, !Catch::Contains(secret));
   }
 }
 
@@ -741,7 +744,7 @@ std::vector<std::string> warnings_of(std::initializer_list<std::string> args) {
   std::vector<const char*> argv = argv_of(full);
   Capture out(std::cout);
   Capture err(std::cerr);
-  const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+  const Invocation inv = proof::app::parse_command_line(static_cast<int>(argv.size()), argv.data());
   INFO(err.text());
   REQUIRE_FALSE(inv.exit_code.has_value());
   return inv.warnings;
@@ -768,8 +771,8 @@ TEST_CASE("Config: every secret has a file form, as a flag and as a key of the f
   for (const auto& [key, secret] : secrets) {
     INFO(key);
     const SecretFile file(secret + "\n");
-    const proof::SettingSpec* spec = nullptr;
-    for (const auto& row : proof::settings_table()) {
+    const proof::app::SettingSpec* spec = nullptr;
+    for (const auto& row : proof::app::settings_table()) {
       if (row.key == key) spec = &row;
     }
     REQUIRE(spec != nullptr);
@@ -816,10 +819,10 @@ TEST_CASE("Config: a secret file holds one secret a line, as a rotation needs",
                            ", 1 from --stripe-secret, 2 from --stripe-secret-file " + file.path() +
                            ")";
   CHECK_THAT(joined(s.secret_sources), Catch::Contains(line));
-  const std::string text = proof::to_config_text(s);
+  const std::string text = proof::app::to_config_text(s);
   CHECK_THAT(text, Catch::Contains(line));
   for (const char* secret : {"whsec_old_one", "whsec_new_one", "whsec_in_config"}) {
-    CHECK_THAT(text + proof::describe(s) + r.err, !Catch::Contains(secret));
+    CHECK_THAT(text + proof::app::describe(s) + r.err, !Catch::Contains(secret));
   }
 }
 
@@ -856,10 +859,11 @@ TEST_CASE("Config: a secret file's mistakes name the file and the line, never th
     std::vector<const char*> argv = argv_of(words);
     Capture out(std::cout);
     Capture err(std::cerr);
-    const Invocation inv = proof::parse_command_line(static_cast<int>(argv.size()), argv.data());
+    const Invocation inv =
+        proof::app::parse_command_line(static_cast<int>(argv.size()), argv.data());
     INFO(err.text());
     REQUIRE(inv.exit_code.has_value());
-    CHECK(*inv.exit_code == proof::kExitBadSettings);
+    CHECK(*inv.exit_code == proof::app::kExitBadSettings);
     CHECK_THAT(err.text(), Catch::Contains(message));
     if (!secret.empty()) CHECK_THAT(err.text(), !Catch::Contains(secret));
   }
@@ -873,18 +877,18 @@ TEST_CASE("Config: the key's file follows the rule of one value: a flag override
 
   // Given twice at one level, it is refused rather than one silently chosen.
   const Run flags = run({"--api-key", "k", "--api-key-file", key.path()});
-  CHECK(flags.result.exit_code == proof::kExitBadSettings);
+  CHECK(flags.result.exit_code == proof::app::kExitBadSettings);
   CHECK_THAT(flags.err, Catch::Contains("--api-key-file: the key is given by --api-key too"));
   const SecretFile both("api-key = \"k\"\n" + file_line);
   {
     const EnvVar no_env("PROOF_API_KEY", std::nullopt);
     const Run file = run({"--config", both.path()});
-    CHECK(file.result.exit_code == proof::kExitBadSettings);
+    CHECK(file.result.exit_code == proof::app::kExitBadSettings);
     CHECK_THAT(file.err, Catch::Contains("give it in one place"));
     const EnvVar file_env("PROOF_API_KEY_FILE", key.path());
     const EnvVar key_env("PROOF_API_KEY", std::string("k"));
     const Run env_both = run({});
-    CHECK(env_both.result.exit_code == proof::kExitBadSettings);
+    CHECK(env_both.result.exit_code == proof::app::kExitBadSettings);
     CHECK_THAT(env_both.err,
                Catch::Contains("PROOF_API_KEY_FILE: the key is given by PROOF_API_KEY too"));
   }
@@ -903,7 +907,7 @@ TEST_CASE("Config: the key's file follows the rule of one value: a flag override
   CHECK(run({"--api-key-file", key.path()}).result.settings.api_key == "from-the-key-file");
 
   // check-config's output reads back: the key's line is a comment beside the file's.
-  const std::string text = proof::to_config_text(flag_file.result.settings);
+  const std::string text = proof::app::to_config_text(flag_file.result.settings);
   CHECK_THAT(
       text, Catch::Contains("# api-key = (read from api-key-file, redacted)") &&
                 Catch::Contains("api-key-file = \"" + key.path() + "\"  # from --api-key-file\n") &&
@@ -957,8 +961,8 @@ namespace {
 
 /// A value its row takes, as text: the default as check-config writes it, or "x" for a row
 /// whose default is empty (a file name, a URL, the key).
-std::string some_value(const proof::SettingSpec& spec) {
-  const std::string shown = proof::bare(spec.show(proof::Settings{}));
+std::string some_value(const proof::app::SettingSpec& spec) {
+  const std::string shown = proof::app::bare(spec.show(proof::app::Settings{}));
   return shown.empty() ? "x" : shown;
 }
 
@@ -966,17 +970,17 @@ std::string some_value(const proof::SettingSpec& spec) {
 
 // No list of variable names is written anywhere: each row of the table has its variable.
 TEST_CASE("Config: every setting is read from PROOF_ and its name in capitals", "[config][env]") {
-  for (const auto& spec : proof::settings_table()) {
+  for (const auto& spec : proof::app::settings_table()) {
     std::string name = "PROOF_";
     for (const char c : spec.key) {
       name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     INFO(name);
-    CHECK(proof::environment_name(spec.key) == name);
-    const bool list = spec.kind == proof::SettingSpec::Kind::list;
+    CHECK(proof::app::environment_name(spec.key) == name);
+    const bool list = spec.kind == proof::app::SettingSpec::Kind::list;
     const EnvVar variable(name.c_str(), list ? std::string("one two") : some_value(spec));
-    proof::Origins origins;
-    proof::collect(proof::GivenValues{}, origins);
+    proof::app::Origins origins;
+    proof::app::collect(proof::app::GivenValues{}, origins);
     REQUIRE(origins.of_key.count(spec.key) == 1);
     CHECK(origins.of_key.at(spec.key).at == name);
     if (list) CHECK(origins.of_items.at(spec.key).size() == 2);
@@ -1007,7 +1011,7 @@ TEST_CASE("Config: a flag overrides a variable, which overrides the file", "[con
                                                       "https://c.example", "https://d.example"});
 
   // check-config says where each value it prints came from; what nothing gave, nothing.
-  const std::string text = proof::to_config_text(s);
+  const std::string text = proof::app::to_config_text(s);
   CHECK_THAT(text, Catch::Contains("port = 7002  # from --port\n"));
   CHECK_THAT(text, Catch::Contains("history = 6  # from PROOF_HISTORY\n"));
   CHECK_THAT(text, Catch::Contains("heartbeat = 20  # from " + file.path() + "\n"));
@@ -1049,7 +1053,7 @@ TEST_CASE("Config: an empty variable is not set, a wrong one is named", "[config
     const EnvVar variable(name.c_str(), value);
     const Run r = run({});
     REQUIRE(r.result.exit_code.has_value());
-    CHECK(*r.result.exit_code == proof::kExitBadSettings);
+    CHECK(*r.result.exit_code == proof::app::kExitBadSettings);
     CHECK_THAT(r.err, Catch::Contains(message));
   }
 }
@@ -1073,7 +1077,7 @@ TEST_CASE("Config: secrets from files named by variables, as a container's /run/
   CHECK_THAT(sources, Catch::Contains("api-key: from PROOF_API_KEY_FILE " + key.path()));
   CHECK_THAT(sources,
              Catch::Contains("stripe: 1 secret (1 from PROOF_STRIPE_SECRET_FILE " + stripe.path()));
-  const std::string text = proof::to_config_text(s) + r.err + r.out;
+  const std::string text = proof::app::to_config_text(s) + r.err + r.out;
   CHECK_THAT(text, !Catch::Contains("the-key-from-a-secret") &&
                        !Catch::Contains("whsec_from_run_secrets"));
 
@@ -1099,7 +1103,7 @@ TEST_CASE("Config: proof health asks the address the settings give, with no key"
   const Run r = run({"health"});
   INFO(r.err);
   REQUIRE_FALSE(r.result.exit_code.has_value());
-  CHECK(r.result.command == proof::Command::health);
+  CHECK(r.result.command == proof::app::Command::health);
   CHECK(r.result.target.url == "http://127.0.0.1:7012");
   CHECK_FALSE(r.result.target.verify_certificate);  // its own address, not the certificate's
 

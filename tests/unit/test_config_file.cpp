@@ -3,8 +3,8 @@
 
 #include "app/config_file.h"
 
-using proof::ConfigFileError;
-using proof::parse_config_text;
+using proof::app::ConfigFileError;
+using proof::app::parse_config_text;
 
 TEST_CASE("Config file: keys, quoted and bare values, lists, comments", "[config_file]") {
   const auto entries = parse_config_text(
@@ -55,6 +55,6 @@ TEST_CASE("Config file: malformed lines name the file and the line", "[config_fi
 }
 
 TEST_CASE("Config file: an unreadable file says so and names it", "[config_file]") {
-  CHECK_THROWS_WITH(proof::read_config_file("/nonexistent/proof.conf"),
+  CHECK_THROWS_WITH(proof::app::read_config_file("/nonexistent/proof.conf"),
                     Catch::StartsWith("/nonexistent/proof.conf: cannot read the file"));
 }

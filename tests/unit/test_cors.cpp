@@ -6,7 +6,7 @@
 #include "http/cors.h"
 
 using namespace std::string_literals;
-using proof::OriginPolicy;
+using proof::http::OriginPolicy;
 using Verdict = OriginPolicy::Verdict;
 
 namespace {

@@ -16,13 +16,13 @@
 #include "temp_dir.h"
 
 using namespace std::chrono_literals;
-using proof::DailyStats;
-using proof::DayCounts;
-using proof::DayRecord;
+using proof::core::DailyStats;
+using proof::core::DayCounts;
+using proof::core::DayRecord;
 
 namespace {
 
-using StatsClock = proof::DailyStats::Clock;
+using StatsClock = proof::core::DailyStats::Clock;
 
 /// 2026-11-28 at `hh:mm:ss` UTC.
 StatsClock::time_point nov28(std::chrono::seconds time_of_day = 12h) {
@@ -33,7 +33,7 @@ StatsClock::time_point nov28(std::chrono::seconds time_of_day = 12h) {
 std::vector<std::string> dates(const std::vector<DayRecord>& days) {
   std::vector<std::string> out;
   out.reserve(days.size());
-  for (const auto& d : days) out.push_back(proof::iso_date(d.day));
+  for (const auto& d : days) out.push_back(proof::core::iso_date(d.day));
   return out;
 }
 
@@ -42,12 +42,12 @@ struct StatsDir : proof::test::TempDir {
   StatsDir() : TempDir("stats") {}
 };
 
-std::unique_ptr<proof::EventStore> open_store(const StatsDir& dir) {
-  return std::make_unique<proof::EventStore>(dir.path, 100, std::chrono::hours(24 * 7));
+std::unique_ptr<proof::store::EventStore> open_store(const StatsDir& dir) {
+  return std::make_unique<proof::store::EventStore>(dir.path, 100, std::chrono::hours(24 * 7));
 }
 
 /// A store whose writes fail while `broken` is set (a full disk, say).
-struct FlakyStore : proof::StatsStore {
+struct FlakyStore : proof::core::StatsStore {
   bool broken = false;
   std::vector<DayRecord> saved;
   void save_day(std::int64_t day, const DayCounts& counts) override {
@@ -61,21 +61,23 @@ struct FlakyStore : proof::StatsStore {
 }  // namespace
 
 TEST_CASE("Daily stats: dates are UTC calendar days", "[daily_stats]") {
-  CHECK(proof::iso_date(0) == "1970-01-01");
-  CHECK(proof::iso_date(proof::utc_day(nov28())) == "2026-11-28");
-  CHECK(proof::iso_date(proof::utc_day(nov28(0s))) == "2026-11-28");
-  CHECK(proof::iso_date(proof::utc_day(nov28(23h + 59min + 59s))) == "2026-11-28");
-  CHECK(proof::iso_date(proof::utc_day(nov28(24h))) == "2026-11-29");
-  CHECK(proof::iso_date(proof::utc_day(nov28(-1s))) == "2026-11-27");
+  CHECK(proof::core::iso_date(0) == "1970-01-01");
+  CHECK(proof::core::iso_date(proof::core::utc_day(nov28())) == "2026-11-28");
+  CHECK(proof::core::iso_date(proof::core::utc_day(nov28(0s))) == "2026-11-28");
+  CHECK(proof::core::iso_date(proof::core::utc_day(nov28(23h + 59min + 59s))) == "2026-11-28");
+  CHECK(proof::core::iso_date(proof::core::utc_day(nov28(24h))) == "2026-11-29");
+  CHECK(proof::core::iso_date(proof::core::utc_day(nov28(-1s))) == "2026-11-27");
   // Leap day and the turn of a year.
   using namespace std::chrono;
-  CHECK(proof::iso_date(proof::utc_day(sys_days{year{2028} / February / 29})) == "2028-02-29");
-  CHECK(proof::iso_date(proof::utc_day(sys_days{year{2027} / January / 1} - 1s)) == "2026-12-31");
+  CHECK(proof::core::iso_date(proof::core::utc_day(sys_days{year{2028} / February / 29})) ==
+        "2028-02-29");
+  CHECK(proof::core::iso_date(proof::core::utc_day(sys_days{year{2027} / January / 1} - 1s)) ==
+        "2026-12-31");
 }
 
 TEST_CASE("Daily stats: n days oldest first, today last, empty days as zeros", "[daily_stats]") {
   DailyStats stats(nullptr, nov28());
-  stats.count_published(proof::EventKind::kSignup, nov28(-24h));  // 2026-11-27
+  stats.count_published(proof::core::EventKind::kSignup, nov28(-24h));  // 2026-11-27
   stats.count_shown(nov28());
   stats.count_shown(nov28());
   stats.count_click(nov28());
@@ -119,10 +121,10 @@ TEST_CASE("Daily stats: the peak keeps the highest number of pages seen that day
 TEST_CASE("Daily stats: 400 days are kept, older ones forgotten", "[daily_stats]") {
   DailyStats stats(nullptr, nov28());
   const auto first = nov28();
-  stats.count_published(proof::EventKind::kSignup, first);
+  stats.count_published(proof::core::EventKind::kSignup, first);
   // 399 days later the first day is the oldest of the 400 kept.
   const auto day399 = first + std::chrono::days(399);
-  stats.count_published(proof::EventKind::kSignup, day399);
+  stats.count_published(proof::core::EventKind::kSignup, day399);
   auto days = stats.days(400, day399);
   REQUIRE(days.size() == 400);
   CHECK(dates(days).front() == "2026-11-28");
@@ -132,7 +134,7 @@ TEST_CASE("Daily stats: 400 days are kept, older ones forgotten", "[daily_stats]
   CHECK(stats.days(1000, day399).size() == 400);
   // A day later it has gone: asking for 400 days no longer reaches it, and it is not kept.
   const auto day400 = first + std::chrono::days(400);
-  stats.count_published(proof::EventKind::kSignup, day400);
+  stats.count_published(proof::core::EventKind::kSignup, day400);
   days = stats.days(400, day400);
   CHECK(dates(days).front() == "2026-11-29");
   std::uint64_t total = 0;
@@ -173,7 +175,7 @@ TEST_CASE("Daily stats: the counts survive a restart with a data directory", "[d
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());
-    stats.count_published(proof::EventKind::kSignup, nov28(-48h));
+    stats.count_published(proof::core::EventKind::kSignup, nov28(-48h));
     stats.count_shown(nov28());
     stats.count_click(nov28());
     stats.observe_pages(7, nov28());
@@ -191,7 +193,7 @@ TEST_CASE("Daily stats: the counts survive a restart with a data directory", "[d
 
 TEST_CASE("Daily stats: purchases are counted beside published, and uncounted as purchases",
           "[daily_stats][kind]") {
-  using proof::EventKind;
+  using proof::core::EventKind;
   DailyStats stats(nullptr, nov28());
   stats.count_published(EventKind::kSignup, nov28(1h));
   stats.count_published(EventKind::kPurchase, nov28(2h));
@@ -214,9 +216,9 @@ TEST_CASE("Daily stats: purchases survive a restart with a data directory", "[da
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());
-    stats.count_published(proof::EventKind::kPurchase, nov28(-24h));
-    stats.count_published(proof::EventKind::kPurchase, nov28());
-    stats.count_published(proof::EventKind::kSignup, nov28());
+    stats.count_published(proof::core::EventKind::kPurchase, nov28(-24h));
+    stats.count_published(proof::core::EventKind::kPurchase, nov28());
+    stats.count_published(proof::core::EventKind::kSignup, nov28());
   }
   auto store = open_store(dir);
   DailyStats stats(store.get(), nov28(1h));
@@ -232,8 +234,8 @@ TEST_CASE("Daily stats: days past the retention are dropped from the store", "[d
   {
     auto store = open_store(dir);
     DailyStats stats(store.get(), nov28());
-    stats.count_published(proof::EventKind::kSignup, nov28());
-    stats.count_published(proof::EventKind::kSignup, nov28(24h * 10));
+    stats.count_published(proof::core::EventKind::kSignup, nov28());
+    stats.count_published(proof::core::EventKind::kSignup, nov28(24h * 10));
   }
   // Started 405 days later: the first day is gone, the second (395 days ago) is kept.
   const auto later = nov28() + std::chrono::days(405);

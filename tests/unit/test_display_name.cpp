@@ -8,8 +8,8 @@
 #include "core/signup.h"
 #include "unicode_text.h"
 
-using proof::DisplayName;
-using proof::reduce_name;
+using proof::core::DisplayName;
+using proof::core::reduce_name;
 using proof::test::fill;
 using proof::test::utf8;
 
@@ -126,47 +126,47 @@ TEST_CASE("Display name: an initial keeps the combining marks of its letter", "[
 }
 
 TEST_CASE("Display name: the setting's values parse, nothing else does", "[display_name]") {
-  CHECK(proof::parse_display_name("initial") == DisplayName::kInitial);
-  CHECK(proof::parse_display_name("first") == DisplayName::kFirst);
-  CHECK(proof::parse_display_name("full") == DisplayName::kFull);
-  CHECK(proof::parse_display_name("none") == DisplayName::kNone);
-  CHECK_FALSE(proof::parse_display_name("Initial").has_value());
-  CHECK_FALSE(proof::parse_display_name("").has_value());
+  CHECK(proof::core::parse_display_name("initial") == DisplayName::kInitial);
+  CHECK(proof::core::parse_display_name("first") == DisplayName::kFirst);
+  CHECK(proof::core::parse_display_name("full") == DisplayName::kFull);
+  CHECK(proof::core::parse_display_name("none") == DisplayName::kNone);
+  CHECK_FALSE(proof::core::parse_display_name("Initial").has_value());
+  CHECK_FALSE(proof::core::parse_display_name("").has_value());
 }
 
 TEST_CASE("Channel: 1-64 of a-z 0-9 _ - and nothing else", "[signup]") {
-  CHECK(proof::is_valid_channel("mug"));
-  CHECK(proof::is_valid_channel("a_b-9"));
-  CHECK(proof::is_valid_channel(std::string(64, 'x')));
-  CHECK_FALSE(proof::is_valid_channel(""));
-  CHECK_FALSE(proof::is_valid_channel(std::string(65, 'x')));
-  CHECK_FALSE(proof::is_valid_channel("Mug"));
-  CHECK_FALSE(proof::is_valid_channel("mug cup"));
-  CHECK_FALSE(proof::is_valid_channel("m\xC3\xBCg"));
-  CHECK_FALSE(proof::is_valid_channel("a/b"));
+  CHECK(proof::core::is_valid_channel("mug"));
+  CHECK(proof::core::is_valid_channel("a_b-9"));
+  CHECK(proof::core::is_valid_channel(std::string(64, 'x')));
+  CHECK_FALSE(proof::core::is_valid_channel(""));
+  CHECK_FALSE(proof::core::is_valid_channel(std::string(65, 'x')));
+  CHECK_FALSE(proof::core::is_valid_channel("Mug"));
+  CHECK_FALSE(proof::core::is_valid_channel("mug cup"));
+  CHECK_FALSE(proof::core::is_valid_channel("m\xC3\xBCg"));
+  CHECK_FALSE(proof::core::is_valid_channel("a/b"));
 }
 
 TEST_CASE("Channel: validate keeps a good channel and refuses a bad one", "[signup]") {
-  const auto ok = proof::validate({{"channel", "mug"}});
-  REQUIRE(std::holds_alternative<proof::Signup>(ok));
-  CHECK(std::get<proof::Signup>(ok).channel == "mug");
-  const auto none = proof::validate({});
-  CHECK(std::get<proof::Signup>(none).channel.empty());
-  const auto bad = proof::validate({{"channel", "Mug!"}});
-  REQUIRE(std::holds_alternative<proof::Refusal>(bad));
-  CHECK(std::get<proof::Refusal>(bad).message.find("channel") != std::string::npos);
+  const auto ok = proof::core::validate({{"channel", "mug"}});
+  REQUIRE(std::holds_alternative<proof::core::Signup>(ok));
+  CHECK(std::get<proof::core::Signup>(ok).channel == "mug");
+  const auto none = proof::core::validate({});
+  CHECK(std::get<proof::core::Signup>(none).channel.empty());
+  const auto bad = proof::core::validate({{"channel", "Mug!"}});
+  REQUIRE(std::holds_alternative<proof::core::Refusal>(bad));
+  CHECK(std::get<proof::core::Refusal>(bad).message.find("channel") != std::string::npos);
   // Changed with issue 22: an empty field is an absent one, for channel as for city or url
   // (HTML forms send every field); it used to be a 400.
-  const auto empty = proof::validate({{"channel", ""}});
-  REQUIRE(std::holds_alternative<proof::Signup>(empty));
-  CHECK(std::get<proof::Signup>(empty).channel.empty());
+  const auto empty = proof::core::validate({{"channel", ""}});
+  REQUIRE(std::holds_alternative<proof::core::Signup>(empty));
+  CHECK(std::get<proof::core::Signup>(empty).channel.empty());
 }
 
 TEST_CASE("Source: a signup cannot claim a verified source", "[signup]") {
-  const auto claimed = proof::validate({{"user_name", "Jane"}, {"source", "stripe"}});
-  REQUIRE(std::holds_alternative<proof::Refusal>(claimed));
-  CHECK(std::get<proof::Refusal>(claimed).status == 400);
-  CHECK(std::get<proof::Refusal>(claimed).message.find("source") != std::string::npos);
+  const auto claimed = proof::core::validate({{"user_name", "Jane"}, {"source", "stripe"}});
+  REQUIRE(std::holds_alternative<proof::core::Refusal>(claimed));
+  CHECK(std::get<proof::core::Refusal>(claimed).status == 400);
+  CHECK(std::get<proof::core::Refusal>(claimed).message.find("source") != std::string::npos);
   // Even an empty one: the field is not the publisher's to send.
-  CHECK(std::holds_alternative<proof::Refusal>(proof::validate({{"source", ""}})));
+  CHECK(std::holds_alternative<proof::core::Refusal>(proof::core::validate({{"source", ""}})));
 }

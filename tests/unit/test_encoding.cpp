@@ -6,10 +6,10 @@
 #include "core/digest.h"
 #include "core/encoding.h"
 
-using proof::from_base64;
-using proof::from_hex;
-using proof::to_base64;
-using proof::to_hex;
+using proof::core::from_base64;
+using proof::core::from_hex;
+using proof::core::to_base64;
+using proof::core::to_hex;
 
 TEST_CASE("Encoding: base64 matches RFC 4648's test vectors both ways", "[encoding]") {
   const std::pair<const char*, const char*> vectors[] = {{"", ""},
@@ -43,17 +43,17 @@ TEST_CASE("Encoding: hex is lowercase out, either case in, even length only", "[
 }
 
 TEST_CASE("Digest: HMAC-SHA256 and SHA-256 match RFC 4231 and FIPS 180-2", "[digest]") {
-  CHECK(to_hex(proof::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+  CHECK(to_hex(proof::core::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  CHECK(to_hex(proof::sha256("abc")) ==
+  CHECK(to_hex(proof::core::sha256("abc")) ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(proof::hmac_sha256("", "x").size() == 32);  // an empty key is a key
+  CHECK(proof::core::hmac_sha256("", "x").size() == 32);  // an empty key is a key
 }
 
 TEST_CASE("Digest: same_bytes compares whole values", "[digest]") {
-  CHECK(proof::same_bytes("abc", "abc"));
-  CHECK(proof::same_bytes("", ""));
-  CHECK_FALSE(proof::same_bytes("abc", "abd"));
-  CHECK_FALSE(proof::same_bytes("abc", "ab"));
-  CHECK_FALSE(proof::same_bytes(std::string("a\0c", 3), std::string("a\0d", 3)));
+  CHECK(proof::core::same_bytes("abc", "abc"));
+  CHECK(proof::core::same_bytes("", ""));
+  CHECK_FALSE(proof::core::same_bytes("abc", "abd"));
+  CHECK_FALSE(proof::core::same_bytes("abc", "ab"));
+  CHECK_FALSE(proof::core::same_bytes(std::string("a\0c", 3), std::string("a\0d", 3)));
 }

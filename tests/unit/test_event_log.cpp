@@ -9,16 +9,16 @@
 #include "event_ids.h"
 #include "sse_parser.h"
 
-using proof::EventLog;
-using proof::EventPtr;
-using proof::Signup;
+using proof::core::EventLog;
+using proof::core::EventPtr;
+using proof::core::Signup;
 using proof::test::ids;
 
 namespace {
 
 EventPtr event_with_id(std::uint64_t id) {
-  return proof::make_event(id, 1700000000000,
-                           Signup{"user" + std::to_string(id), "offer", "/img/a.svg", "", "", ""});
+  return proof::core::make_event(
+      id, 1700000000000, Signup{"user" + std::to_string(id), "offer", "/img/a.svg", "", "", ""});
 }
 
 /// A log holding events with ids `first`, `first + step`, ... (`count` of them).
@@ -100,7 +100,7 @@ TEST_CASE("EventLog: capacity 0 holds nothing", "[event_log]") {
 TEST_CASE("EventLog: make_event JSON carries every field and omits empty city and url",
           "[event_log][json]") {
   const auto bare =
-      proof::make_event(123, 1700000000456, Signup{"Jane", "Pro", "/img/j.png", "", "", ""});
+      proof::core::make_event(123, 1700000000456, Signup{"Jane", "Pro", "/img/j.png", "", "", ""});
   const auto j = nlohmann::json::parse(bare->json);
   CHECK(j.at("id") == 123);
   CHECK(j.at("ts") == 1700000000456);
@@ -113,8 +113,8 @@ TEST_CASE("EventLog: make_event JSON carries every field and omits empty city an
   CHECK(bare->ts_ms == 1700000000456);
   CHECK(bare->signup.user_name == "Jane");
 
-  const auto full =
-      proof::make_event(124, 1, Signup{"Jane", "Pro", "/i.png", "Lyon", "https://s.example/p", ""});
+  const auto full = proof::core::make_event(
+      124, 1, Signup{"Jane", "Pro", "/i.png", "Lyon", "https://s.example/p", ""});
   const auto k = nlohmann::json::parse(full->json);
   CHECK(k.at("city") == "Lyon");
   CHECK(k.at("url") == "https://s.example/p");
@@ -123,19 +123,19 @@ TEST_CASE("EventLog: make_event JSON carries every field and omits empty city an
 TEST_CASE("EventLog: make_event JSON says its kind; a purchase of nothing named has no offer_name",
           "[event_log][json][kind]") {
   Signup joined{"Jane", "Newsletter", "/i.png", "", "", ""};
-  const auto j = nlohmann::json::parse(proof::make_event(1, 1, joined)->json);
+  const auto j = nlohmann::json::parse(proof::core::make_event(1, 1, joined)->json);
   CHECK(j.at("kind") == "signup");
   CHECK(j.at("offer_name") == "Newsletter");
 
   Signup bought{"Jane D.", "Blue mug", "/i.png", "Leeds", "", "", "stripe"};
-  bought.kind = proof::EventKind::kPurchase;
-  const auto k = nlohmann::json::parse(proof::make_event(2, 1, bought)->json);
+  bought.kind = proof::core::EventKind::kPurchase;
+  const auto k = nlohmann::json::parse(proof::core::make_event(2, 1, bought)->json);
   CHECK(k.at("kind") == "purchase");
   CHECK(k.at("offer_name") == "Blue mug");
   CHECK(k.at("source") == "stripe");
 
   bought.offer_name.clear();  // the widget then says "just bought from us"
-  const auto e = proof::make_event(3, 1, bought);
+  const auto e = proof::core::make_event(3, 1, bought);
   const auto l = nlohmann::json::parse(e->json);
   CHECK(l.at("kind") == "purchase");
   CHECK_FALSE(l.contains("offer_name"));
@@ -152,7 +152,7 @@ TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faith
                      "Z\xC3\xBCrich \xF0\x9F\x8E\x89",
                      "https://s.example/?q=\"'<>",
                      ""};
-  const auto e = proof::make_event(9, 2, nasty);
+  const auto e = proof::core::make_event(9, 2, nasty);
   const auto j = nlohmann::json::parse(e->json);
   CHECK(j.at("user_name").get<std::string>() == nasty.user_name);
   CHECK(j.at("offer_name").get<std::string>() == nasty.offer_name);
@@ -164,7 +164,7 @@ TEST_CASE("EventLog: make_event JSON keeps quotes, HTML and non-ASCII text faith
 }
 
 TEST_CASE("EventLog: the frame is id, event signup and the JSON as data", "[event_log][sse]") {
-  const auto e = proof::make_event(77, 5, Signup{"Jane", "Pro", "/i.png", "", "", ""});
+  const auto e = proof::core::make_event(77, 5, Signup{"Jane", "Pro", "/i.png", "", "", ""});
   CHECK(e->frame == "id: 77\nevent: signup\ndata: " + e->json + "\n\n");
   const auto parsed = proof::test::parse_sse(e->frame);
   REQUIRE(parsed.events.size() == 1);
@@ -175,8 +175,8 @@ TEST_CASE("EventLog: the frame is id, event signup and the JSON as data", "[even
 
 TEST_CASE("EventLog: next_event_id follows the clock when it is ahead", "[event_log][ids]") {
   // A restarted server starts from 0 but the clock puts it past every id it handed out before.
-  CHECK(proof::next_event_id(0, 1700000000000000) == 1700000000000000u);
-  CHECK(proof::next_event_id(1700000000000000, 1700000000500000) == 1700000000500000u);
+  CHECK(proof::core::next_event_id(0, 1700000000000000) == 1700000000000000u);
+  CHECK(proof::core::next_event_id(1700000000000000, 1700000000500000) == 1700000000500000u);
 }
 
 TEST_CASE("EventLog: next_event_id stays strictly increasing when the clock stalls or steps back",
@@ -187,13 +187,13 @@ TEST_CASE("EventLog: next_event_id stays strictly increasing when the clock stal
   for (int step = 0; step < 100; ++step) {
     if (step == 30) clock -= 4000;  // NTP steps the clock back
     if (step > 60) clock += 1;      // then the clock crawls slower than ids are issued
-    const std::uint64_t next = proof::next_event_id(id, clock);
+    const std::uint64_t next = proof::core::next_event_id(id, clock);
     CHECK(next > id);
     CHECK(next >= clock);
     id = next;
     issued.push_back(id);
   }
-  CHECK(proof::next_event_id(41, 41) == 42u);
-  CHECK(proof::next_event_id(41, 0) == 42u);
+  CHECK(proof::core::next_event_id(41, 41) == 42u);
+  CHECK(proof::core::next_event_id(41, 0) == 42u);
   CHECK(issued.front() == 5000u);
 }

@@ -21,18 +21,18 @@
 #include "store/sqlite_experiment_store.h"
 #include "temp_dir.h"
 
-using proof::Arm;
-using proof::LocalExperiment;
-using proof::Recorded;
-using proof::Visit;
+using proof::core::Arm;
+using proof::core::LocalExperiment;
+using proof::core::Recorded;
+using proof::core::Visit;
 using namespace std::chrono_literals;
 
 namespace {
 
 /// 2027-01-15T10:00:00Z: mid-morning, UTC.
-const proof::Experiment::Clock::time_point kMorning =
-    proof::Experiment::Clock::time_point(1'800'007'200s);
-const proof::Experiment::Clock::time_point kNextDay = kMorning + 24h;
+const proof::core::Experiment::Clock::time_point kMorning =
+    proof::core::Experiment::Clock::time_point(1'800'007'200s);
+const proof::core::Experiment::Clock::time_point kNextDay = kMorning + 24h;
 
 struct Visitor {
   std::string address;
@@ -97,29 +97,32 @@ TEST_CASE("Experiment: the arm is the HMAC's first 8 bytes, big-endian, mod 10,0
   const std::string secret = "experiment-secret-for-the-test-1";
   const std::string address = "203.0.113.7";
   const std::string agent = "Mozilla/5.0 (X11; Linux x86_64)";
-  CHECK(proof::to_hex(proof::hmac_sha256(secret, address + "\n" + agent)).substr(0, 16) ==
-        "877d78ec0d9958b8");
-  CHECK(proof::assign_arm(secret, address, agent, 18) == Arm::kShown);
-  CHECK(proof::assign_arm(secret, address, agent, 19) == Arm::kHoldout);
-  CHECK(proof::assign_arm(secret, address, agent, 0) == Arm::kShown);
+  CHECK(
+      proof::core::to_hex(proof::core::hmac_sha256(secret, address + "\n" + agent)).substr(0, 16) ==
+      "877d78ec0d9958b8");
+  CHECK(proof::core::assign_arm(secret, address, agent, 18) == Arm::kShown);
+  CHECK(proof::core::assign_arm(secret, address, agent, 19) == Arm::kHoldout);
+  CHECK(proof::core::assign_arm(secret, address, agent, 0) == Arm::kShown);
   // Bucket 9610: shown at every percentage --holdout allows.
-  CHECK(proof::assign_arm(secret, "2001:db8::1", "curl/8.0", proof::kMaxHoldoutPercent) ==
-        Arm::kShown);
+  CHECK(proof::core::assign_arm(secret, "2001:db8::1", "curl/8.0",
+                                proof::core::kMaxHoldoutPercent) == Arm::kShown);
   // The separator keeps address and agent apart: moving a character across changes the input.
-  CHECK(proof::visitor_key("salt", "10.0.0.1", "1x") !=
-        proof::visitor_key("salt", "10.0.0.11", "x"));
-  CHECK(std::string(proof::arm_name(Arm::kHoldout)) == "holdout");
-  CHECK(std::string(proof::arm_name(Arm::kShown)) == "shown");
+  CHECK(proof::core::visitor_key("salt", "10.0.0.1", "1x") !=
+        proof::core::visitor_key("salt", "10.0.0.11", "x"));
+  CHECK(std::string(proof::core::arm_name(Arm::kHoldout)) == "holdout");
+  CHECK(std::string(proof::core::arm_name(Arm::kShown)) == "shown");
 }
 
 TEST_CASE("Experiment: the holdout share is the percentage, within binomial noise",
           "[experiment]") {
   const auto crowd = visitors(20000, 11);
   for (const int percent : {1, 10, 50}) {
-    const std::string secret = proof::random_bytes(proof::kExperimentSecretBytes);
+    const std::string secret = proof::core::random_bytes(proof::core::kExperimentSecretBytes);
     std::size_t held_out = 0;
     for (const auto& v : crowd) {
-      if (proof::assign_arm(secret, v.address, v.user_agent, percent) == Arm::kHoldout) ++held_out;
+      if (proof::core::assign_arm(secret, v.address, v.user_agent, percent) == Arm::kHoldout) {
+        ++held_out;
+      }
     }
     const double expected = 20000.0 * percent / 100;
     const double sd = std::sqrt(expected * (1 - percent / 100.0));
@@ -129,9 +132,9 @@ TEST_CASE("Experiment: the holdout share is the percentage, within binomial nois
 }
 
 TEST_CASE("Experiment: secrets are random, 32 bytes", "[experiment]") {
-  const std::string a = proof::random_bytes(proof::kExperimentSecretBytes);
+  const std::string a = proof::core::random_bytes(proof::core::kExperimentSecretBytes);
   CHECK(a.size() == 32);
-  CHECK(a != proof::random_bytes(proof::kExperimentSecretBytes));
+  CHECK(a != proof::core::random_bytes(proof::core::kExperimentSecretBytes));
 }
 
 TEST_CASE("Experiment: a visitor-day counts once, its goal once, each in the visitor's arm",
@@ -172,8 +175,8 @@ TEST_CASE("Experiment: a visitor-day counts once, its goal once, each in the vis
   REQUIRE(report.current);
   const auto other_arm = experiment.arm_of(shown->address, shown->user_agent + " other");
   const std::uint64_t other_shown = other_arm == Arm::kShown ? 1 : 0;
-  CHECK(report.current->shown == proof::ArmCounts{1 + other_shown, 1});
-  CHECK(report.current->holdout == proof::ArmCounts{2 - other_shown, 1});
+  CHECK(report.current->shown == proof::core::ArmCounts{1 + other_shown, 1});
+  CHECK(report.current->holdout == proof::core::ArmCounts{2 - other_shown, 1});
   CHECK(report.current->holdout_percent == 50);
   CHECK(report.current->started == kMorning);
   CHECK_FALSE(report.previous);
@@ -184,7 +187,7 @@ TEST_CASE("Experiment: a visitor-day counts once, its goal once, each in the vis
   CHECK(experiment.record(shown->address, shown->user_agent, Visit::kGoal, kNextDay) ==
         Recorded::kCounted);
   report = experiment.report(kNextDay);
-  CHECK(report.current->shown == proof::ArmCounts{2 + other_shown, 2});
+  CHECK(report.current->shown == proof::core::ArmCounts{2 + other_shown, 2});
 }
 
 TEST_CASE("Experiment: a new percentage starts afresh and keeps the old one's figures",
@@ -272,7 +275,7 @@ TEST_CASE("Experiment: --data-dir keeps the secret, the counts and the day's vis
   const auto crowd = visitors(500);
   std::vector<Arm> arms;
   {
-    proof::SqliteExperimentStore store(dir.path);
+    proof::store::SqliteExperimentStore store(dir.path);
     LocalExperiment experiment(&store, kMorning);
     experiment.start_or_continue(10, kMorning);
     for (const auto& v : crowd) {
@@ -283,7 +286,7 @@ TEST_CASE("Experiment: --data-dir keeps the secret, the counts and the day's vis
   }
   // A restart the same day: nobody changes arm, and nobody counts twice.
   {
-    proof::SqliteExperimentStore store(dir.path);
+    proof::store::SqliteExperimentStore store(dir.path);
     LocalExperiment experiment(&store, kMorning + 2h);
     experiment.start_or_continue(10, kMorning + 2h);
     for (std::size_t i = 0; i < crowd.size(); ++i) {
@@ -303,7 +306,7 @@ TEST_CASE("Experiment: --data-dir keeps the secret, the counts and the day's vis
   }
   // A restart the next day: yesterday's visitors are forgotten, its counts kept.
   {
-    proof::SqliteExperimentStore store(dir.path);
+    proof::store::SqliteExperimentStore store(dir.path);
     LocalExperiment experiment(&store, kNextDay);
     experiment.start_or_continue(10, kNextDay);
     CHECK(experiment.record(crowd[0].address, crowd[0].user_agent, Visit::kView, kNextDay) ==
@@ -313,11 +316,11 @@ TEST_CASE("Experiment: --data-dir keeps the secret, the counts and the day's vis
   }
   // Another percentage after a restart: the old experiment's figures are kept on disk too.
   {
-    proof::SqliteExperimentStore store(dir.path);
+    proof::store::SqliteExperimentStore store(dir.path);
     LocalExperiment experiment(&store, kNextDay + 1h);
     experiment.start_or_continue(0, kNextDay + 1h);
   }
-  proof::SqliteExperimentStore store(dir.path);
+  proof::store::SqliteExperimentStore store(dir.path);
   LocalExperiment experiment(&store, kNextDay + 2h);
   const auto report = experiment.report(kNextDay + 2h);
   CHECK_FALSE(report.current);
@@ -334,7 +337,7 @@ TEST_CASE("Experiment: nothing about a visitor is left in --data-dir after the d
   proof::test::TempDir dir("experiment-privacy");
   // Enough visitors for the keys to fill several pages of the file.
   const auto crowd = visitors(3000);
-  proof::SqliteExperimentStore store(dir.path);
+  proof::store::SqliteExperimentStore store(dir.path);
   LocalExperiment experiment(&store, kMorning);
   experiment.start_or_continue(10, kMorning);
   for (const auto& v : crowd) experiment.record(v.address, v.user_agent, Visit::kGoal, kMorning);
@@ -342,17 +345,17 @@ TEST_CASE("Experiment: nothing about a visitor is left in --data-dir after the d
   // What could identify a visitor: the address, the browser, their plain hashes (raw and
   // hex), and the day's salt with the keys made from it.
   const std::string salt = stored_salt(store.path());
-  REQUIRE(salt.size() == proof::kExperimentSecretBytes);
+  REQUIRE(salt.size() == proof::core::kExperimentSecretBytes);
   std::vector<std::string> traces{salt};
   for (std::size_t i = 0; i < crowd.size(); i += 10) {  // a sample: the scan is quadratic
     const Visitor& v = crowd[i];
     const std::string both = v.address + "\n" + v.user_agent;
     for (const std::string& text : {v.address, both}) {
       traces.push_back(text);
-      traces.push_back(proof::sha256(text));
-      traces.push_back(proof::to_hex(proof::sha256(text)));
+      traces.push_back(proof::core::sha256(text));
+      traces.push_back(proof::core::to_hex(proof::core::sha256(text)));
     }
-    traces.push_back(big_endian(proof::visitor_key(salt, v.address, v.user_agent)));
+    traces.push_back(big_endian(proof::core::visitor_key(salt, v.address, v.user_agent)));
   }
   const auto found = [&](const std::string& bytes) {
     std::size_t n = 0;
@@ -374,23 +377,23 @@ TEST_CASE("Experiment: a salt found stale at start is deleted there and then", "
   proof::test::TempDir dir("experiment-stale");
   std::string salt;
   {
-    proof::SqliteExperimentStore store(dir.path);
+    proof::store::SqliteExperimentStore store(dir.path);
     LocalExperiment experiment(&store, kMorning);
     experiment.start_or_continue(10, kMorning);
     experiment.record("10.0.0.1", "ua", Visit::kView, kMorning);
     salt = stored_salt(store.path());
     REQUIRE_FALSE(salt.empty());
   }
-  proof::SqliteExperimentStore store(dir.path);
+  proof::store::SqliteExperimentStore store(dir.path);
   LocalExperiment experiment(&store, kNextDay + 3h);  // down over midnight
   CHECK(stored_salt(store.path()).empty());
   CHECK(experiment_files(store.path()).find(salt) == std::string::npos);
 }
 
 TEST_CASE("Experiment: the JSON GET /stats shows", "[experiment]") {
-  CHECK(proof::experiment_json({}).is_null());
-  proof::ExperimentSummary running{10, kMorning, std::nullopt, {9120, 301}, {1013, 27}};
-  nlohmann::json body = proof::experiment_json({running, std::nullopt});
+  CHECK(proof::core::experiment_json({}).is_null());
+  proof::core::ExperimentSummary running{10, kMorning, std::nullopt, {9120, 301}, {1013, 27}};
+  nlohmann::json body = proof::core::experiment_json({running, std::nullopt});
   CHECK(body["holdout_percent"] == 10);
   CHECK(body["started"] == "2027-01-15T10:00:00Z");
   CHECK(body["arms"]["shown"]["visitors"] == 9120);
@@ -402,18 +405,18 @@ TEST_CASE("Experiment: the JSON GET /stats shows", "[experiment]") {
   CHECK_FALSE(body.contains("previous"));
 
   // Too early for anything: nulls, not zeros.
-  proof::ExperimentSummary empty{10, kMorning, std::nullopt, {}, {}};
-  body = proof::experiment_json({empty, std::nullopt});
+  proof::core::ExperimentSummary empty{10, kMorning, std::nullopt, {}, {}};
+  body = proof::core::experiment_json({empty, std::nullopt});
   CHECK(body["difference"].is_null());
   CHECK(body["lift"].is_null());
   CHECK(body["visitors_needed"].is_null());
 
-  proof::ExperimentSummary finished = running;
+  proof::core::ExperimentSummary finished = running;
   finished.ended = kNextDay;
-  body = proof::experiment_json({empty, finished});
+  body = proof::core::experiment_json({empty, finished});
   CHECK(body["previous"]["ended"] == "2027-01-16T10:00:00Z");
   CHECK(body["previous"]["arms"]["shown"]["visitors"] == 9120);
-  body = proof::experiment_json({std::nullopt, finished});
+  body = proof::core::experiment_json({std::nullopt, finished});
   CHECK(body["ended"] == "2027-01-16T10:00:00Z");
   CHECK(body["holdout_percent"] == 10);
 }

@@ -26,10 +26,10 @@
 
 extern char** environ;
 
-using proof::Arm;
-using proof::Recorded;
-using proof::RedisExperiment;
-using proof::Visit;
+using proof::core::Arm;
+using proof::core::Recorded;
+using proof::core::Visit;
+using proof::store::RedisExperiment;
 using namespace std::chrono_literals;
 
 namespace {
@@ -96,8 +96,8 @@ class RedisServer {
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
-  proof::RedisAddress address() const {
-    proof::RedisAddress a;
+  proof::store::RedisAddress address() const {
+    proof::store::RedisAddress a;
     a.unix_path = socket_;
     return a;
   }
@@ -122,10 +122,10 @@ std::vector<RedisVisitor> redis_visitors(std::size_t n) {
   return out;
 }
 
-std::vector<std::string> strings(const proof::RedisReply& reply) {
+std::vector<std::string> strings(const proof::store::RedisReply& reply) {
   std::vector<std::string> out;
   for (std::size_t i = 0; reply && i < reply->elements; ++i) {
-    out.push_back(proof::redis_text(reply->element[i]));
+    out.push_back(proof::store::redis_text(reply->element[i]));
   }
   return out;
 }
@@ -135,12 +135,12 @@ std::vector<std::string> strings(const proof::RedisReply& reply) {
 TEST_CASE("Experiment in Redis: two instances assign and count alike",
           "[.experiment_redis][experiment_redis]") {
   RedisServer redis;
-  proof::RedisCommands commands_a(redis.address());
-  proof::RedisCommands commands_b(redis.address());
-  const proof::RedisKeys keys{"shop"};
+  proof::store::RedisCommands commands_a(redis.address());
+  proof::store::RedisCommands commands_b(redis.address());
+  const proof::store::RedisKeys keys{"shop"};
   RedisExperiment a(commands_a, keys);
   RedisExperiment b(commands_b, keys);
-  const proof::Experiment::Clock::time_point now = proof::Experiment::Clock::now();
+  const proof::core::Experiment::Clock::time_point now = proof::core::Experiment::Clock::now();
 
   CHECK_FALSE(a.arm_of("10.0.0.1", "ua"));
   a.start_or_continue(20, now);
@@ -210,10 +210,10 @@ TEST_CASE("Experiment in Redis: two instances assign and count alike",
 TEST_CASE("Experiment in Redis: what tells visitors apart expires with the day",
           "[.experiment_redis][experiment_redis]") {
   RedisServer redis;
-  proof::RedisCommands commands(redis.address());
-  const proof::RedisKeys keys{"shop"};
+  proof::store::RedisCommands commands(redis.address());
+  const proof::store::RedisKeys keys{"shop"};
   RedisExperiment experiment(commands, keys, 50);
-  const proof::Experiment::Clock::time_point now = proof::Experiment::Clock::now();
+  const proof::core::Experiment::Clock::time_point now = proof::core::Experiment::Clock::now();
   experiment.start_or_continue(50, now);
   const auto crowd = redis_visitors(60);
   std::size_t full = 0;
@@ -224,13 +224,13 @@ TEST_CASE("Experiment in Redis: what tells visitors apart expires with the day",
   CHECK(experiment.visitors_not_counted() == 10);
 
   const std::int64_t day_end_s =
-      (proof::utc_day(now) + 1) * 86400 + RedisExperiment::kDayMargin.count();
+      (proof::core::utc_day(now) + 1) * 86400 + RedisExperiment::kDayMargin.count();
   const std::int64_t now_s =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   std::size_t expiring = 0;
   std::vector<std::string> kept;
   for (const std::string& key : strings(commands.run({"KEYS", "shop:*"}))) {
-    const std::int64_t ttl = proof::redis_integer(commands.run({"TTL", key}).get());
+    const std::int64_t ttl = proof::store::redis_integer(commands.run({"TTL", key}).get());
     INFO(key << " expires in " << ttl << " s");
     if (ttl == -1) {
       kept.push_back(key);
@@ -246,6 +246,6 @@ TEST_CASE("Experiment in Redis: what tells visitors apart expires with the day",
   CHECK(kept == std::vector<std::string>{"shop:experiment", "shop:experiment:days"});
   const auto days = strings(commands.run({"HGETALL", "shop:experiment:days"}));
   for (std::size_t i = 0; i < days.size(); i += 2) {
-    CHECK_THAT(days[i], Catch::Matches(std::to_string(proof::utc_day(now)) + ":[sh][vc]"));
+    CHECK_THAT(days[i], Catch::Matches(std::to_string(proof::core::utc_day(now)) + ":[sh][vc]"));
   }
 }

@@ -9,8 +9,8 @@
 
 #include "core/experiment_stats.h"
 
-using proof::ArmCounts;
-using E = proof::Estimate;
+using proof::core::ArmCounts;
+using E = proof::core::Estimate;
 
 namespace {
 
@@ -80,19 +80,19 @@ TEST_CASE("Experiment statistics: every fixed case as statsmodels computes it",
     INFO("shown " << c.shown.conversions << "/" << c.shown.visitors << ", holdout "
                   << c.holdout.conversions << "/" << c.holdout.visitors << ", " << c.percent
                   << " %");
-    check_estimate(proof::rate_difference(c.shown, c.holdout), c.difference);
-    check_estimate(proof::lift(c.shown, c.holdout), c.lift);
+    check_estimate(proof::core::rate_difference(c.shown, c.holdout), c.difference);
+    check_estimate(proof::core::lift(c.shown, c.holdout), c.lift);
     const double holdout_rate =
         c.holdout.visitors == 0
             ? std::nan("")
             : static_cast<double>(c.holdout.conversions) / static_cast<double>(c.holdout.visitors);
-    const std::optional<double> days = proof::visitor_days_needed(holdout_rate, c.percent);
+    const std::optional<double> days = proof::core::visitor_days_needed(holdout_rate, c.percent);
     REQUIRE(days.has_value() == c.visitor_days.has_value());
     if (c.visitor_days) CHECK(*days == near(*c.visitor_days));
 
     // What GET /stats shows: the same figures, visitor-days rounded up.
-    const proof::ExperimentFigures figures =
-        proof::experiment_figures(c.shown, c.holdout, c.percent);
+    const proof::core::ExperimentFigures figures =
+        proof::core::experiment_figures(c.shown, c.holdout, c.percent);
     check_estimate(figures.difference, c.difference);
     check_estimate(figures.lift, c.lift);
     REQUIRE(figures.visitors_needed.has_value() == c.visitor_days.has_value());
@@ -104,7 +104,7 @@ TEST_CASE("Experiment statistics: every fixed case as statsmodels computes it",
 
 TEST_CASE("Experiment statistics: the issue's example, rounded as a shop owner reads it",
           "[experiment_stats]") {
-  const auto figures = proof::experiment_figures({9120, 301}, {1013, 27}, 10);
+  const auto figures = proof::core::experiment_figures({9120, 301}, {1013, 27}, 10);
   REQUIRE(figures.difference);
   REQUIRE(figures.lift);
   // 3.3 % against 2.7 %: +24 %, somewhere between -16 % and +83 %: too early to tell.
@@ -119,8 +119,8 @@ TEST_CASE("Experiment statistics: the issue's example, rounded as a shop owner r
 
 TEST_CASE("Experiment statistics: more visitors at the same rates narrow the interval",
           "[experiment_stats]") {
-  const auto small = proof::rate_difference({1000, 40}, {1000, 30});
-  const auto large = proof::rate_difference({100000, 4000}, {100000, 3000});
+  const auto small = proof::core::rate_difference({1000, 40}, {1000, 30});
+  const auto large = proof::core::rate_difference({100000, 4000}, {100000, 3000});
   REQUIRE(small);
   REQUIRE(large);
   CHECK(small->estimate == Approx(large->estimate));
@@ -135,28 +135,28 @@ TEST_CASE("Experiment statistics: more visitors at the same rates narrow the int
 
 TEST_CASE("Experiment statistics: a rarer conversion or a smaller holdout needs more visitors",
           "[experiment_stats]") {
-  const auto at_2 = proof::visitor_days_needed(0.02, 10);
-  const auto at_5 = proof::visitor_days_needed(0.05, 10);
-  const auto at_5_half = proof::visitor_days_needed(0.05, 50);
+  const auto at_2 = proof::core::visitor_days_needed(0.02, 10);
+  const auto at_5 = proof::core::visitor_days_needed(0.05, 10);
+  const auto at_5_half = proof::core::visitor_days_needed(0.05, 50);
   REQUIRE(at_2);
   REQUIRE(at_5);
   REQUIRE(at_5_half);
   CHECK(*at_2 > *at_5);
   CHECK(*at_5 > *at_5_half);  // an even split is the cheapest
   // A larger effect is found sooner: a 50 % lift at 2 % needs about 21,000 (the notes).
-  const auto half_lift = proof::visitor_days_needed(0.02, 10, 0.5);
+  const auto half_lift = proof::core::visitor_days_needed(0.02, 10, 0.5);
   REQUIRE(half_lift);
   CHECK(*half_lift == Approx(21000).epsilon(0.05));
-  CHECK_FALSE(proof::visitor_days_needed(0.02, 0));
-  CHECK_FALSE(proof::visitor_days_needed(0.02, 100));
-  CHECK_FALSE(proof::visitor_days_needed(0.0, 10));
+  CHECK_FALSE(proof::core::visitor_days_needed(0.02, 0));
+  CHECK_FALSE(proof::core::visitor_days_needed(0.02, 100));
+  CHECK_FALSE(proof::core::visitor_days_needed(0.0, 10));
 }
 
 TEST_CASE("Experiment statistics: counts that cannot be give no figure", "[experiment_stats]") {
   // More conversions than visitors only comes from a damaged store: nothing to say.
-  CHECK_FALSE(proof::rate_difference({10, 11}, {10, 1}));
-  CHECK_FALSE(proof::lift({10, 1}, {10, 11}));
-  const auto figures = proof::experiment_figures({10, 1}, {10, 11}, 10);
+  CHECK_FALSE(proof::core::rate_difference({10, 11}, {10, 1}));
+  CHECK_FALSE(proof::core::lift({10, 1}, {10, 11}));
+  const auto figures = proof::core::experiment_figures({10, 1}, {10, 11}, 10);
   CHECK_FALSE(figures.difference);
   CHECK_FALSE(figures.lift);
   CHECK_FALSE(figures.visitors_needed);

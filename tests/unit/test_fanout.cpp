@@ -14,11 +14,11 @@
 #include "net/fanout.h"
 
 using namespace std::chrono_literals;
-using proof::EventPtr;
-using proof::Hub;
-using proof::Metrics;
-using proof::PresenceBoard;
-using proof::Signup;
+using proof::core::EventPtr;
+using proof::core::Hub;
+using proof::core::Metrics;
+using proof::core::PresenceBoard;
+using proof::core::Signup;
 using proof::net::Fanout;
 using proof::net::StreamSink;
 using proof::net::Subscriber;
@@ -322,13 +322,13 @@ TEST_CASE_METHOD(FanoutTest, "Fanout: the live count is the same whichever loop 
 
 TEST_CASE_METHOD(FanoutTest, "Fanout: the live count goes to other instances and theirs comes back",
                  "[fanout][presence]") {
-  proof::PresenceExchange exchange;
+  proof::core::PresenceExchange exchange;
   PresenceBoard shared{&exchange};
   Fanout linked{hub, metrics, shared, 15s, 10s};
   Stream& mug = stream({.channel = "mug", .presence = true});
   REQUIRE(linked.join(mug.subscriber, t0));
   linked.tick(t0, dropped);
-  using Counts = proof::PresenceExchange::Counts;
+  using Counts = proof::core::PresenceExchange::Counts;
   CHECK(exchange.local() == Counts{{"", 1}, {"mug", 1}});  // ours, out at the next tick
   exchange.post_remote({{"", 7}, {"mug", 5}});             // theirs, in at the next one
   linked.tick(t0 + 10s, dropped);

@@ -4,14 +4,14 @@
 
 #include "http/health.h"
 
-using proof::health;
+using proof::http::health;
 
 namespace {
 
 constexpr std::int64_t kNow = 1'750'000'000;  // 2025-06-15T15:06:40Z
 constexpr std::int64_t kDay = std::int64_t{24} * 3600;
 
-nlohmann::json body(const proof::Health& verdict) {
+nlohmann::json body(const proof::http::Health& verdict) {
   return nlohmann::json::parse(verdict.body());
 }
 

@@ -11,15 +11,15 @@
 #include "core/signup.h"
 
 using namespace std::chrono_literals;
-using proof::HourlyTotals;
-using HourlyClock = proof::HourlyTotals::Clock;
+using proof::core::HourlyTotals;
+using HourlyClock = proof::core::HourlyTotals::Clock;
 
 TEST_CASE("Hourly totals: the last H hours, the current one included", "[hourly]") {
   const auto t0 = HourlyClock::time_point{} + 480000h + 30min;  // half past some hour
   HourlyTotals totals(nullptr, t0);
-  totals.add("", proof::EventKind::kSignup, t0 - 3h);
-  totals.add("mug", proof::EventKind::kSignup, t0 - 1h);
-  totals.add("", proof::EventKind::kSignup, t0);
+  totals.add("", proof::core::EventKind::kSignup, t0 - 3h);
+  totals.add("mug", proof::core::EventKind::kSignup, t0 - 1h);
+  totals.add("", proof::core::EventKind::kSignup, t0);
   CHECK(totals.count(1, "", std::nullopt, t0) == 1);
   CHECK(totals.count(2, "", std::nullopt, t0) == 2);
   CHECK(totals.count(4, "", std::nullopt, t0) == 3);
@@ -32,16 +32,16 @@ TEST_CASE("Hourly totals: the last H hours, the current one included", "[hourly]
 TEST_CASE("Hourly totals: hours older than 720 are forgotten", "[hourly]") {
   const auto t0 = HourlyClock::time_point{} + 480000h;
   HourlyTotals totals(nullptr, t0);
-  totals.add("", proof::EventKind::kSignup, t0);
+  totals.add("", proof::core::EventKind::kSignup, t0);
   CHECK(totals.count(720, "", std::nullopt, t0 + 719h) == 1);
-  totals.add("", proof::EventKind::kSignup,
+  totals.add("", proof::core::EventKind::kSignup,
              t0 + 720h);  // counting expires what fell out of the window
   CHECK(totals.count(720, "", std::nullopt, t0 + 720h) == 1);
 }
 
 TEST_CASE("Hourly totals: purchases count alone, signups are the rest, on every channel",
           "[hourly][kind]") {
-  using proof::EventKind;
+  using proof::core::EventKind;
   const auto t0 = HourlyClock::time_point{} + 480000h + 30min;
   HourlyTotals totals(nullptr, t0);
   totals.add("", EventKind::kSignup, t0 - 2h);
@@ -62,7 +62,7 @@ TEST_CASE("Hourly totals: purchases count alone, signups are the rest, on every 
 
 TEST_CASE("Hourly totals: erasing a purchase uncounts it as a purchase, a signup as a signup",
           "[hourly][kind]") {
-  using proof::EventKind;
+  using proof::core::EventKind;
   const auto t0 = HourlyClock::time_point{} + 480000h + 30min;
   HourlyTotals totals(nullptr, t0);
   totals.add("mug", EventKind::kPurchase, t0);
@@ -81,7 +81,7 @@ TEST_CASE("Hourly totals: erasing a purchase uncounts it as a purchase, a signup
 namespace {
 
 /// An HourlyStore in memory, as --data-dir keeps rows: (hour, key) -> count.
-struct RowStore : proof::HourlyStore {
+struct RowStore : proof::core::HourlyStore {
   std::map<std::pair<std::int64_t, std::string>, std::uint64_t> rows;
   void add_hour(std::int64_t hour, const std::string& channel, int delta) override {
     std::uint64_t& n = rows[{hour, channel}];
@@ -105,7 +105,7 @@ struct RowStore : proof::HourlyStore {
 
 TEST_CASE("Hourly totals: purchases outlive a restart under keys no channel can have",
           "[hourly][kind]") {
-  using proof::EventKind;
+  using proof::core::EventKind;
   const auto t0 = HourlyClock::time_point{} + 480000h + 30min;
   RowStore store;
   {
@@ -116,7 +116,8 @@ TEST_CASE("Hourly totals: purchases outlive a restart under keys no channel can 
   for (const auto& [key, count] : store.rows) {
     INFO(key.second);
     // A purchase key starts with '+', which no channel name (a-z 0-9 _ -) can.
-    CHECK((key.second.empty() || key.second[0] == '+' || proof::is_valid_channel(key.second)));
+    CHECK(
+        (key.second.empty() || key.second[0] == '+' || proof::core::is_valid_channel(key.second)));
   }
   HourlyTotals again(&store, t0);
   CHECK(again.count(1, "", std::nullopt, t0) == 2);

@@ -16,9 +16,9 @@
 #include "event_ids.h"
 
 using namespace std::chrono_literals;
-using proof::EventPtr;
-using proof::Hub;
-using proof::Signup;
+using proof::core::EventPtr;
+using proof::core::Hub;
+using proof::core::Signup;
 using proof::test::ids;
 using Clock = std::chrono::steady_clock;
 
@@ -287,9 +287,9 @@ TEST_CASE("Hub: an erased event is never replayed or resumed, and is announced o
 
 namespace {
 /// A disk that stalls: append() and erase() wait until the test lets them through.
-class StallingStore : public proof::HistoryStore {
+class StallingStore : public proof::core::HistoryStore {
  public:
-  void append(const proof::Event&) override { wait_turn(); }
+  void append(const proof::core::Event&) override { wait_turn(); }
   std::vector<EventPtr> load(std::size_t) override { return {}; }
   void erase(std::uint64_t) override { wait_turn(); }
   std::uint64_t last_id() override { return 0; }

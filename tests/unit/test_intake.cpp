@@ -22,7 +22,7 @@
 #include "sources/stripe.h"
 #include "sources/woocommerce.h"
 
-using namespace proof;
+using namespace proof::core;
 using namespace proof::sources;
 using json = nlohmann::json;
 
@@ -376,12 +376,12 @@ TEST_CASE("Intake: store keys are namespaced and bounded in size", "[intake]") {
 
 namespace {
 
+using proof::test::lemonsqueezy_time;
+using proof::test::shopify_time;
+using proof::test::woocommerce_time;
 using std::chrono::days;
 using std::chrono::hours;
 using std::chrono::minutes;
-using test::lemonsqueezy_time;
-using test::shopify_time;
-using test::woocommerce_time;
 
 /// The intake's clock in these tests: a Friday noon, UTC.
 const Clock::time_point kShopNow =

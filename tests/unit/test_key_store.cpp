@@ -13,7 +13,7 @@
 #include "store/sqlite_key_store.h"
 #include "temp_dir.h"
 
-using proof::KeyStore;
+using proof::core::KeyStore;
 using namespace std::chrono_literals;
 using Keys = std::vector<std::string>;
 
@@ -25,12 +25,12 @@ const KeyStore::Clock::time_point kKeyStoreStart = KeyStore::Clock::time_point(1
 template <class Check>
 void each_store(std::size_t max, Check check) {
   SECTION("memory") {
-    proof::MemoryKeyStore store(max);
+    proof::core::MemoryKeyStore store(max);
     check(store);
   }
   SECTION("sqlite") {
     proof::test::TempDir dir("keys");
-    proof::SqliteKeyStore store(dir.path, max);
+    proof::store::SqliteKeyStore store(dir.path, max);
     check(store);
   }
 }
@@ -77,7 +77,7 @@ TEST_CASE("KeyStore: a flood of distinct keys stays within the bound, newest kep
 }
 
 TEST_CASE("KeyStore: expired keys make room before any live one is dropped", "[key_store]") {
-  proof::MemoryKeyStore store(10);
+  proof::core::MemoryKeyStore store(10);
   for (int i = 0; i < 10; ++i) store.put(Keys{"old" + std::to_string(i)}, "v", 1s, kKeyStoreStart);
   store.put(Keys{"live"}, "v", 1h, kKeyStoreStart + 2s);
   CHECK(store.evicted() == 0);
@@ -87,22 +87,22 @@ TEST_CASE("KeyStore: expired keys make room before any live one is dropped", "[k
 TEST_CASE("KeyStore: --data-dir keeps the keys across a restart", "[key_store]") {
   proof::test::TempDir dir("keys-restart");
   {
-    proof::SqliteKeyStore store(dir.path);
+    proof::store::SqliteKeyStore store(dir.path);
     store.put(Keys{"hook:stripe:event:evt_1"}, "card 1 2 ", 7 * 24h, kKeyStoreStart);
   }
-  proof::SqliteKeyStore again(dir.path);
+  proof::store::SqliteKeyStore again(dir.path);
   CHECK(again.get("hook:stripe:event:evt_1", kKeyStoreStart + 1h) == std::string("card 1 2 "));
   CHECK(again.claim(Keys{"hook:stripe:event:evt_1"}, "x", 1h, kKeyStoreStart + 1h).has_value());
 }
 
 TEST_CASE("Idempotency: replay, another body, in flight, abandoned", "[key_store][idempotency]") {
-  proof::MemoryKeyStore store;
-  proof::Idempotency idem(store);
-  using State = proof::Idempotency::Start::State;
-  const std::string fp = proof::Idempotency::fingerprint("application/json", "{\"a\":1}");
+  proof::core::MemoryKeyStore store;
+  proof::core::Idempotency idem(store);
+  using State = proof::core::Idempotency::Start::State;
+  const std::string fp = proof::core::Idempotency::fingerprint("application/json", "{\"a\":1}");
   CHECK(idem.begin("key-1", fp, kKeyStoreStart).state == State::kFresh);
   CHECK(idem.begin("key-1", fp, kKeyStoreStart).state == State::kInFlight);
-  const std::string other = proof::Idempotency::fingerprint("application/json", "{\"a\":2}");
+  const std::string other = proof::core::Idempotency::fingerprint("application/json", "{\"a\":2}");
   CHECK(idem.begin("key-1", other, kKeyStoreStart).state == State::kMismatch);
   idem.done("key-1", fp, 1234, kKeyStoreStart);
   const auto replay = idem.begin("key-1", fp, kKeyStoreStart + 1h);
@@ -117,7 +117,7 @@ TEST_CASE("Idempotency: replay, another body, in flight, abandoned", "[key_store
 }
 
 TEST_CASE("Idempotency: keys are visible ASCII, 1 to 255, quoted or bare", "[idempotency]") {
-  using proof::Idempotency;
+  using proof::core::Idempotency;
   CHECK(Idempotency::parse_key("abc-123") == std::string("abc-123"));
   CHECK(Idempotency::parse_key("\"8e03978e-40d5\"") == std::string("8e03978e-40d5"));
   CHECK_FALSE(Idempotency::parse_key("").has_value());

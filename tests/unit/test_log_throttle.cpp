@@ -8,7 +8,7 @@
 #include "core/log_throttle.h"
 
 using namespace std::chrono_literals;
-using proof::LogThrottle;
+using proof::core::LogThrottle;
 
 TEST_CASE("Log throttle: a burst passes, then a steady rate, and the gap is counted",
           "[log_throttle]") {
@@ -47,6 +47,6 @@ TEST_CASE("Log throttle: a clock that steps back takes nothing and gives nothing
 }
 
 TEST_CASE("Log throttle: the note says how many lines were left out", "[log_throttle]") {
-  CHECK(proof::skipped_note(0).empty());
-  CHECK(proof::skipped_note(9950) == " (9950 more refusals not logged)");
+  CHECK(proof::core::skipped_note(0).empty());
+  CHECK(proof::core::skipped_note(9950) == " (9950 more refusals not logged)");
 }

@@ -7,8 +7,8 @@
 
 #include "core/metrics.h"
 
-using proof::Metrics;
-using proof::RejectReason;
+using proof::core::Metrics;
+using proof::core::RejectReason;
 
 namespace {
 
@@ -49,8 +49,8 @@ Exposition parse(const std::string& text) {
 }
 
 std::string rejected_key(RejectReason reason) {
-  return "proof_requests_rejected_total{reason=\"" + std::string(proof::reason_label(reason)) +
-         "\"}";
+  return "proof_requests_rejected_total{reason=\"" +
+         std::string(proof::core::reason_label(reason)) + "\"}";
 }
 
 /// Every reason, so a reason added later is covered without editing this file.
@@ -131,7 +131,7 @@ TEST_CASE("Metrics: every reject reason has its own labelled series", "[metrics]
   const Exposition e = parse(metrics.render(0));
   n = 1;
   for (const RejectReason r : all_reasons()) {
-    INFO(proof::reason_label(r));
+    INFO(proof::core::reason_label(r));
     REQUIRE(e.samples.count(rejected_key(r)) == 1);
     CHECK(e.samples.at(rejected_key(r)) == static_cast<double>(n));
     CHECK(metrics.rejected_count(r) == n);
@@ -144,12 +144,12 @@ TEST_CASE("Metrics: reason labels are distinct", "[metrics]") {
   // string to map back; what is left to check is that no two reasons share a series.
   std::map<std::string, RejectReason> seen;
   for (const RejectReason r : all_reasons()) {
-    const std::string label(proof::reason_label(r));
+    const std::string label(proof::core::reason_label(r));
     CHECK_FALSE(label.empty());
     CHECK(seen.emplace(label, r).second);
   }
-  CHECK(proof::reason_label(RejectReason::kMalformed) == "malformed");
-  CHECK(proof::reason_label(RejectReason::kInvalidField) == "invalid_field");
+  CHECK(proof::core::reason_label(RejectReason::kMalformed) == "malformed");
+  CHECK(proof::core::reason_label(RejectReason::kInvalidField) == "invalid_field");
 }
 
 TEST_CASE("Metrics: the subscribers gauge shows the value sampled by the caller", "[metrics]") {

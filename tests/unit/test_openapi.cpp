@@ -56,13 +56,13 @@ std::string lower(std::string_view s) {
 TEST_CASE("OpenAPI: every route of the route table is in docs/openapi.yaml", "[openapi]") {
   const std::string doc = read(std::string(PROOF_SOURCE_DIR) + "/docs/openapi.yaml");
   REQUIRE(doc.find("openapi: 3.1") != std::string::npos);
-  for (const proof::Route& route : proof::routes()) {
+  for (const proof::http::Route& route : proof::http::routes()) {
     const std::string path(route.path);
     INFO(route.method << " " << path);
     const auto methods = documented(doc, path);
     CHECK(methods.contains(lower(route.method)));
     if (route.head) CHECK(methods.contains("head"));
-    if (route.cors != proof::Cors::none) CHECK(methods.contains("options"));
+    if (route.cors != proof::http::Cors::none) CHECK(methods.contains("options"));
   }
 }
 

@@ -7,7 +7,7 @@
 
 TEST_CASE("Operator commands: --url may name the server, a path under it, or an endpoint",
           "[operator]") {
-  using proof::split_server_url;
+  using proof::app::split_server_url;
   CHECK(split_server_url("http://127.0.0.1:6009").origin == "http://127.0.0.1:6009");
   CHECK(split_server_url("http://127.0.0.1:6009").path_prefix.empty());
   CHECK(split_server_url("http://127.0.0.1:6009/").path_prefix.empty());
@@ -23,11 +23,11 @@ TEST_CASE("Operator commands: failures are sentences, not library enum names", "
   for (const auto error : {httplib::Error::Connection, httplib::Error::SSLConnection,
                            httplib::Error::SSLServerVerification, httplib::Error::Read,
                            httplib::Error::SSLLoadingCerts, httplib::Error::ConnectionTimeout}) {
-    const std::string text = proof::describe_failure(error);
+    const std::string text = proof::app::describe_failure(error);
     INFO(text);
     CHECK_THAT(text, !Catch::Contains("SSL") && !Catch::Contains("Error"));
   }
-  CHECK_THAT(proof::describe_failure(httplib::Error::SSLServerVerification),
+  CHECK_THAT(proof::app::describe_failure(httplib::Error::SSLServerVerification),
              Catch::Contains("--ca-cert"));
 }
 
@@ -35,7 +35,7 @@ TEST_CASE("Operator commands: stats as a table with CTR and totals", "[operator]
   const auto stats = nlohmann::json::parse(R"({"days": [
       {"date": "2026-11-27", "published": 3, "purchases": 2, "shown": 40, "clicks": 2, "peak_pages": 7},
       {"date": "2026-11-28", "published": 1, "purchases": 1, "shown": 0, "clicks": 0, "peak_pages": 0}]})");
-  const std::string table = proof::format_stats_table(stats);
+  const std::string table = proof::app::format_stats_table(stats);
   INFO(table);
   CHECK(table ==
         "date        published  purchases  shown  clicks   CTR  peak pages\n"
@@ -48,7 +48,7 @@ TEST_CASE("Operator commands: stats from a server older than kinds show no purch
           "[operator][stats][kind]") {
   const auto stats = nlohmann::json::parse(R"({"days": [
       {"date": "2026-11-27", "published": 3, "shown": 40, "clicks": 2, "peak_pages": 7}]})");
-  const std::string table = proof::format_stats_table(stats);
+  const std::string table = proof::app::format_stats_table(stats);
   INFO(table);
   CHECK(table ==
         "date        published  purchases  shown  clicks   CTR  peak pages\n"
@@ -63,14 +63,14 @@ TEST_CASE("Operator commands: a stats answer of the wrong shape is an error", "[
                            R"({"days": [{"date": "d", "published": 1, "purchases": "1",
                                         "shown": 0, "clicks": 0, "peak_pages": 0}]})"}) {
     INFO(body);
-    CHECK_THROWS_AS(proof::format_stats_table(nlohmann::json::parse(body)),
-                    proof::StatsFormatError);
+    CHECK_THROWS_AS(proof::app::format_stats_table(nlohmann::json::parse(body)),
+                    proof::app::StatsFormatError);
   }
 }
 
 TEST_CASE("Operator commands: retries wait as the server says, else 1, 2, 4 s, at most 10",
           "[operator][send]") {
-  using proof::retry_delay;
+  using proof::app::retry_delay;
   using std::chrono::seconds;
   CHECK(retry_delay(0, "") == seconds(1));
   CHECK(retry_delay(1, "") == seconds(2));
@@ -83,8 +83,8 @@ TEST_CASE("Operator commands: retries wait as the server says, else 1, 2, 4 s, a
 }
 
 TEST_CASE("Operator commands: each send has an Idempotency-Key of its own", "[operator][send]") {
-  const std::string a = proof::new_idempotency_key();
-  const std::string b = proof::new_idempotency_key();
+  const std::string a = proof::app::new_idempotency_key();
+  const std::string b = proof::app::new_idempotency_key();
   CHECK(a.size() == 32);
   CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
   CHECK(a != b);

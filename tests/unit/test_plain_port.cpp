@@ -12,9 +12,9 @@
 #include "temp_dir.h"
 
 namespace fs = std::filesystem;
-using proof::acme_token_name;
-using proof::https_location;
-using proof::read_acme_challenge;
+using proof::http::acme_token_name;
+using proof::http::https_location;
+using proof::http::read_acme_challenge;
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include "core/presence.h"
 
 using namespace std::chrono_literals;
-using proof::presence_due;
-using proof::PresenceCount;
-using proof::PresenceSent;
+using proof::core::presence_due;
+using proof::core::PresenceCount;
+using proof::core::PresenceSent;
 using Clock = std::chrono::steady_clock;
 
 TEST_CASE("Presence: counts rise and fall per channel and site-wide", "[presence]") {
@@ -69,7 +69,7 @@ TEST_CASE("Presence: the first count is due at once, then only changes, once per
 
 TEST_CASE("Presence: the frame is event presence with the count as JSON, no id line",
           "[presence]") {
-  CHECK(proof::presence_frame(23) == "event: presence\ndata: {\"count\":23}\n\n");
+  CHECK(proof::core::presence_frame(23) == "event: presence\ndata: {\"count\":23}\n\n");
 }
 
 TEST_CASE("Presence: the local counts handed to other instances are this instance's alone",
@@ -114,7 +114,7 @@ TEST_CASE("Presence: a new report from other instances replaces the old one whol
 }
 
 TEST_CASE("Presence: the exchange hands each report over once, in both directions", "[presence]") {
-  proof::PresenceExchange exchange;
+  proof::core::PresenceExchange exchange;
   // Before the loop posts anything, this instance has no pages.
   REQUIRE(exchange.local().size() == 1);
   CHECK(exchange.local()[0].second == 0);

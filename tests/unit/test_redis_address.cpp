@@ -5,12 +5,12 @@
 
 #include "store/redis_address.h"
 
-using proof::parse_redis_url;
-using proof::redacted_redis_url;
+using proof::store::parse_redis_url;
+using proof::store::redacted_redis_url;
 
 namespace {
 
-proof::RedisAddress parsed(const std::string& url) {
+proof::store::RedisAddress parsed(const std::string& url) {
   std::string error;
   const auto address = parse_redis_url(url, error);
   INFO(url << ": " << error);

@@ -7,7 +7,7 @@
 
 #include "http/refused_origins.h"
 
-using proof::RefusedOrigins;
+using proof::http::RefusedOrigins;
 using namespace std::chrono_literals;
 
 namespace {

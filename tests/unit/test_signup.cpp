@@ -10,10 +10,10 @@
 #include "unicode_text.h"
 
 using namespace std::string_literals;
-using proof::Fields;
-using proof::Refusal;
-using proof::RejectReason;
-using proof::Signup;
+using proof::core::Fields;
+using proof::core::Refusal;
+using proof::core::RejectReason;
+using proof::core::Signup;
 using proof::test::fill;
 using proof::test::utf8;
 
@@ -21,9 +21,9 @@ namespace {
 
 /// The value of an Outcome that must have succeeded (fails the test otherwise).
 template <class T>
-T accepted(const proof::Outcome<T>& outcome) {
+T accepted(const proof::core::Outcome<T>& outcome) {
   if (const auto* rejection = std::get_if<Refusal>(&outcome)) {
-    FAIL("unexpectedly refused: " << proof::reason_label(rejection->reason) << ": "
+    FAIL("unexpectedly refused: " << proof::core::reason_label(rejection->reason) << ": "
                                   << rejection->message);
   }
   return std::get<T>(outcome);
@@ -31,7 +31,7 @@ T accepted(const proof::Outcome<T>& outcome) {
 
 /// The Refusal of an Outcome that must have failed.
 template <class T>
-Refusal refused(const proof::Outcome<T>& outcome) {
+Refusal refused(const proof::core::Outcome<T>& outcome) {
   REQUIRE(std::holds_alternative<Refusal>(outcome));
   return std::get<Refusal>(outcome);
 }
@@ -57,7 +57,7 @@ const std::string& field_of(const Signup& s, std::string_view name) {
 
 TEST_CASE("Signup: the original's form body parses, empty img_path included", "[signup][form]") {
   const Fields f =
-      accepted(proof::parse_form("api_key=k&user_name=Jane&offer_name=Newsletter&img_path="));
+      accepted(proof::core::parse_form("api_key=k&user_name=Jane&offer_name=Newsletter&img_path="));
   CHECK(f.size() == 4);
   CHECK(f.at("api_key") == "k");
   CHECK(f.at("user_name") == "Jane");
@@ -66,45 +66,47 @@ TEST_CASE("Signup: the original's form body parses, empty img_path included", "[
 }
 
 TEST_CASE("Signup: form values are decoded, names too", "[signup][form]") {
-  const Fields f = accepted(proof::parse_form("user%5Fname=Jane+Doe&city=S%C3%A3o+Paulo&flag"));
+  const Fields f =
+      accepted(proof::core::parse_form("user%5Fname=Jane+Doe&city=S%C3%A3o+Paulo&flag"));
   CHECK(f.at("user_name") == "Jane Doe");
   CHECK(f.at("city") == "S\xC3\xA3o Paulo");
   CHECK(f.at("flag") == "");  // a name without '=' is an empty value
 }
 
 TEST_CASE("Signup: empty pairs in a form body are skipped", "[signup][form]") {
-  const Fields f = accepted(proof::parse_form("&&user_name=Jane&&"));
+  const Fields f = accepted(proof::core::parse_form("&&user_name=Jane&&"));
   CHECK(f.size() == 1);
   CHECK(f.at("user_name") == "Jane");
-  CHECK(accepted(proof::parse_form("")).empty());
+  CHECK(accepted(proof::core::parse_form("")).empty());
 }
 
 TEST_CASE("Signup: a repeated form field is refused", "[signup][form]") {
-  const Refusal r = refused(proof::parse_form("user_name=Jane&user_name=Eve"));
+  const Refusal r = refused(proof::core::parse_form("user_name=Jane&user_name=Eve"));
   CHECK(r.reason == RejectReason::kMalformed);
   CHECK_THAT(r.message, Catch::Contains("more than once"));
   // The same name spelt with an escape is the same field.
-  CHECK(refused(proof::parse_form("user_name=a&user%5fname=b")).reason == RejectReason::kMalformed);
+  CHECK(refused(proof::core::parse_form("user_name=a&user%5fname=b")).reason ==
+        RejectReason::kMalformed);
 }
 
 TEST_CASE("Signup: a bad %-escape in a form body is refused", "[signup][form]") {
-  CHECK(refused(proof::parse_form("user_name=%G1")).reason == RejectReason::kMalformed);
-  CHECK(refused(proof::parse_form("user_name=Jane&offer_name=50%")).reason ==
+  CHECK(refused(proof::core::parse_form("user_name=%G1")).reason == RejectReason::kMalformed);
+  CHECK(refused(proof::core::parse_form("user_name=Jane&offer_name=50%")).reason ==
         RejectReason::kMalformed);
-  CHECK(refused(proof::parse_form("user%4=Jane")).reason == RejectReason::kMalformed);
+  CHECK(refused(proof::core::parse_form("user%4=Jane")).reason == RejectReason::kMalformed);
 }
 
 TEST_CASE("Signup: unknown form fields are kept and then ignored by validate", "[signup][form]") {
-  const Fields f = accepted(proof::parse_form("user_name=Jane&utm_source=mail&api_key=k"));
+  const Fields f = accepted(proof::core::parse_form("user_name=Jane&utm_source=mail&api_key=k"));
   CHECK(f.at("utm_source") == "mail");
-  const Signup s = accepted(proof::validate(f));
+  const Signup s = accepted(proof::core::validate(f));
   CHECK(s.user_name == "Jane");
 }
 
 // ---- parse_json -------------------------------------------------------------------------
 
 TEST_CASE("Signup: a JSON object of strings parses", "[signup][json]") {
-  const Fields f = accepted(proof::parse_json(
+  const Fields f = accepted(proof::core::parse_json(
       R"({"user_name":"Jane \"JD\" Doe","offer_name":"Pro","city":"Z\u00fcrich","extra":"kept"})"));
   CHECK(f.at("user_name") == "Jane \"JD\" Doe");
   CHECK(f.at("offer_name") == "Pro");
@@ -115,7 +117,7 @@ TEST_CASE("Signup: a JSON object of strings parses", "[signup][json]") {
 TEST_CASE("Signup: a JSON body must be an object", "[signup][json]") {
   for (const char* body : {"[]", R"(["user_name"])", R"("Jane")", "42", "null", "true"}) {
     INFO(body);
-    const Refusal r = refused(proof::parse_json(body));
+    const Refusal r = refused(proof::core::parse_json(body));
     CHECK(r.reason == RejectReason::kMalformed);
     CHECK_THAT(r.message, Catch::Contains("object"));
   }
@@ -125,7 +127,7 @@ TEST_CASE("Signup: a non-string JSON value is refused and names the field", "[si
   for (const char* body : {R"({"user_name":42})", R"({"user_name":true})", R"({"user_name":["a"]})",
                            R"({"user_name":{"first":"a"}})"}) {
     INFO(body);
-    const Refusal r = refused(proof::parse_json(body));
+    const Refusal r = refused(proof::core::parse_json(body));
     CHECK(r.reason == RejectReason::kInvalidField);
     CHECK_THAT(r.message, Catch::Contains("user_name"));
   }
@@ -133,36 +135,37 @@ TEST_CASE("Signup: a non-string JSON value is refused and names the field", "[si
 
 TEST_CASE("Signup: a JSON null means the field is absent, so it gets its default",
           "[signup][json]") {
-  const Fields f = accepted(proof::parse_json(R"({"user_name":null,"offer_name":"Pro"})"));
+  const Fields f = accepted(proof::core::parse_json(R"({"user_name":null,"offer_name":"Pro"})"));
   CHECK(f.count("user_name") == 0);
-  CHECK(accepted(proof::validate(f)).user_name == proof::defaults::kUserName);
+  CHECK(accepted(proof::core::validate(f)).user_name == proof::core::defaults::kUserName);
 }
 
 TEST_CASE("Signup: malformed JSON is refused", "[signup][json]") {
   for (const std::string& body : {""s, "{"s, R"({"user_name":"Jane")"s, R"({"user_name":"Jane",})"s,
                                   R"({user_name:"Jane"})"s, R"({"a":"b"} trailing)"s}) {
     INFO(body);
-    CHECK(refused(proof::parse_json(body)).reason == RejectReason::kMalformed);
+    CHECK(refused(proof::core::parse_json(body)).reason == RejectReason::kMalformed);
   }
 }
 
 TEST_CASE("Signup: invalid UTF-8 inside a JSON string is refused", "[signup][json]") {
-  CHECK(std::holds_alternative<Refusal>(proof::parse_json("{\"user_name\":\"\xC0\xAF\"}")));
-  CHECK(std::holds_alternative<Refusal>(proof::parse_json("{\"user_name\":\"\xED\xA0\x80\"}")));
-  CHECK(std::holds_alternative<Refusal>(proof::parse_json("{\"user_name\":\"ab\xE2\x82\"}")));
+  CHECK(std::holds_alternative<Refusal>(proof::core::parse_json("{\"user_name\":\"\xC0\xAF\"}")));
+  CHECK(
+      std::holds_alternative<Refusal>(proof::core::parse_json("{\"user_name\":\"\xED\xA0\x80\"}")));
+  CHECK(std::holds_alternative<Refusal>(proof::core::parse_json("{\"user_name\":\"ab\xE2\x82\"}")));
 }
 
 // ---- validate ---------------------------------------------------------------------------
 
 TEST_CASE("Signup: empty fields get the original's defaults", "[signup][validate]") {
-  const Signup s = accepted(proof::validate(Fields{}));
+  const Signup s = accepted(proof::core::validate(Fields{}));
   CHECK(s.user_name == "someone");
   CHECK(s.offer_name == "one of our partners");
   CHECK(s.img_path == "/img/default.svg");
   CHECK(s.city.empty());
   CHECK(s.url.empty());
 
-  const Signup blank = accepted(proof::validate(
+  const Signup blank = accepted(proof::core::validate(
       Fields{{"user_name", ""}, {"offer_name", "   "}, {"img_path", " "}, {"city", " "}}));
   CHECK(blank.user_name == "someone");
   CHECK(blank.offer_name == "one of our partners");
@@ -171,12 +174,14 @@ TEST_CASE("Signup: empty fields get the original's defaults", "[signup][validate
 }
 
 TEST_CASE("Signup: an event is a signup unless it says kind=purchase", "[signup][validate][kind]") {
-  CHECK(accepted(proof::validate(Fields{})).kind == proof::EventKind::kSignup);
-  CHECK(accepted(proof::validate(Fields{{"kind", ""}})).kind == proof::EventKind::kSignup);
-  CHECK(accepted(proof::validate(Fields{{"kind", "signup"}})).kind == proof::EventKind::kSignup);
-  const Signup bought = accepted(
-      proof::validate(Fields{{"kind", "purchase"}, {"user_name", "Jane"}, {"offer_name", "Mug"}}));
-  CHECK(bought.kind == proof::EventKind::kPurchase);
+  CHECK(accepted(proof::core::validate(Fields{})).kind == proof::core::EventKind::kSignup);
+  CHECK(accepted(proof::core::validate(Fields{{"kind", ""}})).kind ==
+        proof::core::EventKind::kSignup);
+  CHECK(accepted(proof::core::validate(Fields{{"kind", "signup"}})).kind ==
+        proof::core::EventKind::kSignup);
+  const Signup bought = accepted(proof::core::validate(
+      Fields{{"kind", "purchase"}, {"user_name", "Jane"}, {"offer_name", "Mug"}}));
+  CHECK(bought.kind == proof::core::EventKind::kPurchase);
   CHECK(bought.offer_name == "Mug");
   // Never a verified one: only a /hooks receiver sets the source.
   CHECK(bought.source.empty());
@@ -186,7 +191,7 @@ TEST_CASE("Signup: any other kind is refused with a sentence that names the two"
           "[signup][validate][kind]") {
   for (const char* kind : {"Purchase", "purchase ", " signup", "order", "refund", "signups", "0"}) {
     INFO(kind);
-    const Refusal r = refused(proof::validate(Fields{{"kind", kind}}));
+    const Refusal r = refused(proof::core::validate(Fields{{"kind", kind}}));
     CHECK(r.status == 400);
     CHECK(r.reason == RejectReason::kInvalidField);
     CHECK(r.message == "kind must be signup or purchase");
@@ -198,38 +203,38 @@ TEST_CASE("Signup: a purchase without a product keeps none; a signup gets the or
   for (const char* offer : {"", "  ", "\xE2\x80\x8B"}) {  // empty, blank, only a zero-width space
     INFO(offer);
     const Signup bought =
-        accepted(proof::validate(Fields{{"kind", "purchase"}, {"offer_name", offer}}));
+        accepted(proof::core::validate(Fields{{"kind", "purchase"}, {"offer_name", offer}}));
     CHECK(bought.offer_name.empty());
     CHECK(bought.user_name == "someone");  // the other defaults stay
     CHECK(bought.img_path == "/img/default.svg");
     const Signup joined =
-        accepted(proof::validate(Fields{{"kind", "signup"}, {"offer_name", offer}}));
+        accepted(proof::core::validate(Fields{{"kind", "signup"}, {"offer_name", offer}}));
     CHECK(joined.offer_name == "one of our partners");
   }
-  CHECK(accepted(proof::validate(Fields{{"kind", "purchase"}})).offer_name.empty());
+  CHECK(accepted(proof::core::validate(Fields{{"kind", "purchase"}})).offer_name.empty());
 }
 
 TEST_CASE("Signup: kind names and their parse agree", "[signup][kind]") {
-  using proof::EventKind;
+  using proof::core::EventKind;
   for (const EventKind kind : {EventKind::kSignup, EventKind::kPurchase}) {
-    CHECK(proof::parse_kind(proof::kind_name(kind)) == kind);
+    CHECK(proof::core::parse_kind(proof::core::kind_name(kind)) == kind);
   }
-  CHECK(proof::kind_name(EventKind::kSignup) == "signup");
-  CHECK(proof::kind_name(EventKind::kPurchase) == "purchase");
-  CHECK_FALSE(proof::parse_kind(""));
+  CHECK(proof::core::kind_name(EventKind::kSignup) == "signup");
+  CHECK(proof::core::kind_name(EventKind::kPurchase) == "purchase");
+  CHECK_FALSE(proof::core::parse_kind(""));
   // Events stored before kinds: a verified source's was a purchase, the rest signups.
-  CHECK(proof::stored_kind("", "stripe") == EventKind::kPurchase);
-  CHECK(proof::stored_kind("", "") == EventKind::kSignup);
-  CHECK(proof::stored_kind("signup", "stripe") == EventKind::kSignup);
-  CHECK(proof::stored_kind("purchase", "") == EventKind::kPurchase);
+  CHECK(proof::core::stored_kind("", "stripe") == EventKind::kPurchase);
+  CHECK(proof::core::stored_kind("", "") == EventKind::kSignup);
+  CHECK(proof::core::stored_kind("signup", "stripe") == EventKind::kSignup);
+  CHECK(proof::core::stored_kind("purchase", "") == EventKind::kPurchase);
 }
 
 TEST_CASE("Signup: values are trimmed of surrounding spaces", "[signup][validate]") {
-  const Signup s = accepted(proof::validate(Fields{{"user_name", "  Jane Doe  "},
-                                                   {"offer_name", " Pro plan"},
-                                                   {"img_path", " /img/jane.png "},
-                                                   {"city", "Lyon  "},
-                                                   {"url", "  https://shop.example/pro  "}}));
+  const Signup s = accepted(proof::core::validate(Fields{{"user_name", "  Jane Doe  "},
+                                                         {"offer_name", " Pro plan"},
+                                                         {"img_path", " /img/jane.png "},
+                                                         {"city", "Lyon  "},
+                                                         {"url", "  https://shop.example/pro  "}}));
   CHECK(s.user_name == "Jane Doe");
   CHECK(s.offer_name == "Pro plan");
   CHECK(s.img_path == "/img/jane.png");
@@ -242,16 +247,16 @@ TEST_CASE("Signup: the 120-character limit counts code points", "[signup][valida
     INFO(field);
     for (const std::string& unit : {"a"s, "\xC3\xA9"s, "\xE2\x82\xAC"s, "\xF0\x9F\x8E\x89"s}) {
       INFO("unit bytes: " << unit.size());
-      const Signup ok = accepted(proof::validate(Fields{{field, repeat(unit, 120)}}));
+      const Signup ok = accepted(proof::core::validate(Fields{{field, repeat(unit, 120)}}));
       CHECK(field_of(ok, field) == repeat(unit, 120));
-      const Refusal r = refused(proof::validate(Fields{{field, repeat(unit, 121)}}));
+      const Refusal r = refused(proof::core::validate(Fields{{field, repeat(unit, 121)}}));
       CHECK(r.reason == RejectReason::kInvalidField);
       CHECK_THAT(r.message, Catch::Contains(field) && Catch::Contains("120"));
     }
   }
   // Surrounding spaces do not count towards the limit.
   CHECK(std::holds_alternative<Signup>(
-      proof::validate(Fields{{"user_name", "  " + repeat("a", 120) + "  "}})));
+      proof::core::validate(Fields{{"user_name", "  " + repeat("a", 120) + "  "}})));
 }
 
 TEST_CASE("Signup: URLs may be 2048 characters, not more", "[signup][validate]") {
@@ -260,8 +265,8 @@ TEST_CASE("Signup: URLs may be 2048 characters, not more", "[signup][validate]")
     const std::string prefix = "https://cdn.example/";
     const std::string ok = prefix + repeat("a", 2048 - prefix.size());
     REQUIRE(ok.size() == 2048);
-    CHECK(std::holds_alternative<Signup>(proof::validate(Fields{{field, ok}})));
-    const Refusal r = refused(proof::validate(Fields{{field, ok + "a"}}));
+    CHECK(std::holds_alternative<Signup>(proof::core::validate(Fields{{field, ok}})));
+    const Refusal r = refused(proof::core::validate(Fields{{field, ok + "a"}}));
     CHECK(r.reason == RejectReason::kInvalidField);
     CHECK_THAT(r.message, Catch::Contains(field));
   }
@@ -272,7 +277,7 @@ TEST_CASE("Signup: control characters in any field are refused", "[signup][valid
     for (const std::string& value :
          {"Jane\nDoe"s, "Jane\rid: 9"s, "a\0b"s, "\x1B[2J"s, "x\x7F"s, "x\xC2\x85y"s}) {
       INFO(field << " = " << value);
-      const Refusal r = refused(proof::validate(Fields{{field, value}}));
+      const Refusal r = refused(proof::core::validate(Fields{{field, value}}));
       CHECK(r.reason == RejectReason::kInvalidField);
       CHECK_THAT(r.message, Catch::Contains(field));
     }
@@ -283,7 +288,7 @@ TEST_CASE("Signup: invalid UTF-8 in any field is refused", "[signup][validate]")
   for (const char* field : {"user_name", "offer_name", "img_path", "city", "url"}) {
     for (const std::string& value : {"\xC0\xAF"s, "Jos\xC3"s, "/img/\xFF.png"s, "\xED\xA0\x80"s}) {
       INFO(field);
-      const Refusal r = refused(proof::validate(Fields{{field, value}}));
+      const Refusal r = refused(proof::core::validate(Fields{{field, value}}));
       CHECK(r.reason == RejectReason::kInvalidField);
       CHECK_THAT(r.message, Catch::Contains("UTF-8"));
     }
@@ -291,7 +296,7 @@ TEST_CASE("Signup: invalid UTF-8 in any field is refused", "[signup][validate]")
 }
 
 TEST_CASE("Signup: accented names and NBSP are accepted unchanged", "[signup][validate]") {
-  const Signup s = accepted(proof::validate(
+  const Signup s = accepted(proof::core::validate(
       Fields{{"user_name", "Ren\xC3\xA9\xC2\xA0Z\xC3\xBC"}, {"city", "M\xC3\xBCnchen"}}));
   CHECK(s.user_name == "Ren\xC3\xA9\xC2\xA0Z\xC3\xBC");
   CHECK(s.city == "M\xC3\xBCnchen");
@@ -312,22 +317,23 @@ TEST_CASE("Signup: bidi controls and invisible characters are stripped from show
     for (const char32_t cp : hidden) {
       const std::string h = utf8(cp);
       INFO(field << " with U+" << std::hex << static_cast<std::uint32_t>(cp));
-      const Signup s = accepted(proof::validate(Fields{{field, fill("_Eve_gnp.exe_", h)}}));
+      const Signup s = accepted(proof::core::validate(Fields{{field, fill("_Eve_gnp.exe_", h)}}));
       CHECK(field_of(s, field) == "Evegnp.exe");
     }
   }
-  const Signup s = accepted(proof::validate(Fields{{"user_name", "Eve\xE2\x80\xAEgnp.exe"},
-                                                   {"offer_name", "Pro\xE2\x80\x8B plan"},
-                                                   {"city", "\xEF\xBB\xBFLyon\xE2\x81\xA0"}}));
+  const Signup s =
+      accepted(proof::core::validate(Fields{{"user_name", "Eve\xE2\x80\xAEgnp.exe"},
+                                            {"offer_name", "Pro\xE2\x80\x8B plan"},
+                                            {"city", "\xEF\xBB\xBFLyon\xE2\x81\xA0"}}));
   CHECK(s.user_name == "Evegnp.exe");
   CHECK(s.offer_name == "Pro plan");
   CHECK(s.city == "Lyon");
 }
 
 TEST_CASE("Signup: a text field left empty by stripping is an empty field", "[signup][validate]") {
-  const Signup s = accepted(proof::validate(Fields{{"user_name", "\xE2\x80\xAE\xE2\x80\x8B"},
-                                                   {"offer_name", "\xE3\x80\x80\xC2\xA0"},
-                                                   {"city", "\xE2\x80\x8F \xE2\x80\x8F"}}));
+  const Signup s = accepted(proof::core::validate(Fields{{"user_name", "\xE2\x80\xAE\xE2\x80\x8B"},
+                                                         {"offer_name", "\xE3\x80\x80\xC2\xA0"},
+                                                         {"city", "\xE2\x80\x8F \xE2\x80\x8F"}}));
   CHECK(s.user_name == "someone");
   CHECK(s.offer_name == "one of our partners");
   CHECK(s.city.empty());
@@ -335,21 +341,21 @@ TEST_CASE("Signup: a text field left empty by stripping is an empty field", "[si
 
 TEST_CASE("Signup: text fields are trimmed of Unicode white space; URLs are left as given",
           "[signup][validate]") {
-  const Signup s = accepted(proof::validate(Fields{{"user_name", "\xE3\x80\x80Jane Doe\xC2\xA0"},
-                                                   {"city", "\xE2\x80\x83Leeds\xE2\x80\xAF"}}));
+  const Signup s = accepted(proof::core::validate(Fields{
+      {"user_name", "\xE3\x80\x80Jane Doe\xC2\xA0"}, {"city", "\xE2\x80\x83Leeds\xE2\x80\xAF"}}));
   CHECK(s.user_name == "Jane Doe");
   CHECK(s.city == "Leeds");
   // A URL is not shown as text: a zero-width space in its path stays (the browser
   // percent-encodes it), so the link leads where it was meant to.
-  const Signup u = accepted(proof::validate(Fields{{"url", "/p/a\xE2\x80\x8B"}}));
+  const Signup u = accepted(proof::core::validate(Fields{{"url", "/p/a\xE2\x80\x8B"}}));
   CHECK(u.url == "/p/a\xE2\x80\x8B");
 }
 
 TEST_CASE("Signup: the 120-character limit counts what stripping leaves", "[signup][validate]") {
   const std::string zwsp = "\xE2\x80\x8B";
-  CHECK(accepted(proof::validate(Fields{{"user_name", repeat("a" + zwsp, 120)}})).user_name ==
+  CHECK(accepted(proof::core::validate(Fields{{"user_name", repeat("a" + zwsp, 120)}})).user_name ==
         repeat("a", 120));
-  CHECK(refused(proof::validate(Fields{{"user_name", repeat("a" + zwsp, 121)}})).reason ==
+  CHECK(refused(proof::core::validate(Fields{{"user_name", repeat("a" + zwsp, 121)}})).reason ==
         RejectReason::kInvalidField);
 }
 
@@ -357,9 +363,10 @@ TEST_CASE("Signup: unsafe img_path or url is refused", "[signup][validate]") {
   for (const char* field : {"img_path", "url"}) {
     for (const char* value : {"javascript:alert(1)", "//evil.example/x", "data:image/svg+xml,x"}) {
       INFO(field << " = " << value);
-      CHECK(refused(proof::validate(Fields{{field, value}})).reason == RejectReason::kInvalidField);
+      CHECK(refused(proof::core::validate(Fields{{field, value}})).reason ==
+            RejectReason::kInvalidField);
     }
-    CHECK(std::holds_alternative<Signup>(proof::validate(Fields{{field, "/img/a.png"}})));
+    CHECK(std::holds_alternative<Signup>(proof::core::validate(Fields{{field, "/img/a.png"}})));
   }
 }
 
@@ -370,7 +377,7 @@ TEST_CASE("Signup: http(s) URLs in any case and site paths are safe", "[signup][
        {"http://shop.example", "https://shop.example/a?b=c#d", "HTTP://shop.example/",
         "HtTpS://Shop.Example/x", "/", "/x", "/img/a.png?v=2", "/a//b"}) {
     INFO(url);
-    CHECK(proof::is_safe_url(url));
+    CHECK(proof::core::is_safe_url(url));
   }
 }
 
@@ -381,7 +388,7 @@ TEST_CASE("Signup: script, data and protocol-relative URLs are unsafe", "[signup
         "/x\\y", "http://", "https://", "http:///x", "https:evil.example", "ftp://x.example",
         "file:///etc/passwd", "x", "img/a.png", ""}) {
     INFO(url);
-    CHECK_FALSE(proof::is_safe_url(url));
+    CHECK_FALSE(proof::core::is_safe_url(url));
   }
 }
 
@@ -390,6 +397,6 @@ TEST_CASE("Signup: URLs with spaces, tabs, newlines or controls are unsafe", "[s
        {" /x"s, "/x "s, "/a b"s, "\t/x"s, "/x\ty"s, "/x\ny"s, "/x\r"s, "java\tscript:alert(1)"s,
         "https://a.example/\x7F"s, "/\0x"s, "https://a.example/\x01"s}) {
     INFO(url);
-    CHECK_FALSE(proof::is_safe_url(url));
+    CHECK_FALSE(proof::core::is_safe_url(url));
   }
 }

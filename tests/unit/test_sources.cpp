@@ -46,10 +46,10 @@ struct Sent {
 };
 
 std::string hex_hmac(std::string_view key, std::string_view message) {
-  return proof::to_hex(proof::hmac_sha256(key, message));
+  return proof::core::to_hex(proof::core::hmac_sha256(key, message));
 }
 std::string b64_hmac(std::string_view key, std::string_view message) {
-  return proof::to_base64(proof::hmac_sha256(key, message));
+  return proof::core::to_base64(proof::core::hmac_sha256(key, message));
 }
 
 /// What `m` holds, as a T (a copy: `m` is usually a temporary).

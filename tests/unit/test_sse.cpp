@@ -9,7 +9,7 @@
 
 using namespace std::string_literals;
 using proof::test::parse_sse;
-namespace sse = proof::sse;
+namespace sse = proof::core::sse;
 
 TEST_CASE("SSE: a simple event is framed exactly", "[sse][framing]") {
   CHECK(sse::format_event(42, "signup", R"({"a":1})") ==
@@ -148,9 +148,9 @@ TEST_CASE("SSE: parse_count never wraps, whatever the cap", "[sse][replay]") {
 }
 
 TEST_CASE("format_notice: an event and its data lines without an id line", "[sse]") {
-  CHECK(proof::sse::format_notice("presence", "{\"count\":3}") ==
+  CHECK(proof::core::sse::format_notice("presence", "{\"count\":3}") ==
         "event: presence\ndata: {\"count\":3}\n\n");
   // Line breaks in the data cannot end the block early, as in format_event.
-  CHECK(proof::sse::format_notice("erase", "a\nid: 9\r\nb") ==
+  CHECK(proof::core::sse::format_notice("erase", "a\nid: 9\r\nb") ==
         "event: erase\ndata: a\ndata: id: 9\ndata: b\n\n");
 }

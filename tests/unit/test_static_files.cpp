@@ -14,8 +14,8 @@
 #include "http/static_files.h"
 
 namespace fs = std::filesystem;
-using proof::StaticFile;
-using proof::StaticFiles;
+using proof::http::StaticFile;
+using proof::http::StaticFiles;
 
 namespace {
 

@@ -25,10 +25,10 @@
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using proof::EventPtr;
-using proof::EventStore;
-using proof::Hub;
-using proof::Signup;
+using proof::core::EventPtr;
+using proof::core::Hub;
+using proof::core::Signup;
+using proof::store::EventStore;
 using proof::test::ids;
 
 namespace {
@@ -53,9 +53,9 @@ TEST_CASE("Store: events written are read back whole after reopening", "[store]"
   {
     EventStore store(dir.path, 100, 3600s);
     CHECK(store.last_id() == 0);
-    store.append(*proof::make_event(10, now_ms(), full));
-    store.append(
-        *proof::make_event(20, now_ms(), Signup{"Bob", "Basic", "/img/default.svg", "", "", ""}));
+    store.append(*proof::core::make_event(10, now_ms(), full));
+    store.append(*proof::core::make_event(20, now_ms(),
+                                          Signup{"Bob", "Basic", "/img/default.svg", "", "", ""}));
   }
   EventStore store(dir.path, 100, 3600s);
   CHECK(store.last_id() == 20);
@@ -65,7 +65,7 @@ TEST_CASE("Store: events written are read back whole after reopening", "[store]"
   CHECK(events[0]->signup.city == full.city);
   CHECK(events[0]->signup.url == full.url);
   // The rebuilt event serialises exactly as the original did.
-  CHECK(events[0]->json == proof::make_event(10, events[0]->ts_ms, full)->json);
+  CHECK(events[0]->json == proof::core::make_event(10, events[0]->ts_ms, full)->json);
   CHECK(events[1]->signup.city.empty());
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("Store: load(n) gives the newest n, oldest first", "[store]") {
   const StoreDir dir;
   EventStore store(dir.path, 100, 3600s);
   for (std::uint64_t id = 1; id <= 6; ++id) {
-    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
+    store.append(*proof::core::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
   }
   CHECK(ids(store.load(3)) == std::vector<std::uint64_t>{4, 5, 6});
   CHECK(ids(store.load(100)).size() == 6);
@@ -85,10 +85,10 @@ TEST_CASE("Store: retention keeps at most `keep`, none too old, and remembers th
   const StoreDir dir;
   EventStore store(dir.path, 3, 3600s);
   for (std::uint64_t id = 1; id <= 10; ++id) {
-    store.append(*proof::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
+    store.append(*proof::core::make_event(id, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
   }
   store.append(
-      *proof::make_event(11, now_ms() - 7200LL * 1000, Signup{"old", "o", "/i", "", "", ""}));
+      *proof::core::make_event(11, now_ms() - 7200LL * 1000, Signup{"old", "o", "/i", "", "", ""}));
   store.prune();
   CHECK(ids(store.load(100)) == std::vector<std::uint64_t>{9, 10});  // 11 is too old, 1..8 too many
   CHECK(store.last_id() == 11);  // pruned, but ids must not step back after a restart
@@ -101,7 +101,7 @@ TEST_CASE("Store: an unusable --data-dir is a StoreError naming it", "[store]") 
   try {
     EventStore store(dir.path / "sub", 10, 3600s);
     FAIL("no StoreError for " << dir.path);
-  } catch (const proof::StoreError& e) {
+  } catch (const proof::core::StoreError& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains(dir.path.string()));
   }
 }
@@ -135,7 +135,7 @@ TEST_CASE("Store: a restarted hub never reuses an id, even with the clock set ba
   const std::uint64_t future = static_cast<std::uint64_t>(now_ms() + 3600LL * 1000) * 1000;
   {
     EventStore store(dir.path, 100, 3600s);
-    store.append(*proof::make_event(future, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
+    store.append(*proof::core::make_event(future, now_ms(), Signup{"u", "o", "/i", "", "", ""}));
   }
   EventStore store(dir.path, 100, 3600s);
   Hub hub(10, 10, &store);
@@ -232,25 +232,25 @@ TEST_CASE("Store: an event's kind is kept, and a purchase without an offer stays
           "[store][kind]") {
   const StoreDir dir;
   Signup bought{"Jane D.", "", "/i", "Leeds", "", "", "stripe"};
-  bought.kind = proof::EventKind::kPurchase;
+  bought.kind = proof::core::EventKind::kPurchase;
   Signup said{"Bo", "", "/i", "", "", "", ""};  // POST /signup with kind=purchase, no product
-  said.kind = proof::EventKind::kPurchase;
+  said.kind = proof::core::EventKind::kPurchase;
   {
     EventStore store(dir.path, 10, 3600s);
-    store.append(*proof::make_event(1, now_ms(), named("Ada")));
-    store.append(*proof::make_event(2, now_ms(), bought));
-    store.append(*proof::make_event(3, now_ms(), said));
+    store.append(*proof::core::make_event(1, now_ms(), named("Ada")));
+    store.append(*proof::core::make_event(2, now_ms(), bought));
+    store.append(*proof::core::make_event(3, now_ms(), said));
   }
   EventStore store(dir.path, 10, 3600s);
   const auto events = store.load(10);
   REQUIRE(events.size() == 3);
-  CHECK(events[0]->signup.kind == proof::EventKind::kSignup);
-  CHECK(events[1]->signup.kind == proof::EventKind::kPurchase);
-  CHECK(events[2]->signup.kind == proof::EventKind::kPurchase);
+  CHECK(events[0]->signup.kind == proof::core::EventKind::kSignup);
+  CHECK(events[1]->signup.kind == proof::core::EventKind::kPurchase);
+  CHECK(events[2]->signup.kind == proof::core::EventKind::kPurchase);
   CHECK(events[2]->signup.source.empty());
   // What a replay sends is what was sent live.
-  CHECK(events[1]->json == proof::make_event(2, events[1]->ts_ms, bought)->json);
-  CHECK(events[2]->json == proof::make_event(3, events[2]->ts_ms, said)->json);
+  CHECK(events[1]->json == proof::core::make_event(2, events[1]->ts_ms, bought)->json);
+  CHECK(events[2]->json == proof::core::make_event(3, events[2]->ts_ms, said)->json);
   CHECK_FALSE(nlohmann::json::parse(events[2]->json).contains("offer_name"));
 }
 
@@ -284,24 +284,24 @@ TEST_CASE("Store: a file from before kinds opens, its verified events read as pu
     EventStore store(dir.path, 10, 3600s);
     const auto events = store.load(10);
     REQUIRE(events.size() == 2);
-    CHECK(events[0]->signup.kind == proof::EventKind::kSignup);
-    CHECK(events[1]->signup.kind == proof::EventKind::kPurchase);
+    CHECK(events[0]->signup.kind == proof::core::EventKind::kSignup);
+    CHECK(events[1]->signup.kind == proof::core::EventKind::kPurchase);
     CHECK(nlohmann::json::parse(events[1]->json).at("kind") == "purchase");
     CHECK(nlohmann::json::parse(events[0]->json).at("kind") == "signup");
     // The days counted then had no purchases told apart.
     const auto days = store.load_days(0);
     REQUIRE(days.size() == 1);
-    CHECK(days[0].counts == proof::DayCounts{4, 30, 2, 5, 0});
+    CHECK(days[0].counts == proof::core::DayCounts{4, 30, 2, 5, 0});
     // New rows go in with their kind and purchases.
     Signup said{"Bo", "Mug", "/i", "", "", "", ""};
-    said.kind = proof::EventKind::kPurchase;
-    store.append(*proof::make_event(7, ts, said));
-    store.save_day(20001, proof::DayCounts{3, 0, 0, 0, 2});
+    said.kind = proof::core::EventKind::kPurchase;
+    store.append(*proof::core::make_event(7, ts, said));
+    store.save_day(20001, proof::core::DayCounts{3, 0, 0, 0, 2});
   }
   EventStore store(dir.path, 10, 3600s);
   const auto events = store.load(10);
   REQUIRE(events.size() == 3);
-  CHECK(events[2]->signup.kind == proof::EventKind::kPurchase);
+  CHECK(events[2]->signup.kind == proof::core::EventKind::kPurchase);
   CHECK(events[2]->signup.source.empty());
   const auto days = store.load_days(20001);
   REQUIRE(days.size() == 1);

@@ -5,7 +5,7 @@
 #include "core/text.h"
 
 using namespace std::string_literals;
-namespace text = proof::text;
+namespace text = proof::core::text;
 
 TEST_CASE("Text: plain ASCII and well-formed multibyte UTF-8 are valid", "[text][utf8]") {
   CHECK(text::is_valid_utf8(""));

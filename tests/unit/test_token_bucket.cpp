@@ -6,8 +6,8 @@
 #include "core/token_bucket.h"
 
 using namespace std::chrono_literals;
-using proof::TokenBucket;
-using proof::TokenRate;
+using proof::core::TokenBucket;
+using proof::core::TokenRate;
 
 namespace {
 const auto kBucketStart = TokenBucket::Clock::time_point{} + 1h;

@@ -6,7 +6,7 @@
 #include "core/unicode.h"
 
 using namespace std::string_literals;
-namespace unicode = proof::unicode;
+namespace unicode = proof::core::unicode;
 
 TEST_CASE("Unicode: strip_hidden removes bidi controls and invisible characters only",
           "[unicode]") {

@@ -136,7 +136,7 @@ int main() {
       return in_ci ? 1 : kSkipped;
     }
   }
-  using namespace proof::unicode;
+  using namespace proof::core::unicode;
 
   same("White_Space", is_white_space, property(dir / "PropList.txt", "White_Space"));
   same("Bidi_Control", is_bidi_control, property(dir / "PropList.txt", "Bidi_Control"));
