@@ -1,50 +1,15 @@
 #include "core/text.h"
 
-#include <cstdint>
-
 #include "core/encoding.h"
+#include "core/unicode.h"
 
 namespace proof::core::text {
 
-namespace {
-
-/// Length of the UTF-8 sequence starting at `i`, or 0 when it is malformed.
-std::size_t sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  std::uint32_t cp = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1Fu;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0Fu;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07u;
-  } else {
-    return 0;  // continuation byte, C0/C1 overlong lead, or F5..FF
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const unsigned char b = byte(i + k);
-    if ((b & 0xC0u) != 0x80u) return 0;
-    cp = (cp << 6) | (b & 0x3Fu);
-  }
-  if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
-  if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
-  return len;
-}
-
-}  // namespace
-
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = sequence_length(s, i);
-    if (len == 0) return false;
-    i += len;
+    const unicode::CodePoint cp = unicode::decode(s.substr(i));
+    if (cp.malformed()) return false;
+    i += cp.bytes;
   }
   return true;
 }

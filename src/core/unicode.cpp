@@ -90,6 +90,8 @@ CodePoint decode(std::string_view s) {
     if ((byte(k) & 0xC0u) != 0x80u) return kMalformed;
     cp = (cp << 6) | (byte(k) & 0x3Fu);
   }
+  if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return kMalformed;
+  if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return kMalformed;
   return {cp, len};
 }
 

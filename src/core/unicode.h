@@ -38,10 +38,14 @@ bool is_combining_mark(char32_t cp);
 struct CodePoint {
   char32_t value = 0;
   std::size_t bytes = 0;
+
+  /// A malformed sequence reads as one byte of U+FFFD; a real U+FFFD takes three.
+  bool malformed() const { return value == 0xFFFD && bytes == 1; }
 };
 
-/// The code point at the start of non-empty `s`. Never reads past `s`: a malformed sequence
-/// (not expected here) is one byte read as U+FFFD.
+/// The code point at the start of non-empty `s`. Never reads past `s`. A malformed sequence
+/// (a stray continuation byte, a truncated or overlong sequence, a surrogate, past U+10FFFF)
+/// is one byte read as U+FFFD: text::is_valid_utf8 refuses it by this.
 CodePoint decode(std::string_view s);
 
 /// `s` without its bidi controls and invisible format characters.
