@@ -10,8 +10,8 @@
 
 namespace proof::core::sse {
 
-/// The exact content type: any other text/* type gets compressed by cpp-httplib without
-/// flushing, which silently stalls the stream.
+/// The exact content type: EventSource fails a stream of any other, and Caddy's reverse
+/// proxy flushes this type as it arrives instead of buffering it.
 inline constexpr const char* kContentType = "text/event-stream";
 
 /// One complete event block. Every line break inside `data` starts a new `data:` line, so
