@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_file.h"
+
 #include <string>
 #include <utility>
 
@@ -18,41 +20,14 @@ core::Experiment::Clock::time_point from_epoch_ms(std::int64_t n) {
       std::chrono::duration_cast<core::Experiment::Clock::duration>(std::chrono::milliseconds(n)));
 }
 
-/// A prepared statement, finalised when it goes out of scope.
-class ExperimentQuery {
- public:
-  ExperimentQuery(sqlite3* db, const char* sql) {
-    sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~ExperimentQuery() { sqlite3_finalize(stmt_); }
-  ExperimentQuery(const ExperimentQuery&) = delete;
-  ExperimentQuery& operator=(const ExperimentQuery&) = delete;
-  explicit operator bool() const { return stmt_ != nullptr; }
-  sqlite3_stmt* get() const { return stmt_; }
-  void bind_blob(int i, std::string_view bytes) {
-    sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
-  }
-  void bind(int i, std::int64_t n) { sqlite3_bind_int64(stmt_, i, n); }
-  void bind(int i, std::uint64_t n) { sqlite3_bind_int64(stmt_, i, static_cast<sqlite3_int64>(n)); }
-  void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
-  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-  /// A count, where a negative one can only come from a damaged file: read as none.
-  std::uint64_t count(int column) const {
-    const std::int64_t n = integer(column);
-    return n < 0 ? 0 : static_cast<std::uint64_t>(n);
-  }
-  std::string blob(int column) const {
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
-    return bytes ? std::string(bytes, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-                 : std::string();
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
+/// A count, where a negative one can only come from a damaged file: read as none.
+std::uint64_t count(const SqliteStatement& q, int column) {
+  const std::int64_t n = q.integer(column);
+  return n < 0 ? 0 : static_cast<std::uint64_t>(n);
+}
 
 /// Binds the four counts of two arms from column `first` on.
-void bind_arms(ExperimentQuery& q, int first, core::ArmCounts shown, core::ArmCounts holdout) {
+void bind_arms(SqliteStatement& q, int first, core::ArmCounts shown, core::ArmCounts holdout) {
   q.bind(first, shown.visitors);
   q.bind(first + 1, shown.conversions);
   q.bind(first + 2, holdout.visitors);
@@ -63,19 +38,9 @@ void bind_arms(ExperimentQuery& q, int first, core::ArmCounts shown, core::ArmCo
 
 SqliteExperimentStore::SqliteExperimentStore(const std::filesystem::path& dir)
     : path_(dir / "experiment.db") {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    throw core::ExperimentError("--data-dir " + dir.string() +
-                                ": cannot create it: " + ec.message());
-  }
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    fail("cannot open");
-  }
-  sqlite3_busy_timeout(db_, 1000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
+  OpenedFile opened = open_data_file(dir, path_, 1000);
+  if (!opened.db) throw core::ExperimentError(opened.problem);
+  db_ = opened.db;
   // A deleted salt or visitor key is overwritten in the file, not left in a free page.
   exec("PRAGMA secure_delete=ON");
   // role 'current': the running experiment (its secret; its counts are experiment_days);
@@ -136,7 +101,7 @@ void SqliteExperimentStore::truncate_log() {
 core::ExperimentStore::Stored SqliteExperimentStore::load() {
   Stored stored;
   {
-    ExperimentQuery q(db_,
+    SqliteStatement q(db_,
                       "SELECT role, secret, holdout_percent, started, ended, shown_visitors,"
                       " shown_conversions, holdout_visitors, holdout_conversions FROM experiments");
     if (!q) fail("cannot read");
@@ -149,25 +114,25 @@ core::ExperimentStore::Stored SqliteExperimentStore::load() {
         stored.previous = core::ExperimentSummary{percent,
                                                   from_epoch_ms(q.integer(3)),
                                                   from_epoch_ms(q.integer(4)),
-                                                  {q.count(5), q.count(6)},
-                                                  {q.count(7), q.count(8)}};
+                                                  {count(q, 5), count(q, 6)},
+                                                  {count(q, 7), count(q, 8)}};
       }
     }
   }
   if (stored.current) {
-    ExperimentQuery q(db_,
+    SqliteStatement q(db_,
                       "SELECT day, shown_visitors, shown_conversions, holdout_visitors,"
                       " holdout_conversions FROM experiment_days");
     if (!q) fail("cannot read");
     while (sqlite3_step(q.get()) == SQLITE_ROW) {
-      stored.current->days[q.integer(0)] = {{q.count(1), q.count(2)}, {q.count(3), q.count(4)}};
+      stored.current->days[q.integer(0)] = {{count(q, 1), count(q, 2)}, {count(q, 3), count(q, 4)}};
     }
   }
-  ExperimentQuery day(db_, "SELECT day, salt FROM visitor_day");
+  SqliteStatement day(db_, "SELECT day, salt FROM visitor_day");
   if (!day) fail("cannot read");
   if (sqlite3_step(day.get()) == SQLITE_ROW) {
     stored.visitors = core::VisitorDay{day.integer(0), day.blob(1), {}};
-    ExperimentQuery keys(db_, "SELECT key, converted FROM visitors_today");
+    SqliteStatement keys(db_, "SELECT key, converted FROM visitors_today");
     if (!keys) fail("cannot read");
     while (sqlite3_step(keys.get()) == SQLITE_ROW) {
       stored.visitors->converted[static_cast<std::uint64_t>(keys.integer(0))] =
@@ -189,7 +154,7 @@ void SqliteExperimentStore::replace(const std::optional<core::ExperimentState>& 
     exec("DELETE FROM experiment_days");
     forget_visitors();
     if (current) {
-      ExperimentQuery q(db_,
+      SqliteStatement q(db_,
                         "INSERT INTO experiments (role, secret, holdout_percent, started)"
                         " VALUES ('current', ?, ?, ?)");
       if (!q) fail("cannot write");
@@ -200,7 +165,7 @@ void SqliteExperimentStore::replace(const std::optional<core::ExperimentState>& 
       for (const auto& [day, counts] : current->days) save_day(day, counts);
     }
     if (previous) {
-      ExperimentQuery q(
+      SqliteStatement q(
           db_,
           "INSERT OR REPLACE INTO experiments (role, secret, holdout_percent, started, ended,"
           " shown_visitors, shown_conversions, holdout_visitors, holdout_conversions)"
@@ -224,7 +189,7 @@ void SqliteExperimentStore::begin_day(std::int64_t day, const std::optional<std:
   transaction([&] {
     forget_visitors();
     if (!salt) return;
-    ExperimentQuery q(db_, "INSERT INTO visitor_day (one, day, salt) VALUES (1, ?, ?)");
+    SqliteStatement q(db_, "INSERT INTO visitor_day (one, day, salt) VALUES (1, ?, ?)");
     if (!q) fail("cannot write");
     q.bind(1, day);
     q.bind_blob(2, *salt);
@@ -234,7 +199,7 @@ void SqliteExperimentStore::begin_day(std::int64_t day, const std::optional<std:
 }
 
 void SqliteExperimentStore::save_day(std::int64_t day, const core::DayArms& counts) {
-  ExperimentQuery q(
+  SqliteStatement q(
       db_,
       "INSERT OR REPLACE INTO experiment_days (day, shown_visitors, shown_conversions,"
       " holdout_visitors, holdout_conversions) VALUES (?, ?, ?, ?, ?)");
@@ -247,7 +212,7 @@ void SqliteExperimentStore::save_day(std::int64_t day, const core::DayArms& coun
 void SqliteExperimentStore::record(std::uint64_t key, bool converted, std::int64_t day,
                                    const core::DayArms& counts) {
   transaction([&] {
-    ExperimentQuery visitor(db_,
+    SqliteStatement visitor(db_,
                             "INSERT OR REPLACE INTO visitors_today (key, converted) VALUES (?, ?)");
     if (!visitor) fail("cannot write");
     visitor.bind(1, key);

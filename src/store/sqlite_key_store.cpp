@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite_file.h"
+
 namespace proof::store {
 
 namespace {
@@ -10,47 +12,20 @@ std::int64_t ms(core::KeyStore::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-/// A prepared statement, finalised when it goes out of scope.
-class Query {
- public:
-  Query(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Query() { sqlite3_finalize(stmt_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-  explicit operator bool() const { return stmt_ != nullptr; }
-  sqlite3_stmt* get() const { return stmt_; }
-  void bind(int i, std::string_view text) {
-    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-  }
-  void bind(int i, std::int64_t n) { sqlite3_bind_int64(stmt_, i, n); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
 }  // namespace
 
 SqliteKeyStore::SqliteKeyStore(const std::filesystem::path& dir, std::size_t max_keys)
     : path_(dir / "deliveries.db"), max_keys_(max_keys) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    throw core::KeyStoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
-  }
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    fail("cannot open");
-  }
   // A locked database must not hold a request past the platforms' deadline (5 s).
-  sqlite3_busy_timeout(db_, 1000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
+  OpenedFile opened = open_data_file(dir, path_, 1000);
+  if (!opened.db) throw core::KeyStoreError(opened.problem);
+  db_ = opened.db;
   exec(
       "CREATE TABLE IF NOT EXISTS delivery_keys (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
       " expires INTEGER NOT NULL)");
   exec("CREATE INDEX IF NOT EXISTS delivery_keys_expires ON delivery_keys (expires)");
   std::lock_guard lock(mutex_);
-  Query count(db_, "SELECT count(*) FROM delivery_keys");
+  SqliteStatement count(db_, "SELECT count(*) FROM delivery_keys");
   if (!count || sqlite3_step(count.get()) != SQLITE_ROW) fail("cannot read");
   rows_ = static_cast<std::size_t>(sqlite3_column_int64(count.get(), 0));
 }
@@ -69,7 +44,7 @@ void SqliteKeyStore::exec(const char* sql) {
 }
 
 std::optional<std::string> SqliteKeyStore::get_locked(const std::string& key, std::int64_t now_ms) {
-  Query q(db_, "SELECT value FROM delivery_keys WHERE key = ? AND expires > ?");
+  SqliteStatement q(db_, "SELECT value FROM delivery_keys WHERE key = ? AND expires > ?");
   if (!q) fail("cannot read");
   q.bind(1, key);
   q.bind(2, now_ms);
@@ -83,7 +58,8 @@ std::optional<std::string> SqliteKeyStore::get_locked(const std::string& key, st
 void SqliteKeyStore::set_locked(std::span<const std::string> keys, std::string_view value,
                                 std::int64_t until_ms) {
   for (const auto& key : keys) {
-    Query q(db_, "INSERT OR REPLACE INTO delivery_keys (key, value, expires) VALUES (?, ?, ?)");
+    SqliteStatement q(
+        db_, "INSERT OR REPLACE INTO delivery_keys (key, value, expires) VALUES (?, ?, ?)");
     if (!q) fail("cannot write");
     q.bind(1, key);
     q.bind(2, value);
@@ -96,18 +72,18 @@ void SqliteKeyStore::set_locked(std::span<const std::string> keys, std::string_v
 
 void SqliteKeyStore::make_room_locked(std::int64_t now_ms, std::size_t incoming) {
   if (rows_ + incoming <= max_keys_) return;
-  Query expired(db_, "DELETE FROM delivery_keys WHERE expires <= ?");
+  SqliteStatement expired(db_, "DELETE FROM delivery_keys WHERE expires <= ?");
   if (!expired) fail("cannot prune");
   expired.bind(1, now_ms);
   if (sqlite3_step(expired.get()) != SQLITE_DONE) fail("cannot prune");
-  Query count(db_, "SELECT count(*) FROM delivery_keys");
+  SqliteStatement count(db_, "SELECT count(*) FROM delivery_keys");
   if (!count || sqlite3_step(count.get()) != SQLITE_ROW) fail("cannot read");
   rows_ = static_cast<std::size_t>(sqlite3_column_int64(count.get(), 0));
   if (rows_ + incoming <= max_keys_) return;
   const std::size_t excess = rows_ + incoming - max_keys_;
-  Query oldest(db_,
-               "DELETE FROM delivery_keys WHERE key IN"
-               " (SELECT key FROM delivery_keys ORDER BY expires LIMIT ?)");
+  SqliteStatement oldest(db_,
+                         "DELETE FROM delivery_keys WHERE key IN"
+                         " (SELECT key FROM delivery_keys ORDER BY expires LIMIT ?)");
   if (!oldest) fail("cannot prune");
   oldest.bind(1, static_cast<std::int64_t>(excess));
   if (sqlite3_step(oldest.get()) != SQLITE_DONE) fail("cannot prune");
@@ -162,7 +138,7 @@ std::optional<std::string> SqliteKeyStore::get(const std::string& key, Clock::ti
 void SqliteKeyStore::forget(std::span<const std::string> keys) {
   std::lock_guard lock(mutex_);
   for (const auto& key : keys) {
-    Query q(db_, "DELETE FROM delivery_keys WHERE key = ?");
+    SqliteStatement q(db_, "DELETE FROM delivery_keys WHERE key = ?");
     if (!q) fail("cannot write");
     q.bind(1, key);
     if (sqlite3_step(q.get()) != SQLITE_DONE) fail("cannot write");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/text.h"
+#include "store/sqlite_file.h"
 
 namespace proof::store {
 
@@ -41,24 +42,14 @@ EventStore::EventStore(const std::filesystem::path& dir, std::size_t keep,
                        std::chrono::seconds max_age)
     : path_(dir / "events.db"), keep_(keep), max_age_(max_age) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    throw core::StoreError("--data-dir " + dir.string() + ": cannot create it: " + ec.message());
-  }
   if (std::filesystem::exists(path_, ec) && std::filesystem::file_size(path_, ec) == 0 && !ec) {
     // SQLite takes an empty file for a new database: say so, since a truncated file (a
     // full disk, a bad copy) would otherwise start with no history and no word about it.
     spdlog::warn("{} is empty (0 bytes): starting with no stored history", path_.string());
   }
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    fail("cannot open");
-  }
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  // WAL with synchronous=NORMAL: a commit is in the log before sqlite3_step returns, so a
-  // killed process loses nothing; only a power cut can lose the last commits.
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
+  OpenedFile opened = open_data_file(dir, path_, kBusyTimeoutMs);
+  if (!opened.db) throw core::StoreError(opened.problem);
+  db_ = opened.db;
   // Erasure means gone: deleted rows are overwritten, not left in free pages (and erase()
   // empties the log, which still holds the rows as they were).
   exec("PRAGMA secure_delete=ON");
