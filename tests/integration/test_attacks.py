@@ -11,7 +11,7 @@ import time
 import unittest
 import zlib
 
-from harness import API_KEY, SANITIZER, Proof, SSEClient, process_status, raise_fd_limit, request_from
+from harness import API_KEY, SANITIZER, Proof, ProofTestCase, SSEClient, process_status, raise_fd_limit, request_from
 
 STRIPE_SECRET = "whsec_attack_test_secret"
 
@@ -138,17 +138,8 @@ class CompressedBodyMemoryTest(unittest.TestCase):
         self.assertLess(grown, 16 * 1024, f"peak RSS grew by {grown} kB")
 
 
-class HeadersAsSentTest(unittest.TestCase):
+class HeadersAsSentTest(ProofTestCase):
     """Header values reach handlers exactly as sent: nothing is percent-decoded or cut."""
-
-    @classmethod
-    def setUpClass(cls):
-        raise_fd_limit()
-        cls.proof = Proof()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.proof.kill()
 
     def test_an_escaped_last_event_id_is_not_decoded_into_an_id(self):
         # "1%30" decoded would be "10", a valid id.
@@ -274,17 +265,8 @@ class SandboxedBeaconTest(unittest.TestCase):
         self.assertEqual(client.status, 403)
 
 
-class StaticFilesTest(unittest.TestCase):
+class StaticFilesTest(ProofTestCase):
     """What cpp-httplib did for files before proof answered them itself: byte ranges, gzip."""
-
-    @classmethod
-    def setUpClass(cls):
-        raise_fd_limit()
-        cls.proof = Proof()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.proof.kill()
 
     def test_the_widget_is_sent_gzipped_to_browsers_that_accept_it(self):
         _, _, plain = self.proof.request("GET", "/proof.js")

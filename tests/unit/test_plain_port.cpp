@@ -4,28 +4,18 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "http/plain_port.h"
 #include "temp_dir.h"
+#include "write_file.h"
 
 namespace fs = std::filesystem;
 using proof::http::acme_token_name;
 using proof::http::https_location;
 using proof::http::read_acme_challenge;
-
-namespace {
-
-void write_file(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  REQUIRE(out.good());
-}
-
-}  // namespace
+using proof::test::write_file;
 
 TEST_CASE("ACME token names are base64url characters only", "[plain_port]") {
   // A token as Let's Encrypt and pebble issue them: 43 characters of base64url.

@@ -2,7 +2,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -12,19 +11,14 @@
 #include <unistd.h>
 
 #include "http/static_files.h"
+#include "write_file.h"
 
 namespace fs = std::filesystem;
 using proof::http::StaticFile;
 using proof::http::StaticFiles;
+using proof::test::write_file;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  REQUIRE(out.good());
-}
 
 /// Sets a file's modification time to `seconds` since the Unix epoch.
 void set_mtime(const fs::path& path, std::time_t seconds) {
