@@ -45,7 +45,9 @@ void handle_summary(HttpContext& ctx, const Request& req, Response& res) {
   core::KindFilter kind;
   if (const std::string& word = req.param("kind"); !word.empty()) {
     kind = core::parse_kind(word);
-    if (!kind) {
+    // Two kinds would count one of them without saying which: refused, as a form body
+    // refuses a field given twice.
+    if (!kind || req.param_count("kind") > 1) {
       ctx.refuse(req, res,
                  {400, core::RejectReason::kBadRequest,
                   "kind must be signup or purchase; leave it out to count every event"});

@@ -135,7 +135,10 @@ class PublishKindsTest(KindsServer):
     def test_another_kind_is_refused_and_publishes_nothing(self):
         stream = self.stream()
         before = self.proof.metric('proof_requests_rejected_total{reason="invalid_field"}')
-        for kind in ("Purchase", "order", "purchase ", "refund"):
+        # Other words, and look-alikes of "purchase": a Cyrillic "р", a bidi override, a
+        # zero-width space, a NUL.
+        for kind in ("Purchase", "order", "purchase ", "refund", "\u0440urchase",
+                     "\u202epurchase", "purchase\u200b", "purchase\x00"):
             status, headers, body = self.proof.request(
                 "POST", "/signup", urlencode({"api_key": API_KEY, "kind": kind}),
                 {"Content-Type": "application/x-www-form-urlencoded"})
@@ -143,8 +146,17 @@ class PublishKindsTest(KindsServer):
             self.assertEqual(json.loads(body), {"error": "kind must be signup or purchase"})
         self.assertEqual(post_json(self.proof, {"kind": "sale"}, expect=400),
                          {"error": "kind must be signup or purchase"})
+        self.assertEqual(post_json(self.proof, {"kind": ["purchase"]}, expect=400),
+                         {"error": "field 'kind' must be a string"})
         self.assertEqual(self.proof.metric('proof_requests_rejected_total{reason="invalid_field"}'),
-                         before + 5)
+                         before + 10)
+        # The field twice, in either order: neither wins.
+        for body in ("kind=signup&kind=purchase", "kind=purchase&kind=signup"):
+            status, _, answer = self.proof.request(
+                "POST", "/signup", f"api_key={API_KEY}&user_name=Al&{body}",
+                {"Content-Type": "application/x-www-form-urlencoded"})
+            self.assertEqual(status, 400, body)
+            self.assertIn("more than once", json.loads(answer)["error"])
         self.assertIsNone(stream.next_event(timeout=0.5))
         self.assertEqual(self.summary("hours=24"), 0)
 
@@ -193,7 +205,11 @@ class CountKindsTest(KindsServer):
         self.assertEqual(self.summary("hours=5"), 2)
 
     def test_another_kind_in_the_query_is_400(self):
-        for kind in ("purchases", "Purchase", "all", "signups", "x" * 300):
+        # Look-alikes as an attacker writes them: a Cyrillic "р", a bidi override, a
+        # zero-width space, a NUL, and the kind given twice (which one would count?).
+        for kind in ("purchases", "Purchase", "all", "signups", "x" * 300, "%D1%80urchase",
+                     "%E2%80%AEpurchase", "purchase%E2%80%8B", "purchase%00",
+                     "signup&kind=purchase", "purchase&kind=purchase"):
             status, _, body = self.proof.request("GET", "/summary?kind=" + kind)
             self.assertEqual(status, 400, kind)
             self.assertEqual(json.loads(body)["error"],
