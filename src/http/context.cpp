@@ -18,16 +18,21 @@ void write_refusal(Response& res, const core::Refusal& refusal) {
   res.set_content(core::refusal_body(refusal.message), kJsonType);
 }
 
-void HttpContext::refuse(const Request& req, Response& res, const core::Refusal& refusal) {
+void refuse_with(core::Metrics& metrics, const Request& req, std::string_view client,
+                 std::string_view where, Response& res, const core::Refusal& refusal) {
   metrics.rejected(refusal.reason);
   if (std::uint64_t skipped = 0;
       core::refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
-    spdlog::warn("rejected {} {} from {}: {} {} ({}){}", core::text::printable(req.method()),
-                 core::text::printable(req.path()), req.client(), refusal.status,
+    spdlog::warn("rejected {} {}{} from {}: {} {} ({}){}", core::text::printable(req.method()),
+                 core::text::printable(req.path()), where, client, refusal.status,
                  core::reason_label(refusal.reason), core::text::printable(refusal.message),
                  core::skipped_note(skipped));
   }
   write_refusal(res, refusal);
+}
+
+void HttpContext::refuse(const Request& req, Response& res, const core::Refusal& refusal) {
+  refuse_with(metrics, req, req.client(), "", res, refusal);
 }
 
 bool HttpContext::authorized(const Request& req, Response& res, std::string_view key) {

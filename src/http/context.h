@@ -42,6 +42,12 @@ inline constexpr const char* kJsonType = "application/json";
 /// HttpContext::refuse.
 void write_refusal(Response& res, const core::Refusal& refusal);
 
+/// Counts `refusal` in /metrics, logs it (throttled by the refusal log; `where` follows the
+/// path, e.g. " on the HTTP port") and writes it: every refusal a handler makes, on any
+/// listener, goes through here.
+void refuse_with(core::Metrics& metrics, const Request& req, std::string_view client,
+                 std::string_view where, Response& res, const core::Refusal& refusal);
+
 /// POST /beacon: reports a second per client address, and addresses remembered at once.
 inline constexpr double kBeaconsPerSecond = 5;
 /// ...after a burst of this many: a browser with several tabs open shows the same card in

@@ -5,9 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
-
-#include "core/log_throttle.h"
 #include "core/refusal.h"
 #include "core/text.h"
 #include "http/context.h"
@@ -145,15 +142,7 @@ net::Answer PlainPort::answer(const net::Request& raw) {
   const Request req(raw);
   Response res;
   const auto refuse = [&](const core::Refusal& refusal) {
-    metrics_.rejected(refusal.reason);
-    if (std::uint64_t skipped = 0;
-        core::refusal_log().allow(std::chrono::steady_clock::now(), skipped)) {
-      spdlog::warn("rejected {} {} on the HTTP port from {}: {} {} ({}){}",
-                   core::text::printable(req.method()), core::text::printable(req.path()),
-                   req.remote_addr(), refusal.status, core::reason_label(refusal.reason),
-                   refusal.message, core::skipped_note(skipped));
-    }
-    write_refusal(res, refusal);
+    refuse_with(metrics_, req, req.remote_addr(), " on the HTTP port", res, refusal);
   };
   const std::string_view path = req.path();
   if (!req.target().starts_with('/')) {
